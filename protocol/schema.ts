@@ -1,0 +1,133 @@
+/**
+ * A tiny schema language for wire tuples. One schema drives three things, so they cannot drift apart:
+ * the TypeScript type (`Infer`), the canonical tuple (`toTuple`) and the stateless validation of a
+ * decoded tuple (`fromTuple`, which names the offending field).
+ */
+import type { Bytes } from './bytes.ts'
+import type { WireValue } from './codec.ts'
+import { invalidField } from './errors.ts'
+
+export type Field =
+  | { readonly t: 'uint' }
+  | { readonly t: 'bytes'; readonly length: number }
+  | { readonly t: 'varbytes'; readonly max: number }
+  | { readonly t: 'string'; readonly min: number; readonly max: number; readonly pattern?: RegExp }
+  | { readonly t: 'bool' }
+  | { readonly t: 'enum'; readonly values: readonly string[] }
+  | { readonly t: 'optional'; readonly of: Field }
+  | { readonly t: 'list'; readonly of: Field; readonly max: number }
+  | { readonly t: 'struct'; readonly fields: Readonly<Record<string, Field>> }
+
+/** A non-negative safe integer (amounts, heights, counts, milliseconds). */
+export const uint = { t: 'uint' } as const
+export const bytes = <N extends number>(length: N) => ({ t: 'bytes', length }) as const
+export const varbytes = (max: number) => ({ t: 'varbytes', max }) as const
+/** A 32-byte account public key. */
+export const address = bytes(32)
+/** A 32-byte SHA-256 digest. */
+export const hash = bytes(32)
+export const signature = bytes(64)
+export const bool = { t: 'bool' } as const
+export const string = (min: number, max: number, pattern?: RegExp) =>
+  (pattern === undefined ? { t: 'string', min, max } : { t: 'string', min, max, pattern }) as {
+    readonly t: 'string'
+    readonly min: number
+    readonly max: number
+    readonly pattern?: RegExp
+  }
+export const oneOf = <const V extends readonly string[]>(values: V) => ({ t: 'enum', values }) as const
+export const optional = <F extends Field>(of: F) => ({ t: 'optional', of }) as const
+export const list = <F extends Field>(of: F, max: number) => ({ t: 'list', of, max }) as const
+export const struct = <const S extends Record<string, Field>>(fields: S) => ({ t: 'struct', fields }) as const
+
+export type Infer<F> = F extends { t: 'uint' }
+  ? number
+  : F extends { t: 'bytes' | 'varbytes' }
+    ? Bytes
+    : F extends { t: 'string' }
+      ? string
+      : F extends { t: 'bool' }
+        ? boolean
+        : F extends { t: 'enum'; values: readonly (infer V)[] }
+          ? V
+          : F extends { t: 'optional'; of: infer X }
+            ? Infer<X> | null
+            : F extends { t: 'list'; of: infer X }
+              ? readonly Infer<X>[]
+              : F extends { t: 'struct'; fields: infer S }
+                ? { readonly [K in keyof S]: Infer<S[K]> }
+                : never
+
+/** The canonical tuple of a value: struct fields in schema order, recursively. */
+export function toTuple(field: Field, value: unknown): WireValue {
+  switch (field.t) {
+    case 'optional':
+      return value === null || value === undefined ? null : toTuple(field.of, value)
+    case 'list':
+      return (value as readonly unknown[]).map((item) => toTuple(field.of, item))
+    case 'struct': {
+      const record = value as Record<string, unknown>
+      const out: WireValue[] = []
+      for (const key in field.fields) out.push(toTuple(field.fields[key] as Field, record[key]))
+      return out
+    }
+    default:
+      return value as WireValue
+  }
+}
+
+/** Validates a decoded tuple against the schema and rebuilds the typed value; throws naming the field. */
+export function fromTuple(field: Field, raw: unknown, path: string): unknown {
+  switch (field.t) {
+    case 'uint':
+      if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw < 0) {
+        throw invalidField(path, 'must be a non-negative safe integer')
+      }
+      return raw
+    case 'bytes':
+      if (!(raw instanceof Uint8Array) || raw.length !== field.length) {
+        throw invalidField(path, `must be ${field.length} bytes`)
+      }
+      return raw
+    case 'varbytes':
+      if (!(raw instanceof Uint8Array) || raw.length > field.max) {
+        throw invalidField(path, `must be at most ${field.max} bytes`)
+      }
+      return raw
+    case 'string':
+      if (typeof raw !== 'string' || raw.length < field.min || raw.length > field.max) {
+        throw invalidField(path, `must be a string of ${field.min} to ${field.max} characters`)
+      }
+      if (field.pattern !== undefined && !field.pattern.test(raw)) {
+        throw invalidField(path, `must match ${field.pattern}`)
+      }
+      return raw
+    case 'bool':
+      if (typeof raw !== 'boolean') throw invalidField(path, 'must be a boolean')
+      return raw
+    case 'enum':
+      if (typeof raw !== 'string' || !field.values.includes(raw)) {
+        throw invalidField(path, `must be one of ${field.values.join(', ')}`)
+      }
+      return raw
+    case 'optional':
+      return raw === null ? null : fromTuple(field.of, raw, path)
+    case 'list': {
+      if (!Array.isArray(raw)) throw invalidField(path, 'must be a list')
+      if (raw.length > field.max) throw invalidField(path, `must have at most ${field.max} items`)
+      return raw.map((item, i) => fromTuple(field.of, item, `${path}[${i}]`))
+    }
+    case 'struct': {
+      const keys = Object.keys(field.fields)
+      if (!Array.isArray(raw) || raw.length !== keys.length) {
+        throw invalidField(path, `must be a tuple of ${keys.length} fields (${keys.join(', ')})`)
+      }
+      const out: Record<string, unknown> = {}
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string
+        out[key] = fromTuple(field.fields[key] as Field, raw[i], path === '' ? key : `${path}.${key}`)
+      }
+      return out
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The only place that makes bytes to be signed or hashed. Every one is a fixed-order msgpack array
+ * that starts with a domain tag and (where it is signed) the chain id, so a signature for one chain or
+ * one message kind can never be replayed as another. Golden vectors in test/vectors/ pin every layout.
+ */
+import type { Bytes } from './bytes.ts'
+import { encode, type WireValue } from './codec.ts'
+
+/** Domain tags. Never change or reuse one: bump the version suffix instead. */
+export const Domain = {
+  tx: 'arcade/tx/v1',
+  blockHeader: 'arcade/block-header/v1',
+  prepare: 'arcade/prepare/v1',
+  commit: 'arcade/commit/v1',
+  viewChange: 'arcade/view-change/v1',
+  newView: 'arcade/new-view/v1',
+  proposal: 'arcade/proposal/v1',
+  certificate: 'arcade/certificate/v1',
+  validatorSet: 'arcade/validator-set/v1',
+  evidence: 'arcade/evidence/v1',
+  devicePossession: 'arcade/device-possession/v1',
+  genesis: 'arcade/genesis/v1',
+} as const
+export type Domain = (typeof Domain)[keyof typeof Domain]
+
+/** The signed payload of a tx; its SHA-256 is the tx hash. */
+export function txPayloadBytes(
+  chainId: string,
+  signer: Bytes,
+  nonce: number,
+  validUntil: number,
+  sponsor: Bytes,
+  bodyTuple: WireValue,
+): Bytes {
+  return encode([Domain.tx, chainId, signer, nonce, validUntil, sponsor, bodyTuple])
+}
+
+/** A consensus vote (PREPARE or COMMIT) signs the block hash only, never the block's txs. */
+export function voteSignBytes(
+  domain: typeof Domain.prepare | typeof Domain.commit,
+  chainId: string,
+  height: number,
+  view: number,
+  blockHash: Bytes,
+): Bytes {
+  return encode([domain, chainId, height, view, blockHash])
+}
+
+/** Generic signed consensus message (view change, new view, proposal): domain, chain id, then fields. */
+export function consensusSignBytes(domain: Domain, chainId: string, fields: readonly WireValue[]): Bytes {
+  return encode([domain, chainId, ...fields])
+}
+
+/** The bytes a device signs to prove it holds its key when its owner binds it. */
+export function devicePossessionSignBytes(chainId: string, owner: Bytes, device: Bytes): Bytes {
+  return encode([Domain.devicePossession, chainId, owner, device])
+}
+
+/** Hashed, not signed: the domain tag keeps a header hash from colliding with any other object's. */
+export function taggedBytes(domain: Domain, fields: readonly WireValue[]): Bytes {
+  return encode([domain, ...fields])
+}

@@ -1,0 +1,172 @@
+/**
+ * The catalogue of tx bodies: one schema per kind. The schema is the single source of the body's
+ * TypeScript type, its canonical tuple and its stateless validation. What each kind *does* lives in
+ * state/, one file per family. Adding a kind: add it here (never reuse or renumber a name), give it an
+ * executor in state/, a builder in client/ and a golden vector in test/vectors/.
+ */
+
+import type { WireValue } from './codec.ts'
+import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
+import {
+  address,
+  bool,
+  type Field,
+  fromTuple,
+  hash,
+  type Infer,
+  list,
+  oneOf,
+  optional,
+  signature,
+  string,
+  struct,
+  toTuple,
+  uint,
+} from './schema.ts'
+
+/** A point's id is its symbol: upper-case letters and digits, starting with a letter. */
+export const pointId = string(2, 12, /^[A-Z][A-Z0-9]{1,11}$/)
+const label = string(0, 64)
+const name = string(1, 64)
+const reference = string(1, 64)
+
+export const ROLES = ['admin', 'issuer'] as const
+export const TRAFFIC_KINDS = ['visit', 'view', 'click', 'purchase'] as const
+
+/** Most events a single traffic.record tx may carry. */
+export const MAX_TRAFFIC_EVENTS = 500
+
+export const TX_BODY_SCHEMAS = {
+  // --- roles (granted in genesis or by an admin) ---
+  'role.grant': struct({ account: address, role: oneOf(ROLES) }),
+  'role.revoke': struct({ account: address, role: oneOf(ROLES) }),
+
+  // --- points: ERC-20 parity ---
+  'point.create': struct({ point: pointId, name, decimals: uint, transferable: bool }),
+  'point.transfer': struct({ point: pointId, to: address, amount: uint }),
+  'point.approve': struct({ point: pointId, spender: address, amount: uint }),
+  'point.transferFrom': struct({ point: pointId, from: address, to: address, amount: uint }),
+
+  // --- merchants (Region Token model) ---
+  'merchant.apply': struct({ point: pointId, name }),
+  'merchant.admit': struct({ point: pointId, merchant: address, creditLimit: uint }),
+  'merchant.setLimit': struct({ point: pointId, merchant: address, creditLimit: uint }),
+  'merchant.suspend': struct({ point: pointId, merchant: address }),
+  'merchant.reinstate': struct({ point: pointId, merchant: address }),
+  'merchant.revoke': struct({ point: pointId, merchant: address }),
+  'merchant.addTerminal': struct({ point: pointId, terminal: address }),
+  'merchant.removeTerminal': struct({ point: pointId, terminal: address }),
+  /** Terminal (or the merchant itself) gives points to a customer: float first, then credit. */
+  'merchant.award': struct({ point: pointId, customer: address, amount: uint, memo: label }),
+  /** Customer pays a merchant, named by the merchant's or one of its terminals' address. */
+  'merchant.pay': struct({ point: pointId, payee: address, amount: uint, memo: label }),
+  /** The manager records a merchant's fiat payment: clears liability first, surplus prefunds the float. */
+  'merchant.repay': struct({ point: pointId, merchant: address, amount: uint, fiatRef: reference }),
+  /** The merchant burns float; the manager pays fiat off the ledger. */
+  'merchant.redeem': struct({ point: pointId, amount: uint, fiatRef: label }),
+
+  // --- traffic ---
+  'traffic.setRules': struct({
+    point: pointId,
+    visit: uint,
+    view: uint,
+    click: uint,
+    purchase: uint,
+    /** Points per 1,000 of a purchase's amount, on top of the flat `purchase` points. */
+    purchasePerMille: uint,
+    /** Most points one customer can earn from traffic per day (0 = no traffic rewards). */
+    dailyCapPerCustomer: uint,
+  }),
+  'traffic.record': struct({
+    point: pointId,
+    events: list(
+      struct({
+        eventId: string(1, 64),
+        kind: oneOf(TRAFFIC_KINDS),
+        /** A salted hash of the customer's identity: never the raw identity. */
+        customerHash: hash,
+        /** The customer's account, to credit earned points to; null records the event only. */
+        account: optional(address),
+        amount: uint,
+      }),
+      MAX_TRAFFIC_EVENTS,
+    ),
+  }),
+  /** Merkle root of an off-ledger batch of events, instead of every event on the ledger. */
+  'traffic.anchor': struct({
+    point: pointId,
+    root: hash,
+    count: uint,
+    periodStartMs: uint,
+    periodEndMs: uint,
+  }),
+
+  // --- devices (M2M) ---
+  'device.bind': struct({
+    device: address,
+    point: pointId,
+    maxPerTx: uint,
+    maxPerPeriod: uint,
+    periodMs: uint,
+    /** Merchants the device may pay; empty means any admitted merchant of the point. */
+    merchants: list(address, 32),
+    /** The device's signature over `devicePossessionSignBytes(chainId, owner, device)`. */
+    possessionProof: signature,
+  }),
+  'device.pay': struct({ owner: address, point: pointId, payee: address, amount: uint, memo: label }),
+  'device.revoke': struct({ device: address }),
+
+  // --- sponsorship: nobody needs a coin; the manager's quota pays ---
+  'sponsor.grant': struct({
+    point: pointId,
+    /** The account granted a quota; null grants it to every user of the point. */
+    grantee: optional(address),
+    txsPerPeriod: uint,
+    periodMs: uint,
+    /** Height after which the grant lapses; 0 = never. */
+    expiresAtHeight: uint,
+    /** Tx kinds the grant pays for; empty = every kind. */
+    kinds: list(string(1, 40), 40),
+  }),
+  'sponsor.revoke': struct({ point: pointId, grantee: optional(address) }),
+
+  // --- staking: the DS in DS-PBFT ---
+  'staking.registerAssociation': struct({ association: address, name, nodeKey: address }),
+  'staking.delegate': struct({ association: address, amount: uint }),
+  'staking.undelegate': struct({ association: address, amount: uint }),
+} as const satisfies Record<string, Field>
+
+export type TxKind = keyof typeof TX_BODY_SCHEMAS
+export const TX_KINDS = Object.keys(TX_BODY_SCHEMAS) as TxKind[]
+
+/** A body of one kind: `{ kind: 'point.transfer', point, to, amount }`. */
+export type TxBodyOf<K extends TxKind> = { readonly kind: K } & Infer<(typeof TX_BODY_SCHEMAS)[K]>
+export type TxBody = { [K in TxKind]: TxBodyOf<K> }[TxKind]
+
+export function isTxKind(value: unknown): value is TxKind {
+  return typeof value === 'string' && Object.hasOwn(TX_BODY_SCHEMAS, value)
+}
+
+/** The canonical tuple of a body: `[kind, ...fields in schema order]`. */
+export function txBodyToTuple(body: TxBody): WireValue {
+  const schema = TX_BODY_SCHEMAS[body.kind] as Field
+  return [body.kind, ...(toTuple(schema, body) as WireValue[])]
+}
+
+/** Stateless validation of a decoded body tuple; the error names the field (`body.amount`). */
+export function txBodyFromTuple(raw: unknown): TxBody {
+  if (!Array.isArray(raw) || raw.length === 0) throw invalidField('body', 'must be a tuple [kind, ...fields]')
+  const [kind, ...fields] = raw
+  if (!isTxKind(kind)) {
+    throw new ProtocolError(
+      ProtocolErrorCode.unknownKind,
+      `body.kind: unknown tx kind ${JSON.stringify(kind)}`,
+      {
+        field: 'body.kind',
+        kind: String(kind),
+      },
+    )
+  }
+  const value = fromTuple(TX_BODY_SCHEMAS[kind] as Field, fields, 'body') as Record<string, unknown>
+  return { kind, ...value } as TxBody
+}
