@@ -158,12 +158,14 @@ export function txBodyFromTuple(raw: unknown): TxBody {
   if (!Array.isArray(raw) || raw.length === 0) throw invalidField('body', 'must be a tuple [kind, ...fields]')
   const [kind, ...fields] = raw
   if (!isTxKind(kind)) {
+    // Never String() a decoded value: a msgpack map {toString: 1} would make that throw a TypeError.
+    const shown = typeof kind === 'string' ? kind.slice(0, 64) : `(${typeof kind})`
     throw new ProtocolError(
       ProtocolErrorCode.unknownKind,
-      `body.kind: unknown tx kind ${JSON.stringify(kind)}`,
+      `body.kind: unknown tx kind ${JSON.stringify(shown)}`,
       {
         field: 'body.kind',
-        kind: String(kind),
+        kind: shown,
       },
     )
   }

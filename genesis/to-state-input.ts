@@ -1,0 +1,31 @@
+/** Maps a validated genesis document to the input of state/'s `createGenesisState`. */
+import type { GenesisStateInput, LedgerParams } from '../state/ledger.ts'
+import type { Genesis } from './document.ts'
+
+export function toGenesisStateInput(g: Genesis): GenesisStateInput {
+  // Spelled out (not spread) so a parameter added on either side is a type error here, not a silent gap.
+  const l = g.params.ledger
+  const params: LedgerParams = {
+    epochLength: l.epochLength,
+    maxValidators: l.maxValidators,
+    minValidatorStake: l.minValidatorStake,
+    unbondingEpochs: l.unbondingEpochs,
+    maxTxValidityBlocks: l.maxTxValidityBlocks,
+    maxTerminalsPerMerchant: l.maxTerminalsPerMerchant,
+    maxDevicesPerOwner: l.maxDevicesPerOwner,
+    maxDelegationsPerMember: l.maxDelegationsPerMember,
+  }
+  return {
+    chainId: g.chainId,
+    genesisTimeMs: g.genesisTimeMs,
+    params,
+    accounts: g.accounts.map((a) => ({ address: a.address, roles: [...a.roles], stake: a.stake })),
+    associations: g.validators.map((v) => ({
+      account: v.account,
+      name: v.name,
+      nodeKey: v.nodeKey,
+      stake: v.stake,
+    })),
+    observers: g.observers.map((o) => o.nodeKey),
+  }
+}

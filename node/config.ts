@@ -1,0 +1,170 @@
+/**
+ * The per-node config file (JSON), validated once at start-up. Every field but `role`, `genesis`,
+ * `nodeKey` and `dataDir` has a documented default. Relative paths resolve against the directory of
+ * the config file, so a devnet folder can be moved as a whole. Errors are NodeErrors with code
+ * CONFIG_INVALID_FIELD naming the field (`peers[1].nodeKey`).
+ */
+import { readFile } from 'node:fs/promises'
+import { basename, dirname, extname, resolve } from 'node:path'
+import { isRpcUrl, parseHostPort, parseP2pAddress } from '../genesis/net-address.ts'
+import { jsonReader } from '../genesis/read-json.ts'
+import { NODE_KEY_PREFIX } from '../protocol/address.ts'
+import type { Bytes } from '../protocol/bytes.ts'
+import { NodeError, NodeErrorCode } from './errors.ts'
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type NodeRole = 'validator' | 'observer'
+
+export interface ListenAddress {
+  readonly host: string
+  readonly port: number
+}
+
+export interface PeerConfig {
+  /** As written: `host:port` or a TCP multiaddr. */
+  readonly address: string
+  readonly host: string
+  readonly port: number
+  readonly nodeKey: Bytes
+}
+
+export interface NodeConfig {
+  readonly role: NodeRole
+  /** For logs and metrics; defaults to the config file's name without extension. */
+  readonly name: string
+  /** Absolute paths. */
+  readonly genesisPath: string
+  readonly nodeKeyPath: string
+  readonly dataDir: string
+  readonly p2p: ListenAddress
+  readonly rpc: ListenAddress
+  readonly peers: readonly PeerConfig[]
+  readonly mempool: { readonly maxTxs: number; readonly maxBytes: number }
+  readonly logLevel: LogLevel
+  /** Observer only: RPC base URL of a validator that submitted txs are forwarded to; null refuses them. */
+  readonly forwardTxsTo: string | null
+  /** Overrides the genesis `emptyBlockIntervalMs` for this node (null keeps the genesis value). */
+  readonly emptyBlockIntervalMs: number | null
+}
+
+export const CONFIG_DEFAULTS = {
+  p2p: { host: '0.0.0.0', port: 26656 },
+  rpc: { host: '127.0.0.1', port: 26657 },
+  mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024 },
+  logLevel: 'info',
+} as const satisfies Partial<NodeConfig>
+
+const REQUIRED = ['role', 'genesis', 'nodeKey', 'dataDir'] as const
+const OPTIONAL = [
+  'name',
+  'p2p',
+  'rpc',
+  'peers',
+  'mempool',
+  'logLevel',
+  'forwardTxsTo',
+  'emptyBlockIntervalMs',
+] as const
+
+function configField(field: string, reason: string): NodeError {
+  return new NodeError(NodeErrorCode.configInvalid, `${field}: ${reason}`, { field, reason })
+}
+
+const read = jsonReader(configField)
+
+function listen(value: unknown, field: string, fallback: ListenAddress): ListenAddress {
+  if (value === undefined) return fallback
+  const o = read.object(value, field, [], ['host', 'port'])
+  const host = o.host === undefined ? fallback.host : read.string(o.host, `${field}.host`, 1, 253)
+  const port = o.port === undefined ? fallback.port : read.uint(o.port, `${field}.port`, 0, 65_535)
+  if (parseHostPort(`${host}:1`) === null && parseHostPort(`[${host}]:1`) === null) {
+    throw configField(`${field}.host`, 'must be an IP address or host name')
+  }
+  return { host, port }
+}
+
+/** Validates a parsed config; relative paths resolve against `baseDir`. */
+export function parseNodeConfig(raw: unknown, baseDir: string, defaultName = 'node'): NodeConfig {
+  const o = read.object(raw, '', REQUIRED, OPTIONAL)
+  const role = o.role
+  if (role !== 'validator' && role !== 'observer') throw configField('role', 'must be validator or observer')
+  const path = (value: unknown, field: string) => resolve(baseDir, read.string(value, field, 1, 4096))
+  const peers = (o.peers === undefined ? [] : read.list(o.peers, 'peers', 1024)).map(
+    (item, i): PeerConfig => {
+      const at = `peers[${i}]`
+      const p = read.object(item, at, ['address', 'nodeKey'])
+      const address = read.string(p.address, `${at}.address`, 1, 512)
+      const hostPort = parseP2pAddress(address)
+      if (hostPort === null) throw configField(`${at}.address`, 'must be host:port or a TCP multiaddr')
+      return { address, ...hostPort, nodeKey: read.address(p.nodeKey, `${at}.nodeKey`, NODE_KEY_PREFIX) }
+    },
+  )
+  let mempool: NodeConfig['mempool'] = CONFIG_DEFAULTS.mempool
+  if (o.mempool !== undefined) {
+    const m = read.object(o.mempool, 'mempool', [], ['maxTxs', 'maxBytes'])
+    mempool = {
+      maxTxs: m.maxTxs === undefined ? mempool.maxTxs : read.uint(m.maxTxs, 'mempool.maxTxs', 1),
+      maxBytes: m.maxBytes === undefined ? mempool.maxBytes : read.uint(m.maxBytes, 'mempool.maxBytes', 1024),
+    }
+  }
+  let logLevel: LogLevel = CONFIG_DEFAULTS.logLevel
+  if (o.logLevel !== undefined) {
+    if (!(LOG_LEVELS as readonly unknown[]).includes(o.logLevel)) {
+      throw configField('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`)
+    }
+    logLevel = o.logLevel as LogLevel
+  }
+  let forwardTxsTo: string | null = null
+  if (o.forwardTxsTo !== undefined && o.forwardTxsTo !== null) {
+    if (role !== 'observer') throw configField('forwardTxsTo', 'only an observer forwards txs')
+    if (typeof o.forwardTxsTo !== 'string' || !isRpcUrl(o.forwardTxsTo)) {
+      throw configField('forwardTxsTo', 'must be an http(s) URL')
+    }
+    forwardTxsTo = o.forwardTxsTo
+  }
+  return {
+    role,
+    name: o.name === undefined ? defaultName : read.string(o.name, 'name', 1, 64),
+    genesisPath: path(o.genesis, 'genesis'),
+    nodeKeyPath: path(o.nodeKey, 'nodeKey'),
+    dataDir: path(o.dataDir, 'dataDir'),
+    p2p: listen(o.p2p, 'p2p', CONFIG_DEFAULTS.p2p),
+    rpc: listen(o.rpc, 'rpc', CONFIG_DEFAULTS.rpc),
+    peers,
+    mempool,
+    logLevel,
+    forwardTxsTo,
+    emptyBlockIntervalMs:
+      o.emptyBlockIntervalMs === undefined || o.emptyBlockIntervalMs === null
+        ? null
+        : read.uint(o.emptyBlockIntervalMs, 'emptyBlockIntervalMs'),
+  }
+}
+
+/** Reads and validates a config file. */
+export async function loadNodeConfig(path: string): Promise<NodeConfig> {
+  const absolute = resolve(path)
+  let text: string
+  try {
+    text = await readFile(absolute, 'utf8')
+  } catch (err) {
+    throw new NodeError(NodeErrorCode.configUnreadable, `cannot read config file ${absolute}`, {
+      path: absolute,
+      cause: (err as NodeJS.ErrnoException).code ?? String(err),
+    })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new NodeError(
+      NodeErrorCode.configNotJson,
+      `${absolute} is not valid JSON: ${(err as Error).message}`,
+      {
+        path: absolute,
+      },
+    )
+  }
+  return parseNodeConfig(raw, dirname(absolute), basename(absolute, extname(absolute)))
+}

@@ -1,0 +1,116 @@
+/**
+ * Prometheus metrics of a node (prom-client), one registry per node instance so several nodes can run
+ * in one process. Parts receive the metrics object they need (or null) and never create metrics.
+ * Names: arcade_<subsystem>_<what>_<unit>.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export function createNodeMetrics(
+  registry: Registry = new Registry(),
+  opts: { defaultMetrics?: boolean } = {},
+) {
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'arcade_process_' })
+  const r = [registry]
+  return {
+    registry,
+    consensus: {
+      height: new Gauge({
+        name: 'arcade_consensus_height',
+        help: 'Height of the last committed block',
+        registers: r,
+      }),
+      view: new Gauge({
+        name: 'arcade_consensus_view',
+        help: 'Current view within the height',
+        registers: r,
+      }),
+      viewChanges: new Counter({
+        name: 'arcade_consensus_view_changes_total',
+        help: 'View changes started',
+        registers: r,
+      }),
+      votesSent: new Counter({
+        name: 'arcade_consensus_votes_sent_total',
+        help: 'Votes signed and sent',
+        labelNames: ['kind'] as const,
+        registers: r,
+      }),
+      commitLatency: new Histogram({
+        name: 'arcade_consensus_block_interval_seconds',
+        help: 'Time between consecutive commits',
+        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+        registers: r,
+      }),
+      blockTxs: new Histogram({
+        name: 'arcade_consensus_block_txs',
+        help: 'Txs per committed block',
+        buckets: [0, 1, 10, 100, 500, 1000, 2000, 5000, 10000],
+        registers: r,
+      }),
+      txsCommitted: new Counter({
+        name: 'arcade_consensus_txs_committed_total',
+        help: 'Txs committed',
+        registers: r,
+      }),
+    },
+    mempool: {
+      size: new Gauge({ name: 'arcade_mempool_txs', help: 'Txs waiting in the mempool', registers: r }),
+      bytes: new Gauge({
+        name: 'arcade_mempool_bytes',
+        help: 'Bytes of txs waiting in the mempool',
+        registers: r,
+      }),
+      admitted: new Counter({ name: 'arcade_mempool_admitted_total', help: 'Txs admitted', registers: r }),
+      rejected: new Counter({
+        name: 'arcade_mempool_rejected_total',
+        help: 'Txs refused, by error code',
+        labelNames: ['code'] as const,
+        registers: r,
+      }),
+    },
+    p2p: {
+      peers: new Gauge({ name: 'arcade_p2p_peers', help: 'Connected peers', registers: r }),
+      messagesIn: new Counter({
+        name: 'arcade_p2p_messages_received_total',
+        help: 'Messages received',
+        labelNames: ['protocol'] as const,
+        registers: r,
+      }),
+      messagesOut: new Counter({
+        name: 'arcade_p2p_messages_sent_total',
+        help: 'Messages sent',
+        labelNames: ['protocol'] as const,
+        registers: r,
+      }),
+    },
+    storage: {
+      commitSeconds: new Histogram({
+        name: 'arcade_storage_commit_seconds',
+        help: 'Time to write one block batch',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+        registers: r,
+      }),
+      executeSeconds: new Histogram({
+        name: 'arcade_state_execute_seconds',
+        help: 'Time to execute one block',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+        registers: r,
+      }),
+    },
+    sync: {
+      blocksApplied: new Counter({
+        name: 'arcade_sync_blocks_applied_total',
+        help: 'Blocks applied by sync',
+        registers: r,
+      }),
+      rejected: new Counter({
+        name: 'arcade_sync_blocks_rejected_total',
+        help: 'Blocks from peers rejected by sync, by reason',
+        labelNames: ['code'] as const,
+        registers: r,
+      }),
+    },
+  }
+}
+
+export type NodeMetrics = ReturnType<typeof createNodeMetrics>

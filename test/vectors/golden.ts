@@ -1,0 +1,200 @@
+/**
+ * Golden vectors: fixed inputs, and the exact bytes and hashes the protocol makes of them. golden.json
+ * pins them, so an encoding change can never slip in unnoticed. To change an encoding deliberately,
+ * rewrite the file with `UPDATE_VECTORS=1 npx vitest run test/vectors` and review the diff.
+ */
+import { validateGenesis } from '../../genesis/document.ts'
+import { genesisBytes, genesisHash } from '../../genesis/hash.ts'
+import { encodeAddress, NODE_KEY_PREFIX } from '../../protocol/address.ts'
+import { type BlockHeader, blockHash, headerToTuple } from '../../protocol/block.ts'
+import { type Bytes, toHex, utf8 } from '../../protocol/bytes.ts'
+import { encode } from '../../protocol/codec.ts'
+import { type KeyPair, publicKeyFromSecret, sha256 } from '../../protocol/crypto.ts'
+import { merkleRoot } from '../../protocol/merkle.ts'
+import { devicePossessionSignBytes } from '../../protocol/sign-bytes.ts'
+import { encodeTx, signTx } from '../../protocol/tx.ts'
+import type { TxBody } from '../../protocol/tx-body.ts'
+import { createValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
+import { certificateFromVotes, certificateHash, signVote, voteBytes } from '../../protocol/vote.ts'
+
+export const CHAIN_ID = 'arcade-vectors-1'
+
+/** A key derived from a label: secret = SHA-256("arcade/vector/" + label). */
+export function vectorKey(label: string): KeyPair {
+  const secretKey = sha256(utf8(`arcade/vector/${label}`))
+  return { secretKey, publicKey: publicKeyFromSecret(secretKey) }
+}
+
+const alice = vectorKey('alice')
+const shop = vectorKey('shop')
+const manager = vectorKey('manager')
+const device = vectorKey('device')
+const nodes = [1, 2, 3, 4].map((i) => vectorKey(`node-${i}`))
+const h = (label: string): Bytes => sha256(utf8(label))
+
+const txCases: [string, KeyPair, TxBody][] = [
+  [
+    'point.transfer',
+    alice,
+    { kind: 'point.transfer', point: 'SHOTEN', to: shop.publicKey, amount: 5_000_000_000 },
+  ],
+  [
+    'traffic.record',
+    shop,
+    {
+      kind: 'traffic.record',
+      point: 'SHOTEN',
+      events: [
+        {
+          eventId: 'ev-1',
+          kind: 'visit',
+          customerHash: h('customer-1'),
+          account: alice.publicKey,
+          amount: 0,
+        },
+        { eventId: 'ev-2', kind: 'purchase', customerHash: h('customer-2'), account: null, amount: 1280 },
+      ],
+    },
+  ],
+  [
+    'device.bind',
+    alice,
+    {
+      kind: 'device.bind',
+      device: device.publicKey,
+      point: 'SHOTEN',
+      maxPerTx: 500,
+      maxPerPeriod: 3000,
+      periodMs: 86_400_000,
+      merchants: [shop.publicKey],
+      possessionProof: new Uint8Array(64).fill(0),
+    },
+  ],
+  [
+    'sponsor.grant',
+    manager,
+    {
+      kind: 'sponsor.grant',
+      point: 'SHOTEN',
+      grantee: null,
+      txsPerPeriod: 100,
+      periodMs: 86_400_000,
+      expiresAtHeight: 0,
+      kinds: ['merchant.pay', 'point.transfer'],
+    },
+  ],
+]
+
+export const GENESIS_FIXTURE = {
+  chainId: CHAIN_ID,
+  genesisTime: '2025-04-01T00:00:00.000Z',
+  params: {
+    consensus: {
+      maxBlockBytes: 4_194_304,
+      maxBlockTxs: 5000,
+      proposalTimeoutBaseMs: 1000,
+      proposalTimeoutMaxMs: 30_000,
+      viewChangeTimeoutBaseMs: 2000,
+      viewChangeTimeoutMaxMs: 60_000,
+      emptyBlockIntervalMs: 1000,
+    },
+    ledger: {
+      epochLength: 1000,
+      maxValidators: 100,
+      minValidatorStake: 1000,
+      unbondingEpochs: 2,
+      maxTxValidityBlocks: 1000,
+      maxTerminalsPerMerchant: 64,
+      maxDevicesPerOwner: 16,
+      maxDelegationsPerMember: 16,
+    },
+  },
+  validators: nodes.map((n, i) => ({
+    name: `association-${i + 1}`,
+    account: encodeAddress(vectorKey(`association-${i + 1}`).publicKey),
+    nodeKey: encodeAddress(n.publicKey, NODE_KEY_PREFIX),
+    stake: 10_000 * (i + 1),
+    p2p: `127.0.0.1:${26600 + 2 * i}`,
+  })),
+  accounts: [
+    { address: encodeAddress(manager.publicKey), roles: ['admin', 'issuer'], stake: 0 },
+    ...nodes.map((_, i) => ({
+      address: encodeAddress(vectorKey(`association-${i + 1}`).publicKey),
+      roles: [],
+      stake: 10_000 * (i + 1),
+    })),
+  ],
+  observers: [
+    { name: 'regulator', nodeKey: encodeAddress(vectorKey('observer-1').publicKey, NODE_KEY_PREFIX) },
+  ],
+}
+
+export type GoldenVectors = Record<string, Record<string, string>>
+
+export function computeGoldenVectors(): GoldenVectors {
+  const out: GoldenVectors = {}
+  for (const [name, key, body] of txCases) {
+    const tx = signTx(
+      {
+        chainId: CHAIN_ID,
+        signer: key.publicKey,
+        nonce: 2 ** 40 + 7,
+        validUntil: 1234,
+        sponsor: manager.publicKey,
+        body,
+      },
+      key.secretKey,
+    )
+    out[`tx/${name}`] = {
+      signBytes: toHex(tx.payload),
+      hash: toHex(tx.hash),
+      signature: toHex(tx.signature),
+      encoded: toHex(encodeTx(tx)),
+    }
+  }
+  const blockHashValue = h('block-7')
+  for (const kind of ['prepare', 'commit'] as const) {
+    const vote = signVote(
+      CHAIN_ID,
+      { kind, height: 7, view: 1, blockHash: blockHashValue },
+      nodes[0] as KeyPair,
+    )
+    out[`vote/${kind}`] = {
+      signBytes: toHex(voteBytes(CHAIN_ID, kind, 7, 1, blockHashValue)),
+      signature: toHex(vote.signature),
+    }
+  }
+  const set = createValidatorSet(nodes.map((n, i) => ({ publicKey: n.publicKey, power: 10 * (i + 1) })))
+  const cert = certificateFromVotes(
+    nodes.map((n) => signVote(CHAIN_ID, { kind: 'commit', height: 6, view: 0, blockHash: h('block-6') }, n)),
+  )
+  out['validator-set'] = { hash: toHex(validatorSetHash(set)) }
+  out.certificate = { hash: toHex(certificateHash(cert)) }
+  const header: BlockHeader = {
+    chainId: CHAIN_ID,
+    height: 7,
+    view: 1,
+    timeMs: 1_743_465_600_000,
+    parentHash: h('block-6'),
+    txRoot: merkleRoot([h('tx-1'), h('tx-2')]),
+    stateRoot: h('state-7'),
+    lastCommitHash: certificateHash(cert),
+    validatorSetHash: validatorSetHash(set),
+    nextValidatorSetHash: validatorSetHash(set),
+    evidenceRoot: merkleRoot([]),
+    proposer: (nodes[1] as KeyPair).publicKey,
+  }
+  out['block-header'] = { encoded: toHex(encode(headerToTuple(header))), hash: toHex(blockHash(header)) }
+  const leaves = ['a', 'b', 'c', 'd', 'e'].map(utf8)
+  out.merkle = {
+    empty: toHex(merkleRoot([])),
+    one: toHex(merkleRoot(leaves.slice(0, 1))),
+    five: toHex(merkleRoot(leaves)),
+  }
+  out['device-possession'] = {
+    signBytes: toHex(devicePossessionSignBytes(CHAIN_ID, alice.publicKey, device.publicKey)),
+  }
+  const genesis = validateGenesis(GENESIS_FIXTURE)
+  out.genesis = { bytes: toHex(genesisBytes(genesis)), hash: toHex(genesisHash(genesis)) }
+  return out
+}
