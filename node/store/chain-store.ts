@@ -1,0 +1,119 @@
+/**
+ * The chain store: blocks, commit certificates, state entries, tx index, receipts, account history,
+ * the head pointer and the consensus WAL of one node. Everything is opaque bytes: the store never
+ * decodes a block or a receipt. One `commitBlock` is one atomic write (DESIGN.md §3 "Atomic commit"):
+ * after a crash at any instant the store is at the previous block or at this one, never between.
+ *
+ * Implementations: `createLevelChainStore` (LevelDB) and `createMemoryChainStore` (its twin), both
+ * run through `describeChainStoreContract` in chain-store-contract.ts.
+ */
+import type { Bytes } from '../../protocol/bytes.ts'
+import type { KvWrite, StateKv } from '../../state/ports.ts'
+import type { ConsensusWal } from './wal.ts'
+
+export interface ChainHead {
+  readonly height: number
+  readonly blockHash: Bytes
+}
+
+/** Which chain a store belongs to; a store opened for another chain is refused (STORE_WRONG_CHAIN). */
+export interface ChainIdentity {
+  readonly chainId: string
+  readonly genesisHash: Bytes
+}
+
+export interface CommittedTx {
+  readonly hash: Bytes
+  readonly receiptBytes: Bytes
+}
+
+export interface AccountIndexEntry {
+  /** The account (1 to 255 bytes; an Ed25519 public key is 32). */
+  readonly account: Bytes
+  /** Position of the tx in `txs` (and so in the block). */
+  readonly txIndex: number
+}
+
+export interface BlockCommit {
+  /** Must be head + 1 (1 for an empty store): STORE_OUT_OF_ORDER otherwise. */
+  readonly height: number
+  readonly blockHash: Bytes
+  readonly blockBytes: Bytes
+  /**
+   * The commit certificate for THIS height, known when the block commits (the COMMIT quorum that
+   * finalised it). Null when not known yet, e.g. a synced block whose certificate arrives with the
+   * next one; `putCertificate` stores it later. The next block's header carries a certificate of
+   * this height too, possibly with other signers: either one proves the block.
+   */
+  readonly certificateBytes: Bytes | null
+  readonly stateWrites: readonly KvWrite[]
+  /** The block's txs in block order with their receipts. */
+  readonly txs: readonly CommittedTx[]
+  /** Which accounts each tx touched, for `accountHistory`. */
+  readonly accountIndex: readonly AccountIndexEntry[]
+  /** Drops WAL entries of heights below this one in the same atomic write. */
+  readonly walPruneBelowHeight?: number
+}
+
+export interface TxLocation {
+  readonly height: number
+  readonly index: number
+  readonly receiptBytes: Bytes
+}
+
+export interface AccountHistoryEntry {
+  readonly height: number
+  readonly index: number
+  readonly txHash: Bytes
+}
+
+export interface AccountHistoryQuery {
+  /** Maximum entries returned, at least 1. */
+  readonly limit: number
+  /** Cursor: only entries strictly older than this (height, index), i.e. the last entry of a page. */
+  readonly before?: { readonly height: number; readonly index: number }
+}
+
+export interface StoredBlock {
+  readonly height: number
+  readonly blockBytes: Bytes
+  readonly certificateBytes: Bytes | null
+}
+
+export interface ChainStore {
+  /** Opens the database, checks its format (and chain, if configured) and loads the head and WAL. */
+  open(): Promise<void>
+  /** Waits for writes under way, then closes. Closing twice is harmless. */
+  close(): Promise<void>
+
+  /** Binds a fresh store to `chain`, or checks that an existing store belongs to it. */
+  ensureChain(chain: ChainIdentity): Promise<void>
+  getMeta(name: string): Promise<Bytes | null>
+  setMeta(name: string, value: Bytes): Promise<void>
+
+  /** Writes a block with everything it implies in one atomic batch. Calls are serialised. */
+  commitBlock(commit: BlockCommit): Promise<void>
+  /** Stores (or replaces) the commit certificate of a stored block; STORE_NOT_FOUND if absent. */
+  putCertificate(height: number, certificateBytes: Bytes): Promise<void>
+
+  head(): Promise<ChainHead | null>
+  getBlock(height: number): Promise<Bytes | null>
+  getBlockByHash(hash: Bytes): Promise<{ readonly height: number; readonly blockBytes: Bytes } | null>
+  getCertificate(height: number): Promise<Bytes | null>
+  getTx(hash: Bytes): Promise<TxLocation | null>
+  /** Newest first. */
+  accountHistory(account: Bytes, query: AccountHistoryQuery): Promise<AccountHistoryEntry[]>
+  /**
+   * Stored blocks with heights in [from, to], ascending, with their certificates. With `maxBytes`
+   * it stops once the blocks and certificates returned reach that size (always at least one block),
+   * so a sync response stays bounded; the caller asks again from the last height + 1.
+   */
+  blocksRange(from: number, to: number, limits?: { readonly maxBytes?: number }): Promise<StoredBlock[]>
+  /** Every state entry in ascending key order, for start-up loading. */
+  stateEntries(): AsyncIterable<readonly [Bytes, Bytes]>
+
+  /** The state port over this store (genesis state goes in through `state.commit`). */
+  readonly state: StateKv
+  /** The consensus write-ahead log in the same database. */
+  readonly wal: ConsensusWal
+}

@@ -1,0 +1,159 @@
+/**
+ * The key-prefix table: every key in a node's database starts with one namespace byte from `Prefix`.
+ * A prefix is never reused for another meaning, even after its namespace is dropped: add a new one.
+ * Integers in keys are fixed-width big-endian, so the store's byte order is their numeric order.
+ *
+ * | prefix | namespace            | key after the prefix                          | value                        |
+ * | ------ | -------------------- | --------------------------------------------- | ---------------------------- |
+ * | 0x01   | meta                 | utf8 name (`MetaKey`)                         | bytes                        |
+ * | 0x02   | head pointer         | (none)                                        | height u64 ‖ block hash      |
+ * | 0x10   | state entries        | the state key as given by state/              | the state value              |
+ * | 0x20   | blocks               | height u64                                    | block bytes                  |
+ * | 0x21   | block hash → height  | block hash                                    | height u64                   |
+ * | 0x22   | commit certificates  | height u64                                    | certificate bytes            |
+ * | 0x30   | txs (and receipts)   | tx hash                                       | height u64 ‖ index u32 ‖ receipt |
+ * | 0x32   | account history      | len u8 ‖ account ‖ ~height u64 ‖ ~index u32   | tx hash                      |
+ * | 0x40   | consensus WAL        | seq u64 (append order)                        | height u64 ‖ entry bytes     |
+ *
+ * `~x` is the bitwise complement, so ascending iteration of an account's history is newest first.
+ * A receipt lives in its tx's entry (not under its own key): one op per tx instead of two, and a tx
+ * lookup is one read. LevelDB's cost per op (mostly building the native batch) dominates a commit.
+ */
+import type { Bytes } from '../../protocol/bytes.ts'
+import { utf8 } from '../../protocol/bytes.ts'
+
+export const Prefix = {
+  meta: 0x01,
+  head: 0x02,
+  state: 0x10,
+  block: 0x20,
+  blockHash: 0x21,
+  certificate: 0x22,
+  tx: 0x30,
+  accountHistory: 0x32,
+  wal: 0x40,
+} as const
+export type Prefix = (typeof Prefix)[keyof typeof Prefix]
+
+/** Names under the meta prefix. */
+export const MetaKey = {
+  /** Layout version of this table; a store written by an unknown version is refused. */
+  formatVersion: 'format-version',
+  chainId: 'chain-id',
+  genesisHash: 'genesis-hash',
+} as const
+
+export const FORMAT_VERSION = 1
+
+const TWO_32 = 2 ** 32
+const MAX_U32 = 0xffffffff
+
+export function writeU64(out: Bytes, offset: number, value: number): void {
+  const hi = Math.floor(value / TWO_32)
+  const lo = value >>> 0
+  writeU32(out, offset, hi)
+  writeU32(out, offset + 4, lo)
+}
+
+export function readU64(bytes: Bytes, offset: number): number {
+  return readU32(bytes, offset) * TWO_32 + readU32(bytes, offset + 4)
+}
+
+export function writeU32(out: Bytes, offset: number, value: number): void {
+  out[offset] = value >>> 24
+  out[offset + 1] = (value >>> 16) & 0xff
+  out[offset + 2] = (value >>> 8) & 0xff
+  out[offset + 3] = value & 0xff
+}
+
+export function readU32(bytes: Bytes, offset: number): number {
+  return (
+    (bytes[offset] as number) * 0x1000000 +
+    (((bytes[offset + 1] as number) << 16) |
+      ((bytes[offset + 2] as number) << 8) |
+      (bytes[offset + 3] as number))
+  )
+}
+
+/** `[prefix] ‖ body`. */
+export function prefixed(prefix: Prefix, body: Bytes): Bytes {
+  const key = new Uint8Array(1 + body.length)
+  key[0] = prefix
+  key.set(body, 1)
+  return key
+}
+
+/** `[prefix] ‖ height u64`. */
+export function heightKey(prefix: Prefix, height: number): Bytes {
+  const key = new Uint8Array(9)
+  key[0] = prefix
+  writeU64(key, 1, height)
+  return key
+}
+
+/** The smallest key above every key that starts with `prefix` (an exclusive upper bound). */
+export function prefixEnd(prefix: Prefix): Bytes {
+  return Uint8Array.of(prefix + 1)
+}
+
+export const headKey = (): Bytes => Uint8Array.of(Prefix.head)
+export const metaKey = (name: string): Bytes => prefixed(Prefix.meta, utf8(name))
+export const stateKey = (key: Bytes): Bytes => prefixed(Prefix.state, key)
+export const blockKey = (height: number): Bytes => heightKey(Prefix.block, height)
+export const blockHashKey = (hash: Bytes): Bytes => prefixed(Prefix.blockHash, hash)
+export const certificateKey = (height: number): Bytes => heightKey(Prefix.certificate, height)
+export const txKey = (hash: Bytes): Bytes => prefixed(Prefix.tx, hash)
+export const walKey = (seq: number): Bytes => heightKey(Prefix.wal, seq)
+
+/** `height u64 ‖ index u32 ‖ receipt`, the value under a tx hash. */
+export function encodeTxEntry(height: number, index: number, receiptBytes: Bytes): Bytes {
+  const value = new Uint8Array(12 + receiptBytes.length)
+  writeU64(value, 0, height)
+  writeU32(value, 8, index)
+  value.set(receiptBytes, 12)
+  return value
+}
+
+/** `height u64 ‖ hash`, the head pointer. */
+export function encodeHead(height: number, blockHash: Bytes): Bytes {
+  const value = new Uint8Array(8 + blockHash.length)
+  writeU64(value, 0, height)
+  value.set(blockHash, 8)
+  return value
+}
+
+export function encodeU64(value: number): Bytes {
+  const out = new Uint8Array(8)
+  writeU64(out, 0, value)
+  return out
+}
+
+/** `[0x32] ‖ len ‖ account`: the range of one account's history. */
+export function accountPrefix(account: Bytes): Bytes {
+  const key = new Uint8Array(2 + account.length)
+  key[0] = Prefix.accountHistory
+  key[1] = account.length
+  key.set(account, 2)
+  return key
+}
+
+/** One history entry; complemented height and index make ascending order newest first. */
+export function accountHistoryKey(account: Bytes, height: number, index: number): Bytes {
+  const n = 2 + account.length
+  const key = new Uint8Array(n + 12)
+  key[0] = Prefix.accountHistory
+  key[1] = account.length
+  key.set(account, 2)
+  writeU32(key, n, MAX_U32 - Math.floor(height / TWO_32))
+  writeU32(key, n + 4, MAX_U32 - (height >>> 0))
+  writeU32(key, n + 8, MAX_U32 - index)
+  return key
+}
+
+/** Height and index back out of an account history key. */
+export function parseAccountHistoryKey(key: Bytes): { height: number; index: number } {
+  const n = key.length - 12
+  const hi = MAX_U32 - readU32(key, n)
+  const lo = MAX_U32 - readU32(key, n + 4)
+  return { height: hi * TWO_32 + lo, index: MAX_U32 - readU32(key, n + 8) }
+}

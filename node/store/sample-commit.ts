@@ -1,0 +1,105 @@
+/**
+ * Deterministic block commits for the store's tests, its crash test and bench/store.ts. Content is a
+ * function of (height, index) only, so a checker can recompute what any height must have written.
+ */
+import type { Bytes } from '../../protocol/bytes.ts'
+import { utf8 } from '../../protocol/bytes.ts'
+import type { BlockCommit } from './chain-store.ts'
+import { writeU32 } from './keys.ts'
+
+const b = (...xs: number[]): Bytes => Uint8Array.from(xs)
+
+/** A 32-byte hash-like value: tag ‖ n (u32) ‖ filler. */
+export function hashOf(tag: number, n: number, m = 0): Bytes {
+  const out = new Uint8Array(32)
+  out[0] = tag
+  writeU32(out, 1, n)
+  writeU32(out, 5, m)
+  for (let i = 9; i < 32; i++) out[i] = (n * 31 + m * 17 + i * 7) & 0xff
+  return out
+}
+
+export const ALICE: Bytes = new Uint8Array(32).fill(0xa1)
+export const BOB: Bytes = new Uint8Array(32).fill(0xb0)
+
+/** A small block at `height` (≤ 255) with `txCount` txs; tx i touches ALICE, and BOB when i is odd. */
+export function sampleCommit(height: number, txCount = 3, extra: Partial<BlockCommit> = {}): BlockCommit {
+  const txs = Array.from({ length: txCount }, (_, i) => ({
+    hash: hashOf(0x77, height, i),
+    receiptBytes: utf8(`receipt ${height}/${i}`),
+  }))
+  return {
+    height,
+    blockHash: hashOf(0xbb, height),
+    blockBytes: utf8(`block ${height}`),
+    certificateBytes: utf8(`cert ${height}`),
+    stateWrites: [
+      [b(1, height), utf8(`v${height}`)],
+      [b(2), utf8(`latest ${height}`)],
+    ],
+    txs,
+    accountIndex: txs.flatMap((_, i) => [
+      { account: ALICE, txIndex: i },
+      ...(i % 2 === 1 ? [{ account: BOB, txIndex: i }] : []),
+    ]),
+    ...extra,
+  }
+}
+
+export interface BlockShape {
+  readonly txCount: number
+  /** Default 3. */
+  readonly stateWritesPerTx?: number
+  /** Default 100. */
+  readonly receiptBytes?: number
+  /** Default 2. */
+  readonly accountsPerTx?: number
+  /** Distinct accounts the txs spread over. Default 1000. */
+  readonly accountCount?: number
+}
+
+/** The key `syntheticCommit` writes last at every height: its value is the height (u32). */
+export const LATEST_KEY: Bytes = b(0x02)
+
+export function syntheticStateKey(height: number, tx: number, j: number): Bytes {
+  return hashOf(0x50 + j, height, tx)
+}
+
+export function syntheticAccount(n: number): Bytes {
+  return hashOf(0xac, n)
+}
+
+/** A block of realistic size: 32-byte keys spread over the key space, fixed-size receipts. */
+export function syntheticCommit(height: number, shape: BlockShape): BlockCommit {
+  const writesPerTx = shape.stateWritesPerTx ?? 3
+  const receiptSize = shape.receiptBytes ?? 100
+  const accountsPerTx = shape.accountsPerTx ?? 2
+  const accountCount = shape.accountCount ?? 1000
+  const txs: { hash: Bytes; receiptBytes: Bytes }[] = []
+  const stateWrites: (readonly [Bytes, Bytes])[] = []
+  const accountIndex: { account: Bytes; txIndex: number }[] = []
+  for (let i = 0; i < shape.txCount; i++) {
+    const receiptBytes = new Uint8Array(receiptSize)
+    writeU32(receiptBytes, 0, height)
+    writeU32(receiptBytes, 4, i)
+    txs.push({ hash: hashOf(0x77, height, i), receiptBytes })
+    for (let j = 0; j < writesPerTx; j++) {
+      stateWrites.push([syntheticStateKey(height, i, j), receiptBytes.subarray(0, 8 + j)])
+    }
+    for (let a = 0; a < accountsPerTx; a++) {
+      accountIndex.push({ account: syntheticAccount((i * accountsPerTx + a) % accountCount), txIndex: i })
+    }
+  }
+  const latest = new Uint8Array(4)
+  writeU32(latest, 0, height)
+  stateWrites.push([LATEST_KEY, latest])
+  return {
+    height,
+    blockHash: hashOf(0xbb, height),
+    blockBytes: utf8(`block ${height} with ${shape.txCount} txs`),
+    certificateBytes: utf8(`cert ${height}`),
+    stateWrites,
+    txs,
+    accountIndex,
+  }
+}

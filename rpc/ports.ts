@@ -1,0 +1,143 @@
+/**
+ * What the RPC needs from the node, declared by its consumer (STYLE.md habit 8) and satisfied
+ * structurally by node/: the RPC never imports node/ or consensus/. Everything is in domain terms:
+ * keys and hashes are bytes, amounts are safe integers; the JSON form (hex, bech32m) is rpc's business.
+ * Every read may be synchronous or asynchronous.
+ */
+import type { Registry } from 'prom-client'
+import type { Block } from '../protocol/block.ts'
+import type { Bytes } from '../protocol/bytes.ts'
+import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
+import type { LedgerQuery } from '../state/query.ts'
+import type { Receipt } from '../state/receipt.ts'
+
+export type Awaitable<T> = T | Promise<T>
+
+export const NodeRole = { validator: 'validator', observer: 'observer' } as const
+export type NodeRole = (typeof NodeRole)[keyof typeof NodeRole]
+
+export interface NodeStatus {
+  readonly chainId: string
+  readonly height: number
+  readonly role: NodeRole
+  readonly peers: number
+  readonly syncing: boolean
+  readonly mempoolSize: number
+  /** Null before the first block. */
+  readonly headHash: Bytes | null
+  readonly latestBlockTimeMs: number | null
+}
+
+export type TxLookup =
+  | { readonly status: 'pending' }
+  /** Committed: applied (`receipt.status` ok) or failed with `receipt.error`. */
+  | { readonly status: 'committed'; readonly receipt: Receipt }
+
+export interface BlockRecord {
+  readonly block: Block
+  readonly hash: Bytes
+  /** The certificate that committed this block; null for the head until the next block carries it. */
+  readonly certificate: CommitCertificate | null
+}
+
+export interface HistoryCursor {
+  readonly height: number
+  readonly index: number
+}
+
+export interface HistoryEntry extends HistoryCursor {
+  readonly txHash: Bytes
+  /** The tx body kind, e.g. `point.transfer`. */
+  readonly kind: string
+  readonly status: 'ok' | 'failed'
+  /** The state error code when failed. */
+  readonly error: string | null
+}
+
+export interface ChainReader {
+  status(): Awaitable<NodeStatus>
+  blockByHeight(height: number | 'latest'): Awaitable<BlockRecord | null>
+  txByHash(hash: Bytes): Awaitable<TxLookup | null>
+  /** Newest first; `before` excludes that position and everything newer. */
+  accountHistory(
+    address: Bytes,
+    page: { readonly limit: number; readonly before?: HistoryCursor },
+  ): Awaitable<readonly HistoryEntry[]>
+  /** Double-sign evidence included in blocks, newest first; optional (the route answers 501). */
+  evidence?(page: { readonly limit: number }): Awaitable<readonly { height: number; evidence: Evidence }[]>
+}
+
+export interface AdmissionResult {
+  readonly hash: Bytes | null
+  readonly accepted: boolean
+  readonly code?: string
+  readonly message?: string
+}
+
+export interface TxSubmitter {
+  /** Per-tx admission results, in order; the mempool decides. */
+  submit(encodedTxs: readonly Bytes[]): Promise<readonly AdmissionResult[]>
+  /** Resolves per hash with its receipt once committed, or null when `timeoutMs` passes first. */
+  waitForCommit?(hashes: readonly Bytes[], timeoutMs: number): Promise<readonly (Receipt | null)[]>
+}
+
+// --- ledger reads ---
+
+/**
+ * The ledger query over the latest committed state. state/'s `LedgerQuery` is a snapshot of one
+ * height, so the node passes either one that it keeps current or a function returning the latest.
+ */
+export type LedgerSource = LedgerQuery | (() => LedgerQuery)
+
+// --- events for the stream ---
+
+export type ChainEvent =
+  | {
+      readonly type: 'block'
+      readonly height: number
+      readonly hash: Bytes
+      readonly timeMs: number
+      readonly txCount: number
+    }
+  | {
+      readonly type: 'receipt'
+      readonly receipt: Receipt
+      /**
+       * Every account the tx touched (signer, sponsor, parties), for `?account=` filtering. When
+       * omitted, the accounts named in the receipt's events are used.
+       */
+      readonly accounts?: readonly Bytes[]
+    }
+
+export interface ChainEvents {
+  /** Calls `listener` for every new block, then for each of its receipts; returns unsubscribe. */
+  subscribe(listener: (event: ChainEvent) => void): () => void
+}
+
+export interface RpcDeps {
+  readonly chain: ChainReader
+  readonly submitter: TxSubmitter
+  readonly query: LedgerSource
+  /** Ids of every point, for `/points` and account balances; without it those need `?points=`. */
+  readonly pointIds?: () => Awaitable<readonly string[]>
+  readonly events: ChainEvents
+  /** The node's registry; rpc adds its request metrics to it and serves it at /v1/metrics. */
+  readonly metrics: Registry
+  /** A pino-compatible logger, or undefined for none (only node/ creates pino). */
+  readonly logger?: RpcLogger
+  /** Used to forward txs when this node is an observer with `forwardTxsTo` set. */
+  readonly fetch?: typeof globalThis.fetch
+}
+
+/** The subset of pino that Fastify needs (pino satisfies it). */
+export interface RpcLogger {
+  level: string
+  info(...args: unknown[]): void
+  error(...args: unknown[]): void
+  debug(...args: unknown[]): void
+  fatal(...args: unknown[]): void
+  warn(...args: unknown[]): void
+  trace(...args: unknown[]): void
+  silent(...args: unknown[]): void
+  child(bindings: Record<string, unknown>): RpcLogger
+}

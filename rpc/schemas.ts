@@ -1,0 +1,227 @@
+/**
+ * JSON Schemas shared by the routes: Fastify validates inputs with them, serializes outputs with them,
+ * and @fastify/swagger turns them into the OpenAPI document. Plain objects, no schema library.
+ */
+
+type Schema = Record<string, unknown>
+
+/** An object schema whose listed properties are all required unless named in `optional`. */
+export function object(properties: Record<string, Schema>, optional: readonly string[] = []): Schema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+    additionalProperties: false,
+  }
+}
+
+export const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] })
+export const arrayOf = (items: Schema, maxItems?: number): Schema =>
+  maxItems === undefined ? { type: 'array', items } : { type: 'array', items, maxItems }
+
+export const uint: Schema = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
+export const amount: Schema = { ...uint, description: 'an amount in the smallest unit (a safe integer)' }
+export const bool: Schema = { type: 'boolean' }
+export const text: Schema = { type: 'string' }
+export const hexBytes: Schema = {
+  type: 'string',
+  pattern: '^[0-9a-f]*$',
+  description: 'bytes as lowercase hex',
+}
+export const hash: Schema = {
+  type: 'string',
+  pattern: '^(0x)?[0-9a-fA-F]{64}$',
+  description: 'a 32-byte hash as hex',
+}
+export const account: Schema = {
+  type: 'string',
+  pattern: '^arc1[02-9ac-hj-np-z]{6,}$',
+  description: 'an account: bech32m with prefix arc',
+}
+export const nodeKey: Schema = {
+  type: 'string',
+  pattern: '^arcnode1[02-9ac-hj-np-z]{6,}$',
+  description: 'a node (validator) key: bech32m with prefix arcnode',
+}
+export const pointId: Schema = {
+  type: 'string',
+  pattern: '^[A-Z][A-Z0-9]{1,11}$',
+  description: 'a point symbol',
+}
+export const freeObject: Schema = { type: 'object', additionalProperties: true }
+
+export const errorBody: Schema = {
+  type: 'object',
+  properties: { code: text, message: text, hash: hexBytes },
+  required: ['code', 'message'],
+  additionalProperties: false,
+}
+
+/** Every route answers errors in the same shape. */
+export const errorResponses = { '4xx': errorBody, '5xx': errorBody }
+
+// --- params and queries ---
+
+export const addressParams = object({ address: { type: 'string', minLength: 1, maxLength: 200 } })
+export const pointParams = object({ id: pointId })
+export const pointMerchantParams = object({ id: pointId, address: { type: 'string', maxLength: 200 } })
+export const hashParams = object({ hash: { type: 'string', maxLength: 200 } })
+export const limitQuery = (max: number, fallback: number): Schema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: max,
+  default: fallback,
+})
+
+// --- domain responses ---
+
+export const receipt: Schema = object({
+  txHash: hexBytes,
+  height: uint,
+  index: uint,
+  status: { type: 'string', enum: ['ok', 'failed'] },
+  error: nullable(text),
+  events: arrayOf({
+    type: 'object',
+    properties: { type: text },
+    required: ['type'],
+    additionalProperties: true,
+    description: 'a ledger event: its type and fields (accounts as arc1…, other bytes as hex)',
+  }),
+})
+
+export const certificate: Schema = object({
+  kind: { type: 'string', enum: ['prepare', 'commit'] },
+  height: uint,
+  view: uint,
+  blockHash: hexBytes,
+  signers: arrayOf(object({ validator: nodeKey, signature: hexBytes })),
+})
+
+const vote: Schema = object({
+  kind: text,
+  height: uint,
+  view: uint,
+  blockHash: hexBytes,
+  validator: nodeKey,
+  signature: hexBytes,
+})
+export const evidence: Schema = object({ a: vote, b: vote })
+
+export const block: Schema = object({
+  hash: hexBytes,
+  header: object({
+    chainId: text,
+    height: uint,
+    view: uint,
+    timeMs: uint,
+    parentHash: hexBytes,
+    txRoot: hexBytes,
+    stateRoot: hexBytes,
+    lastCommitHash: hexBytes,
+    validatorSetHash: hexBytes,
+    nextValidatorSetHash: hexBytes,
+    evidenceRoot: hexBytes,
+    proposer: nodeKey,
+  }),
+  txs: arrayOf(hexBytes),
+  lastCommit: nullable(certificate),
+  certificate: nullable(certificate),
+  evidence: arrayOf(evidence),
+})
+
+export const grant: Schema = object({
+  point: pointId,
+  grantee: nullable(account),
+  txsPerPeriod: uint,
+  periodMs: uint,
+  expiresAtHeight: { ...uint, description: 'last height the grant pays at; 0 = never lapses' },
+  kinds: arrayOf(text),
+  revoked: bool,
+})
+
+const pointFields = {
+  id: pointId,
+  manager: account,
+  name: text,
+  decimals: uint,
+  transferable: bool,
+  totalSupply: { ...amount, description: 'customer balances plus merchant floats' },
+  totalLiability: { ...amount, description: 'merchant liabilities (awarded on credit)' },
+  cumRepaid: amount,
+  cumRedeemed: amount,
+  merchantCount: uint,
+  grantCount: uint,
+}
+export const pointInfo: Schema = object(pointFields)
+export const pointDetail: Schema = object({
+  ...pointFields,
+  trafficRules: nullable(
+    object({
+      visit: uint,
+      view: uint,
+      click: uint,
+      purchase: uint,
+      purchasePerMille: uint,
+      dailyCapPerCustomer: uint,
+    }),
+  ),
+})
+
+export const merchantInfo: Schema = object({
+  point: pointId,
+  address: account,
+  name: text,
+  status: { type: 'string', enum: ['applied', 'active', 'suspended', 'revoked'] },
+  creditLimit: amount,
+  float: amount,
+  liability: amount,
+  terminals: arrayOf(account),
+  anchorCount: uint,
+})
+
+export const shopDay: Schema = object({
+  day: uint,
+  visit: uint,
+  view: uint,
+  click: uint,
+  purchase: uint,
+  amount,
+  points: amount,
+  duplicates: uint,
+})
+
+export const deviceInfo: Schema = object({
+  device: account,
+  owner: account,
+  point: pointId,
+  maxPerTx: amount,
+  maxPerPeriod: amount,
+  periodMs: uint,
+  merchants: arrayOf(account),
+  period: uint,
+  spent: amount,
+})
+
+/** Result of admitting one tx (and, with ?wait=true, of waiting for its commit). */
+export const admission: Schema = object(
+  {
+    hash: nullable(hexBytes),
+    accepted: bool,
+    code: text,
+    message: text,
+    status: { type: 'string', enum: ['pending', 'committed'] },
+    height: uint,
+    index: uint,
+    receipt,
+  },
+  ['code', 'message', 'status', 'height', 'index', 'receipt'],
+)
+
+export const txBodyJson: Schema = object({
+  tx: { type: 'string', minLength: 1, description: 'the encoded signed tx, as hex or base64' },
+})
+
+export const msgpackBody: Schema = {
+  description: 'the encoded signed tx(s): raw msgpack bytes',
+}

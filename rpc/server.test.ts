@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
+import { toHex } from '../protocol/bytes.ts'
+import { type Harness, harness } from './testing.ts'
+
+let h: Harness
+afterEach(async () => h?.server.close())
+
+async function get(url: string) {
+  const res = await h.server.app.inject({ method: 'GET', url })
+  return { status: res.statusCode, body: res.json(), headers: res.headers }
+}
+
+describe('status, health, metrics', () => {
+  it('reports the node status with the head hash as hex', async () => {
+    h = harness()
+    const { status, body } = await get('/v1/status')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ chainId: 'arcade-test', role: 'validator', peers: 3, syncing: false })
+    expect(body.height).toBe(h.chain.blocks.length)
+    expect(body.headHash).toBe(toHex(h.chain.blocks.at(-1)?.hash as Uint8Array))
+  })
+
+  it('answers health', async () => {
+    h = harness()
+    expect(await get('/v1/health')).toMatchObject({
+      status: 200,
+      body: { ok: true, height: h.chain.blocks.length },
+    })
+  })
+
+  it('serves Prometheus text from the injected registry, with its own request metrics', async () => {
+    h = harness()
+    await get('/v1/status')
+    const res = await h.server.app.inject({ method: 'GET', url: '/v1/metrics' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toContain('text/plain')
+    expect(res.body).toContain(
+      'arcade_rpc_request_duration_seconds_count{method="GET",route="/v1/status",status="200"} 1',
+    )
+  })
+
+  it('answers an unknown route, a bad URL encoding and an over-long param with catalogued codes', async () => {
+    h = harness()
+    expect(await get('/v1/nope')).toMatchObject({ status: 404, body: { code: 'RPC_NOT_FOUND' } })
+    expect(await get('/v1/accounts/%zz')).toMatchObject({ status: 400, body: { code: 'RPC_BAD_REQUEST' } })
+    expect(await get(`/v1/proofs/${'ab'.repeat(600)}`)).toMatchObject({
+      status: 414,
+      body: { code: 'RPC_URI_TOO_LONG' },
+    })
+    const del = await h.server.app.inject({ method: 'DELETE', url: '/v1/status' })
+    expect(del.statusCode).toBe(404)
+    expect(del.json().code).toBe('RPC_NOT_FOUND')
+  })
+})
+
+describe('blocks', () => {
+  it('returns a block by height with hex hashes, tx hashes and its certificate signers', async () => {
+    h = harness()
+    const { status, body } = await get('/v1/blocks/1')
+    expect(status).toBe(200)
+    const record = h.chain.blocks[0]
+    expect(body.hash).toBe(toHex(record?.hash as Uint8Array))
+    expect(body.header.stateRoot).toBe(toHex(h.ledger.state.map.root))
+    expect(body.header.proposer).toBe(encodeAddress(new Uint8Array(32).fill(0xcc), NODE_KEY_PREFIX))
+    expect(body.certificate.signers).toHaveLength(1)
+    expect(body.certificate.signers[0].validator.startsWith('arcnode1')).toBe(true)
+    expect(body.txs).toEqual([])
+  })
+
+  it('returns the latest block with no certificate yet, and tx hashes of a block with txs', async () => {
+    h = harness()
+    const { status, body } = await get('/v1/blocks/latest')
+    expect(status).toBe(200)
+    expect(body.header.height).toBe(h.chain.blocks.length)
+    expect(body.certificate).toBeNull()
+    const withTxs = await get(`/v1/blocks/${h.chain.blocks.length - 1}`)
+    expect(withTxs.body.txs).toEqual([toHex(h.chain.committedTx.hash), toHex(h.chain.failedTx.hash)])
+  })
+
+  it('404s a missing height and 400s a malformed one', async () => {
+    h = harness()
+    expect(await get('/v1/blocks/99')).toMatchObject({ status: 404, body: { code: 'RPC_BLOCK_NOT_FOUND' } })
+    expect(await get('/v1/blocks/abc')).toMatchObject({ status: 400, body: { code: 'RPC_BAD_REQUEST' } })
+    expect(await get('/v1/blocks/0')).toMatchObject({ status: 400, body: { code: 'RPC_BAD_REQUEST' } })
+  })
+})
+
+describe('options and lifecycle', () => {
+  it('validates options once at start-up', () => {
+    expect(() => harness({ maxBatchTxs: 0 })).toThrow(TypeError)
+    expect(() => harness({ forwardTxsTo: 'not a url' })).toThrow(TypeError)
+  })
+
+  it('closes twice harmlessly, and two servers can share one registry', async () => {
+    h = harness()
+    const second = harness({}, { metrics: h.metrics })
+    expect((await second.server.app.inject({ method: 'GET', url: '/v1/health' })).statusCode).toBe(200)
+    await second.server.close()
+    await second.server.close()
+  })
+})
