@@ -52,7 +52,7 @@ function nodeConfigJson(devnet: Devnet, index: number): Record<string, unknown> 
   }
 }
 
-async function initDevnet(dir: string, devnet: Devnet, force: boolean): Promise<string[]> {
+export async function initDevnet(dir: string, devnet: Devnet, force: boolean): Promise<string[]> {
   const keyFiles: [string, Devnet['manager'], 'account' | 'node'][] = [
     [join(dir, 'keys', 'manager.json'), devnet.manager, 'account'],
     ...devnet.associations.map((a, i): [string, Devnet['manager'], 'account'] => [

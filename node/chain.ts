@@ -1,0 +1,448 @@
+/**
+ * The node's committed chain: the head block, its certificate and the ledger state after it, over the
+ * store. Everything that executes a block goes through here, so a validator voting on a proposal, a
+ * leader building one, and a syncing node or observer applying a certified block run the same checks:
+ *
+ *   stateless (decode, header commitments) → parent link, height, time → validator set hash →
+ *   parent certificate → tx decode + signatures (skipping those the mempool already verified) →
+ *   applyBlock → state root and next validator set hash match the header.
+ *
+ * A commit writes the block, its certificate, the state writes, receipts and indexes in one batch and
+ * only then moves the in-memory head.
+ */
+import {
+  type Block,
+  type BlockHeader,
+  blockHash,
+  encodeBlock,
+  txRootOf,
+  ZERO_HASH,
+} from '../protocol/block.ts'
+import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
+import { encode } from '../protocol/codec.ts'
+import { ArcadeError } from '../protocol/errors.ts'
+import { merkleRoot } from '../protocol/merkle.ts'
+import { decodeTx, type SignedTx } from '../protocol/tx.ts'
+import { type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
+import {
+  type CommitCertificate,
+  certificateHash,
+  certificateToTuple,
+  type Evidence,
+  evidenceHash,
+  verifyCertificate,
+} from '../protocol/vote.ts'
+import {
+  type ApplyBlockResult,
+  applyBlock,
+  createGenesisState,
+  encodeReceipt,
+  type GenesisStateInput,
+  type LedgerState,
+  loadLedgerState,
+  type Receipt,
+  validatorSetOf,
+} from '../state/index.ts'
+import type { SignatureVerifier } from './mempool/verify-pool.ts'
+import type { AccountIndexEntry, ChainStore } from './store/index.ts'
+
+export const ChainErrorCode = {
+  /** The block does not extend the head: wrong height or parent hash. */
+  notNext: 'CHAIN_NOT_NEXT_BLOCK',
+  /** The header disagrees with what executing the block gives, or with the chain's rules. */
+  invalidBlock: 'CHAIN_INVALID_BLOCK',
+  /** A tx in the block does not decode or its signature does not verify. */
+  invalidTx: 'CHAIN_INVALID_TX',
+  /** The certificate does not prove this block (wrong block, signers or power). */
+  badCertificate: 'CHAIN_BAD_CERTIFICATE',
+  /** The store belongs to another chain or is inconsistent with itself. */
+  corrupt: 'CHAIN_CORRUPT_STORE',
+} as const
+export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
+
+export class ChainError extends ArcadeError<ChainErrorCode> {
+  constructor(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details)
+    this.name = 'ChainError'
+  }
+}
+
+export interface ChainOptions {
+  readonly chainId: string
+  /** SHA-256 of the genesis document: the parent hash of block 1. */
+  readonly genesisHash: Bytes
+  readonly genesisTimeMs: number
+  readonly genesisState: GenesisStateInput
+  readonly maxBlockTxs: number
+  readonly maxBlockBytes: number
+  /** A proposal's time may run ahead of this node's clock by at most this much. */
+  readonly maxClockDriftMs: number
+}
+
+export interface ChainDeps {
+  readonly store: ChainStore
+  readonly verifier: SignatureVerifier
+  /** Txs the mempool already decoded and verified, by hex hash. */
+  readonly knownTx?: (hashHex: string) => SignedTx | undefined
+  readonly nowMs: () => number
+}
+
+/** The result of executing a block on the head state, kept until the block commits or is dropped. */
+export interface Execution {
+  readonly block: Block
+  readonly hash: Bytes
+  readonly txs: readonly SignedTx[]
+  readonly result: ApplyBlockResult
+}
+
+export interface CommittedBlock {
+  readonly block: Block
+  readonly hash: Bytes
+  readonly certificate: CommitCertificate
+  readonly receipts: readonly Receipt[]
+  readonly txs: readonly SignedTx[]
+}
+
+/** Event fields that name accounts, for the account history index. */
+const ACCOUNT_FIELDS = [
+  'from',
+  'to',
+  'owner',
+  'spender',
+  'merchant',
+  'terminal',
+  'customer',
+  'payer',
+  'manager',
+  'account',
+  'association',
+  'member',
+  'device',
+  'grantee',
+] as const
+
+export function accountsOf(tx: SignedTx, receipt: Receipt): Bytes[] {
+  const seen = new Map<string, Bytes>([[toHex(tx.signer), tx.signer]])
+  for (const event of receipt.events) {
+    const fields = event as unknown as Record<string, unknown>
+    for (const f of ACCOUNT_FIELDS) {
+      const v = fields[f]
+      if (v instanceof Uint8Array && v.length === 32) seen.set(toHex(v), v)
+    }
+  }
+  return [...seen.values()]
+}
+
+export class Chain {
+  readonly #options: ChainOptions
+  readonly #deps: ChainDeps
+  #state: LedgerState
+  #header: BlockHeader | null
+  #hash: Bytes
+  #certificate: CommitCertificate | null
+  /** Validator sets by height, for the heights consensus and sync may still ask about. */
+  readonly #sets = new Map<number, ValidatorSet>()
+  readonly #executions = new Map<string, Execution>()
+
+  private constructor(
+    options: ChainOptions,
+    deps: ChainDeps,
+    head: {
+      state: LedgerState
+      header: BlockHeader | null
+      hash: Bytes
+      certificate: CommitCertificate | null
+    },
+  ) {
+    this.#options = options
+    this.#deps = deps
+    this.#state = head.state
+    this.#header = head.header
+    this.#hash = head.hash
+    this.#certificate = head.certificate
+    this.#sets.set(this.height + 1, validatorSetOf(this.#state))
+  }
+
+  /**
+   * Opens the chain over an opened store: writes genesis into an empty store, or loads the state and
+   * head that are there. `decodeHead` decodes the stored head block and certificate.
+   */
+  static async open(
+    options: ChainOptions,
+    deps: ChainDeps,
+    decode: {
+      block: (bytes: Bytes) => Block
+      certificate: (bytes: Bytes) => CommitCertificate
+    },
+  ): Promise<Chain> {
+    const { store } = deps
+    await store.ensureChain({ chainId: options.chainId, genesisHash: options.genesisHash })
+    const head = await store.head()
+    if (head === null) {
+      const { state, writes } = createGenesisState(options.genesisState)
+      const stored = await store.getMeta('genesis-state')
+      if (stored === null) {
+        await store.state.commit(writes)
+        await store.setMeta('genesis-state', Uint8Array.of(1))
+      }
+      // Block 1's parent is the zero hash; the genesis hash binds the store (ensureChain) instead.
+      return new Chain(options, deps, { state, header: null, hash: ZERO_HASH, certificate: null })
+    }
+    const entries: (readonly [Bytes, Bytes])[] = []
+    for await (const entry of store.stateEntries()) entries.push(entry)
+    const state = loadLedgerState(entries)
+    const blockBytes = await store.getBlock(head.height)
+    if (blockBytes === null)
+      throw new ChainError(ChainErrorCode.corrupt, `head block ${head.height} is missing`)
+    const block = decode.block(blockBytes)
+    if (state.meta.height !== head.height || !bytesEqual(state.map.root, block.header.stateRoot)) {
+      throw new ChainError(ChainErrorCode.corrupt, 'stored state does not match the head block', {
+        stateHeight: state.meta.height,
+        headHeight: head.height,
+      })
+    }
+    const certBytes = await store.getCertificate(head.height)
+    const certificate = certBytes === null ? null : decode.certificate(certBytes)
+    return new Chain(options, deps, { state, header: block.header, hash: head.blockHash, certificate })
+  }
+
+  get height(): number {
+    return this.#header?.height ?? 0
+  }
+  get headHash(): Bytes {
+    return this.#hash
+  }
+  get headHeader(): BlockHeader | null {
+    return this.#header
+  }
+  get headCertificate(): CommitCertificate | null {
+    return this.#certificate
+  }
+  get state(): LedgerState {
+    return this.#state
+  }
+  get chainId(): string {
+    return this.#options.chainId
+  }
+
+  /** The set certifying `height`: known for recent heights up to head + 1. */
+  validatorSetFor(height: number): ValidatorSet {
+    const set = this.#sets.get(height)
+    if (set === undefined) {
+      throw new ChainError(ChainErrorCode.notNext, `no validator set known for height ${height}`, { height })
+    }
+    return set
+  }
+
+  /** Builds and executes the next block from the given txs (the leader's proposal). */
+  async buildBlock(input: {
+    view: number
+    proposer: Bytes
+    txs: readonly { tx: SignedTx; bytes: Bytes }[]
+    lastCommit: CommitCertificate | null
+    evidence: readonly Evidence[]
+  }): Promise<Execution> {
+    const height = this.height + 1
+    const parentTime = this.#header?.timeMs ?? this.#options.genesisTimeMs
+    const timeMs = Math.max(this.#deps.nowMs(), parentTime + 1)
+    const txs = input.txs.map((t) => t.tx)
+    const result = applyBlock(
+      this.#state,
+      { height, timeMs, proposer: input.proposer, txs, evidence: input.evidence },
+      { chainId: this.#options.chainId },
+    )
+    const header: BlockHeader = {
+      chainId: this.#options.chainId,
+      height,
+      view: input.view,
+      timeMs,
+      parentHash: this.#hash,
+      txRoot: merkleRoot(txs.map((t) => t.hash)),
+      stateRoot: result.stateRoot,
+      lastCommitHash: input.lastCommit === null ? ZERO_HASH : certificateHash(input.lastCommit),
+      validatorSetHash: validatorSetHash(this.validatorSetFor(height)),
+      nextValidatorSetHash: validatorSetHash(result.nextValidatorSet),
+      evidenceRoot: merkleRoot(input.evidence.map(evidenceHash)),
+      proposer: input.proposer,
+    }
+    const block: Block = {
+      header,
+      txs: input.txs.map((t) => t.bytes),
+      lastCommit: input.lastCommit,
+      evidence: input.evidence,
+    }
+    const execution: Execution = { block, hash: blockHash(header), txs, result }
+    this.#executions.set(toHex(execution.hash), execution)
+    return execution
+  }
+
+  /**
+   * Checks a block that claims to be the next one and executes it on the head state (a validator
+   * before it votes, sync before it applies). Throws a ChainError saying which rule failed.
+   */
+  async execute(block: Block): Promise<Execution> {
+    const hash = blockHash(block.header)
+    const cached = this.#executions.get(toHex(hash))
+    if (cached !== undefined) return cached
+    const { header } = block
+    const height = this.height + 1
+    if (header.chainId !== this.#options.chainId) {
+      throw new ChainError(ChainErrorCode.invalidBlock, `block is for chain ${header.chainId}`)
+    }
+    if (header.height !== height || !bytesEqual(header.parentHash, this.#hash)) {
+      throw new ChainError(
+        ChainErrorCode.notNext,
+        `block ${header.height} does not extend head ${this.height}`,
+        {
+          height: header.height,
+          head: this.height,
+        },
+      )
+    }
+    const parentTime = this.#header?.timeMs ?? this.#options.genesisTimeMs
+    if (header.timeMs <= parentTime)
+      throw new ChainError(ChainErrorCode.invalidBlock, 'block time is not after its parent')
+    if (header.timeMs > this.#deps.nowMs() + this.#options.maxClockDriftMs) {
+      throw new ChainError(ChainErrorCode.invalidBlock, 'block time is too far in the future')
+    }
+    if (block.txs.length > this.#options.maxBlockTxs) {
+      throw new ChainError(
+        ChainErrorCode.invalidBlock,
+        `block has more than ${this.#options.maxBlockTxs} txs`,
+      )
+    }
+    if (!bytesEqual(header.validatorSetHash, validatorSetHash(this.validatorSetFor(height)))) {
+      throw new ChainError(ChainErrorCode.invalidBlock, 'validatorSetHash is not the set for this height')
+    }
+    // The header's txRoot / lastCommitHash / evidenceRoot were checked against the body at decode time.
+    if (!bytesEqual(header.txRoot, txRootOf(block.txs))) {
+      throw new ChainError(ChainErrorCode.invalidBlock, 'txRoot does not match the txs')
+    }
+    if (block.lastCommit !== null) {
+      if (!bytesEqual(block.lastCommit.blockHash, this.#hash) || block.lastCommit.height !== this.height) {
+        throw new ChainError(ChainErrorCode.badCertificate, 'lastCommit does not certify the parent block')
+      }
+      try {
+        verifyCertificate(this.#options.chainId, block.lastCommit, this.validatorSetFor(this.height))
+      } catch (err) {
+        throw new ChainError(ChainErrorCode.badCertificate, `lastCommit: ${(err as Error).message}`)
+      }
+    }
+    const txs = await this.#decodeAndVerify(block.txs)
+    let result: ApplyBlockResult
+    try {
+      result = applyBlock(
+        this.#state,
+        { height, timeMs: header.timeMs, proposer: header.proposer, txs, evidence: block.evidence },
+        { chainId: this.#options.chainId },
+      )
+    } catch (err) {
+      throw new ChainError(ChainErrorCode.invalidBlock, `block does not apply: ${(err as Error).message}`, {
+        cause: err instanceof ArcadeError ? err.code : undefined,
+      })
+    }
+    if (!bytesEqual(result.stateRoot, header.stateRoot)) {
+      throw new ChainError(
+        ChainErrorCode.invalidBlock,
+        'stateRoot differs from the result of executing the block',
+      )
+    }
+    if (!bytesEqual(validatorSetHash(result.nextValidatorSet), header.nextValidatorSetHash)) {
+      throw new ChainError(
+        ChainErrorCode.invalidBlock,
+        'nextValidatorSetHash differs from the election result',
+      )
+    }
+    const execution: Execution = { block, hash, txs, result }
+    this.#executions.set(toHex(hash), execution)
+    return execution
+  }
+
+  async #decodeAndVerify(encoded: readonly Bytes[]): Promise<SignedTx[]> {
+    const txs: SignedTx[] = new Array(encoded.length)
+    const unverified: number[] = []
+    for (let i = 0; i < encoded.length; i++) {
+      let tx: SignedTx
+      try {
+        tx = decodeTx(encoded[i] as Bytes, this.#options.chainId)
+      } catch (err) {
+        throw new ChainError(ChainErrorCode.invalidTx, `tx ${i}: ${(err as Error).message}`, { index: i })
+      }
+      const known = this.#deps.knownTx?.(toHex(tx.hash))
+      if (known !== undefined && bytesEqual(known.signature, tx.signature)) {
+        txs[i] = known
+      } else {
+        txs[i] = tx
+        unverified.push(i)
+      }
+    }
+    if (unverified.length > 0) {
+      const verdicts = await this.#deps.verifier.verifyBatch(
+        unverified.map((i) => {
+          const tx = txs[i] as SignedTx
+          return [tx.signature, tx.payload, tx.signer] as const
+        }),
+      )
+      for (let j = 0; j < unverified.length; j++) {
+        if (verdicts[j] !== true) {
+          throw new ChainError(ChainErrorCode.invalidTx, `tx ${unverified[j]}: signature does not verify`, {
+            index: unverified[j],
+          })
+        }
+      }
+    }
+    return txs
+  }
+
+  /** Checks that `certificate` proves `block` with the validator set of its height. */
+  checkCertificate(block: Block, certificate: CommitCertificate): void {
+    const hash = blockHash(block.header)
+    if (certificate.height !== block.header.height || !bytesEqual(certificate.blockHash, hash)) {
+      throw new ChainError(ChainErrorCode.badCertificate, 'certificate is for another block')
+    }
+    try {
+      verifyCertificate(this.#options.chainId, certificate, this.validatorSetFor(block.header.height))
+    } catch (err) {
+      throw new ChainError(ChainErrorCode.badCertificate, (err as Error).message, {
+        cause: err instanceof ArcadeError ? err.code : undefined,
+      })
+    }
+  }
+
+  /**
+   * Commits the next block with its certificate: executes it if not done yet, writes everything in
+   * one batch, then moves the head. The certificate must already have been checked by the caller
+   * (consensus assembled it, or sync ran `checkCertificate`).
+   */
+  async commit(block: Block, certificate: CommitCertificate, opts: { walPruneBelowHeight?: number } = {}) {
+    const execution = await this.execute(block)
+    const { result, txs, hash } = execution
+    const height = block.header.height
+    const receiptsBytes = result.receipts.map(encodeReceipt)
+    const accountIndex: AccountIndexEntry[] = []
+    for (let i = 0; i < txs.length; i++) {
+      for (const account of accountsOf(txs[i] as SignedTx, result.receipts[i] as Receipt)) {
+        accountIndex.push({ account, txIndex: i })
+      }
+    }
+    await this.#deps.store.commitBlock({
+      height,
+      blockHash: hash,
+      blockBytes: encodeBlock(block),
+      certificateBytes: encode(certificateToTuple(certificate)),
+      stateWrites: result.writes,
+      txs: txs.map((tx, i) => ({ hash: tx.hash, receiptBytes: receiptsBytes[i] as Bytes })),
+      accountIndex,
+      ...(opts.walPruneBelowHeight === undefined ? {} : { walPruneBelowHeight: opts.walPruneBelowHeight }),
+    })
+    this.#state = result.state
+    this.#header = block.header
+    this.#hash = hash
+    this.#certificate = certificate
+    this.#executions.clear()
+    this.#sets.set(height + 1, result.nextValidatorSet)
+    for (const h of this.#sets.keys()) if (h < height - 8) this.#sets.delete(h)
+    const committed: CommittedBlock = { block, hash, certificate, receipts: result.receipts, txs }
+    return committed
+  }
+}

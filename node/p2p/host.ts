@@ -1,0 +1,304 @@
+/**
+ * The p2p host: libp2p with TCP, Noise and yamux, its identity derived from the node's Ed25519 key,
+ * admitting only allow-listed node keys. The rest of the node sees only this interface, in domain
+ * terms: a peer is the 64-hex-char node key (see peer-id.ts for the mapping to libp2p PeerIds), and
+ * messages are opaque bytes the node encodes with protocol/codec.ts (a sent buffer is written later,
+ * from the queue: do not mutate it after sending).
+ *
+ * Sends are fire-and-forget by design: `sendConsensus` / `broadcastConsensus` / `gossipTxs` queue and
+ * return at once, never reject, and report a drop (peer not connected, queue full) as false / a count.
+ * Requests (`requestBlocks`, `requestStatus`, `dial`) take an AbortSignal and reject with P2P_* codes.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { ipPortToMultiaddr } from '@libp2p/utils'
+import { createLibp2p } from 'libp2p'
+import type { Bytes } from '../../protocol/bytes.ts'
+import { type ConsensusHandler, createConsensusProtocol } from './consensus.ts'
+import { errorFields, type ProtocolContext } from './context.ts'
+import { Dialer, type PeerAddress } from './dialer.ts'
+import { P2pError, P2pErrorCode } from './errors.ts'
+import type { FramedProtocol } from './framed-protocol.ts'
+import { AllowList, allowListGater } from './gater.ts'
+import { DEFAULT_P2P_LIMITS, type P2pLimits, Protocols } from './limits.ts'
+import { type P2pLogger, silentLogger } from './logger.ts'
+import {
+  libp2pPeerId,
+  libp2pPrivateKey,
+  nodeKeyFromPeerKey,
+  nodeKeyHexFromPeerId,
+  peerKeyOf,
+} from './peer-id.ts'
+import { BlockSync, type SyncServer, type SyncStatus } from './sync.ts'
+import { type TxBatchHandler, TxGossip } from './tx-gossip.ts'
+
+export type { PeerAddress } from './dialer.ts'
+export type { SyncServer, SyncStatus } from './sync.ts'
+
+export interface P2pHostOptions {
+  /** Where to listen. Use 127.0.0.1 on a devnet; port 0 picks a free port (see `listenAddress()`). */
+  readonly listen: { readonly host: string; readonly port: number }
+  /** The node key: 32-byte Ed25519 seed and its public key (protocol/crypto.ts). */
+  readonly nodeKey: { readonly secretKey: Bytes; readonly publicKey: Bytes }
+  /** Node keys admitted at start (validators and observers); replace later with `setAllowedPeers`. */
+  readonly allowedPeers: readonly Bytes[]
+  /** Overrides of `DEFAULT_P2P_LIMITS` (lower them in tests). */
+  readonly limits?: Partial<P2pLimits>
+}
+
+export interface P2pHostDeps {
+  /** Each inbound consensus message, in per-peer send order. A returned promise pauses that peer's stream. */
+  readonly onConsensus: ConsensusHandler
+  /** Each inbound tx batch; omit to ignore gossip. */
+  readonly onTxs?: TxBatchHandler
+  /** Answers block-sync requests; omit (or null) to serve none. */
+  readonly sync?: SyncServer | null
+  readonly onPeerConnected?: (peer: string) => void
+  readonly onPeerDisconnected?: (peer: string) => void
+  readonly log?: P2pLogger
+  /** Jitter for reconnect backoff, in [0, 1). Defaults to Math.random. */
+  readonly random?: () => number
+}
+
+export interface P2pHost {
+  /** This node's domain peer id: its node key as hex. */
+  readonly peerKey: string
+  /** This node's libp2p PeerId string. */
+  readonly libp2pPeerId: string
+  /** Listens, registers the protocols and starts dialling the `connectTo` targets. Once only. */
+  start(): Promise<void>
+  /** Stops reconnect timers, protocols and libp2p. Harmless twice. */
+  stop(): Promise<void>
+  /** The bound address once started (the real port when `listen.port` was 0). */
+  listenAddress(): { host: string; port: number }
+  /** Replaces the allow-list; connections to peers no longer on it are closed, new ones are dialled. */
+  setAllowedPeers(keys: readonly Bytes[]): void
+  /** Replaces the set of peers to keep connected (dialled now, redialled with backoff when lost). */
+  connectTo(peers: readonly PeerAddress[]): void
+  /** One dial attempt. Rejects with `P2P_NOT_ALLOWED` or `P2P_DIAL_FAILED`. */
+  dial(peer: PeerAddress, signal?: AbortSignal): Promise<void>
+  /** Connected allow-listed peers. */
+  peers(): string[]
+  isConnected(peer: string): boolean
+  /** Resolves when `peer` is connected; rejects with `P2P_ABORTED` on the signal. */
+  whenConnected(peer: string, signal?: AbortSignal): Promise<void>
+  /** Queues a consensus message for one peer; false if not connected or its queue is full (dropped). */
+  sendConsensus(peer: string, bytes: Bytes): boolean
+  /** Queues a consensus message for every connected peer; returns how many accepted it. */
+  broadcastConsensus(bytes: Bytes): number
+  /** Gossips txs to every connected peer (split into batches as needed); returns peers reached. */
+  gossipTxs(txs: readonly Bytes[]): number
+  requestBlocks(peer: string, fromHeight: number, maxBlocks: number, signal?: AbortSignal): Promise<Bytes[]>
+  requestStatus(peer: string, signal?: AbortSignal): Promise<SyncStatus>
+  /** Resolves when every message queued so far has been handed to its stream (or dropped). */
+  flush(): Promise<void>
+}
+
+function portOf(libp2p: Libp2p): number {
+  for (const ma of libp2p.getMultiaddrs()) {
+    const tcpPart = ma.getComponents().find((c) => c.name === 'tcp')
+    if (tcpPart?.value !== undefined) return Number(tcpPart.value)
+  }
+  throw new P2pError(P2pErrorCode.notRunning, 'host is not listening')
+}
+
+export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps): Promise<P2pHost> {
+  const limits: P2pLimits = { ...DEFAULT_P2P_LIMITS, ...options.limits }
+  const log = deps.log ?? silentLogger
+  const self = peerKeyOf(options.nodeKey.publicKey)
+  const privateKey = libp2pPrivateKey(options.nodeKey.secretKey, options.nodeKey.publicKey)
+  const allowList = new AllowList(options.nodeKey.publicKey, options.allowedPeers)
+  const peerIds = new Map<string, PeerId>()
+  const peerIdOf = (peer: string): PeerId => {
+    let id = peerIds.get(peer)
+    if (id === undefined) {
+      id = libp2pPeerId(nodeKeyFromPeerKey(peer))
+      peerIds.set(peer, id)
+    }
+    return id
+  }
+
+  const libp2p = await createLibp2p({
+    start: false,
+    privateKey,
+    addresses: { listen: [ipPortToMultiaddr(options.listen.host, options.listen.port).toString()] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: allowListGater(allowList),
+    connectionManager: {
+      maxConnections: limits.maxConnections,
+      dialTimeout: limits.dialTimeoutMs,
+      inboundConnectionThreshold: limits.maxConnections,
+    },
+  })
+
+  const connectionTo = (peer: string): Connection | null => {
+    if (!allowList.has(peer)) return null
+    return libp2p.getConnections(peerIdOf(peer)).find((c) => c.status === 'open') ?? null
+  }
+  const isConnected = (peer: string): boolean => connectionTo(peer) !== null
+  const ctx: ProtocolContext = {
+    libp2p,
+    limits,
+    log,
+    peerOf: (peerId) => {
+      const hex = nodeKeyHexFromPeerId(peerId)
+      return hex !== null && allowList.has(hex) ? hex : null
+    },
+    connectionTo,
+  }
+  const consensus: FramedProtocol = createConsensusProtocol(ctx, deps.onConsensus)
+  const txs = new TxGossip(ctx, deps.onTxs ?? (() => {}))
+  const sync = new BlockSync(ctx, deps.sync ?? null)
+
+  const dial = async (address: PeerAddress, signal?: AbortSignal): Promise<void> => {
+    const peer = peerKeyOf(address.nodeKey)
+    if (!allowList.has(peer)) throw new P2pError(P2pErrorCode.notAllowed, 'peer not allowed', { peer })
+    const target = ipPortToMultiaddr(address.host, address.port).encapsulate(`/p2p/${peerIdOf(peer)}`)
+    const timeout = AbortSignal.timeout(limits.dialTimeoutMs)
+    const dialSignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
+    try {
+      const connection = await libp2p.dial(target, { signal: dialSignal })
+      // Our side of the upgrade can finish before the remote's gater has ruled (Noise carries the muxer
+      // choice in its handshake), so admission is proven by the remote answering a protocol negotiation.
+      const probe = await connection.newStream(Protocols.consensus, {
+        signal: dialSignal,
+        maxOutboundStreams: limits.maxLongLivedStreams,
+      })
+      await probe.close({ signal: dialSignal })
+    } catch (err) {
+      throw new P2pError(P2pErrorCode.dialFailed, 'dial failed', { peer, ...errorFields(err) })
+    }
+  }
+  const dialer = new Dialer(limits, {
+    dial,
+    isConnected,
+    isAllowed: (p) => allowList.has(p),
+    log,
+    random: deps.random ?? Math.random,
+  })
+
+  const peers = (): string[] => {
+    const out: string[] = []
+    for (const peerId of libp2p.getPeers()) {
+      const hex = ctx.peerOf(peerId)
+      if (hex !== null && isConnected(hex)) out.push(hex)
+    }
+    return out
+  }
+
+  const onConnect = (event: CustomEvent<PeerId>): void => {
+    const peer = ctx.peerOf(event.detail)
+    if (peer === null) return
+    log.info({ peer }, 'p2p peer connected')
+    deps.onPeerConnected?.(peer)
+  }
+  const onDisconnect = (event: CustomEvent<PeerId>): void => {
+    const peer = nodeKeyHexFromPeerId(event.detail)
+    if (peer === null) return
+    consensus.peerDisconnected(peer)
+    txs.peerDisconnected(peer)
+    dialer.peerDisconnected(peer)
+    if (allowList.has(peer)) {
+      log.info({ peer }, 'p2p peer disconnected')
+      deps.onPeerDisconnected?.(peer)
+    }
+  }
+
+  let state: 'new' | 'running' | 'stopped' = 'new'
+  const requireRunning = (): void => {
+    if (state !== 'running') throw new P2pError(P2pErrorCode.notRunning, 'host not running')
+  }
+
+  return {
+    peerKey: self,
+    libp2pPeerId: libp2p.peerId.toString(),
+    async start() {
+      if (state === 'running') return
+      if (state === 'stopped') throw new P2pError(P2pErrorCode.notRunning, 'a stopped host cannot restart')
+      libp2p.addEventListener('peer:connect', onConnect)
+      libp2p.addEventListener('peer:disconnect', onDisconnect)
+      await libp2p.start()
+      await consensus.start()
+      await txs.start()
+      await sync.start()
+      state = 'running'
+      dialer.start()
+      log.info({ peer: self, port: portOf(libp2p) }, 'p2p host started')
+    },
+    async stop() {
+      if (state !== 'running') {
+        state = 'stopped'
+        return
+      }
+      state = 'stopped'
+      dialer.stop()
+      await sync.stop()
+      await txs.stop()
+      await consensus.stop()
+      await libp2p.stop()
+      libp2p.removeEventListener('peer:connect', onConnect)
+      libp2p.removeEventListener('peer:disconnect', onDisconnect)
+      log.info({ peer: self }, 'p2p host stopped')
+    },
+    listenAddress() {
+      requireRunning()
+      return { host: options.listen.host, port: portOf(libp2p) }
+    },
+    setAllowedPeers(keys) {
+      const removed = allowList.set(keys)
+      dialer.refresh()
+      for (const peer of removed) {
+        consensus.peerDisconnected(peer)
+        txs.peerDisconnected(peer)
+        if (state === 'running') {
+          libp2p.hangUp(peerIdOf(peer)).catch((err: unknown) => {
+            log.debug({ peer, ...errorFields(err) }, 'p2p hang up failed')
+          })
+        }
+      }
+    },
+    connectTo(addresses) {
+      dialer.setTargets(addresses.filter((a) => peerKeyOf(a.nodeKey) !== self))
+    },
+    dial(address, signal) {
+      requireRunning()
+      return dial(address, signal)
+    },
+    peers,
+    isConnected,
+    whenConnected(peer, signal) {
+      if (isConnected(peer)) return Promise.resolve()
+      return new Promise<void>((resolve, reject) => {
+        const onEvent = (): void => {
+          if (!isConnected(peer)) return
+          cleanup()
+          resolve()
+        }
+        const onAbort = (): void => {
+          cleanup()
+          reject(new P2pError(P2pErrorCode.aborted, 'stopped waiting for peer', { peer }))
+        }
+        const cleanup = (): void => {
+          libp2p.removeEventListener('peer:connect', onEvent)
+          signal?.removeEventListener('abort', onAbort)
+        }
+        if (signal?.aborted === true) return onAbort()
+        libp2p.addEventListener('peer:connect', onEvent)
+        signal?.addEventListener('abort', onAbort)
+      })
+    },
+    sendConsensus: (peer, bytes) => consensus.send(peer, bytes),
+    broadcastConsensus: (bytes) => consensus.broadcast(peers(), bytes),
+    gossipTxs: (batch) => txs.gossip(peers(), batch),
+    requestBlocks: (peer, fromHeight, maxBlocks, signal) =>
+      sync.requestBlocks(peer, fromHeight, maxBlocks, signal),
+    requestStatus: (peer, signal) => sync.requestStatus(peer, signal),
+    async flush() {
+      await Promise.all([consensus.flush(), txs.flush()])
+    },
+  }
+}
