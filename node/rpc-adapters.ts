@@ -161,5 +161,5 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
     },
   }
 
-  return { reader, submitter, query, pointIds: undefined }
+  return { reader, submitter, query, pointIds: () => query().points() }
 }

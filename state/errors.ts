@@ -1,0 +1,78 @@
+/**
+ * Codes of the state machine. A failed tx carries one of these in its receipt; tests assert codes,
+ * never messages. A code is never reused for another meaning: add a new one instead.
+ */
+import { ArcadeError } from '../protocol/errors.ts'
+
+export const StateErrorCode = {
+  // --- envelope (checked before the body runs) ---
+  wrongChain: 'STATE_WRONG_CHAIN',
+  txExpired: 'STATE_TX_EXPIRED',
+  txExpiryTooFar: 'STATE_TX_EXPIRY_TOO_FAR',
+  txDuplicate: 'STATE_TX_DUPLICATE',
+  noQuota: 'STATE_NO_QUOTA',
+  sponsorNotAllowed: 'STATE_SPONSOR_NOT_ALLOWED',
+  // --- authorization ---
+  notAdmin: 'STATE_NOT_ADMIN',
+  notIssuer: 'STATE_NOT_ISSUER',
+  notManager: 'STATE_NOT_MANAGER',
+  notMerchant: 'STATE_NOT_MERCHANT',
+  notTerminal: 'STATE_NOT_TERMINAL',
+  notOwner: 'STATE_NOT_OWNER',
+  roleConflict: 'STATE_ROLE_CONFLICT',
+  // --- amounts ---
+  zeroAmount: 'STATE_ZERO_AMOUNT',
+  amountOverflow: 'STATE_AMOUNT_OVERFLOW',
+  insufficientBalance: 'STATE_INSUFFICIENT_BALANCE',
+  insufficientAllowance: 'STATE_INSUFFICIENT_ALLOWANCE',
+  insufficientFloat: 'STATE_INSUFFICIENT_FLOAT',
+  creditLimitExceeded: 'STATE_CREDIT_LIMIT_EXCEEDED',
+  limitBelowLiability: 'STATE_LIMIT_BELOW_LIABILITY',
+  // --- records ---
+  pointExists: 'STATE_POINT_EXISTS',
+  unknownPoint: 'STATE_UNKNOWN_POINT',
+  notTransferable: 'STATE_NOT_TRANSFERABLE',
+  selfTransfer: 'STATE_SELF_TRANSFER',
+  merchantExists: 'STATE_MERCHANT_EXISTS',
+  unknownMerchant: 'STATE_UNKNOWN_MERCHANT',
+  merchantNotActive: 'STATE_MERCHANT_NOT_ACTIVE',
+  badMerchantStatus: 'STATE_BAD_MERCHANT_STATUS',
+  terminalExists: 'STATE_TERMINAL_EXISTS',
+  unknownTerminal: 'STATE_UNKNOWN_TERMINAL',
+  tooManyTerminals: 'STATE_TOO_MANY_TERMINALS',
+  invalidParam: 'STATE_INVALID_PARAM',
+  noTrafficRules: 'STATE_NO_TRAFFIC_RULES',
+  anchorExists: 'STATE_ANCHOR_EXISTS',
+  deviceExists: 'STATE_DEVICE_EXISTS',
+  unknownDevice: 'STATE_UNKNOWN_DEVICE',
+  badPossessionProof: 'STATE_BAD_POSSESSION_PROOF',
+  deviceLimitExceeded: 'STATE_DEVICE_LIMIT_EXCEEDED',
+  merchantNotAllowed: 'STATE_MERCHANT_NOT_ALLOWED',
+  tooManyDevices: 'STATE_TOO_MANY_DEVICES',
+  unknownGrant: 'STATE_UNKNOWN_GRANT',
+  selfGrant: 'STATE_SELF_GRANT',
+  associationExists: 'STATE_ASSOCIATION_EXISTS',
+  unknownAssociation: 'STATE_UNKNOWN_ASSOCIATION',
+  nodeKeyInUse: 'STATE_NODE_KEY_IN_USE',
+  insufficientStake: 'STATE_INSUFFICIENT_STAKE',
+  insufficientDelegation: 'STATE_INSUFFICIENT_DELEGATION',
+  tooManyDelegations: 'STATE_TOO_MANY_DELEGATIONS',
+  // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
+  badHeight: 'STATE_BAD_HEIGHT',
+  badBlockTime: 'STATE_BAD_BLOCK_TIME',
+  invalidEvidence: 'STATE_INVALID_EVIDENCE',
+  invalidGenesis: 'STATE_INVALID_GENESIS',
+  corruptState: 'STATE_CORRUPT',
+} as const
+export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode]
+
+export class StateError extends ArcadeError<StateErrorCode> {
+  constructor(code: StateErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details)
+    this.name = 'StateError'
+  }
+}
+
+export function fail(code: StateErrorCode, message: string, details: Record<string, unknown> = {}): never {
+  throw new StateError(code, message, details)
+}

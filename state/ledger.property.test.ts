@@ -1,0 +1,260 @@
+/**
+ * Property tests over random tx sequences from random actors. After every block: the merchant
+ * identity per point, supply = Σ balances + Σ floats, no negative amount, min(float, liability) = 0,
+ * liability ≤ limit, events reconcile with the state (a shadow ledger built from events alone must
+ * equal the state), replays rejected, and determinism (a second state fed the same blocks agrees on
+ * every root; reloading all writes gives the same root).
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { sha256 } from '../protocol/crypto.ts'
+import type { SignedTx } from '../protocol/tx.ts'
+import type { TxBody } from '../protocol/tx-body.ts'
+import { loadLedgerState } from './ledger.ts'
+import { createLedgerQuery } from './query.ts'
+import type { LedgerEvent } from './receipt.ts'
+import { account, ISSUER, POINT, setupMerchant, setupPoint, TestChain } from './test-kit.ts'
+
+const MERCHANTS = [account(100), account(101), account(102)]
+const TERMINALS = [account(110), account(111), account(112)]
+const CUSTOMERS = [account(200), account(201), account(202), account(203), account(204)]
+const ALL = [...MERCHANTS, ...TERMINALS, ...CUSTOMERS, ISSUER]
+
+const op = fc.record({
+  type: fc.constantFrom(
+    'transfer',
+    'approve',
+    'transferFrom',
+    'award',
+    'award',
+    'pay',
+    'pay',
+    'repay',
+    'redeem',
+    'setLimit',
+    'suspend',
+    'reinstate',
+    'traffic',
+    'replay',
+  ),
+  a: fc.nat(20),
+  b: fc.nat(20),
+  amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
+})
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never
+
+const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T
+
+function bodyOf(o: Op, eventSeq: number): { signer: Bytes; body: TxBody } {
+  const customer = pick(CUSTOMERS, o.a)
+  const other = pick(CUSTOMERS, o.b)
+  const merchant = pick(MERCHANTS, o.b)
+  switch (o.type) {
+    case 'transfer':
+      return {
+        signer: customer,
+        body: { kind: 'point.transfer', point: POINT, to: pick(ALL, o.b), amount: o.amount },
+      }
+    case 'approve':
+      return {
+        signer: customer,
+        body: { kind: 'point.approve', point: POINT, spender: other, amount: o.amount },
+      }
+    case 'transferFrom':
+      return {
+        signer: other,
+        body: {
+          kind: 'point.transferFrom',
+          point: POINT,
+          from: customer,
+          to: pick(CUSTOMERS, o.a + o.b),
+          amount: o.amount,
+        },
+      }
+    case 'award':
+      return {
+        signer: o.a % 2 === 0 ? pick(TERMINALS, o.b) : merchant,
+        body: { kind: 'merchant.award', point: POINT, customer: pick(ALL, o.a), amount: o.amount, memo: '' },
+      }
+    case 'pay':
+      return {
+        signer: pick(ALL, o.a),
+        body: {
+          kind: 'merchant.pay',
+          point: POINT,
+          payee: o.a % 2 === 0 ? pick(TERMINALS, o.b) : merchant,
+          amount: o.amount,
+          memo: '',
+        },
+      }
+    case 'repay':
+      return {
+        signer: ISSUER,
+        body: { kind: 'merchant.repay', point: POINT, merchant, amount: o.amount, fiatRef: 'f' },
+      }
+    case 'redeem':
+      return {
+        signer: merchant,
+        body: { kind: 'merchant.redeem', point: POINT, amount: o.amount, fiatRef: '' },
+      }
+    case 'setLimit':
+      return {
+        signer: ISSUER,
+        body: { kind: 'merchant.setLimit', point: POINT, merchant, creditLimit: o.amount * 2 },
+      }
+    case 'suspend':
+      return {
+        signer: o.a % 3 === 0 ? customer : ISSUER,
+        body: { kind: 'merchant.suspend', point: POINT, merchant },
+      }
+    case 'reinstate':
+      return { signer: ISSUER, body: { kind: 'merchant.reinstate', point: POINT, merchant } }
+    default:
+      return {
+        signer: pick(TERMINALS, o.b),
+        body: {
+          kind: 'traffic.record',
+          point: POINT,
+          events: [
+            {
+              eventId: `e${eventSeq % 7}`,
+              kind: pick(['visit', 'view', 'click', 'purchase'] as const, o.a),
+              customerHash: sha256(customer),
+              account: o.a % 4 === 0 ? null : pick(ALL, o.a),
+              amount: o.amount * 10,
+            },
+          ],
+        },
+      }
+  }
+}
+
+interface Shadow {
+  balances: Map<string, number>
+  float: Map<string, number>
+  liability: Map<string, number>
+}
+const bump = (m: Map<string, number>, k: Bytes, d: number) => m.set(toHex(k), (m.get(toHex(k)) ?? 0) + d)
+
+function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
+  for (const e of events) {
+    if (e.type === 'transfer') {
+      bump(s.balances, e.from, -e.amount)
+      bump(s.balances, e.to, e.amount)
+    } else if (e.type === 'award') {
+      expect(e.fromFloat + e.onCredit).toBe(e.amount)
+      bump(s.balances, e.customer, e.amount)
+      bump(s.float, e.merchant, -e.fromFloat)
+      bump(s.liability, e.merchant, e.onCredit)
+    } else if (e.type === 'pay') {
+      expect(e.liabilityCleared + e.toFloat).toBe(e.amount)
+      bump(s.balances, e.payer, -e.amount)
+      bump(s.liability, e.merchant, -e.liabilityCleared)
+      bump(s.float, e.merchant, e.toFloat)
+    } else if (e.type === 'repay') {
+      bump(s.liability, e.merchant, -e.liabilityCleared)
+      bump(s.float, e.merchant, e.toFloat)
+    } else if (e.type === 'redeem') {
+      bump(s.float, e.merchant, -e.amount)
+    }
+  }
+}
+
+function checkInvariants(chain: TestChain, shadow: Shadow): void {
+  const q = createLedgerQuery(chain.state)
+  const p = q.point(POINT)
+  if (p === null) throw new Error('point missing')
+  let balances = 0
+  for (const a of ALL) {
+    const b = q.balance(POINT, a)
+    expect(b).toBeGreaterThanOrEqual(0)
+    expect(b).toBe(shadow.balances.get(toHex(a)) ?? 0)
+    balances += b
+  }
+  let floats = 0
+  let liabilities = 0
+  for (const m of q.merchants(POINT)) {
+    expect(Math.min(m.float, m.liability)).toBe(0)
+    expect(m.float).toBeGreaterThanOrEqual(0)
+    expect(m.liability).toBeLessThanOrEqual(m.creditLimit)
+    expect(m.float).toBe(shadow.float.get(toHex(m.address)) ?? 0)
+    expect(m.liability).toBe(shadow.liability.get(toHex(m.address)) ?? 0)
+    floats += m.float
+    liabilities += m.liability
+  }
+  expect(p.totalSupply).toBe(balances + floats)
+  expect(p.totalLiability).toBe(liabilities)
+  // The merchant identity: outstanding points equal the net fiat settled.
+  expect(balances + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed)
+}
+
+function world(): TestChain {
+  const chain = new TestChain()
+  setupPoint(chain)
+  MERCHANTS.forEach((m, i) => {
+    setupMerchant(chain, m, 200 * i, [TERMINALS[i] as Bytes])
+  })
+  chain.run(ISSUER, {
+    kind: 'traffic.setRules',
+    point: POINT,
+    visit: 1,
+    view: 2,
+    click: 3,
+    purchase: 4,
+    purchasePerMille: 50,
+    dailyCapPerCustomer: 40,
+  })
+  return chain
+}
+
+describe('ledger properties', () => {
+  it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 25 }), (blocks) => {
+        const chain = world()
+        const twin = world()
+        const shadow: Shadow = { balances: new Map(), float: new Map(), liability: new Map() }
+        // Account for setup (no amounts moved in setup).
+        checkInvariants(chain, shadow)
+        const included: SignedTx[] = []
+        let seq = 0
+        for (const ops of blocks) {
+          const txs: SignedTx[] = []
+          const replays = new Set<SignedTx>()
+          for (const o of ops) {
+            if (o.type === 'replay' && included.length > 0) {
+              const old = pick(included, o.a + o.b)
+              replays.add(old)
+              txs.push(old)
+              continue
+            }
+            const { signer, body } = bodyOf(o, seq++)
+            txs.push(chain.tx(signer, body))
+          }
+          const timeMs = chain.state.meta.timeMs + 3_600_000
+          const result = chain.block(txs, { timeMs })
+          const twinResult = twin.block(txs, { timeMs })
+          expect(toHex(twinResult.stateRoot)).toBe(toHex(result.stateRoot))
+          result.receipts.forEach((r, i) => {
+            const tx = txs[i] as SignedTx
+            if (replays.has(tx)) expect(['STATE_TX_DUPLICATE', 'STATE_TX_EXPIRED']).toContain(r.error)
+            if (r.status === 'ok') {
+              applyEvents(shadow, r.events)
+              included.push(tx)
+            } else {
+              expect(r.events).toEqual([])
+            }
+          })
+          checkInvariants(chain, shadow)
+        }
+        // Writes are replayed in order, later ones winning, as StateKv does.
+        const latest = new Map<string, readonly [Bytes, Bytes | null]>()
+        for (const w of chain.writes) latest.set(toHex(w[0]), w)
+        const entries = [...latest.values()].filter((w): w is readonly [Bytes, Bytes] => w[1] !== null)
+        expect(toHex(loadLedgerState(entries).map.root)).toBe(toHex(chain.state.map.root))
+      }),
+      { numRuns: 60 },
+    )
+  })
+})

@@ -1,0 +1,179 @@
+/**
+ * The ledger state and its life cycle: genesis, loading from storage, and the validator set.
+ * A LedgerState is immutable: applyBlock (apply-block.ts) returns a new one and leaves its input
+ * usable, so a validator can execute several proposals on one parent.
+ */
+import { type Bytes, compareBytes } from '../protocol/bytes.ts'
+import { validateChainId } from '../protocol/chain-id.ts'
+import { Limits } from '../protocol/limits.ts'
+import { createValidatorSet, type ValidatorSet } from '../protocol/validator-set.ts'
+import { authMapFromEntries, createAuthMap } from './auth-map.ts'
+import type { AuthMap } from './auth-map-types.ts'
+import { fail, StateError, StateErrorCode } from './errors.ts'
+import { Keys, keyId, REPLAY_PREFIX } from './keys.ts'
+import type { KvWrite } from './ports.ts'
+import type { LedgerEvent } from './receipt.ts'
+import {
+  bytesListCodec,
+  type LedgerParams,
+  type Meta,
+  metaCodec,
+  PARAM_FIELDS,
+  rolesCodec,
+  stakeCodec,
+  type ValidatorSetRecord,
+  validatorSetCodec,
+} from './records.ts'
+import { EMPTY_REPLAY, type ReplayIndex, replayFromKeys } from './replay.ts'
+import { delegate, registerAssociation, runElection } from './staking.ts'
+import { type DecodeCache, readRecord, type TouchedRecords, WorkingSet } from './working-set.ts'
+
+export type { LedgerParams } from './records.ts'
+
+export interface LedgerState {
+  readonly map: AuthMap
+  readonly replay: ReplayIndex
+  /** Decoded `meta` record (chain id, params, last height and block time). */
+  readonly meta: Meta
+  /**
+   * Memo of decoded records by the identity of their stored bytes, shared by every version derived
+   * from this state. It never changes a result, only saves decoding (see working-set.ts).
+   */
+  readonly cache: DecodeCache
+  /** Records touched by the last few blocks, newest first: a read cache in front of the map (working-set.ts). */
+  readonly recent: readonly TouchedRecords[]
+}
+
+export const DEFAULT_LEDGER_PARAMS: LedgerParams = {
+  epochLength: 100,
+  maxValidators: 21,
+  minValidatorStake: 1,
+  unbondingEpochs: 2,
+  maxTxValidityBlocks: 1_000,
+  maxTerminalsPerMerchant: 64,
+  maxDevicesPerOwner: 16,
+  maxDelegationsPerMember: 16,
+}
+
+export interface GenesisStateInput {
+  readonly chainId: string
+  readonly genesisTimeMs: number
+  /** Missing fields take DEFAULT_LEDGER_PARAMS. */
+  readonly params?: Partial<LedgerParams>
+  readonly accounts: readonly { address: Bytes; roles: readonly ('admin' | 'issuer')[]; stake: number }[]
+  /** The genesis validators: each association's `stake` is self-delegated. */
+  readonly associations: readonly { account: Bytes; name: string; nodeKey: Bytes; stake: number }[]
+  readonly observers: readonly Bytes[]
+}
+
+function invalid(message: string): never {
+  throw new StateError(StateErrorCode.invalidGenesis, message)
+}
+
+function checkParams(params: LedgerParams): void {
+  for (const f of PARAM_FIELDS) {
+    if (!Number.isSafeInteger(params[f]) || params[f] < 0)
+      invalid(`params.${f} must be a non-negative integer`)
+  }
+  if (params.epochLength < 1) invalid('params.epochLength must be at least 1')
+  if (params.maxValidators < 1 || params.maxValidators > Limits.maxValidators) {
+    invalid(`params.maxValidators must be 1 to ${Limits.maxValidators}`)
+  }
+  if (params.maxTxValidityBlocks < 1) invalid('params.maxTxValidityBlocks must be at least 1')
+}
+
+/** The state at height 0 and its writes (everything, for an empty store). */
+export function createGenesisState(input: GenesisStateInput): { state: LedgerState; writes: KvWrite[] } {
+  validateChainId(input.chainId, 'chainId')
+  const params: LedgerParams = { ...DEFAULT_LEDGER_PARAMS, ...input.params }
+  checkParams(params)
+  if (!Number.isSafeInteger(input.genesisTimeMs) || input.genesisTimeMs < 0) invalid('genesisTimeMs')
+  if (input.associations.length === 0) invalid('genesis needs at least one association')
+  const ws = new WorkingSet(createAuthMap())
+  const meta: Meta = {
+    chainId: input.chainId,
+    genesisTimeMs: input.genesisTimeMs,
+    params,
+    height: 0,
+    timeMs: input.genesisTimeMs,
+    associationCount: 0,
+  }
+  ws.put(Keys.meta, metaCodec, meta)
+  const events: LedgerEvent[] = []
+  const seen = new Set<string>()
+  for (const a of input.accounts) {
+    const id = keyId(a.address)
+    if (a.address.length !== 32 || seen.has(id)) invalid(`account ${id} is malformed or listed twice`)
+    seen.add(id)
+    if (!Number.isSafeInteger(a.stake) || a.stake < 0) invalid(`account ${id}: stake`)
+    if (a.roles.length > 0) {
+      ws.put(Keys.roles(id), rolesCodec, {
+        admin: a.roles.includes('admin'),
+        issuer: a.roles.includes('issuer'),
+      })
+    }
+    if (a.stake > 0) ws.put(Keys.stake(id), stakeCodec, { free: a.stake, delegations: [], unbonding: [] })
+  }
+  try {
+    for (const a of input.associations) {
+      if (!Number.isSafeInteger(a.stake) || a.stake <= 0)
+        invalid(`association ${a.name}: stake must be positive`)
+      registerAssociation(ws, a.account, a.name, a.nodeKey, events)
+      const id = keyId(a.account)
+      const stake = ws.get(Keys.stake(id), stakeCodec) ?? { free: 0, delegations: [], unbonding: [] }
+      const withOwn = { ...stake, free: stake.free + a.stake }
+      if (!Number.isSafeInteger(withOwn.free)) invalid('stake overflows')
+      delegate(ws, params, a.account, a.account, a.stake, withOwn)
+    }
+  } catch (err) {
+    if (err instanceof StateError && err.code !== StateErrorCode.invalidGenesis) invalid(err.message)
+    throw err
+  }
+  const observers = [...input.observers].sort(compareBytes)
+  if (observers.length > 0) ws.put(Keys.observers, bytesListCodec, observers)
+  const elected = runElection(ws)
+  if (elected.length === 0) invalid('no genesis association qualifies as a validator')
+  const writes = ws.encodedWrites()
+  const map = createAuthMap().update(writes)
+  return {
+    state: { map, replay: EMPTY_REPLAY, meta, cache: new WeakMap(), recent: [] },
+    writes: writes as KvWrite[],
+  }
+}
+
+/** Rebuilds the state from every entry StateKv stored (the map's records and the replay index). */
+export function loadLedgerState(entries: Iterable<readonly [Bytes, Bytes]>): LedgerState {
+  const mapEntries: Array<readonly [Bytes, Bytes]> = []
+  const replayKeys: string[] = []
+  const prefix = new TextEncoder().encode(REPLAY_PREFIX)
+  for (const entry of entries) {
+    const key = entry[0]
+    if (key.length > prefix.length && compareBytes(key.subarray(0, prefix.length), prefix) === 0) {
+      replayKeys.push(keyId(key))
+    } else {
+      mapEntries.push(entry)
+    }
+  }
+  const map = authMapFromEntries(mapEntries)
+  const meta =
+    readRecord(map, Keys.meta, metaCodec) ?? fail(StateErrorCode.corruptState, 'no meta record stored')
+  return { map, replay: replayFromKeys(replayKeys), meta, cache: new WeakMap(), recent: [] }
+}
+
+export function stateRootOf(state: LedgerState): Bytes {
+  return state.map.root
+}
+
+function toValidatorSet(record: ValidatorSetRecord): ValidatorSet {
+  return createValidatorSet(record.map(([publicKey, power]) => ({ publicKey, power })))
+}
+
+/** The validator set for the next height (changes only after an epoch's last block). */
+export function validatorSetOf(state: LedgerState): ValidatorSet {
+  const record = readRecord(state.map, Keys.validatorSet, validatorSetCodec)
+  if (record === undefined || record.length === 0)
+    fail(StateErrorCode.corruptState, 'no validator set stored')
+  return toValidatorSet(record)
+}
+
+export { toValidatorSet }

@@ -1,0 +1,4 @@
+import { describeStateKvContract } from './kv-contract.ts'
+import { createMemoryStateKv } from './memory-kv.ts'
+
+describeStateKvContract('memory', async () => createMemoryStateKv())

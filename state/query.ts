@@ -1,0 +1,220 @@
+/**
+ * The read-only view of a LedgerState that rpc/ serves: plain data, no writes. Every record can also be
+ * proven: `prove(key)` gives its value and a StateProof against the state root, so a phone or a
+ * regulator can check an answer against a commit certificate (use `recordKey` to name the record).
+ */
+import type { Bytes } from '../protocol/bytes.ts'
+import { type MerkleProof, verifyMerkleProof } from '../protocol/merkle.ts'
+import type { StateProof } from '../protocol/state-proof.ts'
+import { jstDayOf } from './amounts.ts'
+import { EVERYONE, Keys, keyId } from './keys.ts'
+import type { LedgerState } from './ledger.ts'
+import {
+  type AnchorRecord,
+  type AssociationRecord,
+  anchorCodec,
+  associationCodec,
+  bytesCodec,
+  bytesListCodec,
+  type CustomerTraffic,
+  customerTrafficCodec,
+  type DeviceRecord,
+  deviceCodec,
+  EMPTY_SHOP_DAY,
+  type GrantRecord,
+  grantCodec,
+  type LedgerParams,
+  type MerchantRecord,
+  merchantCodec,
+  type PointRecord,
+  pointCodec,
+  type RecordCodec,
+  type Roles,
+  rolesCodec,
+  type ShopDay,
+  type StakeRecord,
+  shopDayCodec,
+  stakeCodec,
+  stringListCodec,
+  type TrafficRules,
+  trafficRulesCodec,
+  uintCodec,
+  validatorSetCodec,
+} from './records.ts'
+import { epochOf } from './staking-election.ts'
+import { keyBytes } from './working-set.ts'
+
+const h = keyId
+
+/** Keys of the records a client may ask to prove, as bytes. */
+export const recordKey = {
+  balance: (point: string, account: Bytes) => keyBytes(Keys.balance(point, h(account))),
+  allowance: (point: string, owner: Bytes, spender: Bytes) =>
+    keyBytes(Keys.allowance(point, h(owner), h(spender))),
+  point: (point: string) => keyBytes(Keys.point(point)),
+  merchant: (point: string, merchant: Bytes) => keyBytes(Keys.merchant(point, h(merchant))),
+  anchor: (point: string, root: Bytes) => keyBytes(Keys.anchor(point, h(root))),
+  device: (device: Bytes) => keyBytes(Keys.device(h(device))),
+  stake: (member: Bytes) => keyBytes(Keys.stake(h(member))),
+  association: (association: Bytes) => keyBytes(Keys.association(h(association))),
+  validatorSet: () => keyBytes(Keys.validatorSet),
+} as const
+
+export interface Page {
+  readonly offset?: number
+  readonly limit?: number
+}
+const MAX_PAGE = 1_000
+
+export type MerchantInfo = MerchantRecord & { readonly address: Bytes }
+export type AssociationInfo = AssociationRecord & { readonly address: Bytes; readonly power: number }
+export interface StakeInfo extends StakeRecord {
+  /** Unbonding amounts whose epoch has come, not yet folded into `free` (that happens on the next tx). */
+  readonly matured: number
+}
+export interface ValidatorInfo {
+  readonly nodeKey: Bytes
+  readonly power: number
+  readonly association: Bytes | null
+  readonly jailed: boolean
+}
+
+export interface LedgerQuery {
+  readonly chainId: string
+  readonly height: number
+  readonly timeMs: number
+  readonly stateRoot: Bytes
+  readonly params: LedgerParams
+  /** Every point id, in creation order. */
+  points(): readonly string[]
+  roles(account: Bytes): Roles
+  balance(point: string, account: Bytes): number
+  allowance(point: string, owner: Bytes, spender: Bytes): number
+  point(point: string): PointRecord | null
+  merchants(point: string, page?: Page): MerchantInfo[]
+  merchant(point: string, merchant: Bytes): MerchantInfo | null
+  /** The merchant a terminal key belongs to. */
+  terminalOf(point: string, terminal: Bytes): Bytes | null
+  trafficRules(point: string): TrafficRules | null
+  /** Aggregates of one shop on one day (JST day number, see `jstDay`). */
+  shopDay(point: string, merchant: Bytes, day: number): ShopDay
+  customerTraffic(point: string, customerHash: Bytes): CustomerTraffic
+  anchor(point: string, root: Bytes): AnchorRecord | null
+  anchors(point: string, merchant: Bytes, page?: Page): Array<AnchorRecord & { root: Bytes }>
+  /** True when `root` is anchored in the point and `proof` shows `leaf` is in its batch. */
+  verifyAnchoredEvent(point: string, root: Bytes, leaf: Bytes, proof: MerkleProof): boolean
+  device(device: Bytes): DeviceRecord | null
+  devicesOf(owner: Bytes): Bytes[]
+  /** The grant to `grantee`, or with null the grant to everyone. */
+  grant(point: string, grantee: Bytes | null): GrantRecord | null
+  grants(point: string, page?: Page): GrantRecord[]
+  stake(member: Bytes): StakeInfo | null
+  associations(): AssociationInfo[]
+  validators(): ValidatorInfo[]
+  observers(): Bytes[]
+  jstDay(timeMs: number): number
+  prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
+}
+
+export function createLedgerQuery(state: LedgerState): LedgerQuery {
+  const map = state.map
+  const read = <T>(key: string, codec: RecordCodec<T>): T | undefined => {
+    const bytes = map.get(keyBytes(key))
+    return bytes === undefined ? undefined : codec.decode(bytes)
+  }
+  const range = (count: number, page: Page = {}) => {
+    const offset = Math.max(0, page.offset ?? 0)
+    const limit = Math.min(MAX_PAGE, Math.max(0, page.limit ?? 100))
+    const out: number[] = []
+    for (let i = offset; i < Math.min(count, offset + limit); i++) out.push(i)
+    return out
+  }
+  const merchant = (point: string, address: Bytes): MerchantInfo | null => {
+    const m = read(Keys.merchant(point, h(address)), merchantCodec)
+    return m === undefined ? null : { ...m, address }
+  }
+  const validatorSet = () => read(Keys.validatorSet, validatorSetCodec) ?? []
+  const associations = (): AssociationInfo[] => {
+    const powers = new Map(validatorSet().map(([k, p]) => [h(k), p]))
+    const out: AssociationInfo[] = []
+    for (let seq = 0; seq < state.meta.associationCount; seq++) {
+      const address = read(Keys.associationIndex(seq), bytesCodec) as Bytes
+      const a = read(Keys.association(h(address)), associationCodec) as AssociationRecord
+      out.push({ ...a, address, power: powers.get(h(a.nodeKey)) ?? 0 })
+    }
+    return out
+  }
+  return {
+    chainId: state.meta.chainId,
+    height: state.meta.height,
+    timeMs: state.meta.timeMs,
+    stateRoot: map.root,
+    params: state.meta.params,
+    points: () => read(Keys.points, stringListCodec) ?? [],
+    roles: (account) => read(Keys.roles(h(account)), rolesCodec) ?? { admin: false, issuer: false },
+    balance: (point, account) => read(Keys.balance(point, h(account)), uintCodec) ?? 0,
+    allowance: (point, owner, spender) => read(Keys.allowance(point, h(owner), h(spender)), uintCodec) ?? 0,
+    point: (point) => read(Keys.point(point), pointCodec) ?? null,
+    merchants(point, page) {
+      const p = read(Keys.point(point), pointCodec)
+      if (p === undefined) return []
+      return range(p.merchantCount, page).map(
+        (i) => merchant(point, read(Keys.merchantIndex(point, i), bytesCodec) as Bytes) as MerchantInfo,
+      )
+    },
+    merchant,
+    terminalOf(point, terminal) {
+      const merchant = read(Keys.side(point, h(terminal)), bytesCodec)
+      return merchant !== undefined && h(merchant) !== h(terminal) ? merchant : null
+    },
+    trafficRules: (point) => read(Keys.trafficRules(point), trafficRulesCodec) ?? null,
+    shopDay: (point, m, day) => read(Keys.trafficShopDay(point, h(m), day), shopDayCodec) ?? EMPTY_SHOP_DAY,
+    customerTraffic: (point, c) =>
+      read(Keys.trafficCustomer(point, h(c)), customerTrafficCodec) ?? { events: 0, amount: 0, points: 0 },
+    anchor: (point, root) => read(Keys.anchor(point, h(root)), anchorCodec) ?? null,
+    anchors(point, m, page) {
+      const record = read(Keys.merchant(point, h(m)), merchantCodec)
+      if (record === undefined) return []
+      return range(record.anchorCount, page).map((i) => {
+        const root = read(Keys.anchorIndex(point, h(m), i), bytesCodec) as Bytes
+        return { ...(read(Keys.anchor(point, h(root)), anchorCodec) as AnchorRecord), root }
+      })
+    },
+    verifyAnchoredEvent(point, root, leaf, proof) {
+      const a = read(Keys.anchor(point, h(root)), anchorCodec)
+      return a !== undefined && proof.size === a.count && verifyMerkleProof(root, leaf, proof)
+    },
+    device: (device) => read(Keys.device(h(device)), deviceCodec) ?? null,
+    devicesOf: (owner) => [...(read(Keys.ownerDevices(h(owner)), bytesListCodec) ?? [])],
+    grant: (point, grantee) =>
+      read(Keys.grant(point, grantee === null ? EVERYONE : h(grantee)), grantCodec) ?? null,
+    grants(point, page) {
+      const p = read(Keys.point(point), pointCodec)
+      if (p === undefined) return []
+      return range(p.grantCount, page).map((i) => {
+        const g = read(Keys.grantIndex(point, i), bytesCodec) as Bytes
+        return read(Keys.grant(point, g.length === 0 ? EVERYONE : h(g)), grantCodec) as GrantRecord
+      })
+    },
+    stake(member) {
+      const s = read(Keys.stake(h(member)), stakeCodec)
+      if (s === undefined) return null
+      const epoch = epochOf(state.meta.height, state.meta.params.epochLength)
+      const matured = s.unbonding.filter(([, e]) => e <= epoch).reduce((sum, [n]) => sum + n, 0)
+      return { ...s, matured }
+    },
+    associations,
+    validators() {
+      const byNode = new Map(associations().map((a) => [h(a.nodeKey), a]))
+      return validatorSet().map(([nodeKey, power]) => {
+        const a = byNode.get(h(nodeKey))
+        return { nodeKey, power, association: a?.address ?? null, jailed: a?.jailed ?? false }
+      })
+    },
+    observers: () => [...(read(Keys.observers, bytesListCodec) ?? [])],
+    jstDay: jstDayOf,
+    prove(key) {
+      return { key, value: map.get(key) ?? null, proof: map.prove(key) }
+    },
+  }
+}

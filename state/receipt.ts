@@ -1,0 +1,128 @@
+/**
+ * Receipts and their typed events. Every change of an amount is reported by exactly one event whose
+ * numbers equal the state delta, so replaying the events from genesis reproduces balances, floats,
+ * liabilities and supply (the Region Token contract failed this, domain-anchors §1.6.4).
+ * Encoded as fixed-order msgpack tuples: [type, ...fields in the order of EVENT_FIELDS[type]].
+ */
+import type { Bytes } from '../protocol/bytes.ts'
+import { decodeRaw, encode, type WireValue } from '../protocol/codec.ts'
+import { invalidField } from '../protocol/errors.ts'
+import { Limits } from '../protocol/limits.ts'
+
+export const EVENT_FIELDS = {
+  /** Customer → customer (`spender` set for transferFrom). */
+  transfer: ['point', 'from', 'to', 'amount', 'spender'],
+  approval: ['point', 'owner', 'spender', 'amount'],
+  pointCreated: ['point', 'manager'],
+  /** `fromFloat` left the merchant's float, `onCredit` was minted against its liability. */
+  award: ['point', 'merchant', 'terminal', 'customer', 'amount', 'fromFloat', 'onCredit'],
+  /** `liabilityCleared` was burned against liability, `toFloat` added to the float. `device` set for device.pay. */
+  pay: ['point', 'merchant', 'payer', 'amount', 'liabilityCleared', 'toFloat', 'device'],
+  repay: ['point', 'merchant', 'amount', 'liabilityCleared', 'toFloat', 'fiatRef'],
+  redeem: ['point', 'merchant', 'amount', 'fiatRef'],
+  merchantStatus: ['point', 'merchant', 'status', 'creditLimit'],
+  terminal: ['point', 'merchant', 'terminal', 'active'],
+  trafficRules: ['point'],
+  traffic: ['point', 'merchant', 'recorded', 'duplicates', 'points'],
+  anchor: ['point', 'merchant', 'root', 'count'],
+  device: ['device', 'owner', 'point', 'active'],
+  grant: ['point', 'grantee', 'active'],
+  role: ['account', 'role', 'active'],
+  association: ['association', 'nodeKey'],
+  delegate: ['member', 'association', 'amount'],
+  undelegate: ['member', 'association', 'amount', 'releaseEpoch'],
+  unbonded: ['member', 'amount'],
+  jailed: ['association', 'nodeKey'],
+} as const
+
+export type EventType = keyof typeof EVENT_FIELDS
+type EventValue = Bytes | number | string | boolean | null
+
+type Fields<T extends EventType> = { readonly [K in (typeof EVENT_FIELDS)[T][number]]: FieldType<K> }
+type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role'
+  ? string
+  : K extends 'active'
+    ? boolean
+    : K extends 'spender' | 'device' | 'grantee'
+      ? Bytes | null
+      : K extends
+            | 'from'
+            | 'to'
+            | 'owner'
+            | 'merchant'
+            | 'terminal'
+            | 'customer'
+            | 'payer'
+            | 'manager'
+            | 'root'
+            | 'account'
+            | 'association'
+            | 'nodeKey'
+            | 'member'
+        ? Bytes
+        : number
+
+export type EventOf<T extends EventType> = { readonly type: T } & Fields<T>
+export type LedgerEvent = { [T in EventType]: EventOf<T> }[EventType]
+
+export const ReceiptStatus = { ok: 'ok', failed: 'failed' } as const
+export type ReceiptStatus = (typeof ReceiptStatus)[keyof typeof ReceiptStatus]
+
+export interface Receipt {
+  readonly txHash: Bytes
+  readonly height: number
+  /** Position of the tx in its block. */
+  readonly index: number
+  readonly status: ReceiptStatus
+  /** A StateErrorCode when failed, else null. */
+  readonly error: string | null
+  /** Empty when failed. */
+  readonly events: readonly LedgerEvent[]
+}
+
+export function eventToTuple(event: LedgerEvent): WireValue {
+  const values = event as unknown as Record<string, EventValue>
+  return [event.type, ...EVENT_FIELDS[event.type].map((f) => values[f] as WireValue)]
+}
+
+export function eventFromTuple(raw: unknown, field = 'event'): LedgerEvent {
+  if (!Array.isArray(raw) || typeof raw[0] !== 'string' || !Object.hasOwn(EVENT_FIELDS, raw[0])) {
+    throw invalidField(field, 'must be [type, ...fields] of a known event type')
+  }
+  const type = raw[0] as EventType
+  const fields = EVENT_FIELDS[type] as readonly string[]
+  if (raw.length !== fields.length + 1) throw invalidField(field, `${type} must have ${fields.length} fields`)
+  const out: Record<string, unknown> = { type }
+  fields.forEach((f, i) => {
+    out[f] = raw[i + 1]
+  })
+  return out as LedgerEvent
+}
+
+export function encodeReceipt(r: Receipt): Bytes {
+  return encode([r.txHash, r.height, r.index, r.status, r.error, r.events.map(eventToTuple)])
+}
+
+export function decodeReceipt(bytes: Bytes): Receipt {
+  const raw = decodeRaw(bytes, Limits.maxTxBytes * 4, 'receipt')
+  if (!Array.isArray(raw) || raw.length !== 6) throw invalidField('receipt', 'must be a tuple of 6 fields')
+  const [txHash, height, index, status, error, events] = raw as unknown[]
+  if (!(txHash instanceof Uint8Array) || txHash.length !== 32)
+    throw invalidField('receipt.txHash', 'must be 32 bytes')
+  if (!Number.isSafeInteger(height) || !Number.isSafeInteger(index)) {
+    throw invalidField('receipt.height', 'height and index must be integers')
+  }
+  if (status !== ReceiptStatus.ok && status !== ReceiptStatus.failed)
+    throw invalidField('receipt.status', 'ok or failed')
+  if (error !== null && typeof error !== 'string')
+    throw invalidField('receipt.error', 'must be a code or null')
+  if (!Array.isArray(events)) throw invalidField('receipt.events', 'must be a list')
+  return {
+    txHash,
+    height: height as number,
+    index: index as number,
+    status,
+    error,
+    events: events.map((e, i) => eventFromTuple(e, `receipt.events[${i}]`)),
+  }
+}

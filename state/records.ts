@@ -1,0 +1,368 @@
+/**
+ * The records of the state and their canonical encodings. Each record is a fixed-order msgpack tuple
+ * (protocol/codec.ts), so its bytes, and therefore the state root, depend on its values alone.
+ * Records are immutable: executors build a new object for every change.
+ */
+import type { Bytes } from '../protocol/bytes.ts'
+import { decodeRaw, encode, type WireValue } from '../protocol/codec.ts'
+import { MAX_STATE_VALUE_BYTES } from '../protocol/state-proof.ts'
+import { fail, StateErrorCode } from './errors.ts'
+
+export interface RecordCodec<T> {
+  encode(value: T): Bytes
+  decode(bytes: Bytes): T
+}
+
+function raw(bytes: Bytes): unknown {
+  return decodeRaw(bytes, MAX_STATE_VALUE_BYTES, 'state record')
+}
+
+/** A record stored as the tuple of its fields, in the order given. */
+export function structCodec<T extends object>(fields: readonly (keyof T & string)[]): RecordCodec<T> {
+  return {
+    encode(value) {
+      const record = value as Record<string, unknown>
+      return encode(fields.map((f) => record[f] as WireValue))
+    },
+    decode(bytes) {
+      const tuple = raw(bytes)
+      if (!Array.isArray(tuple) || tuple.length !== fields.length) {
+        fail(StateErrorCode.corruptState, `state record has the wrong shape (${fields.join(',')})`)
+      }
+      const out: Record<string, unknown> = {}
+      for (let i = 0; i < fields.length; i++) out[fields[i] as string] = tuple[i]
+      return out as T
+    },
+  }
+}
+
+export const uintCodec: RecordCodec<number> = {
+  encode: (value) => encode(value),
+  decode(bytes) {
+    const value = raw(bytes)
+    if (typeof value !== 'number') fail(StateErrorCode.corruptState, 'expected an integer record')
+    return value
+  },
+}
+
+export const bytesCodec: RecordCodec<Bytes> = {
+  encode: (value) => encode(value),
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!(value instanceof Uint8Array)) fail(StateErrorCode.corruptState, 'expected a bytes record')
+    return value
+  },
+}
+
+export const bytesListCodec: RecordCodec<readonly Bytes[]> = {
+  encode: (value) => encode(value),
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'expected a list record')
+    return value as Bytes[]
+  },
+}
+
+export const stringListCodec: RecordCodec<readonly string[]> = {
+  encode: (value) => encode(value),
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      fail(StateErrorCode.corruptState, 'expected a list of strings')
+    }
+    return value as string[]
+  },
+}
+
+// --- chain ---
+
+export interface LedgerParams {
+  /** Blocks per epoch; the validator set can change only after a height divisible by this. */
+  readonly epochLength: number
+  readonly maxValidators: number
+  /** Least delegated stake for an association to be elected. */
+  readonly minValidatorStake: number
+  /** Epochs an undelegated amount stays bonded before it is free again. */
+  readonly unbondingEpochs: number
+  /** Furthest a tx's `validUntil` may lie beyond the height it is included at. */
+  readonly maxTxValidityBlocks: number
+  readonly maxTerminalsPerMerchant: number
+  readonly maxDevicesPerOwner: number
+  readonly maxDelegationsPerMember: number
+}
+
+export const PARAM_FIELDS = [
+  'epochLength',
+  'maxValidators',
+  'minValidatorStake',
+  'unbondingEpochs',
+  'maxTxValidityBlocks',
+  'maxTerminalsPerMerchant',
+  'maxDevicesPerOwner',
+  'maxDelegationsPerMember',
+] as const satisfies readonly (keyof LedgerParams)[]
+
+export interface Meta {
+  readonly chainId: string
+  readonly genesisTimeMs: number
+  readonly params: LedgerParams
+  /** Height of the last applied block (0 = genesis). */
+  readonly height: number
+  readonly timeMs: number
+  readonly associationCount: number
+}
+
+export const metaCodec: RecordCodec<Meta> = {
+  encode: (m) =>
+    encode([
+      m.chainId,
+      m.genesisTimeMs,
+      PARAM_FIELDS.map((f) => m.params[f]),
+      m.height,
+      m.timeMs,
+      m.associationCount,
+    ]),
+  decode(bytes) {
+    const t = raw(bytes)
+    if (!Array.isArray(t) || t.length !== 6 || !Array.isArray(t[2]))
+      fail(StateErrorCode.corruptState, 'bad meta')
+    const params: Record<string, number> = {}
+    PARAM_FIELDS.forEach((f, i) => {
+      params[f] = (t[2] as number[])[i] as number
+    })
+    return {
+      chainId: t[0],
+      genesisTimeMs: t[1],
+      params: params as unknown as LedgerParams,
+      height: t[3],
+      timeMs: t[4],
+      associationCount: t[5],
+    } as Meta
+  },
+}
+
+export interface Roles {
+  readonly admin: boolean
+  readonly issuer: boolean
+}
+export const rolesCodec = structCodec<Roles>(['admin', 'issuer'])
+
+// --- points and merchants ---
+
+export interface PointRecord {
+  readonly manager: Bytes
+  readonly name: string
+  readonly decimals: number
+  readonly transferable: boolean
+  /** Σ customer balances + Σ merchant floats. */
+  readonly totalSupply: number
+  /** Σ merchant liabilities. */
+  readonly totalLiability: number
+  readonly cumRepaid: number
+  readonly cumRedeemed: number
+  readonly merchantCount: number
+  readonly grantCount: number
+  /** Live grants to one named grantee (not to everyone): when 0 the sponsor check skips that lookup. */
+  readonly directGrants: number
+}
+export const pointCodec = structCodec<PointRecord>([
+  'manager',
+  'name',
+  'decimals',
+  'transferable',
+  'totalSupply',
+  'totalLiability',
+  'cumRepaid',
+  'cumRedeemed',
+  'merchantCount',
+  'grantCount',
+  'directGrants',
+])
+
+export const MerchantStatus = {
+  applied: 'applied',
+  active: 'active',
+  suspended: 'suspended',
+  revoked: 'revoked',
+} as const
+export type MerchantStatus = (typeof MerchantStatus)[keyof typeof MerchantStatus]
+
+export interface MerchantRecord {
+  readonly name: string
+  readonly status: MerchantStatus
+  readonly creditLimit: number
+  /** Points the merchant holds. Never above zero together with `liability`. */
+  readonly float: number
+  /** Points it awarded on credit, owed to the manager in fiat. */
+  readonly liability: number
+  /** Sorted by key. */
+  readonly terminals: readonly Bytes[]
+  readonly anchorCount: number
+}
+export const merchantCodec = structCodec<MerchantRecord>([
+  'name',
+  'status',
+  'creditLimit',
+  'float',
+  'liability',
+  'terminals',
+  'anchorCount',
+])
+
+// --- traffic ---
+
+export interface TrafficRules {
+  readonly visit: number
+  readonly view: number
+  readonly click: number
+  readonly purchase: number
+  readonly purchasePerMille: number
+  readonly dailyCapPerCustomer: number
+}
+export const trafficRulesCodec = structCodec<TrafficRules>([
+  'visit',
+  'view',
+  'click',
+  'purchase',
+  'purchasePerMille',
+  'dailyCapPerCustomer',
+])
+
+export interface ShopDay {
+  readonly visit: number
+  readonly view: number
+  readonly click: number
+  readonly purchase: number
+  /** Σ purchase amounts. */
+  readonly amount: number
+  /** Points awarded for this day's traffic. */
+  readonly points: number
+  /** Events ignored because their id was already recorded. */
+  readonly duplicates: number
+}
+export const shopDayCodec = structCodec<ShopDay>([
+  'visit',
+  'view',
+  'click',
+  'purchase',
+  'amount',
+  'points',
+  'duplicates',
+])
+export const EMPTY_SHOP_DAY: ShopDay = {
+  visit: 0,
+  view: 0,
+  click: 0,
+  purchase: 0,
+  amount: 0,
+  points: 0,
+  duplicates: 0,
+}
+
+export interface CustomerTraffic {
+  readonly events: number
+  readonly amount: number
+  readonly points: number
+}
+export const customerTrafficCodec = structCodec<CustomerTraffic>(['events', 'amount', 'points'])
+
+export interface AnchorRecord {
+  readonly merchant: Bytes
+  readonly count: number
+  readonly periodStartMs: number
+  readonly periodEndMs: number
+  readonly height: number
+}
+export const anchorCodec = structCodec<AnchorRecord>([
+  'merchant',
+  'count',
+  'periodStartMs',
+  'periodEndMs',
+  'height',
+])
+
+// --- devices and sponsorship ---
+
+export interface DeviceRecord {
+  readonly owner: Bytes
+  readonly point: string
+  readonly maxPerTx: number
+  readonly maxPerPeriod: number
+  readonly periodMs: number
+  /** Merchants it may pay; empty = any active merchant of the point. */
+  readonly merchants: readonly Bytes[]
+  /** The period `spent` counts for. */
+  readonly period: number
+  readonly spent: number
+}
+export const deviceCodec = structCodec<DeviceRecord>([
+  'owner',
+  'point',
+  'maxPerTx',
+  'maxPerPeriod',
+  'periodMs',
+  'merchants',
+  'period',
+  'spent',
+])
+
+export interface GrantRecord {
+  readonly grantee: Bytes | null
+  readonly txsPerPeriod: number
+  readonly periodMs: number
+  /** Last height the grant pays at; 0 = never lapses. */
+  readonly expiresAtHeight: number
+  readonly kinds: readonly string[]
+  readonly revoked: boolean
+}
+export const grantCodec = structCodec<GrantRecord>([
+  'grantee',
+  'txsPerPeriod',
+  'periodMs',
+  'expiresAtHeight',
+  'kinds',
+  'revoked',
+])
+
+export interface QuotaUse {
+  readonly period: number
+  readonly used: number
+}
+export const quotaUseCodec = structCodec<QuotaUse>(['period', 'used'])
+
+// --- staking ---
+
+export interface StakeRecord {
+  /** Stake not delegated and not unbonding. */
+  readonly free: number
+  /** [association, amount], sorted by association. */
+  readonly delegations: readonly (readonly [Bytes, number])[]
+  /** [amount, epoch at which it becomes free], in the order they were made. */
+  readonly unbonding: readonly (readonly [number, number])[]
+}
+export const stakeCodec = structCodec<StakeRecord>(['free', 'delegations', 'unbonding'])
+
+export interface AssociationRecord {
+  readonly name: string
+  readonly nodeKey: Bytes
+  readonly delegated: number
+  readonly jailed: boolean
+  readonly seq: number
+}
+export const associationCodec = structCodec<AssociationRecord>([
+  'name',
+  'nodeKey',
+  'delegated',
+  'jailed',
+  'seq',
+])
+
+export type ValidatorSetRecord = readonly (readonly [nodeKey: Bytes, power: number])[]
+export const validatorSetCodec: RecordCodec<ValidatorSetRecord> = {
+  encode: (value) => encode(value as WireValue),
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad validator set record')
+    return value as ValidatorSetRecord
+  },
+}

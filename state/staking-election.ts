@@ -1,0 +1,40 @@
+/**
+ * The election at each epoch boundary (height % epochLength === 0): the next validator set is the top
+ * `maxValidators` associations by delegated stake, among those not jailed with at least
+ * `minValidatorStake`; voting power = delegated stake. Ties break by node key, so the result is a
+ * function of the candidates alone. The set is never empty: if nobody qualifies, the old set stays.
+ */
+import { type Bytes, compareBytes } from '../protocol/bytes.ts'
+import type { ValidatorSetRecord } from './records.ts'
+
+export interface Candidate {
+  readonly nodeKey: Bytes
+  readonly delegated: number
+  readonly jailed: boolean
+}
+
+export interface ElectionParams {
+  readonly maxValidators: number
+  readonly minValidatorStake: number
+}
+
+export function electValidators(
+  candidates: readonly Candidate[],
+  params: ElectionParams,
+  previous: ValidatorSetRecord,
+): ValidatorSetRecord {
+  const eligible = candidates
+    .filter((c) => !c.jailed && c.delegated > 0 && c.delegated >= params.minValidatorStake)
+    .sort((a, b) => b.delegated - a.delegated || compareBytes(a.nodeKey, b.nodeKey))
+    .slice(0, params.maxValidators)
+  if (eligible.length === 0) return previous
+  return eligible.map((c) => [c.nodeKey, c.delegated] as const).sort((a, b) => compareBytes(a[0], b[0]))
+}
+
+export function isEpochBoundary(height: number, epochLength: number): boolean {
+  return height % epochLength === 0
+}
+
+export function epochOf(height: number, epochLength: number): number {
+  return Math.floor(height / epochLength)
+}

@@ -1,0 +1,173 @@
+/**
+ * Staking, the DS in DS-PBFT. Members hold stake (from genesis) and delegate it to registered
+ * associations; undelegated stake unbonds for `unbondingEpochs` epochs before it is free again
+ * (matured lazily, the next time the member's record is touched). Admins register associations.
+ * Double-sign evidence jails an association: the next election leaves it out.
+ */
+import { type Bytes, compareBytes } from '../protocol/bytes.ts'
+import type { TxBodyOf } from '../protocol/tx-body.ts'
+import { add, requirePositive, sub } from './amounts.ts'
+import { hex, requireAdmin, type TxContext } from './context.ts'
+import { fail, StateErrorCode } from './errors.ts'
+import { Keys, keyId } from './keys.ts'
+import type { LedgerEvent } from './receipt.ts'
+import {
+  type AssociationRecord,
+  associationCodec,
+  bytesCodec,
+  type Meta,
+  metaCodec,
+  type StakeRecord,
+  stakeCodec,
+  type ValidatorSetRecord,
+  validatorSetCodec,
+} from './records.ts'
+import { type Candidate, electValidators, epochOf } from './staking-election.ts'
+import type { WorkingSet } from './working-set.ts'
+
+export function getMeta(ws: WorkingSet): Meta {
+  return ws.get(Keys.meta, metaCodec) ?? fail(StateErrorCode.corruptState, 'no meta record')
+}
+
+/** Moves unbonding entries whose epoch has come into the free stake. */
+export function matured(
+  stake: StakeRecord,
+  epoch: number,
+  member: Bytes,
+  events: LedgerEvent[],
+): StakeRecord {
+  let free = stake.free
+  const unbonding = stake.unbonding.filter(([amount, release]) => {
+    if (release > epoch) return true
+    free = add(free, amount)
+    events.push({ type: 'unbonded', member, amount })
+    return false
+  })
+  return unbonding.length === stake.unbonding.length ? stake : { ...stake, free, unbonding }
+}
+
+export function registerAssociation(
+  ws: WorkingSet,
+  association: Bytes,
+  name: string,
+  nodeKey: Bytes,
+  events: LedgerEvent[],
+): void {
+  const a = hex(association)
+  if (ws.get(Keys.association(a), associationCodec) !== undefined)
+    fail(StateErrorCode.associationExists, 'registered')
+  if (ws.get(Keys.nodeKey(hex(nodeKey)), bytesCodec) !== undefined)
+    fail(StateErrorCode.nodeKeyInUse, 'node key in use')
+  const meta = getMeta(ws)
+  ws.put(Keys.association(a), associationCodec, {
+    name,
+    nodeKey,
+    delegated: 0,
+    jailed: false,
+    seq: meta.associationCount,
+  })
+  ws.put(Keys.associationIndex(meta.associationCount), bytesCodec, association)
+  ws.put(Keys.nodeKey(hex(nodeKey)), bytesCodec, association)
+  ws.put(Keys.meta, metaCodec, { ...meta, associationCount: meta.associationCount + 1 })
+  events.push({ type: 'association', association, nodeKey })
+}
+
+export function stakingRegister(ctx: TxContext, body: TxBodyOf<'staking.registerAssociation'>): void {
+  requireAdmin(ctx)
+  registerAssociation(ctx.ws, body.association, body.name, body.nodeKey, ctx.events)
+}
+
+/** Adds `amount` of free stake to a delegation (used by txs and by genesis self-delegation). */
+export function delegate(
+  ws: WorkingSet,
+  params: { maxDelegationsPerMember: number },
+  member: Bytes,
+  association: Bytes,
+  amount: number,
+  stake: StakeRecord,
+): void {
+  const a = ws.get(Keys.association(hex(association)), associationCodec)
+  if (a === undefined) fail(StateErrorCode.unknownAssociation, 'unknown association')
+  const free = sub(stake.free, amount, StateErrorCode.insufficientStake, 'free stake')
+  const existing = stake.delegations.find(([x]) => compareBytes(x, association) === 0)
+  if (existing === undefined && stake.delegations.length >= params.maxDelegationsPerMember) {
+    fail(StateErrorCode.tooManyDelegations, 'too many delegations')
+  }
+  const delegations = [
+    ...stake.delegations.filter(([x]) => compareBytes(x, association) !== 0),
+    [association, add(existing?.[1] ?? 0, amount)] as const,
+  ].sort((x, y) => compareBytes(x[0], y[0]))
+  ws.put(Keys.stake(hex(member)), stakeCodec, { ...stake, free, delegations })
+  ws.put(Keys.association(hex(association)), associationCodec, { ...a, delegated: add(a.delegated, amount) })
+}
+
+function memberStake(ctx: TxContext): StakeRecord {
+  const stake = ctx.ws.get(Keys.stake(ctx.signerId), stakeCodec)
+  if (stake === undefined) fail(StateErrorCode.insufficientStake, 'signer holds no stake')
+  return matured(stake, epochOf(ctx.height, ctx.params.epochLength), ctx.signer, ctx.events)
+}
+
+export function stakingDelegate(ctx: TxContext, body: TxBodyOf<'staking.delegate'>): void {
+  requirePositive(body.amount)
+  delegate(ctx.ws, ctx.params, ctx.signer, body.association, body.amount, memberStake(ctx))
+  ctx.events.push({
+    type: 'delegate',
+    member: ctx.signer,
+    association: body.association,
+    amount: body.amount,
+  })
+}
+
+export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undelegate'>): void {
+  requirePositive(body.amount)
+  const stake = memberStake(ctx)
+  const current = stake.delegations.find(([x]) => compareBytes(x, body.association) === 0)?.[1] ?? 0
+  const left = sub(current, body.amount, StateErrorCode.insufficientDelegation, 'delegation')
+  const a = ctx.ws.get(Keys.association(hex(body.association)), associationCodec) as AssociationRecord
+  const releaseEpoch = epochOf(ctx.height, ctx.params.epochLength) + ctx.params.unbondingEpochs
+  const delegations = stake.delegations
+    .map(([x, n]) => (compareBytes(x, body.association) === 0 ? ([x, left] as const) : ([x, n] as const)))
+    .filter(([, n]) => n > 0)
+  ctx.ws.put(Keys.stake(ctx.signerId), stakeCodec, {
+    ...stake,
+    delegations,
+    unbonding: [...stake.unbonding, [body.amount, releaseEpoch] as const],
+  })
+  ctx.ws.put(Keys.association(hex(body.association)), associationCodec, {
+    ...a,
+    delegated: a.delegated - body.amount,
+  })
+  ctx.events.push({
+    type: 'undelegate',
+    member: ctx.signer,
+    association: body.association,
+    amount: body.amount,
+    releaseEpoch,
+  })
+}
+
+/** Jails the association running `nodeKey`. Returns false when no association runs it. */
+export function jail(ws: WorkingSet, nodeKey: Bytes, events: LedgerEvent[]): boolean {
+  const association = ws.get(Keys.nodeKey(hex(nodeKey)), bytesCodec)
+  if (association === undefined) return false
+  const a = ws.get(Keys.association(keyId(association)), associationCodec) as AssociationRecord
+  if (!a.jailed) {
+    ws.put(Keys.association(keyId(association)), associationCodec, { ...a, jailed: true })
+    events.push({ type: 'jailed', association, nodeKey })
+  }
+  return true
+}
+
+/** Runs the election over every registered association and stores the result. */
+export function runElection(ws: WorkingSet): ValidatorSetRecord {
+  const meta = getMeta(ws)
+  const candidates: Candidate[] = []
+  for (let seq = 0; seq < meta.associationCount; seq++) {
+    const address = ws.get(Keys.associationIndex(seq), bytesCodec) as Bytes
+    candidates.push(ws.get(Keys.association(keyId(address)), associationCodec) as AssociationRecord)
+  }
+  const previous = ws.get(Keys.validatorSet, validatorSetCodec) ?? []
+  const next = electValidators(candidates, meta.params, previous)
+  if (next !== previous) ws.put(Keys.validatorSet, validatorSetCodec, next)
+  return next
+}

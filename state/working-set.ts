@@ -1,0 +1,138 @@
+/**
+ * The mutable scratch space of one block's execution, over an immutable AuthMap. Writes go straight
+ * into one block-level map; while a tx runs, the previous entry of every key it writes is kept in an
+ * undo journal, so a failed tx is rolled back and leaves no trace (DESIGN §4), and a read costs one
+ * Map lookup. At the end of the block the touched records are encoded once each, sorted by key, and
+ * applied to the map in one update.
+ *
+ * Decoded records are cached by the identity of their stored bytes (a WeakMap the caller owns, kept
+ * across blocks): the map hands back the very bytes it was given, and records are immutable, so a
+ * cached decoding is always the decoding of those bytes, in any version of the state.
+ */
+import type { Bytes } from '../protocol/bytes.ts'
+import type { AuthMap } from './auth-map-types.ts'
+import { keyBytes } from './keys.ts'
+import type { RecordCodec } from './records.ts'
+
+interface Entry {
+  readonly codec: RecordCodec<unknown> | null
+  /** undefined = absent (deleted when `dirty`). */
+  readonly value: unknown
+  readonly dirty: boolean
+}
+
+export { keyBytes }
+
+export type DecodeCache = WeakMap<Bytes, unknown>
+
+/** Every record a block touched, with its value after the block (undefined = absent). Never mutated once handed over. */
+export type TouchedRecords = ReadonlyMap<string, { readonly value: unknown }>
+
+/** How many recent blocks' touched records a new WorkingSet consults before the map (reads there are hashed). */
+export const RECENT_BLOCKS = 1
+
+/** Reads a record straight from a map (used by queries and genesis). */
+export function readRecord<T>(map: AuthMap, key: string, codec: RecordCodec<T>): T | undefined {
+  const bytes = map.get(keyBytes(key))
+  return bytes === undefined ? undefined : codec.decode(bytes)
+}
+
+export class WorkingSet {
+  readonly #base: AuthMap
+  readonly #entries = new Map<string, Entry>()
+  readonly #cache: DecodeCache
+  /** Entries as they were before the running tx first wrote them (undefined = not loaded). */
+  #journal: Map<string, Entry | undefined> | null = null
+
+  readonly #recent: readonly TouchedRecords[]
+
+  /**
+   * `recent`: the touched records of the blocks that led to `base`, newest first. Each holds the
+   * value its keys have after that block, so a key found there has that value in `base` unless a
+   * newer block touched it (newer layers are looked at first).
+   */
+  constructor(base: AuthMap, cache: DecodeCache = new WeakMap(), recent: readonly TouchedRecords[] = []) {
+    this.#base = base
+    this.#cache = cache
+    this.#recent = recent
+  }
+
+  get<T>(key: string, codec: RecordCodec<T>): T | undefined {
+    const entry = this.#entries.get(key)
+    if (entry !== undefined) return entry.value as T | undefined
+    for (const layer of this.#recent) {
+      const known = layer.get(key)
+      if (known !== undefined) {
+        this.#entries.set(key, { codec: null, value: known.value, dirty: false })
+        return known.value as T | undefined
+      }
+    }
+    const bytes = this.#base.get(keyBytes(key))
+    let value: unknown
+    if (bytes !== undefined) {
+      value = this.#cache.get(bytes)
+      if (value === undefined) {
+        value = codec.decode(bytes)
+        this.#cache.set(bytes, value)
+      }
+    }
+    this.#entries.set(key, { codec: null, value, dirty: false })
+    return value as T | undefined
+  }
+
+  put<T>(key: string, codec: RecordCodec<T>, value: T): void {
+    this.#write(key, { codec: codec as RecordCodec<unknown>, value, dirty: true })
+  }
+
+  delete<T>(key: string, codec: RecordCodec<T>): void {
+    this.#write(key, { codec: codec as RecordCodec<unknown>, value: undefined, dirty: true })
+  }
+
+  #write(key: string, entry: Entry): void {
+    const journal = this.#journal
+    if (journal !== null && !journal.has(key)) journal.set(key, this.#entries.get(key))
+    this.#entries.set(key, entry)
+  }
+
+  beginTx(): void {
+    this.#journal = new Map()
+  }
+
+  commitTx(): void {
+    this.#journal = null
+  }
+
+  abortTx(): void {
+    const journal = this.#journal
+    this.#journal = null
+    if (journal === null) return
+    for (const [key, before] of journal) {
+      if (before === undefined) this.#entries.delete(key)
+      else this.#entries.set(key, before)
+    }
+  }
+
+  /** The records this block touched, for the next block's WorkingSet; call once, at the end. */
+  touched(): TouchedRecords {
+    return this.#entries
+  }
+
+  /** The block's writes as encoded key/value pairs, sorted by key (null deletes). */
+  encodedWrites(): Array<readonly [Bytes, Bytes | null]> {
+    const keys: string[] = []
+    for (const [key, entry] of this.#entries) if (entry.dirty) keys.push(key)
+    keys.sort()
+    const out: Array<readonly [Bytes, Bytes | null]> = []
+    for (const key of keys) {
+      const entry = this.#entries.get(key) as Entry
+      if (entry.value === undefined) {
+        out.push([keyBytes(key), null])
+      } else {
+        const bytes = (entry.codec as RecordCodec<unknown>).encode(entry.value)
+        this.#cache.set(bytes, entry.value)
+        out.push([keyBytes(key), bytes])
+      }
+    }
+    return out
+  }
+}
