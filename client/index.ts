@@ -1,0 +1,35 @@
+/**
+ * The Arcade SDK: keys and addresses, tx builders for every kind, signing, submission, queries, proof
+ * verification and the event stream. Browser-safe: it imports protocol/ only, never `node:` modules.
+ */
+export {
+  ADDRESS_PREFIX,
+  decodeAddress,
+  encodeAddress,
+  isAddress,
+  NODE_KEY_PREFIX,
+} from '../protocol/address.ts'
+export { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
+export type { KeyPair } from '../protocol/crypto.ts'
+export { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
+export { decodeAndVerifyTx, decodeTx, encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
+export {
+  isTxKind,
+  MAX_TRAFFIC_EVENTS,
+  TX_BODY_SCHEMAS,
+  TX_KINDS,
+  type TxBody,
+  type TxBodyOf,
+  type TxKind,
+} from '../protocol/tx-body.ts'
+export * from './build.ts'
+export * from './client.ts'
+export * from './errors.ts'
+export * from './keys.ts'
+export * from './operations.ts'
+export * from './parse.ts'
+export * from './proof.ts'
+export * from './queries.ts'
+export * from './stream.ts'
+export * from './traffic-file.ts'
+export type * from './types.ts'

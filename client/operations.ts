@@ -1,0 +1,160 @@
+/**
+ * Named helpers for the daily operations of managers, shops, customers and devices. Each returns a
+ * `TxRequest` (kind + fields) that `ArcadeClient.send` builds, signs and submits, or that `createTx`
+ * signs offline. Amounts are integers in the point's smallest unit (see `parseAmount`).
+ */
+import type { Bytes } from '../protocol/bytes.ts'
+import { type KeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
+import { MAX_TRAFFIC_EVENTS, type TRAFFIC_KINDS } from '../protocol/tx-body.ts'
+import type { TxInput, TxRequest } from './build.ts'
+import { invalidInput } from './errors.ts'
+import { type AddressLike, toAccount } from './keys.ts'
+
+const req = <K extends TxRequest['kind']>(kind: K, fields: TxInput<K>): TxRequest<K> => ({ kind, fields })
+
+/** Who signs, on which chain: what a helper needs beyond its own fields (bindDevice only). */
+export interface OperationContext {
+  readonly chainId: string
+  readonly signer: Bytes
+}
+
+export type TrafficKind = (typeof TRAFFIC_KINDS)[number]
+
+export interface TrafficEventInput {
+  readonly eventId: string
+  readonly kind: TrafficKind
+  /** A salted hash of the customer (see `hashCustomer`): never the raw identity. */
+  readonly customerHash: Bytes | string
+  /** The customer's account to credit earned points to; omitted records the event only. */
+  readonly account?: AddressLike | null
+  /** Purchase amount (0 for other kinds). */
+  readonly amount?: number
+}
+
+/**
+ * A salted customer hash: SHA-256 of the salt, a zero byte and the identity (UTF-8). The shop keeps
+ * the salt; the ledger only ever sees the hash.
+ */
+export function hashCustomer(identity: string, salt: string): Bytes {
+  return sha256(new TextEncoder().encode(`${salt}\u0000${identity}`))
+}
+
+/** The device's signature proving it holds its key, for `device.bind` by `owner`. */
+export function devicePossessionProof(chainId: string, owner: AddressLike, device: KeyPair): Bytes {
+  return sign(
+    devicePossessionSignBytes(chainId, toAccount(owner, 'owner'), device.publicKey),
+    device.secretKey,
+  )
+}
+
+export const operations = {
+  /** An issuer creates a regional point and becomes its manager. */
+  createPoint: (a: { point: string; name: string; decimals?: number; transferable?: boolean }) =>
+    req('point.create', {
+      point: a.point,
+      name: a.name,
+      decimals: a.decimals ?? 0,
+      transferable: a.transferable ?? true,
+    }),
+  /** The manager admits a merchant that applied, with a credit limit. */
+  admitMerchant: (a: { point: string; merchant: AddressLike; creditLimit: number }) =>
+    req('merchant.admit', a),
+  /** A shop applies to a point (the manager then admits it). */
+  applyMerchant: (a: { point: string; name: string }) => req('merchant.apply', a),
+  setCreditLimit: (a: { point: string; merchant: AddressLike; creditLimit: number }) =>
+    req('merchant.setLimit', a),
+  /** The merchant adds a cashier terminal key. */
+  addTerminal: (a: { point: string; terminal: AddressLike }) => req('merchant.addTerminal', a),
+  /** A terminal (or the merchant) awards points to a customer: float first, then credit. */
+  award: (a: { point: string; customer: AddressLike; amount: number; memo?: string }) =>
+    req('merchant.award', { ...a, memo: a.memo ?? '' }),
+  /** A customer pays a merchant, named by its own or one of its terminals' address. */
+  pay: (a: { point: string; payee: AddressLike; amount: number; memo?: string }) =>
+    req('merchant.pay', { ...a, memo: a.memo ?? '' }),
+  /** The manager records a merchant's fiat payment. */
+  repay: (a: { point: string; merchant: AddressLike; amount: number; fiatRef: string }) =>
+    req('merchant.repay', a),
+  /** The merchant burns float; the manager pays fiat off the ledger. */
+  redeem: (a: { point: string; amount: number; fiatRef?: string }) =>
+    req('merchant.redeem', { ...a, fiatRef: a.fiatRef ?? '' }),
+  /** A shop records up to MAX_TRAFFIC_EVENTS traffic events (see `trafficBatches` for more). */
+  recordTraffic: (a: { point: string; events: readonly TrafficEventInput[] }) =>
+    req('traffic.record', {
+      point: a.point,
+      events: a.events.map((e) => ({
+        eventId: e.eventId,
+        kind: e.kind,
+        customerHash: e.customerHash,
+        account: e.account ?? null,
+        amount: e.amount ?? 0,
+      })),
+    }),
+  /**
+   * The owner binds a device key with spending limits. Give the device's key pair (the proof of
+   * possession is made here) or, when the device signs elsewhere, its public key and proof.
+   */
+  bindDevice: (
+    a: {
+      point: string
+      device: KeyPair | { publicKey: AddressLike; possessionProof: Bytes | string }
+      maxPerTx: number
+      maxPerPeriod: number
+      periodMs: number
+      merchants?: readonly AddressLike[]
+    },
+    ctx: OperationContext,
+  ) => {
+    const d = a.device
+    const proof =
+      'secretKey' in d
+        ? devicePossessionProof(ctx.chainId, ctx.signer, d)
+        : (d as { possessionProof: Bytes | string }).possessionProof
+    return req('device.bind', {
+      device: d.publicKey,
+      point: a.point,
+      maxPerTx: a.maxPerTx,
+      maxPerPeriod: a.maxPerPeriod,
+      periodMs: a.periodMs,
+      merchants: a.merchants ?? [],
+      possessionProof: proof,
+    })
+  },
+  /** A device pays a merchant on its owner's behalf, within the owner's limits. */
+  devicePay: (a: { owner: AddressLike; point: string; payee: AddressLike; amount: number; memo?: string }) =>
+    req('device.pay', { ...a, memo: a.memo ?? '' }),
+  /** The manager grants a tx quota (null grantee: every user of the point). */
+  grantQuota: (a: {
+    point: string
+    grantee: AddressLike | null
+    txsPerPeriod: number
+    periodMs: number
+    expiresAtHeight?: number
+    kinds?: readonly string[]
+  }) =>
+    req('sponsor.grant', {
+      point: a.point,
+      grantee: a.grantee,
+      txsPerPeriod: a.txsPerPeriod,
+      periodMs: a.periodMs,
+      expiresAtHeight: a.expiresAtHeight ?? 0,
+      kinds: a.kinds ?? [],
+    }),
+  /** A member delegates stake to a validator association. */
+  delegate: (a: { association: AddressLike; amount: number }) => req('staking.delegate', a),
+  /** Customer-to-customer transfer (points marked transferable only). */
+  transfer: (a: { point: string; to: AddressLike; amount: number }) => req('point.transfer', a),
+} as const
+
+/** Splits any number of traffic events into `traffic.record` requests of at most 500 events each. */
+export function trafficBatches(
+  point: string,
+  events: readonly TrafficEventInput[],
+): TxRequest<'traffic.record'>[] {
+  if (events.length === 0) throw invalidInput('events', 'must not be empty')
+  const out: TxRequest<'traffic.record'>[] = []
+  for (let i = 0; i < events.length; i += MAX_TRAFFIC_EVENTS) {
+    out.push(operations.recordTraffic({ point, events: events.slice(i, i + MAX_TRAFFIC_EVENTS) }))
+  }
+  return out
+}

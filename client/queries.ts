@@ -1,0 +1,158 @@
+/**
+ * Every read the RPC offers, typed. `Queries` is the read half of ArcadeClient; it is a class of its
+ * own so a regulator's or a dashboard's code can hold only the reads.
+ */
+import { toHex } from '../protocol/bytes.ts'
+import type { ValidatorSet } from '../protocol/validator-set.ts'
+import type { Http } from './http.ts'
+import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
+import { parseBlock, parseValidatorSet } from './parse.ts'
+import type {
+  Account,
+  Association,
+  BlockJson,
+  CustomerTraffic,
+  DeviceInfo,
+  EvidenceItem,
+  Grant,
+  HistoryPage,
+  MerchantInfo,
+  OffsetPage,
+  ParsedBlock,
+  PointDetail,
+  PointInfo,
+  ProofJson,
+  ShopDay,
+  Stake,
+  Status,
+  TxStatus,
+  ValidatorsJson,
+} from './types.ts'
+
+const addr = (a: AddressLike, field: string): string => addressOf(toAccount(a, field))
+const enc = encodeURIComponent
+
+/** `ref` strings for GET /v1/proofs/:ref, from typed arguments. */
+export const proofRef = {
+  point: (point: string) => `point:${toPointId(point)}`,
+  balance: (point: string, account: AddressLike) => `balance:${toPointId(point)}:${addr(account, 'account')}`,
+  allowance: (point: string, owner: AddressLike, spender: AddressLike) =>
+    `allowance:${toPointId(point)}:${addr(owner, 'owner')}:${addr(spender, 'spender')}`,
+  merchant: (point: string, merchant: AddressLike) =>
+    `merchant:${toPointId(point)}:${addr(merchant, 'merchant')}`,
+  device: (device: AddressLike) => `device:${addr(device, 'device')}`,
+  stake: (member: AddressLike) => `stake:${addr(member, 'member')}`,
+  association: (association: AddressLike) => `association:${addr(association, 'association')}`,
+  validators: () => 'validators',
+} as const
+
+export class Queries {
+  protected readonly http: Http
+
+  constructor(http: Http) {
+    this.http = http
+  }
+
+  async status(): Promise<Status> {
+    return this.http.request('GET', '/status')
+  }
+
+  /** Liveness: the node answers, with its height and sync state. */
+  async health(): Promise<{ ok: boolean; height: number; syncing: boolean }> {
+    return this.http.request('GET', '/health')
+  }
+
+  /** A block with its header and certificates parsed to protocol values. */
+  async block(height: number | 'latest' = 'latest'): Promise<ParsedBlock> {
+    return parseBlock(await this.http.request<BlockJson>('GET', `/blocks/${height}`))
+  }
+
+  async tx(hash: string | Uint8Array): Promise<TxStatus> {
+    return this.http.request('GET', `/txs/${toHex(toHash(hash))}`)
+  }
+
+  /** Roles, balances and grants; `points` limits them to those point ids. */
+  async account(address: AddressLike, opts: { points?: readonly string[] } = {}): Promise<Account> {
+    const points = opts.points?.map((p) => toPointId(p)).join(',')
+    return this.http.request('GET', `/accounts/${addr(address, 'address')}`, { query: { points } })
+  }
+
+  /** Txs that touched an account, newest first; pass `next` as `before` for the next page. */
+  async history(address: AddressLike, opts: { limit?: number; before?: string } = {}): Promise<HistoryPage> {
+    return this.http.request('GET', `/accounts/${addr(address, 'address')}/history`, { query: opts })
+  }
+
+  async devicesOf(owner: AddressLike): Promise<readonly DeviceInfo[]> {
+    return (
+      await this.http.request<{ items: DeviceInfo[] }>('GET', `/accounts/${addr(owner, 'owner')}/devices`)
+    ).items
+  }
+
+  async points(): Promise<readonly PointInfo[]> {
+    return (await this.http.request<{ items: PointInfo[] }>('GET', '/points')).items
+  }
+
+  async point(id: string): Promise<PointDetail> {
+    return this.http.request('GET', `/points/${toPointId(id)}`)
+  }
+
+  async merchants(
+    point: string,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<OffsetPage<MerchantInfo>> {
+    return this.http.request('GET', `/points/${toPointId(point)}/merchants`, { query: page })
+  }
+
+  async merchant(point: string, merchant: AddressLike): Promise<MerchantInfo> {
+    return this.http.request('GET', `/points/${toPointId(point)}/merchants/${addr(merchant, 'merchant')}`)
+  }
+
+  /** A shop's traffic per JST day number in [fromDay, toDay], newest first. */
+  async shopTraffic(
+    point: string,
+    merchant: AddressLike,
+    days: { fromDay: number; toDay: number },
+  ): Promise<readonly ShopDay[]> {
+    const path = `/points/${toPointId(point)}/merchants/${addr(merchant, 'merchant')}/traffic`
+    return (await this.http.request<{ items: ShopDay[] }>('GET', path, { query: days })).items
+  }
+
+  async customerTraffic(point: string, customerHash: string | Uint8Array): Promise<CustomerTraffic> {
+    const hash = toHex(toHash(customerHash, 'customerHash'))
+    return this.http.request('GET', `/points/${toPointId(point)}/customers/${hash}/traffic`)
+  }
+
+  async grants(point: string, page: { offset?: number; limit?: number } = {}): Promise<OffsetPage<Grant>> {
+    return this.http.request('GET', `/points/${toPointId(point)}/grants`, { query: page })
+  }
+
+  async device(device: AddressLike): Promise<DeviceInfo> {
+    return this.http.request('GET', `/devices/${addr(device, 'device')}`)
+  }
+
+  async stake(member: AddressLike): Promise<Stake> {
+    return this.http.request('GET', `/stakes/${addr(member, 'member')}`)
+  }
+
+  async associations(): Promise<readonly Association[]> {
+    return (await this.http.request<{ items: Association[] }>('GET', '/associations')).items
+  }
+
+  async validators(): Promise<ValidatorsJson> {
+    return this.http.request('GET', '/validators')
+  }
+
+  /** The validator set for the next height as a protocol ValidatorSet (for certificate checks). */
+  async validatorSet(): Promise<ValidatorSet> {
+    return parseValidatorSet(await this.validators())
+  }
+
+  async evidence(opts: { limit?: number } = {}): Promise<readonly EvidenceItem[]> {
+    return (await this.http.request<{ items: EvidenceItem[] }>('GET', '/evidence', { query: opts })).items
+  }
+
+  /** The raw proof of a state record (see `proofRef`); check it with `verifyRecord`/`verifyRecordProof`. */
+  async proof(ref: string): Promise<ProofJson> {
+    return this.http.request('GET', `/proofs/${enc(ref)}`)
+  }
+}

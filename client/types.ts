@@ -1,0 +1,265 @@
+/**
+ * The shapes the RPC answers with (rpc/schemas.ts), as the SDK returns them. Accounts stay `arc1…`
+ * text (readable, and checked on the way in); hashes, roots and signatures that a caller verifies are
+ * parsed to bytes (`ParsedBlock`, `ParsedCertificate`, `ProofResponse`).
+ */
+
+import type { BlockHeader } from '../protocol/block.ts'
+import type { Bytes } from '../protocol/bytes.ts'
+import type { QuorumCertificate } from '../protocol/vote.ts'
+
+export interface Status {
+  readonly chainId: string
+  readonly height: number
+  readonly role: 'validator' | 'observer'
+  readonly peers: number
+  readonly syncing: boolean
+  readonly mempoolSize: number
+  readonly headHash: string | null
+  readonly latestBlockTimeMs: number | null
+}
+
+export interface LedgerEventJson {
+  readonly type: string
+  readonly [field: string]: unknown
+}
+
+export interface ReceiptJson {
+  readonly txHash: string
+  readonly height: number
+  readonly index: number
+  readonly status: 'ok' | 'failed'
+  /** The ledger's failure code (a STATE_* code), or null. */
+  readonly error: string | null
+  readonly events: readonly LedgerEventJson[]
+}
+
+/** One tx's admission, and with `wait` its commit. */
+export interface SubmitResult {
+  readonly hash: string | null
+  readonly accepted: boolean
+  readonly code?: string
+  readonly message?: string
+  readonly status?: 'pending' | 'committed'
+  readonly height?: number
+  readonly index?: number
+  readonly receipt?: ReceiptJson
+}
+
+export interface TxStatus {
+  readonly hash: string
+  readonly status: 'pending' | 'committed' | 'failed'
+  readonly height?: number
+  readonly index?: number
+  readonly error?: string | null
+  readonly receipt?: ReceiptJson
+}
+
+/** A committed tx: its receipt says whether it applied (`status: 'ok'`) or failed (`error`). */
+export interface Committed {
+  readonly hash: string
+  readonly height: number
+  readonly index: number
+  readonly receipt: ReceiptJson
+}
+
+export interface CertificateJson {
+  readonly kind: 'prepare' | 'commit'
+  readonly height: number
+  readonly view: number
+  readonly blockHash: string
+  readonly signers: readonly { readonly validator: string; readonly signature: string }[]
+}
+
+export interface BlockJson {
+  readonly hash: string
+  readonly header: {
+    readonly chainId: string
+    readonly height: number
+    readonly view: number
+    readonly timeMs: number
+    readonly parentHash: string
+    readonly txRoot: string
+    readonly stateRoot: string
+    readonly lastCommitHash: string
+    readonly validatorSetHash: string
+    readonly nextValidatorSetHash: string
+    readonly evidenceRoot: string
+    readonly proposer: string
+  }
+  readonly txs: readonly string[]
+  readonly lastCommit: CertificateJson | null
+  readonly certificate: CertificateJson | null
+  readonly evidence: readonly unknown[]
+}
+
+/** A block with its header and certificates as protocol values (bytes), ready to verify. */
+export interface ParsedBlock {
+  readonly hash: Bytes
+  readonly header: BlockHeader
+  readonly txHashes: readonly Bytes[]
+  readonly lastCommit: QuorumCertificate | null
+  readonly certificate: QuorumCertificate | null
+  readonly json: BlockJson
+}
+
+export interface Grant {
+  readonly point: string
+  readonly grantee: string | null
+  readonly txsPerPeriod: number
+  readonly periodMs: number
+  readonly expiresAtHeight: number
+  readonly kinds: readonly string[]
+  readonly revoked: boolean
+}
+
+export interface Account {
+  readonly address: string
+  readonly height: number
+  readonly roles: readonly string[]
+  readonly balances: readonly { readonly point: string; readonly amount: number }[]
+  readonly grants: readonly Grant[]
+}
+
+export interface HistoryItem {
+  readonly height: number
+  readonly index: number
+  readonly txHash: string
+  readonly kind: string
+  readonly ok: boolean
+  readonly code: string | null
+}
+
+export interface Page<T> {
+  readonly items: readonly T[]
+}
+export interface HistoryPage extends Page<HistoryItem> {
+  /** Pass as `before` for the next (older) page; null at the end. */
+  readonly next: string | null
+}
+export interface OffsetPage<T> extends Page<T> {
+  readonly nextOffset: number | null
+}
+
+export interface TrafficRules {
+  readonly visit: number
+  readonly view: number
+  readonly click: number
+  readonly purchase: number
+  readonly purchasePerMille: number
+  readonly dailyCapPerCustomer: number
+}
+
+export interface PointInfo {
+  readonly id: string
+  readonly manager: string
+  readonly name: string
+  readonly decimals: number
+  readonly transferable: boolean
+  readonly totalSupply: number
+  readonly totalLiability: number
+  readonly cumRepaid: number
+  readonly cumRedeemed: number
+  readonly merchantCount: number
+  readonly grantCount: number
+}
+export interface PointDetail extends PointInfo {
+  readonly trafficRules: TrafficRules | null
+}
+
+export interface MerchantInfo {
+  readonly point: string
+  readonly address: string
+  readonly name: string
+  readonly status: 'applied' | 'active' | 'suspended' | 'revoked'
+  readonly creditLimit: number
+  readonly float: number
+  readonly liability: number
+  readonly terminals: readonly string[]
+  readonly anchorCount: number
+}
+
+export interface ShopDay {
+  readonly day: number
+  readonly visit: number
+  readonly view: number
+  readonly click: number
+  readonly purchase: number
+  readonly amount: number
+  readonly points: number
+  readonly duplicates: number
+}
+
+export interface CustomerTraffic {
+  readonly events: number
+  readonly amount: number
+  readonly points: number
+}
+
+export interface DeviceInfo {
+  readonly device: string
+  readonly owner: string
+  readonly point: string
+  readonly maxPerTx: number
+  readonly maxPerPeriod: number
+  readonly periodMs: number
+  readonly merchants: readonly string[]
+  readonly period: number
+  readonly spent: number
+}
+
+export interface Stake {
+  readonly member: string
+  readonly free: number
+  readonly matured: number
+  readonly delegations: readonly { readonly association: string; readonly amount: number }[]
+  readonly unbonding: readonly { readonly amount: number; readonly releaseEpoch: number }[]
+}
+
+export interface Association {
+  readonly address: string
+  readonly name: string
+  readonly nodeKey: string
+  readonly delegated: number
+  readonly power: number
+  readonly jailed: boolean
+}
+
+export interface ValidatorsJson {
+  readonly height: number
+  readonly totalPower: number
+  readonly items: readonly {
+    readonly nodeKey: string
+    readonly power: number
+    readonly association: string | null
+    readonly jailed: boolean
+  }[]
+}
+
+export interface EvidenceItem {
+  readonly height: number
+  readonly evidence: unknown
+}
+
+/** GET /v1/proofs/:ref as the RPC sends it. */
+export interface ProofJson {
+  readonly key: string
+  readonly value: string | null
+  readonly proof: {
+    readonly siblings: readonly string[]
+    readonly leaf: { readonly path: string; readonly valueHash: string } | null
+  }
+  readonly height: number
+  readonly stateRoot: string
+  readonly blockHash: string | null
+  readonly certificate: CertificateJson | null
+}
+
+/** A stream event: a new block, or the receipt of a committed tx. */
+export type StreamEvent =
+  | {
+      readonly type: 'block'
+      readonly id: string
+      readonly data: { height: number; hash: string; timeMs: number; txCount: number }
+    }
+  | { readonly type: 'receipt'; readonly id: string; readonly data: ReceiptJson }

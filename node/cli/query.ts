@@ -1,0 +1,222 @@
+/** `arcade query <what>`: read the ledger through a node's RPC; `proof --verify` checks the answer. */
+import { type ArcadeClient, toHex } from '../../client/index.ts'
+import {
+  type CliArgs,
+  type CliCommand,
+  type CliGroup,
+  type CliIo,
+  type CliOption,
+  flag,
+  intOption,
+  stringOption,
+  UsageError,
+} from './command.ts'
+import { clientFrom, connectOptions, print } from './wallet.ts'
+
+const MAX = Number.MAX_SAFE_INTEGER
+const DAY_MS = 86_400_000
+const JST_OFFSET_MS = 9 * 3_600_000
+
+interface QuerySpec {
+  readonly name: string
+  readonly summary: string
+  /** Positional arguments after the command name, as shown in usage. */
+  readonly args?: readonly string[]
+  readonly optionalArgs?: number
+  readonly options?: Readonly<Record<string, CliOption>>
+  readonly details?: string
+  run(client: ArcadeClient, pos: readonly string[], args: CliArgs, io: CliIo): Promise<unknown>
+}
+
+const page = {
+  offset: { type: 'string', value: 'N', description: 'skip N items (default 0)' },
+  limit: { type: 'string', value: 'N', description: 'at most N items (default 100)' },
+} as const satisfies Record<string, CliOption>
+const pageOf = (args: CliArgs) => ({
+  offset: intOption(args, 'offset', 0, MAX, 0),
+  limit: intOption(args, 'limit', 1, 1000, 100),
+})
+const at = (pos: readonly string[], i: number) => pos[i] as string
+
+const specs: QuerySpec[] = [
+  { name: 'status', summary: "The node's chain id, height, role, peers and mempool", run: (c) => c.status() },
+  {
+    name: 'block',
+    summary: 'A block by height (default the latest): header, tx hashes, certificates',
+    args: ['[HEIGHT]'],
+    optionalArgs: 1,
+    run: async (c, pos) => {
+      const h = pos[0] ?? 'latest'
+      if (h !== 'latest' && !/^[1-9]\d{0,15}$/.test(h))
+        throw new UsageError('HEIGHT must be a positive integer or latest')
+      return (await c.block(h === 'latest' ? 'latest' : Number(h))).json
+    },
+  },
+  {
+    name: 'tx',
+    summary: 'A tx by hash: pending, committed or failed, with its receipt',
+    args: ['HASH'],
+    run: (c, pos) => c.tx(at(pos, 0)),
+  },
+  {
+    name: 'account',
+    summary: 'Roles, balances and quota grants of an account',
+    args: ['ADDRESS'],
+    options: { points: { type: 'string', value: 'A,B', description: 'only these points' } },
+    run: (c, pos, args) => {
+      const points = stringOption(args, 'points')
+        ?.split(',')
+        .filter((p) => p !== '')
+      return c.account(at(pos, 0), points === undefined ? {} : { points })
+    },
+  },
+  {
+    name: 'history',
+    summary: 'Txs that touched an account, newest first',
+    args: ['ADDRESS'],
+    options: {
+      limit: { type: 'string', value: 'N', description: 'at most N (default 20)' },
+      before: { type: 'string', value: 'CURSOR', description: "the previous page's next cursor" },
+    },
+    run: (c, pos, args) => {
+      const before = stringOption(args, 'before')
+      return c.history(at(pos, 0), {
+        limit: intOption(args, 'limit', 1, 100, 20),
+        ...(before === undefined ? {} : { before }),
+      })
+    },
+  },
+  { name: 'points', summary: 'Every regional point', run: (c) => c.points() },
+  {
+    name: 'point',
+    summary: 'A point: manager, supply, liability, fiat totals, traffic rules',
+    args: ['ID'],
+    run: (c, pos) => c.point(at(pos, 0)),
+  },
+  {
+    name: 'merchants',
+    summary: "A point's merchants",
+    args: ['ID'],
+    options: page,
+    run: (c, pos, args) => c.merchants(at(pos, 0), pageOf(args)),
+  },
+  {
+    name: 'merchant',
+    summary: 'One merchant: status, limit, float, liability, terminals',
+    args: ['ID', 'ADDRESS'],
+    run: (c, pos) => c.merchant(at(pos, 0), at(pos, 1)),
+  },
+  {
+    name: 'traffic',
+    summary: "A shop's traffic per JST day (default the last 7 days)",
+    args: ['ID', 'MERCHANT'],
+    options: {
+      'from-day': {
+        type: 'string',
+        value: 'DAY',
+        description: 'first JST day number (days since 1970-01-01 JST)',
+      },
+      'to-day': { type: 'string', value: 'DAY', description: 'last JST day number (default today)' },
+    },
+    run: (c, pos, args, io) => {
+      const today = Math.floor((io.nowMs() + JST_OFFSET_MS) / DAY_MS)
+      const toDay = intOption(args, 'to-day', 0, MAX, today)
+      return c.shopTraffic(at(pos, 0), at(pos, 1), {
+        fromDay: intOption(args, 'from-day', 0, MAX, Math.max(0, toDay - 6)),
+        toDay,
+      })
+    },
+  },
+  {
+    name: 'customer',
+    summary: "A customer's traffic totals in a point, by salted customer hash",
+    args: ['ID', 'HASH'],
+    run: (c, pos) => c.customerTraffic(at(pos, 0), at(pos, 1)),
+  },
+  {
+    name: 'devices',
+    summary: 'Devices bound to an owner',
+    args: ['OWNER'],
+    run: (c, pos) => c.devicesOf(at(pos, 0)),
+  },
+  {
+    name: 'device',
+    summary: 'A device: owner, point, limits, spent this period',
+    args: ['ADDRESS'],
+    run: (c, pos) => c.device(at(pos, 0)),
+  },
+  {
+    name: 'grants',
+    summary: "Quota grants of a point's manager",
+    args: ['ID'],
+    options: page,
+    run: (c, pos, args) => c.grants(at(pos, 0), pageOf(args)),
+  },
+  {
+    name: 'stake',
+    summary: "A member's free stake, delegations and unbonding",
+    args: ['ADDRESS'],
+    run: (c, pos) => c.stake(at(pos, 0)),
+  },
+  {
+    name: 'associations',
+    summary: 'Validator associations and their delegated stake',
+    run: (c) => c.associations(),
+  },
+  {
+    name: 'validators',
+    summary: 'The validator set: node keys and voting power',
+    run: (c) => c.validators(),
+  },
+  {
+    name: 'evidence',
+    summary: 'Double-sign evidence included in blocks',
+    options: { limit: { type: 'string', value: 'N', description: 'at most N (default 20)' } },
+    run: (c, _pos, args) => c.evidence({ limit: intOption(args, 'limit', 1, 100, 20) }),
+  },
+  {
+    name: 'proof',
+    summary: 'Merkle proof of a state record; --verify checks it against the commit certificate',
+    args: ['REF'],
+    details:
+      'REF: point:ID, balance:ID:ADDRESS, allowance:ID:OWNER:SPENDER, merchant:ID:ADDRESS, device:ADDRESS,\n' +
+      'stake:ADDRESS, association:ADDRESS, validators, or a state key in hex.\n' +
+      "--verify checks the proof, the block header and its certificate against the node's validator set.",
+    options: { verify: { type: 'boolean', description: 'verify the proof end to end' } },
+    run: async (c, pos, args) => {
+      const ref = at(pos, 0)
+      if (!flag(args, 'verify')) return c.proof(ref)
+      const r = await c.verifyRecord(ref)
+      return {
+        verified: true,
+        height: r.height,
+        blockHash: toHex(r.blockHash),
+        stateRoot: toHex(r.stateRoot),
+        key: toHex(r.key),
+        value: r.value === null ? null : toHex(r.value),
+        decoded: r.decoded,
+      }
+    },
+  },
+]
+
+export const group: CliGroup = {
+  name: 'query',
+  summary: 'Read the ledger: accounts, points, merchants, traffic, devices, staking, proofs',
+  commands: specs.map((spec): CliCommand => {
+    const names = spec.args ?? []
+    const required = names.length - (spec.optionalArgs ?? 0)
+    return {
+      name: spec.name,
+      summary: spec.summary,
+      usage: `query ${spec.name}${names.map((n) => ` ${n}`).join('')} [--rpc URL] [--json]`,
+      ...(spec.details === undefined ? {} : { details: spec.details }),
+      options: { ...spec.options, ...connectOptions },
+      positionals: [required, names.length],
+      async run(args, io) {
+        print(args, io, await spec.run(clientFrom(args, io), args.positionals, args, io))
+        return 0
+      },
+    }
+  }),
+}

@@ -1,0 +1,417 @@
+/**
+ * `arcade tx <command>`: build, sign and submit one kind of tx. Addresses, point ids and amounts are
+ * checked before anything is sent; `--wait` follows the tx to its commit and prints its receipt.
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import {
+  type ArcadeClient,
+  ArcadeClientError,
+  ClientErrorCode,
+  describeCommitted,
+  describeSubmitResults,
+  invalidInput,
+  isTxKind,
+  operations,
+  parseDurationMs,
+  parseTrafficFile,
+  type SignedTx,
+  TX_KINDS,
+  type TxRequest,
+  toAccount,
+  trafficBatches,
+  txBody,
+  type Wallet,
+} from '../../client/index.ts'
+import {
+  type CliArgs,
+  type CliCommand,
+  type CliGroup,
+  type CliIo,
+  type CliOption,
+  flag,
+  intOption,
+  requiredString,
+  stringOption,
+  UsageError,
+} from './command.ts'
+import {
+  AMOUNT,
+  accountArg as account,
+  amountArg as amount,
+  clientFrom,
+  listArg as list,
+  loadWallet,
+  MAX,
+  opt,
+  POINT,
+  pointArg as point,
+  print,
+  signOptions,
+} from './wallet.ts'
+
+interface TxContext {
+  readonly client: ArcadeClient
+  readonly wallet: Wallet
+  readonly args: CliArgs
+  readonly io: CliIo
+}
+
+interface TxSpec {
+  readonly name: string
+  readonly summary: string
+  readonly usage: string
+  readonly options: Readonly<Record<string, CliOption>>
+  readonly details?: string
+  build(ctx: TxContext): Promise<TxRequest | TxRequest[]>
+}
+
+const specs: TxSpec[] = [
+  {
+    name: 'create-point',
+    summary: 'Create a regional point (issuer); you become its manager',
+    usage: '--point ID --name NAME [--decimals N] [--non-transferable]',
+    options: {
+      ...POINT,
+      name: opt('NAME', 'display name'),
+      decimals: opt('N', 'decimal places for display (default 0)'),
+      'non-transferable': { type: 'boolean', description: 'customers cannot transfer it to each other' },
+    },
+    build: async ({ args }) =>
+      operations.createPoint({
+        point: point(args),
+        name: requiredString(args, 'name'),
+        decimals: intOption(args, 'decimals', 0, 18, 0),
+        transferable: !flag(args, 'non-transferable'),
+      }),
+  },
+  {
+    name: 'apply',
+    summary: 'Apply to a point as a merchant (the manager then admits you)',
+    usage: '--point ID --name SHOP-NAME',
+    options: { ...POINT, name: opt('NAME', 'shop name') },
+    build: async ({ args }) =>
+      operations.applyMerchant({ point: point(args), name: requiredString(args, 'name') }),
+  },
+  {
+    name: 'admit',
+    summary: 'Admit a merchant with a credit limit (manager)',
+    usage: '--point ID --merchant ADDRESS --limit AMOUNT',
+    options: { ...POINT, merchant: opt('ADDRESS', 'the merchant account'), limit: AMOUNT },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.admitMerchant({
+        point: p,
+        merchant: account(ctx.args, 'merchant'),
+        creditLimit: await amount(ctx, 'limit', p),
+      })
+    },
+  },
+  {
+    name: 'set-limit',
+    summary: "Change a merchant's credit limit (manager)",
+    usage: '--point ID --merchant ADDRESS --limit AMOUNT',
+    options: { ...POINT, merchant: opt('ADDRESS', 'the merchant account'), limit: AMOUNT },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.setCreditLimit({
+        point: p,
+        merchant: account(ctx.args, 'merchant'),
+        creditLimit: await amount(ctx, 'limit', p),
+      })
+    },
+  },
+  {
+    name: 'add-terminal',
+    summary: 'Add a cashier terminal key to your shop (merchant)',
+    usage: '--point ID --terminal ADDRESS',
+    options: { ...POINT, terminal: opt('ADDRESS', 'the terminal account') },
+    build: async ({ args }) =>
+      operations.addTerminal({ point: point(args), terminal: account(args, 'terminal') }),
+  },
+  {
+    name: 'award',
+    summary: 'Award points to a customer (terminal or merchant): float first, then credit',
+    usage: '--point ID --to ADDRESS --amount AMOUNT [--memo TEXT]',
+    options: {
+      ...POINT,
+      to: opt('ADDRESS', 'the customer'),
+      amount: AMOUNT,
+      memo: opt('TEXT', 'up to 64 characters'),
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.award({
+        point: p,
+        customer: account(ctx.args, 'to'),
+        amount: await amount(ctx, 'amount', p),
+        memo: stringOption(ctx.args, 'memo') ?? '',
+      })
+    },
+  },
+  {
+    name: 'pay',
+    summary: 'Pay a merchant (by its or its terminal’s address) with points (customer)',
+    usage: '--point ID --to ADDRESS --amount AMOUNT [--memo TEXT]',
+    options: {
+      ...POINT,
+      to: opt('ADDRESS', 'merchant or terminal'),
+      amount: AMOUNT,
+      memo: opt('TEXT', 'up to 64 characters'),
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.pay({
+        point: p,
+        payee: account(ctx.args, 'to'),
+        amount: await amount(ctx, 'amount', p),
+        memo: stringOption(ctx.args, 'memo') ?? '',
+      })
+    },
+  },
+  {
+    name: 'repay',
+    summary: "Record a merchant's fiat payment (manager): clears liability, surplus prefunds float",
+    usage: '--point ID --merchant ADDRESS --amount AMOUNT --ref FIAT-REF',
+    options: {
+      ...POINT,
+      merchant: opt('ADDRESS', 'the merchant'),
+      amount: AMOUNT,
+      ref: opt('REF', 'bank or receipt reference'),
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.repay({
+        point: p,
+        merchant: account(ctx.args, 'merchant'),
+        amount: await amount(ctx, 'amount', p),
+        fiatRef: requiredString(ctx.args, 'ref'),
+      })
+    },
+  },
+  {
+    name: 'redeem',
+    summary: 'Burn float for fiat paid by the manager off the ledger (merchant)',
+    usage: '--point ID --amount AMOUNT [--ref FIAT-REF]',
+    options: { ...POINT, amount: AMOUNT, ref: opt('REF', 'reference') },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.redeem({
+        point: p,
+        amount: await amount(ctx, 'amount', p),
+        fiatRef: stringOption(ctx.args, 'ref') ?? '',
+      })
+    },
+  },
+  {
+    name: 'traffic',
+    summary: 'Record customer traffic from a JSON or CSV file (batches of 500 events per tx)',
+    usage: '--point ID --file FILE [--salt SALT]',
+    details:
+      'CSV header: eventId,kind,customerHash,account,amount (or customer instead of customerHash, hashed\n' +
+      'locally with --salt). JSON: an array of objects with the same fields.',
+    options: {
+      ...POINT,
+      file: opt('FILE', 'events file (.json or .csv)'),
+      salt: opt('SALT', 'salt for raw customer identities'),
+    },
+    build: async ({ args, io }) => {
+      const file = resolve(io.cwd, requiredString(args, 'file'))
+      let text: string
+      try {
+        text = await readFile(file, 'utf8')
+      } catch {
+        throw invalidInput('--file', `cannot read ${file}`)
+      }
+      const salt = stringOption(args, 'salt') ?? io.env.ARCADE_TRAFFIC_SALT
+      return trafficBatches(point(args), parseTrafficFile(text, salt === undefined ? {} : { salt }))
+    },
+  },
+  {
+    name: 'bind-device',
+    summary: 'Bind a device key to your account with spending limits (owner)',
+    usage:
+      '--point ID --device-key FILE --max-per-tx AMOUNT --max-per-period AMOUNT --period DURATION [--merchant ADDRESS]…',
+    details: "The device's key file is needed once, to sign its proof of possession.",
+    options: {
+      ...POINT,
+      'device-key': opt('FILE', "the device's key file"),
+      'max-per-tx': AMOUNT,
+      'max-per-period': AMOUNT,
+      period: opt('DURATION', 'limit period: ms, or 30m, 24h, 7d'),
+      merchant: {
+        type: 'string',
+        multiple: true,
+        value: 'ADDRESS',
+        description: 'merchant the device may pay (repeat; default any)',
+      },
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      const device = await loadWallet(ctx.args, ctx.io, 'device-key')
+      const merchants = list(ctx.args, 'merchant')
+      for (const m of merchants) toAccount(m, '--merchant')
+      return operations.bindDevice(
+        {
+          point: p,
+          device,
+          maxPerTx: await amount(ctx, 'max-per-tx', p),
+          maxPerPeriod: await amount(ctx, 'max-per-period', p),
+          periodMs: parseDurationMs(requiredString(ctx.args, 'period'), '--period'),
+          merchants,
+        },
+        { chainId: await ctx.client.chainId(), signer: ctx.wallet.publicKey },
+      )
+    },
+  },
+  {
+    name: 'device-pay',
+    summary: "Pay a merchant with the device key, on its owner's behalf (device)",
+    usage: '--owner ADDRESS --point ID --to ADDRESS --amount AMOUNT [--memo TEXT]',
+    options: {
+      owner: opt('ADDRESS', "the device's owner"),
+      ...POINT,
+      to: opt('ADDRESS', 'merchant or terminal'),
+      amount: AMOUNT,
+      memo: opt('TEXT', 'memo'),
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.devicePay({
+        owner: account(ctx.args, 'owner'),
+        point: p,
+        payee: account(ctx.args, 'to'),
+        amount: await amount(ctx, 'amount', p),
+        memo: stringOption(ctx.args, 'memo') ?? '',
+      })
+    },
+  },
+  {
+    name: 'grant',
+    summary: 'Grant a tx quota to an account or to every user of the point (manager)',
+    usage:
+      '--point ID (--grantee ADDRESS | --everyone) --txs N --period DURATION [--expires-at HEIGHT] [--kind KIND]…',
+    options: {
+      ...POINT,
+      grantee: opt('ADDRESS', 'the account granted the quota'),
+      everyone: { type: 'boolean', description: 'grant it to every user of the point' },
+      txs: opt('N', 'txs per period'),
+      period: opt('DURATION', 'quota period: ms, or 30m, 24h, 7d'),
+      'expires-at': opt('HEIGHT', 'last height the grant pays at (default never)'),
+      kind: {
+        type: 'string',
+        multiple: true,
+        value: 'KIND',
+        description: 'tx kind it pays for (repeat; default all)',
+      },
+    },
+    build: async ({ args }) => {
+      const grantee = stringOption(args, 'grantee')
+      if ((grantee === undefined) === !flag(args, 'everyone'))
+        throw new UsageError('give exactly one of --grantee or --everyone')
+      if (grantee !== undefined) toAccount(grantee, '--grantee')
+      return operations.grantQuota({
+        point: point(args),
+        grantee: grantee ?? null,
+        txsPerPeriod: intOption(args, 'txs', 1, MAX),
+        periodMs: parseDurationMs(requiredString(args, 'period'), '--period'),
+        expiresAtHeight: intOption(args, 'expires-at', 0, MAX, 0),
+        kinds: list(args, 'kind'),
+      })
+    },
+  },
+  {
+    name: 'delegate',
+    summary: 'Delegate stake to a validator association (member)',
+    usage: '--association ADDRESS --amount AMOUNT',
+    options: { association: opt('ADDRESS', 'the association account'), amount: AMOUNT },
+    build: async (ctx) =>
+      operations.delegate({ association: account(ctx.args, 'association'), amount: await amount(ctx) }),
+  },
+  {
+    name: 'transfer',
+    summary: 'Transfer points to another customer (transferable points only)',
+    usage: '--point ID --to ADDRESS --amount AMOUNT',
+    options: { ...POINT, to: opt('ADDRESS', 'the recipient'), amount: AMOUNT },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.transfer({
+        point: p,
+        to: account(ctx.args, 'to'),
+        amount: await amount(ctx, 'amount', p),
+      })
+    },
+  },
+  {
+    name: 'send',
+    summary: 'Any tx kind from JSON fields (e.g. merchant.suspend, traffic.setRules, staking.undelegate)',
+    usage: '--kind KIND --fields JSON|@FILE',
+    details: `Kinds: ${TX_KINDS.join(', ')}.\nAccounts as arc1… text, hashes and signatures as hex, amounts as integers.`,
+    options: { kind: opt('KIND', 'the tx kind'), fields: opt('JSON', 'the body fields as JSON, or @FILE') },
+    build: async ({ args, io }) => {
+      const kind = requiredString(args, 'kind')
+      if (!isTxKind(kind)) throw new UsageError(`--kind must be one of ${TX_KINDS.join(', ')}`)
+      const text = requiredString(args, 'fields')
+      let fields: unknown
+      try {
+        fields = JSON.parse(
+          text.startsWith('@') ? await readFile(resolve(io.cwd, text.slice(1)), 'utf8') : text,
+        )
+      } catch {
+        throw invalidInput('--fields', 'must be JSON (or @FILE holding JSON)')
+      }
+      txBody(kind, fields as never) // checks every field before anything is signed
+      return { kind, fields } as TxRequest
+    },
+  },
+]
+
+async function runSpec(spec: TxSpec, args: CliArgs, io: CliIo): Promise<number> {
+  const validityBlocks = intOption(args, 'valid-for', 1, 1_000_000, 100)
+  const client = clientFrom(args, io, { validityBlocks })
+  const wallet = await loadWallet(args, io)
+  const sponsor = stringOption(args, 'sponsor')
+  if (sponsor !== undefined) toAccount(sponsor, '--sponsor')
+  const built = await spec.build({ client, wallet, args, io })
+  const requests = Array.isArray(built) ? built : [built]
+  const wait = flag(args, 'wait')
+  const signing = { signer: wallet, ...(sponsor === undefined ? {} : { sponsor }) }
+  if (requests.length === 1) {
+    const sent = await client.send(requests[0] as TxRequest, { ...signing, wait, throwOnFailure: false })
+    const out = sent.committed ?? { hash: sent.hash, status: sent.result.status ?? 'pending' }
+    print(
+      args,
+      io,
+      out,
+      sent.committed === undefined ? `submitted ${sent.hash} (pending)\n` : describeCommitted(sent.committed),
+    )
+    return sent.committed?.receipt.status === 'failed' ? 1 : 0
+  }
+  const txs: SignedTx[] = []
+  for (const r of requests) txs.push(await client.buildTx(r.kind, r.fields, signing))
+  const results = await client.submitBatch(txs, { wait })
+  print(args, io, results, describeSubmitResults(results))
+  const bad = results.filter((r) => !r.accepted || r.receipt?.status === 'failed').length
+  if (bad > 0 && !flag(args, 'json')) {
+    throw new ArcadeClientError(
+      ClientErrorCode.txRejected,
+      `${bad} of ${results.length} txs refused or failed`,
+    )
+  }
+  return bad === 0 ? 0 : 1
+}
+
+export const group: CliGroup = {
+  name: 'tx',
+  summary: 'Sign and submit txs (points, merchants, traffic, devices, quotas, staking)',
+  commands: specs.map(
+    (spec): CliCommand => ({
+      name: spec.name,
+      summary: spec.summary,
+      usage: `tx ${spec.name} ${spec.usage} [--key FILE] [--sponsor ADDRESS] [--wait] [--rpc URL] [--json]`,
+      ...(spec.details === undefined ? {} : { details: spec.details }),
+      options: { ...spec.options, ...signOptions },
+      run: (args, io) => runSpec(spec, args, io),
+    }),
+  ),
+}
