@@ -1,0 +1,222 @@
+/**
+ * Views and view change. A view that times out ends in VIEW-CHANGE(h, v+1) carrying this node's highest
+ * prepared proof. A third of the power asking for later views pulls a node along (at least one honest
+ * member timed out). The new leader, on a quorum of VIEW-CHANGEs, sends NEW-VIEW: the view changes plus
+ * a proposal, which must be the block of the highest prepared proof among them, or a fresh block of its
+ * own when there is none. Validators check exactly that before they follow it.
+ */
+import type { Block } from '../protocol/block.ts'
+import { blockHash } from '../protocol/block.ts'
+import { bytesEqual, compareBytes, toHex } from '../protocol/bytes.ts'
+import type { NewView, PreparedProof, ViewChange } from '../protocol/consensus-message.ts'
+import { findValidator, hasOneThird } from '../protocol/validator-set.ts'
+import { blockFits, onProposal } from './machine-normal.ts'
+import { viewTimeoutMs } from './options.ts'
+import type { ConsensusEffect, ConsensusState, MachineConfig } from './state.ts'
+import { verifyViewChangeWith } from './verify.ts'
+
+const withDone = (s: ConsensusState, duty: string): ConsensusState => ({
+  ...s,
+  done: new Set(s.done).add(duty),
+})
+
+const isLeader = (cfg: MachineConfig, s: ConsensusState, view: number): boolean =>
+  cfg.self !== null && bytesEqual(cfg.self, s.ctx.schedule.leaderOf(s.ctx.height, view))
+
+/** Enter `view` in the normal phase: arm its timer; the view-0 leader builds its proposal. */
+export function enterView(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  view: number,
+  out: ConsensusEffect[],
+): ConsensusState {
+  const { height } = s.ctx
+  s = { ...s, view, phase: 'normal' }
+  out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+  out.push({ type: 'view-entered', height, view })
+  if (view === 0 && isLeader(cfg, s, 0) && !s.done.has('build/0')) {
+    out.push({
+      type: 'build-proposal',
+      height,
+      view: 0,
+      waitForTxs: true,
+      lastCommit: s.ctx.lastCommit,
+      evidence: s.evidence,
+    })
+    s = withDone(s, 'build/0')
+  }
+  return s
+}
+
+export function onTimeout(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  height: number,
+  view: number,
+  out: ConsensusEffect[],
+): ConsensusState {
+  if (height !== s.ctx.height || view !== s.view || s.phase === 'decided') return s
+  return startViewChange(cfg, s, view + 1, out)
+}
+
+function startViewChange(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  view: number,
+  out: ConsensusEffect[],
+): ConsensusState {
+  const { height } = s.ctx
+  s = { ...s, view, phase: 'view-change' }
+  out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+  if (cfg.self !== null && !s.done.has(`vc/${view}`)) {
+    out.push({
+      type: 'sign-and-broadcast',
+      message: { type: 'view-change', height, view, prepared: s.prepared },
+    })
+    s = withDone(s, `vc/${view}`)
+  }
+  return maybeLead(cfg, s, out)
+}
+
+export function onViewChange(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  m: ViewChange,
+  out: ConsensusEffect[],
+): ConsensusState {
+  if (s.phase === 'decided' || m.view < s.view) return s
+  const id = toHex(m.validator)
+  if (s.viewChanges.get(m.view)?.has(id)) return s
+  if (!verifyViewChangeWith(cfg.verify, cfg.options.quorum, cfg.chainId, m, s.ctx.validators)) return s
+  const forView = new Map(s.viewChanges.get(m.view) ?? []).set(id, m)
+  s = { ...s, viewChanges: new Map(s.viewChanges).set(m.view, forView) }
+  // A prepared proof also teaches this node its block.
+  if (m.prepared !== null) {
+    const hex = toHex(m.prepared.certificate.blockHash)
+    if (!s.blocks.has(hex) && blockFits(cfg, s, m.prepared.block)) {
+      s = { ...s, blocks: new Map(s.blocks).set(hex, m.prepared.block) }
+    }
+  }
+  // Join rule: members with a third of the power want views above ours, so an honest one timed out.
+  const floor = s.view + 1
+  const highest = new Map<string, number>()
+  for (const [view, byValidator] of s.viewChanges) {
+    if (view < floor) continue
+    for (const key of byValidator.keys()) highest.set(key, Math.max(highest.get(key) ?? 0, view))
+  }
+  let power = 0
+  let target = Number.POSITIVE_INFINITY
+  for (const [key, view] of highest) {
+    power += s.ctx.validators.byKey.get(key)?.power ?? 0
+    target = Math.min(target, view)
+  }
+  if (highest.size > 0 && hasOneThird(power, s.ctx.validators.totalPower)) {
+    return startViewChange(cfg, s, target, out)
+  }
+  return maybeLead(cfg, s, out)
+}
+
+function quorumOfViewChanges(cfg: MachineConfig, s: ConsensusState, view: number): ViewChange[] | null {
+  const byValidator = s.viewChanges.get(view)
+  if (byValidator === undefined) return null
+  let power = 0
+  for (const m of byValidator.values()) power += findValidator(s.ctx.validators, m.validator)?.power ?? 0
+  if (!cfg.options.quorum(power, s.ctx.validators.totalPower)) return null
+  return [...byValidator.values()].sort((a, b) => compareBytes(a.validator, b.validator))
+}
+
+function highestPrepared(viewChanges: readonly ViewChange[]): PreparedProof | null {
+  let best: PreparedProof | null = null
+  for (const m of viewChanges) {
+    if (m.prepared !== null && (best === null || m.prepared.certificate.view > best.certificate.view)) {
+      best = m.prepared
+    }
+  }
+  return best
+}
+
+/** The leader of the view being changed to, on a quorum of VIEW-CHANGEs, re-proposes or builds. */
+function maybeLead(cfg: MachineConfig, s: ConsensusState, out: ConsensusEffect[]): ConsensusState {
+  const view = s.view
+  if (
+    s.phase !== 'view-change' ||
+    !isLeader(cfg, s, view) ||
+    s.done.has(`nv/${view}`) ||
+    s.done.has(`build/${view}`)
+  ) {
+    return s
+  }
+  const viewChanges = quorumOfViewChanges(cfg, s, view)
+  if (viewChanges === null) return s
+  const best = highestPrepared(viewChanges)
+  const { height } = s.ctx
+  if (best !== null) {
+    out.push({
+      type: 'sign-and-broadcast',
+      message: { type: 'new-view', height, view, viewChanges, block: best.block },
+    })
+    return withDone(s, `nv/${view}`)
+  }
+  out.push({
+    type: 'build-proposal',
+    height,
+    view,
+    waitForTxs: false,
+    lastCommit: s.ctx.lastCommit,
+    evidence: s.evidence,
+  })
+  return withDone(s, `build/${view}`)
+}
+
+/** The executor built the fresh block for a NEW-VIEW with no prepared proof in it. */
+export function onViewChangeBuilt(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  block: Block,
+  out: ConsensusEffect[],
+): ConsensusState {
+  const view = s.view
+  if (s.phase !== 'view-change' || s.done.has(`nv/${view}`)) return s
+  const viewChanges = quorumOfViewChanges(cfg, s, view)
+  if (viewChanges === null) return s
+  out.push({
+    type: 'sign-and-broadcast',
+    message: { type: 'new-view', height: s.ctx.height, view, viewChanges, block },
+  })
+  return withDone(s, `nv/${view}`)
+}
+
+export function onNewView(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  m: NewView,
+  out: ConsensusEffect[],
+): ConsensusState {
+  if (s.phase === 'decided' || m.view === 0 || m.view < s.view) return s
+  if (m.view === s.view && s.phase === 'normal') return s
+  const { validators } = s.ctx
+  // Rule: the proposal is by the leader of the new view.
+  if (!bytesEqual(m.proposal.proposer, s.ctx.schedule.leaderOf(s.ctx.height, m.view))) return s
+  // Rule: a quorum of valid VIEW-CHANGEs for this view, one per member.
+  let power = 0
+  const seen = new Set<string>()
+  for (const vc of m.viewChanges) {
+    if (vc.height !== s.ctx.height || vc.view !== m.view) return s
+    const id = toHex(vc.validator)
+    if (seen.has(id)) return s
+    seen.add(id)
+    if (!verifyViewChangeWith(cfg.verify, cfg.options.quorum, cfg.chainId, vc, validators)) return s
+    power += findValidator(validators, vc.validator)?.power ?? 0
+  }
+  if (!cfg.options.quorum(power, validators.totalPower)) return s
+  // Rule: the highest prepared block among them is re-proposed; with none, a fresh block of this view.
+  const best = highestPrepared(m.viewChanges)
+  const header = m.proposal.block.header
+  if (best !== null) {
+    if (!bytesEqual(blockHash(header), best.certificate.blockHash)) return s
+  } else if (header.view !== m.view || !bytesEqual(header.proposer, m.proposal.proposer)) {
+    return s
+  }
+  s = enterView(cfg, s, m.view, out)
+  return onProposal(cfg, s, m.proposal, true, out)
+}

@@ -1,0 +1,256 @@
+/**
+ * Consensus wire messages: PRE-PREPARE (a proposal carrying the block), PREPARE and COMMIT votes,
+ * VIEW-CHANGE (carrying the sender's highest prepared certificate with its block) and NEW-VIEW (a quorum
+ * of VIEW-CHANGEs plus the new leader's proposal). Decoding checks the size limit first and then every
+ * stateless rule; signatures, membership and quorum power are checked by consensus against the validator
+ * set of the height.
+ */
+
+import { type Block, blockFromTuple, blockHash, blockToTuple } from './block.ts'
+import { type Bytes, bytesEqual, compareBytes } from './bytes.ts'
+import { decodeRaw, encode, type WireValue } from './codec.ts'
+import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
+import { Limits } from './limits.ts'
+import { consensusSignBytes, Domain } from './sign-bytes.ts'
+import {
+  certificateFromTuple,
+  certificateHash,
+  certificateToTuple,
+  type QuorumCertificate,
+  type Vote,
+  voteFromTuple,
+  voteToTuple,
+} from './vote.ts'
+
+/** PRE-PREPARE: the leader of (height, view) proposes a block. */
+export interface Proposal {
+  readonly type: 'proposal'
+  readonly height: number
+  readonly view: number
+  readonly block: Block
+  readonly proposer: Bytes
+  readonly signature: Bytes
+}
+
+export interface VoteMessage {
+  readonly type: 'vote'
+  readonly vote: Vote
+}
+
+/** A PREPARE quorum certificate with the block it certifies. */
+export interface PreparedProof {
+  readonly certificate: QuorumCertificate
+  readonly block: Block
+}
+
+/** A validator's request to move to `view`, carrying its highest prepared certificate (or none). */
+export interface ViewChange {
+  readonly type: 'view-change'
+  readonly height: number
+  readonly view: number
+  readonly prepared: PreparedProof | null
+  readonly validator: Bytes
+  readonly signature: Bytes
+}
+
+/**
+ * The new leader's proof that a quorum asked for `view`, with its proposal. Every part is signed (each
+ * view change by its sender, the proposal by the leader), so the message needs no signature of its own.
+ */
+export interface NewView {
+  readonly type: 'new-view'
+  readonly height: number
+  readonly view: number
+  readonly viewChanges: readonly ViewChange[]
+  readonly proposal: Proposal
+}
+
+export type ConsensusMessage = Proposal | VoteMessage | ViewChange | NewView
+
+const Tag = { proposal: 0, vote: 1, viewChange: 2, newView: 3 } as const
+
+export function proposalSignBytes(chainId: string, height: number, view: number, hash: Bytes): Bytes {
+  return consensusSignBytes(Domain.proposal, chainId, [height, view, hash])
+}
+
+export function viewChangeSignBytes(
+  chainId: string,
+  height: number,
+  view: number,
+  prepared: PreparedProof | null,
+): Bytes {
+  const cert = prepared === null ? null : certificateHash(prepared.certificate)
+  return consensusSignBytes(Domain.viewChange, chainId, [height, view, cert])
+}
+
+function proposalToTuple(p: Proposal): WireValue {
+  return [Tag.proposal, p.height, p.view, blockToTuple(p.block), p.proposer, p.signature]
+}
+
+function viewChangeToTuple(m: ViewChange): WireValue {
+  const prepared =
+    m.prepared === null ? null : [certificateToTuple(m.prepared.certificate), blockToTuple(m.prepared.block)]
+  return [Tag.viewChange, m.height, m.view, prepared, m.validator, m.signature]
+}
+
+export function consensusMessageToTuple(m: ConsensusMessage): WireValue {
+  switch (m.type) {
+    case 'proposal':
+      return proposalToTuple(m)
+    case 'vote':
+      return [Tag.vote, voteToTuple(m.vote)]
+    case 'view-change':
+      return viewChangeToTuple(m)
+    case 'new-view':
+      return [
+        Tag.newView,
+        m.height,
+        m.view,
+        m.viewChanges.map(viewChangeToTuple),
+        proposalToTuple(m.proposal),
+      ]
+  }
+}
+
+export function encodeConsensusMessage(m: ConsensusMessage): Bytes {
+  return encode(consensusMessageToTuple(m))
+}
+
+// --- stateless validation ---
+
+function uint(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw invalidField(field, 'must be a non-negative safe integer')
+  }
+  return value
+}
+
+function fixed(value: unknown, length: number, field: string): Bytes {
+  if (!(value instanceof Uint8Array) || value.length !== length)
+    throw invalidField(field, `must be ${length} bytes`)
+  return value
+}
+
+function tuple(raw: unknown, length: number, field: string): unknown[] {
+  if (!Array.isArray(raw) || raw.length !== length) throw invalidField(field, `must be a tuple of ${length}`)
+  return raw
+}
+
+function checkChain(block: Block, chainId: string): void {
+  if (block.header.chainId !== chainId) {
+    throw new ProtocolError(ProtocolErrorCode.wrongChain, 'consensus message for another chain', {
+      expected: chainId,
+      got: block.header.chainId,
+    })
+  }
+}
+
+function proposalFromTuple(raw: unknown, chainId: string, field: string): Proposal {
+  const t = tuple(raw, 6, field)
+  if (t[0] !== Tag.proposal) throw invalidField(`${field}.type`, 'must be a proposal')
+  const block = blockFromTuple(t[3], `${field}.block`)
+  checkChain(block, chainId)
+  const p: Proposal = {
+    type: 'proposal',
+    height: uint(t[1], `${field}.height`),
+    view: uint(t[2], `${field}.view`),
+    block,
+    proposer: fixed(t[4], 32, `${field}.proposer`),
+    signature: fixed(t[5], 64, `${field}.signature`),
+  }
+  // Rule: a proposal is for the height of its block, and a block is never from a later view.
+  if (block.header.height !== p.height) throw invalidField(`${field}.height`, 'must equal the block height')
+  if (block.header.view > p.view) throw invalidField(`${field}.view`, 'must not be below the block view')
+  return p
+}
+
+function viewChangeFromTuple(raw: unknown, chainId: string, field: string): ViewChange {
+  const t = tuple(raw, 6, field)
+  if (t[0] !== Tag.viewChange) throw invalidField(`${field}.type`, 'must be a view change')
+  const height = uint(t[1], `${field}.height`)
+  const view = uint(t[2], `${field}.view`)
+  let prepared: PreparedProof | null = null
+  if (t[3] !== null) {
+    const p = tuple(t[3], 2, `${field}.prepared`)
+    const certificate = certificateFromTuple(p[0], `${field}.prepared.certificate`)
+    const block = blockFromTuple(p[1], `${field}.prepared.block`)
+    checkChain(block, chainId)
+    // Rule: the certificate is a PREPARE quorum for this block, at this height, from an earlier view.
+    if (certificate.kind !== 'prepare')
+      throw invalidField(`${field}.prepared.certificate.kind`, 'not prepare')
+    if (certificate.height !== height || block.header.height !== height) {
+      throw invalidField(`${field}.prepared`, 'must be for the view change height')
+    }
+    if (certificate.view >= view) throw invalidField(`${field}.prepared.certificate.view`, 'must be earlier')
+    if (!bytesEqual(certificate.blockHash, blockHash(block.header))) {
+      throw invalidField(`${field}.prepared.block`, 'does not match the certificate')
+    }
+    prepared = { certificate, block }
+  }
+  if (view === 0) throw invalidField(`${field}.view`, 'a view change targets view 1 or later')
+  return {
+    type: 'view-change',
+    height,
+    view,
+    prepared,
+    validator: fixed(t[4], 32, `${field}.validator`),
+    signature: fixed(t[5], 64, `${field}.signature`),
+  }
+}
+
+function newViewFromTuple(raw: unknown, chainId: string, field: string): NewView {
+  const t = tuple(raw, 5, field)
+  const height = uint(t[1], `${field}.height`)
+  const view = uint(t[2], `${field}.view`)
+  const list = t[3]
+  if (!Array.isArray(list) || list.length === 0 || list.length > Limits.maxValidators) {
+    throw invalidField(`${field}.viewChanges`, `must list 1 to ${Limits.maxValidators}`)
+  }
+  const viewChanges = list.map((v: unknown, i: number) =>
+    viewChangeFromTuple(v, chainId, `${field}.viewChanges[${i}]`),
+  )
+  for (const [i, vc] of viewChanges.entries()) {
+    // Rule: every view change is for this height and view, one per validator, sorted by key.
+    if (vc.height !== height || vc.view !== view) {
+      throw invalidField(`${field}.viewChanges[${i}]`, 'must be for the new view')
+    }
+    const prev = viewChanges[i - 1]
+    if (prev !== undefined && compareBytes(prev.validator, vc.validator) >= 0) {
+      throw invalidField(`${field}.viewChanges`, 'must be sorted by validator with no duplicates')
+    }
+  }
+  const proposal = proposalFromTuple(t[4], chainId, `${field}.proposal`)
+  if (proposal.height !== height || proposal.view !== view) {
+    throw invalidField(`${field}.proposal`, 'must be for the new view')
+  }
+  return { type: 'new-view', height, view, viewChanges, proposal }
+}
+
+export function consensusMessageFromTuple(raw: unknown, chainId: string): ConsensusMessage {
+  if (!Array.isArray(raw) || raw.length === 0) throw invalidField('message', 'must be a tagged tuple')
+  switch (raw[0]) {
+    case Tag.proposal:
+      return proposalFromTuple(raw, chainId, 'proposal')
+    case Tag.vote: {
+      const t = tuple(raw, 2, 'vote')
+      return { type: 'vote', vote: voteFromTuple(t[1]) }
+    }
+    case Tag.viewChange:
+      return viewChangeFromTuple(raw, chainId, 'viewChange')
+    case Tag.newView:
+      return newViewFromTuple(raw, chainId, 'newView')
+    default:
+      throw new ProtocolError(ProtocolErrorCode.unknownKind, 'unknown consensus message type', {
+        // Never String() a decoded value: a msgpack map {toString: 1} would throw a TypeError.
+        type: typeof raw[0] === 'string' || typeof raw[0] === 'number' ? raw[0] : `(${typeof raw[0]})`,
+      })
+  }
+}
+
+/** Size limit, msgpack, shape, chain id and the stateless rules, in one call. */
+export function decodeConsensusMessage(bytes: Bytes, chainId: string): ConsensusMessage {
+  return consensusMessageFromTuple(
+    decodeRaw(bytes, Limits.maxConsensusMessageBytes, 'consensus message'),
+    chainId,
+  )
+}

@@ -1,0 +1,108 @@
+/**
+ * Byzantine behaviours. A byzantine node holds only its own key (it cannot forge others' signatures).
+ * - `voteForEverything`: signs PREPARE and COMMIT for every proposal it sees, at once and for all of them.
+ * - `equivocatingNetwork`: wraps an honest driver's network; each fresh proposal it makes goes to half of
+ *   the peers, and a second block (another timestamp, so another hash) goes to the other half, with
+ *   votes for each block to its half.
+ * Twins (two honest instances sharing one key) are built by the runner.
+ */
+
+import type { NetworkPort, SignaturePort } from '../../consensus/ports.ts'
+import { type Block, blockHash } from '../../protocol/block.ts'
+import { toHex } from '../../protocol/bytes.ts'
+import { type ConsensusMessage, type Proposal, proposalSignBytes } from '../../protocol/consensus-message.ts'
+import { type VoteKind, voteBytes } from '../../protocol/vote.ts'
+import type { Prng } from './prng.ts'
+import type { SimNetwork } from './world.ts'
+
+function signVoteMessage(
+  chainId: string,
+  key: SignaturePort,
+  kind: VoteKind,
+  height: number,
+  view: number,
+  hash: Uint8Array,
+): ConsensusMessage {
+  return {
+    type: 'vote',
+    vote: {
+      kind,
+      height,
+      view,
+      blockHash: hash,
+      validator: key.publicKey,
+      signature: key.sign(voteBytes(chainId, kind, height, view, hash)),
+    },
+  }
+}
+
+export function voteForEverything(
+  chainId: string,
+  key: SignaturePort,
+  net: SimNetwork,
+  self: number,
+): (m: ConsensusMessage) => void {
+  const done = new Set<string>()
+  return (m) => {
+    const p = m.type === 'proposal' ? m : m.type === 'new-view' ? m.proposal : null
+    if (p === null) return
+    const hash = blockHash(p.block.header)
+    const id = `${p.height}/${p.view}/${toHex(hash)}`
+    if (done.has(id)) return
+    done.add(id)
+    const port = net.port(self)
+    port.broadcast(signVoteMessage(chainId, key, 'prepare', p.height, p.view, hash))
+    port.broadcast(signVoteMessage(chainId, key, 'commit', p.height, p.view, hash))
+  }
+}
+
+export function equivocatingNetwork(
+  chainId: string,
+  key: SignaturePort,
+  net: SimNetwork,
+  self: number,
+  prng: Prng,
+): NetworkPort {
+  const inner = net.port(self)
+  // original hash → the twin block's hash and the half that sees it
+  const variants = new Map<string, { hash: Uint8Array; halfA: number[]; halfB: number[] }>()
+  const split = () => {
+    const others = prng.shuffle(net.instances.map((_, i) => i).filter((i) => i !== self))
+    const cut = Math.ceil(others.length / 2)
+    return { halfA: others.slice(0, cut), halfB: others.slice(cut) }
+  }
+  const variantOf = (p: Proposal): { proposal: Proposal; halfA: number[]; halfB: number[] } => {
+    const block: Block = { ...p.block, header: { ...p.block.header, timeMs: p.block.header.timeMs + 1 } }
+    const hash = blockHash(block.header)
+    const proposal: Proposal = {
+      ...p,
+      block,
+      signature: key.sign(proposalSignBytes(chainId, p.height, p.view, hash)),
+    }
+    const halves = split()
+    variants.set(toHex(blockHash(p.block.header)), { hash, ...halves })
+    return { proposal, ...halves }
+  }
+  return {
+    send: inner.send,
+    broadcast(m) {
+      if (m.type === 'proposal' || (m.type === 'new-view' && m.proposal.block.header.view === m.view)) {
+        const p = m.type === 'proposal' ? m : m.proposal
+        const v = variantOf(p)
+        net.sendTo(self, v.halfA, m)
+        net.sendTo(self, v.halfB, m.type === 'proposal' ? v.proposal : { ...m, proposal: v.proposal })
+        return
+      }
+      if (m.type === 'vote') {
+        const v = variants.get(toHex(m.vote.blockHash))
+        if (v !== undefined) {
+          net.sendTo(self, v.halfA, m)
+          const { kind, height, view } = m.vote
+          net.sendTo(self, v.halfB, signVoteMessage(chainId, key, kind, height, view, v.hash))
+          return
+        }
+      }
+      inner.broadcast(m)
+    },
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Runs one simulated network for one seed: N validators (drivers + machines, or byzantine actors) over
+ * the simulated world, txs arriving over time, crashes and restarts from the WAL, then the checks.
+ */
+
+import { ConsensusDriver } from '../../consensus/driver.ts'
+import { consensusOptions } from '../../consensus/options.ts'
+import type { SignaturePort, WalEntry, WalPort } from '../../consensus/ports.ts'
+import { isValidCertificate } from '../../consensus/verify.ts'
+import { blockHash } from '../../protocol/block.ts'
+import { bytesEqual, toHex } from '../../protocol/bytes.ts'
+import type { ConsensusMessage } from '../../protocol/consensus-message.ts'
+import { createValidatorSet, type ValidatorSet } from '../../protocol/validator-set.ts'
+import { equivocatingNetwork, voteForEverything } from './byzantine.ts'
+import { type CheckInput, type HonestNode, runChecks } from './checks.ts'
+import { ed25519Scheme, fakeScheme } from './fake-crypto.ts'
+import { type CommitRecord, FakeExecutor, TxPool } from './fake-executor.ts'
+import { createPrng } from './prng.ts'
+import type { Scenario } from './scenarios.ts'
+import { type Instance, SimNetwork, type TrafficStats, VirtualClock } from './world.ts'
+
+export const CHAIN_ID = 'arcade-sim'
+
+export interface SimResult {
+  readonly seed: number
+  readonly scenario: string
+  readonly violations: readonly string[]
+  /** Highest height committed by an honest node. */
+  readonly height: number
+  readonly stats: TrafficStats
+  readonly virtualMs: number
+  readonly forked: boolean
+}
+
+function memoryWal(): WalPort & { entries: WalEntry[] } {
+  const wal = {
+    entries: [] as WalEntry[],
+    append(entry: WalEntry) {
+      wal.entries.push(entry)
+    },
+    load() {
+      return [...wal.entries]
+    },
+    prune(height: number) {
+      wal.entries = wal.entries.filter((e) =>
+        e.type === 'prepared'
+          ? e.proof.certificate.height >= height
+          : (e.message.type === 'vote' ? e.message.vote.height : e.message.height) >= height,
+      )
+    },
+  }
+  return wal
+}
+
+export function runScenario(scenario: Scenario, seed: number): SimResult {
+  const prng = createPrng(seed)
+  const clock = new VirtualClock()
+  const pool = new TxPool()
+  const scheme = scenario.ed25519 ? ed25519Scheme() : fakeScheme()
+  const options = consensusOptions(scenario.options)
+  const keys: SignaturePort[] = (scenario.epochPowers[0] ?? []).map(() => scheme.newKey(prng))
+  const epochSets: ValidatorSet[] = scenario.epochPowers.map((powers) =>
+    createValidatorSet(keys.map((k, i) => ({ publicKey: k.publicKey, power: powers[i] as number }))),
+  )
+  const validatorSetFor = (height: number): ValidatorSet =>
+    epochSets[Math.floor((height - 1) / scenario.epochLength) % epochSets.length] as ValidatorSet
+  const net = new SimNetwork(scenario.network, { clock, prng: prng.fork(), chainId: CHAIN_ID })
+  const byzantine = new Set(scenario.byzantine.map((b) => b.keyIndex))
+  const honest: HonestNode[] = []
+  const commits = new Map<number, Map<string, CommitRecord>>()
+
+  const sources = () => honest.filter((n) => n.instance.up && !byzantine.has(n.keyIndex))
+
+  const makeNode = (keyIndex: number, copy: number, kind: 'honest' | 'twin' | 'equivocate'): void => {
+    const key = keys[keyIndex] as SignaturePort
+    const wal = memoryWal()
+    const isHonest = kind === 'honest'
+    const executor = new FakeExecutor(
+      {
+        chainId: CHAIN_ID,
+        proposer: key.publicKey,
+        maxTxsPerBlock: scenario.maxTxsPerBlock,
+        timeOffsetMs: copy,
+        maxClockDriftMs: 1000,
+        validatorSetFor,
+      },
+      {
+        clock,
+        pool,
+        onCommit: (r) => {
+          if (!isHonest) return
+          const h = r.block.header.height
+          let at = commits.get(h)
+          if (at === undefined) {
+            at = new Map()
+            commits.set(h, at)
+          }
+          at.set(toHex(blockHash(r.block.header)), r)
+        },
+      },
+    )
+    const slots = new Map<string, string>()
+    const node: HonestNode = {
+      index: -1,
+      keyIndex,
+      executor,
+      driver: null as unknown as ConsensusDriver,
+      instance: {
+        key: toHex(key.publicKey),
+        up: true,
+        deliver: (m: ConsensusMessage) => {
+          if (isHonest && m.type === 'vote' && m.vote.height === node.driver.state?.ctx.height) {
+            const v = m.vote
+            const slot = `${v.kind}/${v.height}/${v.view}/${toHex(v.validator)}`
+            const prior = slots.get(slot)
+            const hash = toHex(v.blockHash)
+            if (prior === undefined) slots.set(slot, hash)
+            else if (prior !== hash) node.sawEquivocation.add(toHex(v.validator))
+          }
+          if (isHonest && m.type === 'new-view' && scenario.expect.accountableOnly) node.newViews.push(m)
+          node.driver.receive(m)
+        },
+      },
+      reported: [],
+      sawEquivocation: new Set(),
+      slots,
+      newViews: [],
+      heightAtGst: 0,
+    }
+    const index = net.add(node.instance)
+    ;(node as { index: number }).index = index
+    const plain = net.port(index)
+    const network =
+      kind === 'equivocate'
+        ? equivocatingNetwork(CHAIN_ID, key, net, index, prng.fork())
+        : {
+            send: plain.send,
+            broadcast: (m: ConsensusMessage) => {
+              if (isHonest && m.type === 'new-view' && scenario.expect.accountableOnly) node.newViews.push(m)
+              plain.broadcast(m)
+            },
+          }
+    const newDriver = () =>
+      new ConsensusDriver(
+        { chainId: CHAIN_ID, consensus: options },
+        {
+          network,
+          signer: key,
+          verify: scheme.verify,
+          wal,
+          executor,
+          timers: clock,
+          sync: {
+            request: () => {
+              // Copy certified blocks from the live honest node with the longest chain this one can reach.
+              let best: HonestNode | null = null
+              for (const n of sources()) {
+                if (n === node || !net.connected(n.index, node.index)) continue
+                if (best === null || n.executor.height > best.executor.height) best = n
+              }
+              if (best === null) return
+              for (let h = executor.height + 1; h <= best.executor.height; h++) {
+                const r = best.executor.blocks[h - 1] as CommitRecord
+                const head = executor.head().header
+                if (head !== null && !bytesEqual(r.block.header.parentHash, blockHash(head))) return
+                const ok = isValidCertificate(
+                  scheme.verify,
+                  options.quorum,
+                  CHAIN_ID,
+                  r.certificate,
+                  validatorSetFor(h),
+                )
+                if (!ok) return
+                executor.commit(r.block, r.certificate)
+              }
+            },
+          },
+          observer: {
+            onEvidence: (e) => {
+              node.reported.push(e)
+            },
+            onWarning: (event) => {
+              if (isHonest && event !== 'double-sign-refused')
+                node.executor.faults.push(`driver warning ${event}`)
+            },
+          },
+        },
+      )
+    node.driver = newDriver()
+    if (isHonest) honest.push(node)
+    node.driver.start()
+    for (const c of scenario.crashes) {
+      if (c.keyIndex !== keyIndex || !isHonest) continue
+      clock.schedule(c.atMs, () => {
+        node.driver.stop()
+        node.instance.up = false
+      })
+      if (c.restartMs !== null) {
+        clock.schedule(c.restartMs, () => {
+          // Overlapping crash windows: the process is restarted once, never run twice.
+          node.driver.stop()
+          node.instance.up = true
+          node.slots.clear()
+          node.driver = newDriver()
+          node.driver.start()
+        })
+      }
+    }
+  }
+
+  for (let i = 0; i < keys.length; i++) {
+    const b = scenario.byzantine.find((x) => x.keyIndex === i)
+    if (b === undefined) makeNode(i, 0, 'honest')
+    else if (b.kind === 'twins') {
+      makeNode(i, 0, 'twin')
+      makeNode(i, 1, 'twin')
+    } else if (b.kind === 'equivocate') makeNode(i, 0, 'equivocate')
+    else {
+      const key = keys[i] as SignaturePort
+      const instance: Instance = { key: toHex(key.publicKey), up: true, deliver: () => {} }
+      const index = net.add(instance)
+      instance.deliver = voteForEverything(CHAIN_ID, key, net, index)
+    }
+  }
+
+  // Txs arrive in bursts; idle gaps make the leaders propose empty blocks on the idle interval.
+  for (const [atMs, count] of scenario.txBursts)
+    clock.schedule(atMs, () => pool.submit(count, scenario.txBytes))
+  clock.schedule(scenario.network.gstMs, () => {
+    for (const n of honest) n.heightAtGst = n.executor.height
+  })
+  clock.runUntil(scenario.durationMs)
+
+  const input: CheckInput = {
+    scenario,
+    honest,
+    byzantine,
+    commits,
+    keys: keys.map((k) => k.publicKey),
+    validatorSetFor,
+    chainId: CHAIN_ID,
+    verify: scheme.verify,
+    quorumCertValid: (cert, set) =>
+      isValidCertificate(scheme.verify, (p, t) => p * 3 > t * 2, CHAIN_ID, cert, set),
+  }
+  const { violations, forked } = runChecks(input)
+  let height = 0
+  for (const n of honest) height = Math.max(height, n.executor.height)
+  return { seed, scenario: scenario.name, violations, height, stats: net.stats, virtualMs: clock.now, forked }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { measureCost } from './cost.ts'
+import { replayCommand, runSeed } from './run.ts'
+import { familyFor } from './scenarios.ts'
+
+function failuresOf(seeds: Iterable<number>, family?: string): string[] {
+  const out: string[] = []
+  for (const seed of seeds) {
+    const name = family ?? familyFor(seed)
+    const r = runSeed(seed, name)
+    if (r.violations.length > 0) out.push(`${r.violations[0]} — replay: ${replayCommand(seed, name)}`)
+  }
+  return out
+}
+
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
+
+describe('simulation: more seeds, real Ed25519, and the checks have teeth', () => {
+  it.each([601, 701, 801, 901])('passes seeds %i.. of the mixed families (100 seeds)', (from) => {
+    expect(failuresOf(range(from, 100))).toEqual([])
+  })
+
+  it('passes 24 seeds with real Ed25519 signatures and every message decoded from its wire bytes', () => {
+    expect(failuresOf(range(1, 24), 'ed25519')).toEqual([])
+  })
+
+  it('catches a planted bug: with quorum counted as > 1/2, the checks fail and find forks', () => {
+    const results = range(1, 30).map((seed) => runSeed(seed, 'faulty', true))
+    expect(results.filter((r) => r.violations.length === 0)).toEqual([])
+    const forks = results.filter((r) => r.violations.some((v) => v.startsWith('agreement')))
+    expect(forks.length).toBeGreaterThan(0)
+  })
+
+  it('sends votes whose cost per block does not grow with the txs in the block', () => {
+    for (const n of [4, 16]) {
+      const empty = measureCost(n, 1, 1500)
+      const full = measureCost(n, 100, 1500)
+      expect(full.proposalBytesPerBlock).toBeGreaterThan(empty.proposalBytesPerBlock * 5)
+      expect(Math.abs(full.voteBytesPerBlock - empty.voteBytesPerBlock)).toBeLessThan(
+        empty.voteBytesPerBlock * 0.05,
+      )
+      expect(Math.abs(full.messagesPerBlock - empty.messagesPerBlock)).toBeLessThan(
+        empty.messagesPerBlock * 0.05,
+      )
+    }
+  })
+})
