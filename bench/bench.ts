@@ -1,0 +1,64 @@
+/**
+ * `npm run bench -- [options]`: consensus throughput and latency of a real multi-process network on
+ * this machine (see bench/harness/options.ts for the flags, or run with --help). Writes summary.json,
+ * report.md and report.html to --out (default bench-results/<timestamp>); a sweep adds comparison.*.
+ */
+import { availableParallelism } from 'node:os'
+import { join, resolve } from 'node:path'
+import { isArcadeError } from '../protocol/errors.ts'
+import { runInProcess, writeInProcessReport } from './harness/in-process.ts'
+import { expandSweep, parseBenchArgs, USAGE } from './harness/options.ts'
+import { terminalTable, writeComparison, writeRunReport } from './harness/report.ts'
+import { runBenchmark } from './harness/run.ts'
+import type { RunSummary } from './harness/summary.ts'
+import { measureVerifyRate } from './harness/verify-rate.ts'
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const o = parseBenchArgs(argv)
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const outDir = resolve(o.outDir ?? join('bench-results', stamp))
+  const log = o.quiet ? null : (line: string) => process.stderr.write(`${line}\n`)
+  if (o.inProcess) {
+    const axis = o.sweep.find((a) => a.key === 'validators')
+    const ns = axis === undefined ? [4, 16, 64] : axis.values.map(Number)
+    process.stderr.write('consensus engine in process (simulated network, no signatures, no disk):\n')
+    const rows = runInProcess(ns, [0, Math.min(o.blockTxs, 200)], (l) => process.stderr.write(`${l}\n`))
+    await writeInProcessReport(outDir, rows)
+    process.stdout.write(`reports in ${outDir}\n`)
+    return 0
+  }
+  const cores = availableParallelism()
+  const verifyPerSec = measureVerifyRate(1000)
+  log?.(`Ed25519 verify: ${verifyPerSec.toFixed(0)}/s on one core, ${cores} cores`)
+  const runs = expandSweep(o)
+  const summaries: RunSummary[] = []
+  for (const [i, run] of runs.entries()) {
+    const dir = runs.length === 1 ? outDir : join(outDir, `run-${i + 1}`)
+    const s = await runBenchmark(run.options, {
+      label: runs.length === 1 ? `${run.options.validators} validators, ${run.options.mode}` : run.label,
+      outDir: dir,
+      verifyPerSec,
+      cores,
+      progress: log,
+    })
+    await writeRunReport(dir, s)
+    summaries.push(s)
+    process.stdout.write(`${terminalTable(s)}\n`)
+  }
+  if (runs.length > 1) await writeComparison(outDir, summaries)
+  process.stdout.write(`reports in ${outDir}\n`)
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (isArcadeError(err)) process.stderr.write(`bench: ${err.code}: ${err.message}\n`)
+    else process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { BenchErrorCode } from './errors.ts'
+import { nextKind } from './load.ts'
+import { DEFAULT_MIX, expandSweep, type MixKind, parseBenchArgs, parseMix } from './options.ts'
+
+const codeOf = (f: () => unknown) => {
+  try {
+    f()
+  } catch (err) {
+    return (err as { code?: string }).code
+  }
+  return null
+}
+
+describe('bench options', () => {
+  it('defaults to max load on 4 validators, outstanding twice the block size', () => {
+    const o = parseBenchArgs([])
+    expect(o.mode).toBe('max')
+    expect(o.validators).toBe(4)
+    expect(o.outstanding).toBe(2 * o.blockTxs)
+    expect(o.mix).toEqual(DEFAULT_MIX)
+  })
+
+  it('reads a numeric rate as fixed-rate, and a ramp with its start', () => {
+    const o = parseBenchArgs(['--rate', '250', '--validators', '2', '--duration', '5'])
+    expect(o).toMatchObject({ mode: 'fixed-rate', rateTps: 250, validators: 2, durationSec: 5 })
+    const r = parseBenchArgs(['--mode', 'ramp', '--rate', '400', '--rate-start', '100'])
+    expect(r).toMatchObject({ mode: 'ramp', rateTps: 400, rampStartTps: 100 })
+  })
+
+  it('refuses bad flags with a code', () => {
+    expect(codeOf(() => parseBenchArgs(['--validators', '0']))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseBenchArgs(['--rate', 'fast']))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseBenchArgs(['--mode', 'ramp']))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseMix('pay=1,burn=2'))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseMix('pay=0'))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseBenchArgs(['--sweep', 'colour=red']))).toBe(BenchErrorCode.badFlag)
+  })
+
+  it('expands a sweep into the cartesian product, first axis slowest', () => {
+    const o = parseBenchArgs(['--sweep', 'validators=1,4', '--sweep', 'rate=100,max'])
+    const runs = expandSweep(o)
+    expect(runs.map((r) => r.label)).toEqual([
+      'validators=1 rate=100',
+      'validators=1 rate=max',
+      'validators=4 rate=100',
+      'validators=4 rate=max',
+    ])
+    expect(runs[0]?.options).toMatchObject({ validators: 1, mode: 'fixed-rate', rateTps: 100 })
+    expect(runs[3]?.options).toMatchObject({ validators: 4, mode: 'max', rateTps: null })
+    expect(expandSweep(parseBenchArgs([]))).toHaveLength(1)
+  })
+})
+
+describe('tx mix', () => {
+  it('follows the weights exactly over one cycle and spreads kinds out', () => {
+    const mix = parseMix('pay=50,award=30,transfer=10,traffic=10')
+    const credit: Record<MixKind, number> = { pay: 0, award: 0, transfer: 0, traffic: 0 }
+    const kinds = Array.from({ length: 100 }, () => nextKind(mix, credit))
+    const count = (k: MixKind) => kinds.filter((x) => x === k).length
+    expect([count('pay'), count('award'), count('transfer'), count('traffic')]).toEqual([50, 30, 10, 10])
+    // Smooth: the first ten already hold the proportions.
+    expect(kinds.slice(0, 10).filter((k) => k === 'pay')).toHaveLength(5)
+  })
+
+  it('never picks a kind of weight zero', () => {
+    const credit: Record<MixKind, number> = { pay: 0, award: 0, transfer: 0, traffic: 0 }
+    const kinds = Array.from({ length: 20 }, () => nextKind(parseMix('award=1'), credit))
+    expect(new Set(kinds)).toEqual(new Set(['award']))
+  })
+})

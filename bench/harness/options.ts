@@ -1,0 +1,252 @@
+/**
+ * Command-line options of `npm run bench`, validated once into data with documented defaults, and the
+ * expansion of `--sweep key=v1,v2 …` into one option set per configuration.
+ */
+import { parseArgs } from 'node:util'
+import { badFlag } from './errors.ts'
+
+export const LOAD_MODES = ['fixed-rate', 'fixed-load', 'ramp', 'max'] as const
+export type LoadMode = (typeof LOAD_MODES)[number]
+
+export const MIX_KINDS = ['pay', 'award', 'transfer', 'traffic'] as const
+export type MixKind = (typeof MIX_KINDS)[number]
+export type Mix = Readonly<Record<MixKind, number>>
+
+export interface BenchOptions {
+  readonly validators: number
+  /** Seconds of load (the clock starts after setup and pre-signing). */
+  readonly durationSec: number
+  /** Target tx/s (fixed-rate; the ramp's end rate); null for max and fixed-load. */
+  readonly rateTps: number | null
+  /** Ramp start rate. Default 0. */
+  readonly rampStartTps: number
+  readonly mode: LoadMode
+  /** fixed-load: txs submitted but not yet committed, across all clients. max: 2 × blockTxs. */
+  readonly outstanding: number
+  /** Stop after this many txs (null: run for the duration). */
+  readonly txs: number | null
+  readonly mix: Mix
+  /** Load worker threads. */
+  readonly clients: number
+  /** Genesis `maxBlockTxs`, `maxBlockBytes`, `emptyBlockIntervalMs`. */
+  readonly blockTxs: number
+  readonly blockBytes: number
+  readonly emptyBlockMs: number
+  readonly basePort: number
+  /** null: bench-results/<timestamp>. */
+  readonly outDir: string | null
+  readonly customers: number
+  readonly merchants: number
+  readonly terminalsPerMerchant: number
+  /** Txs per traffic.record. */
+  readonly trafficEvents: number
+  /** Most txs per RPC request. */
+  readonly batch: number
+  /** Seconds to wait after the load for submitted txs to commit. */
+  readonly drainSec: number
+  /** Txs pre-signed per second of duration where the schedule does not fix the count (max, fixed-load). */
+  readonly presignTps: number
+  /** Pass --cpu-prof to the node processes (profiles land in OUT/profiles). */
+  readonly cpuProf: boolean
+  readonly keepData: boolean
+  readonly sweep: readonly SweepAxis[]
+  readonly inProcess: boolean
+  readonly quiet: boolean
+}
+
+export interface SweepAxis {
+  readonly key: 'validators' | 'block-txs' | 'rate' | 'outstanding' | 'clients'
+  readonly values: readonly string[]
+}
+const SWEEP_KEYS: readonly SweepAxis['key'][] = ['validators', 'block-txs', 'rate', 'outstanding', 'clients']
+
+export const DEFAULT_MIX: Mix = { pay: 50, award: 30, transfer: 10, traffic: 10 }
+
+export const USAGE = `usage: npm run bench -- [options]
+  --validators N         validator processes (default 4)
+  --duration SECONDS     load duration (default 20)
+  --rate max|TPS         target rate; a number implies --mode fixed-rate (default max)
+  --mode M               fixed-rate | fixed-load | ramp | max
+  --rate-start TPS       ramp start rate (default 0; the ramp ends at --rate)
+  --outstanding N        fixed-load: txs in flight (default 1000; max mode: 2 × block-txs)
+  --txs N                stop after N txs instead of the duration
+  --mix K=W,...          pay=50,award=30,transfer=10,traffic=10
+  --clients N            load worker threads (default 2)
+  --block-txs N          genesis maxBlockTxs (default 2000)
+  --block-bytes N        genesis maxBlockBytes (default 4194304)
+  --empty-block-ms MS    genesis emptyBlockIntervalMs (default 200)
+  --base-port P          first port; node i uses P+2i (p2p) and P+2i+1 (RPC) (default 27600)
+  --out DIR              report folder (default bench-results/<timestamp>)
+  --customers N --merchants N --terminals N   accounts to fund (default 200, 4, 2 per merchant)
+  --traffic-events N     events per traffic.record (default 10)
+  --batch N              most txs per RPC request (default 250)
+  --drain SECONDS        wait for commits after the load (default 15)
+  --presign-tps N        txs pre-signed per second for max/fixed-load runs (default 6000)
+  --sweep K=V1,V2 ...    run every combination (keys: ${SWEEP_KEYS.join(', ')}); repeatable
+  --in-process           consensus engine alone on the simulated network (N = 4, 16, 64)
+  --cpu-prof             profile the node processes (OUT/profiles/*.cpuprofile)
+  --keep-data            keep the nodes' data folder
+  --quiet                no progress line
+`
+
+function int(
+  values: Record<string, unknown>,
+  flag: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const raw = values[flag]
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw badFlag(flag, `must be an integer from ${min} to ${max}`)
+  return n
+}
+
+export function parseMix(text: string): Mix {
+  const mix: Record<MixKind, number> = { pay: 0, award: 0, transfer: 0, traffic: 0 }
+  for (const part of text.split(',')) {
+    const [k, v] = part.split('=')
+    if (!(MIX_KINDS as readonly string[]).includes(k ?? '')) {
+      throw badFlag('mix', `unknown kind ${JSON.stringify(k)}; one of ${MIX_KINDS.join(', ')}`)
+    }
+    const w = Number(v)
+    if (!Number.isFinite(w) || w < 0) throw badFlag('mix', `weight of ${k} must be a number ≥ 0`)
+    mix[k as MixKind] = w
+  }
+  if (MIX_KINDS.every((k) => mix[k] === 0)) throw badFlag('mix', 'at least one weight must be positive')
+  return mix
+}
+
+function parseSweep(items: readonly string[]): SweepAxis[] {
+  return items.map((item) => {
+    const at = item.indexOf('=')
+    const key = item.slice(0, at) as SweepAxis['key']
+    if (at < 1 || !SWEEP_KEYS.includes(key))
+      throw badFlag('sweep', `must be KEY=V1,V2 with KEY one of ${SWEEP_KEYS.join(', ')}`)
+    const values = item
+      .slice(at + 1)
+      .split(',')
+      .filter((v) => v !== '')
+    if (values.length === 0) throw badFlag('sweep', `${key} needs at least one value`)
+    return { key, values }
+  })
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      validators: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      mode: { type: 'string' },
+      'rate-start': { type: 'string' },
+      outstanding: { type: 'string' },
+      txs: { type: 'string' },
+      mix: { type: 'string' },
+      clients: { type: 'string' },
+      'block-txs': { type: 'string' },
+      'block-bytes': { type: 'string' },
+      'empty-block-ms': { type: 'string' },
+      'base-port': { type: 'string' },
+      out: { type: 'string' },
+      customers: { type: 'string' },
+      merchants: { type: 'string' },
+      terminals: { type: 'string' },
+      'traffic-events': { type: 'string' },
+      batch: { type: 'string' },
+      drain: { type: 'string' },
+      'presign-tps': { type: 'string' },
+      sweep: { type: 'string', multiple: true },
+      'in-process': { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' },
+      'keep-data': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+  })
+  const rateText = values.rate ?? 'max'
+  let rateTps: number | null = null
+  if (rateText !== 'max') {
+    rateTps = Number(rateText)
+    if (!Number.isFinite(rateTps) || rateTps <= 0) throw badFlag('rate', 'must be max or a positive number')
+  }
+  let mode: LoadMode
+  if (values.mode !== undefined) {
+    if (!(LOAD_MODES as readonly string[]).includes(values.mode))
+      throw badFlag('mode', `one of ${LOAD_MODES.join(', ')}`)
+    mode = values.mode as LoadMode
+  } else {
+    mode = rateTps === null ? 'max' : 'fixed-rate'
+  }
+  if ((mode === 'fixed-rate' || mode === 'ramp') && rateTps === null)
+    throw badFlag('rate', `${mode} needs a rate in tx/s`)
+  const blockTxs = int(values, 'block-txs', 1, 100_000, 2000)
+  return {
+    validators: int(values, 'validators', 1, 100, 4),
+    durationSec: int(values, 'duration', 1, 3600, 20),
+    rateTps: mode === 'max' || mode === 'fixed-load' ? null : rateTps,
+    rampStartTps: int(values, 'rate-start', 0, 1_000_000, 0),
+    mode,
+    outstanding: int(values, 'outstanding', 1, 1_000_000, mode === 'max' ? 2 * blockTxs : 1000),
+    txs: values.txs === undefined ? null : int(values, 'txs', 1, 10_000_000, 1),
+    mix: values.mix === undefined ? DEFAULT_MIX : parseMix(values.mix),
+    clients: int(values, 'clients', 1, 64, 2),
+    blockTxs,
+    blockBytes: int(values, 'block-bytes', 1024, 64 * 1024 * 1024, 4 * 1024 * 1024),
+    emptyBlockMs: int(values, 'empty-block-ms', 1, 60_000, 200),
+    basePort: int(values, 'base-port', 1024, 60_000, 27_600),
+    outDir: values.out ?? null,
+    customers: int(values, 'customers', 2, 1_000_000, 200),
+    merchants: int(values, 'merchants', 1, 10_000, 4),
+    terminalsPerMerchant: int(values, 'terminals', 1, 64, 2),
+    trafficEvents: int(values, 'traffic-events', 1, 500, 10),
+    batch: int(values, 'batch', 1, 500, 250),
+    drainSec: int(values, 'drain', 0, 600, 15),
+    presignTps: int(values, 'presign-tps', 1, 1_000_000, 6000),
+    cpuProf: values['cpu-prof'] ?? false,
+    keepData: values['keep-data'] ?? false,
+    sweep: parseSweep(values.sweep ?? []),
+    inProcess: values['in-process'] ?? false,
+    quiet: values.quiet ?? false,
+  }
+}
+
+/** One option set per combination of the sweep's values (the cartesian product, first axis slowest). */
+export function expandSweep(base: BenchOptions): { label: string; options: BenchOptions }[] {
+  let runs: { label: string[]; options: BenchOptions }[] = [{ label: [], options: { ...base, sweep: [] } }]
+  for (const axis of base.sweep) {
+    runs = runs.flatMap((run) =>
+      axis.values.map((v) => ({
+        label: [...run.label, `${axis.key}=${v}`],
+        options: applyAxis(run.options, axis.key, v),
+      })),
+    )
+  }
+  return runs.map((r) => ({ label: r.label.join(' ') || 'default', options: r.options }))
+}
+
+function applyAxis(o: BenchOptions, key: SweepAxis['key'], v: string): BenchOptions {
+  const n = Number(v)
+  const need = (min: number) => {
+    if (!Number.isSafeInteger(n) || n < min) throw badFlag('sweep', `${key}=${v} must be an integer ≥ ${min}`)
+    return n
+  }
+  switch (key) {
+    case 'validators':
+      return { ...o, validators: need(1) }
+    case 'block-txs':
+      return { ...o, blockTxs: need(1), outstanding: o.mode === 'max' ? 2 * n : o.outstanding }
+    case 'outstanding':
+      return { ...o, outstanding: need(1) }
+    case 'clients':
+      return { ...o, clients: need(1) }
+    case 'rate':
+      if (v === 'max') return { ...o, rateTps: null, mode: 'max', outstanding: 2 * o.blockTxs }
+      if (!Number.isFinite(n) || n <= 0) throw badFlag('sweep', `rate=${v} must be max or a positive number`)
+      return { ...o, rateTps: n, mode: o.mode === 'ramp' ? 'ramp' : 'fixed-rate' }
+  }
+}
