@@ -160,7 +160,13 @@ export class Chain {
     this.#header = head.header
     this.#hash = head.hash
     this.#certificate = head.certificate
-    this.#sets.set(this.height + 1, validatorSetOf(this.#state))
+    const next = validatorSetOf(this.#state)
+    this.#sets.set(this.height + 1, next)
+    // After a restart consensus also needs the head's own set (to check the head's certificate in the
+    // next proposal). Unless the head closed an epoch, it is the same set; the header says which.
+    if (head.header !== null && bytesEqual(head.header.validatorSetHash, validatorSetHash(next))) {
+      this.#sets.set(this.height, next)
+    }
   }
 
   /**

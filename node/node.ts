@@ -259,10 +259,15 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           },
         },
       )
-      driver = consensus
-      // Catch up with the peers that are already ahead before voting.
+      // Catch up with the peers that are already ahead before voting. Dials were only just started:
+      // give them a moment to connect (else there is nobody to sync from and a restarted validator
+      // would only catch up later, when consensus messages from a higher height ask for it).
+      await waitForPeers(p2p, Math.min(config.peers.length, 1), PEER_WAIT_MS)
       await sync.catchUp().catch(() => 0)
       await consensus.start()
+      // Only a started driver takes messages: one posted before start() finds no state, throws inside
+      // the driver's drain loop and leaves it marked running, so it would never process anything again.
+      driver = consensus
       stack.push(() => consensus.stop())
     } else {
       sync.start()
@@ -314,6 +319,16 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
   } catch (err) {
     await stopAll()
     throw err
+  }
+}
+
+/** How long a starting validator waits for its first peer before its initial catch-up. */
+const PEER_WAIT_MS = 3_000
+
+async function waitForPeers(p2p: P2pHost, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (p2p.peers().length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 

@@ -171,7 +171,13 @@ export class BlockSync {
       } catch (err) {
         const code = err instanceof ArcadeError ? err.code : 'SYNC_FAILED'
         this.#deps.log.warn(
-          { peer, height: chain.height + 1, code, reason: err instanceof Error ? err.message : String(err) },
+          {
+            peer,
+            height: chain.height + 1,
+            code,
+            reason: err instanceof Error ? err.message : String(err),
+            ...(err instanceof ArcadeError ? { details: err.details } : {}),
+          },
           'rejected a block from a peer',
         )
         this.#deps.onRejected?.(peer, code)

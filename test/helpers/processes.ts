@@ -33,6 +33,20 @@ export function runCli(args: readonly string[], opts: { cwd?: string } = {}) {
   })
 }
 
+/** Children still running: killed if this process exits first (a crashed or timed-out test run). */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+function track(child: ChildProcess): void {
+  running.add(child)
+  child.on('exit', () => running.delete(child))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL')
+  })
+}
+
 export function startNode(name: string, configPath: string, logDir: string): NodeProcess {
   mkdirSync(logDir, { recursive: true })
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' })
@@ -41,6 +55,7 @@ export function startNode(name: string, configPath: string, logDir: string): Nod
     env: { ...process.env, ARCADE_LOG_PRETTY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  track(child)
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
   const exited = new Promise<number | string | null>((resolve) => {

@@ -1,0 +1,188 @@
+/**
+ * An observer (a Chain fed by BlockSync) given a block whose commit certificate is forged or short:
+ * it refuses the block with CHAIN_BAD_CERTIFICATE and says which rule failed, commits nothing, and
+ * then accepts the same block with a correct certificate. The block is real: a second Chain of the
+ * same genesis builds and executes it, as a leader would.
+ */
+import { describe, expect, it } from 'vitest'
+import { planDevnet } from '../../genesis/devnet.ts'
+import { genesisHash } from '../../genesis/hash.ts'
+import { toGenesisStateInput } from '../../genesis/to-state-input.ts'
+import { Chain, ChainErrorCode } from '../../node/chain.ts'
+import { createVerifyPool } from '../../node/mempool/verify-pool.ts'
+import { createMemoryChainStore } from '../../node/store/index.ts'
+import { MemoryKv } from '../../node/store/raw-kv.ts'
+import { BlockSync, encodeSyncEntry } from '../../node/sync/block-sync.ts'
+import { type Block, decodeBlock, encodeBlock } from '../../protocol/block.ts'
+import { decodeRaw, encode } from '../../protocol/codec.ts'
+import { generateKeyPair, type KeyPair } from '../../protocol/crypto.ts'
+import {
+  CertificateErrorCode,
+  type CommitCertificate,
+  certificateFromTuple,
+  certificateFromVotes,
+  certificateToTuple,
+  signVote,
+  VoteKind,
+} from '../../protocol/vote.ts'
+
+const devnet = planDevnet(
+  { validators: 4, observers: 1, chainId: 'arcade-sync-test', basePort: 41000, genesisTimeMs: 1_000 },
+  { generateKeyPair },
+)
+const { genesis } = devnet
+const validatorKeys = devnet.nodes.filter((n) => n.role === 'validator').map((n) => n.nodeKey)
+
+async function openChain(kv = new MemoryKv()): Promise<Chain> {
+  const store = createMemoryChainStore(
+    { chain: { chainId: genesis.chainId, genesisHash: genesisHash(genesis) } },
+    { kv },
+  )
+  await store.open()
+  return Chain.open(
+    {
+      chainId: genesis.chainId,
+      genesisHash: genesisHash(genesis),
+      genesisTimeMs: genesis.genesisTimeMs,
+      genesisState: toGenesisStateInput(genesis),
+      maxBlockTxs: genesis.params.consensus.maxBlockTxs,
+      maxBlockBytes: genesis.params.consensus.maxBlockBytes,
+      maxClockDriftMs: 10_000,
+    },
+    { store, verifier: createVerifyPool({ workers: 0, minBatchForWorkers: 64 }), nowMs: Date.now },
+    {
+      block: decodeBlock,
+      certificate: (b) => certificateFromTuple(decodeRaw(b, 64 * 1024, 'certificate')) as CommitCertificate,
+    },
+  )
+}
+
+function certify(block: Block, blockHashBytes: Uint8Array, signers: readonly KeyPair[]): CommitCertificate {
+  const votes = signers.map((keys) =>
+    signVote(
+      genesis.chainId,
+      {
+        kind: VoteKind.commit,
+        height: block.header.height,
+        view: block.header.view,
+        blockHash: blockHashBytes,
+      },
+      keys,
+    ),
+  )
+  return certificateFromVotes(votes) as CommitCertificate
+}
+
+/** An observer's sync over one fake peer that serves `entry`; records what it refused and why. */
+function observerSync(chain: Chain, serve: () => Uint8Array) {
+  const rejected: { code: string; details: unknown }[] = []
+  const committed: number[] = []
+  const sync = new BlockSync(
+    { batchSize: 8, pollIntervalMs: 1_000, requestTimeoutMs: 1_000 },
+    {
+      chain,
+      peers: () => ['peer-a'],
+      requestStatus: async () => ({ height: 1 }),
+      requestBlocks: async (_peer, from) => (from === 1 ? [serve()] : []),
+      onCommitted: (c) => void committed.push(c.block.header.height),
+      onRejected: () => {},
+      log: {
+        info: () => {},
+        debug: () => {},
+        warn: (data) => void rejected.push({ code: data.code as string, details: data.details }),
+      },
+    },
+  )
+  return { sync, rejected, committed }
+}
+
+describe('an observer checks every commit certificate it syncs', () => {
+  it('rejects short, forged and foreign certificates with CHAIN_BAD_CERTIFICATE, then accepts a correct one', async () => {
+    const leader = await openChain()
+    const execution = await leader.buildBlock({
+      view: 0,
+      proposer: (validatorKeys[0] as KeyPair).publicKey,
+      txs: [],
+      lastCommit: null,
+      evidence: [],
+    })
+    const { block, hash } = execution
+    const blockBytes = encodeBlock(block)
+    const entryWith = (c: CommitCertificate) => encodeSyncEntry(blockBytes, encode(certificateToTuple(c)))
+
+    const good = certify(block, hash, validatorKeys.slice(0, 3))
+    // Two of four equal stakes: exactly half, not more than 2/3.
+    const tooFew = certify(block, hash, validatorKeys.slice(0, 2))
+    // Three real signers, one signature replaced by another valid-looking one over other bytes.
+    const forgedSig = certify(block, new Uint8Array(32).fill(7), validatorKeys.slice(0, 1)).signatures[0]
+    const forged: CommitCertificate = {
+      ...good,
+      signatures: good.signatures.map((s, i) =>
+        i === 1 ? { ...s, signature: forgedSig?.signature as Uint8Array } : s,
+      ),
+    }
+    // A key outside the validator set signs alongside three validators.
+    const foreign = certify(block, hash, [...validatorKeys.slice(0, 3), generateKeyPair()])
+
+    const observer = await openChain()
+    const cases = [
+      [tooFew, CertificateErrorCode.noQuorum],
+      [forged, CertificateErrorCode.badSignature],
+      [foreign, CertificateErrorCode.unknownSigner],
+    ] as const
+    for (const [certificate, cause] of cases) {
+      const { sync, rejected, committed } = observerSync(observer, () => entryWith(certificate))
+      expect(await sync.catchUp()).toBe(0)
+      expect(rejected).toEqual([{ code: ChainErrorCode.badCertificate, details: { cause } }])
+      expect(committed).toEqual([])
+      expect(observer.height).toBe(0)
+      expect(() => observer.checkCertificate(block, certificate)).toThrow(
+        expect.objectContaining({ code: ChainErrorCode.badCertificate, details: { cause } }),
+      )
+    }
+
+    const { sync, rejected, committed } = observerSync(observer, () => entryWith(good))
+    expect(await sync.catchUp()).toBe(1)
+    expect(rejected).toEqual([])
+    expect(committed).toEqual([1])
+    expect(observer.height).toBe(1)
+    expect(observer.headHash).toEqual(hash)
+    expect(observer.state.map.root).toEqual(block.header.stateRoot)
+  })
+
+  it('rejects a certificate for another block, even with a full quorum of valid signatures', async () => {
+    const leader = await openChain()
+    const { block } = await leader.buildBlock({
+      view: 0,
+      proposer: (validatorKeys[1] as KeyPair).publicKey,
+      txs: [],
+      lastCommit: null,
+      evidence: [],
+    })
+    const other = certify(block, new Uint8Array(32).fill(1), validatorKeys)
+    const observer = await openChain()
+    const { sync, rejected } = observerSync(observer, () =>
+      encodeSyncEntry(encodeBlock(block), encode(certificateToTuple(other))),
+    )
+    expect(await sync.catchUp()).toBe(0)
+    expect(rejected.map((r) => r.code)).toEqual([ChainErrorCode.badCertificate])
+    expect(observer.height).toBe(0)
+  })
+
+  it('a reopened chain still knows the validator set of its head (consensus checks the head certificate)', async () => {
+    const kv = new MemoryKv()
+    const chain = await openChain(kv)
+    const { block, hash } = await chain.buildBlock({
+      view: 0,
+      proposer: (validatorKeys[0] as KeyPair).publicKey,
+      txs: [],
+      lastCommit: null,
+      evidence: [],
+    })
+    await chain.commit(block, certify(block, hash, validatorKeys.slice(0, 3)))
+    const reopened = await openChain(kv)
+    expect(reopened.height).toBe(1)
+    expect(reopened.validatorSetFor(1)).toEqual(chain.validatorSetFor(1))
+    expect(reopened.validatorSetFor(2)).toEqual(chain.validatorSetFor(2))
+  })
+})
