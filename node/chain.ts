@@ -19,7 +19,7 @@ import {
   ZERO_HASH,
 } from '../protocol/block.ts'
 import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
-import { encode } from '../protocol/codec.ts'
+import { decodeRaw, encode } from '../protocol/codec.ts'
 import { ArcadeError } from '../protocol/errors.ts'
 import { merkleRoot } from '../protocol/merkle.ts'
 import { decodeTx, type SignedTx } from '../protocol/tx.ts'
@@ -59,6 +59,8 @@ export const ChainErrorCode = {
   corrupt: 'CHAIN_CORRUPT_STORE',
 } as const
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
+
+const EVIDENCE_HEIGHTS_META = 'evidence-heights'
 
 export class ChainError extends ArcadeError<ChainErrorCode> {
   constructor(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}) {
@@ -400,6 +402,17 @@ export class Chain {
     return txs
   }
 
+  /** Heights of blocks that included equivocation evidence, oldest first. */
+  async evidenceHeights(): Promise<number[]> {
+    const bytes = await this.#deps.store.getMeta(EVIDENCE_HEIGHTS_META)
+    if (bytes === null) return []
+    const raw = decodeRaw(bytes, 1 << 24, 'evidence index')
+    if (!Array.isArray(raw) || !raw.every((h) => Number.isSafeInteger(h))) {
+      throw new ChainError(ChainErrorCode.corrupt, 'evidence index is malformed')
+    }
+    return raw as number[]
+  }
+
   /** Checks that `certificate` proves `block` with the validator set of its height. */
   checkCertificate(block: Block, certificate: CommitCertificate): void {
     const hash = blockHash(block.header)
@@ -431,7 +444,13 @@ export class Chain {
         accountIndex.push({ account, txIndex: i })
       }
     }
+    // Heights whose blocks carry evidence: a tiny index for the RPC, written in the same batch.
+    const meta: [string, Bytes][] = []
+    if (block.evidence.length > 0) {
+      meta.push([EVIDENCE_HEIGHTS_META, encode([...(await this.evidenceHeights()), height])])
+    }
     await this.#deps.store.commitBlock({
+      meta,
       height,
       blockHash: hash,
       blockBytes: encodeBlock(block),

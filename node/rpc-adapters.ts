@@ -6,7 +6,7 @@ import { blockHash, decodeBlock } from '../protocol/block.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
 import { decodeTx } from '../protocol/tx.ts'
-import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.ts'
+import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import type { ChainEvents, ChainReader, HistoryEntry, TxSubmitter } from '../rpc/ports.ts'
 import { createLedgerQuery, decodeReceipt, type LedgerQuery, type Receipt } from '../state/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
@@ -78,6 +78,19 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       if (location !== null) return { status: 'committed', receipt: decodeReceipt(location.receiptBytes) }
       if (mempool.has(toHex(hash))) return { status: 'pending' }
       return null
+    },
+    async evidence(page) {
+      const out: { height: number; evidence: Evidence }[] = []
+      const heights = (await chain.evidenceHeights()).reverse()
+      for (const height of heights) {
+        const bytes = await store.getBlock(height)
+        if (bytes === null) continue
+        for (const evidence of decodeBlock(bytes).evidence) {
+          if (out.length >= page.limit) return out
+          out.push({ height, evidence })
+        }
+      }
+      return out
     },
     async accountHistory(address, page) {
       const entries = await store.accountHistory(address, {

@@ -92,6 +92,22 @@ describe('mempool admission', () => {
     expect(m.size).toBe(3)
   })
 
+  it('a tx refused by the stateful checks takes no room from later good ones', async () => {
+    const refused = new Set<number>([1, 2, 3])
+    const m = pool(2, (tx) =>
+      refused.has(tx.nonce % 10) ? new ArcadeError('STATE_UNKNOWN_POINT', 'no point') : null,
+    )
+    const results = await m.add([201, 202, 203, 204, 205].map((n) => makeTx(n).bytes))
+    expect(results.map((r) => (r.accepted ? 'ok' : r.error.code))).toEqual([
+      'STATE_UNKNOWN_POINT',
+      'STATE_UNKNOWN_POINT',
+      'STATE_UNKNOWN_POINT',
+      'ok',
+      'ok',
+    ])
+    expect(m.size).toBe(2)
+  })
+
   it('reaps oldest first within limits and drops committed txs, re-checking the rest', async () => {
     let expired = new Set<string>()
     const m = pool(100, (tx) =>

@@ -1,8 +1,9 @@
 /**
  * The mempool: admission, dedup, bounds and reaping. A tx is admitted only after, cheapest first:
- * size → decode and stateless validation (chain id included) → not already pooled → room left →
- * signature (batched on the verify pool) → stateful checks against the head state (expiry window,
- * already included, sponsor quota). When full it refuses with MEMPOOL_FULL instead of growing.
+ * size → decode and stateless validation (chain id included) → not already pooled → stateful checks
+ * against the head state (expiry window, already included, sponsor quota) → room left → signature
+ * (batched on the verify pool); the stateful checks run again after the signatures, since a block may
+ * have committed meanwhile. When full it refuses with MEMPOOL_FULL instead of growing.
  * Txs leave the pool when committed; after each block the rest are re-checked against the new state.
  */
 import { toHex } from '../../protocol/bytes.ts'
@@ -119,6 +120,12 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
             hash: tx.hash,
             error: new MempoolError(MempoolErrorCode.duplicate, 'tx is already in the mempool'),
           }
+          continue
+        }
+        // Stateful checks before reserving room, so a refused tx never takes a slot from a good one.
+        const early = deps.checkTx(tx)
+        if (early !== null) {
+          results[i] = { accepted: false, hash: tx.hash, error: early }
           continue
         }
         if (!roomFor(bytes.length, reservedTxs, reservedBytes)) {

@@ -169,6 +169,18 @@ export function describeChainStoreContract(
         expect((await store.head())?.height).toBe(2)
       }))
 
+    it('meta entries of a commit are written with the block, and not at all when it is refused', () =>
+      withStore(async (store) => {
+        await store.commitBlock({ ...sampleCommit(1), meta: [['evidence-heights', utf8('1')]] })
+        expect(await store.getMeta('evidence-heights')).toEqual(utf8('1'))
+        const bad = {
+          ...sampleCommit(2, 2, { accountIndex: [{ account: ALICE, txIndex: 9 }] }),
+          meta: [['evidence-heights', utf8('2')] as const],
+        }
+        await expectCode(store.commitBlock(bad), StoreErrorCode.invalidArgument)
+        expect(await store.getMeta('evidence-heights')).toEqual(utf8('1'))
+      }))
+
     it('overlapping open() calls share one opening', async () => {
       const fixture = await makeFixture()
       try {

@@ -51,6 +51,8 @@ export interface BlockCommit {
   readonly txs: readonly CommittedTx[]
   /** Which accounts each tx touched, for `accountHistory`. */
   readonly accountIndex: readonly AccountIndexEntry[]
+  /** Named meta entries written in the same atomic write (small node-side indexes). */
+  readonly meta?: readonly (readonly [name: string, value: Bytes])[]
   /** Drops WAL entries of heights below this one in the same atomic write. */
   readonly walPruneBelowHeight?: number
 }

@@ -188,6 +188,8 @@ export class KvChainStore implements ChainStore {
         checkAccount(account)
         ops.push({ type: 'put', key: accountHistoryKey(account, height, txIndex), value: tx.hash })
       }
+      for (const [name, value] of commit.meta ?? [])
+        ops.push({ type: 'put', key: metaKey(name), value: value.slice() })
       const walOps =
         commit.walPruneBelowHeight === undefined ? [] : this.wal.pruneOps(commit.walPruneBelowHeight)
       for (const op of walOps) ops.push(op)
