@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     basePort: BASE_PORT,
     logLevel: 'warn',
     emptyBlockIntervalMs: 250,
-    consensus: { proposalTimeoutBaseMs: 2_000, proposalTimeoutMaxMs: 10_000 },
+    consensus: { viewTimeoutBaseMs: 2_000, viewTimeoutCapMs: 10_000 },
     // validator-4 logs its sync rounds (info); the rest stay quiet so logging does not cost CPU.
     editConfig: (name, config) => {
       if (name === 'validator-4') config.logLevel = 'info'

@@ -131,23 +131,18 @@ describe('genesis validation', () => {
     ],
     [
       'negative timeout',
-      (d) => Object.assign(d.params.consensus, { proposalTimeoutBaseMs: -1 }),
-      'params.consensus.proposalTimeoutBaseMs',
+      (d) => Object.assign(d.params.consensus, { viewTimeoutBaseMs: -1 }),
+      'params.consensus.viewTimeoutBaseMs',
     ],
     [
       'fractional timeout',
-      (d) => Object.assign(d.params.consensus, { viewChangeTimeoutBaseMs: 1.5 }),
-      'params.consensus.viewChangeTimeoutBaseMs',
+      (d) => Object.assign(d.params.consensus, { viewTimeoutIncrementMs: 1.5 }),
+      'params.consensus.viewTimeoutIncrementMs',
     ],
     [
       'cap below base',
-      (d) => Object.assign(d.params.consensus, { proposalTimeoutMaxMs: 10 }),
-      'params.consensus.proposalTimeoutMaxMs',
-    ],
-    [
-      'view-change cap below base',
-      (d) => Object.assign(d.params.consensus, { viewChangeTimeoutMaxMs: 10 }),
-      'params.consensus.viewChangeTimeoutMaxMs',
+      (d) => Object.assign(d.params.consensus, { viewTimeoutCapMs: 10 }),
+      'params.consensus.viewTimeoutCapMs',
     ],
     [
       'zero epoch length',

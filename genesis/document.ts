@@ -19,12 +19,12 @@ export interface ConsensusParams {
   /** Most bytes of one encoded block (at most `Limits.maxBlockBytes`). */
   readonly maxBlockBytes: number
   readonly maxBlockTxs: number
-  /** Proposal timeout of view 0; it doubles per view up to the cap. */
-  readonly proposalTimeoutBaseMs: number
-  readonly proposalTimeoutMaxMs: number
-  /** View-change timeout of the first view change; it doubles per view up to the cap. */
-  readonly viewChangeTimeoutBaseMs: number
-  readonly viewChangeTimeoutMaxMs: number
+  /** How long view 0 of a height may take before validators ask for a view change. */
+  readonly viewTimeoutBaseMs: number
+  /** Added per view: view v waits base + v × increment (linear, never doubling without bound). */
+  readonly viewTimeoutIncrementMs: number
+  /** No view waits longer than this. */
+  readonly viewTimeoutCapMs: number
   /** How long a leader waits for txs before proposing an empty block. */
   readonly emptyBlockIntervalMs: number
 }
@@ -87,10 +87,9 @@ export interface Genesis {
 export const CONSENSUS_PARAM_KEYS = [
   'maxBlockBytes',
   'maxBlockTxs',
-  'proposalTimeoutBaseMs',
-  'proposalTimeoutMaxMs',
-  'viewChangeTimeoutBaseMs',
-  'viewChangeTimeoutMaxMs',
+  'viewTimeoutBaseMs',
+  'viewTimeoutIncrementMs',
+  'viewTimeoutCapMs',
   'emptyBlockIntervalMs',
 ] as const satisfies readonly (keyof ConsensusParams)[]
 
@@ -109,10 +108,9 @@ export const DEFAULT_GENESIS_PARAMS: GenesisParams = {
   consensus: {
     maxBlockBytes: 4 * 1024 * 1024,
     maxBlockTxs: 5_000,
-    proposalTimeoutBaseMs: 1_000,
-    proposalTimeoutMaxMs: 30_000,
-    viewChangeTimeoutBaseMs: 2_000,
-    viewChangeTimeoutMaxMs: 60_000,
+    viewTimeoutBaseMs: 1_000,
+    viewTimeoutIncrementMs: 500,
+    viewTimeoutCapMs: 10_000,
     emptyBlockIntervalMs: 1_000,
   },
   ledger: {
@@ -141,17 +139,13 @@ function readParams(raw: unknown): GenesisParams {
   const consensus: ConsensusParams = {
     maxBlockBytes: read.uint(c.maxBlockBytes, at('maxBlockBytes'), 1024, Limits.maxBlockBytes),
     maxBlockTxs: read.uint(c.maxBlockTxs, at('maxBlockTxs'), 1),
-    proposalTimeoutBaseMs: read.uint(c.proposalTimeoutBaseMs, at('proposalTimeoutBaseMs'), 1),
-    proposalTimeoutMaxMs: read.uint(c.proposalTimeoutMaxMs, at('proposalTimeoutMaxMs'), 1),
-    viewChangeTimeoutBaseMs: read.uint(c.viewChangeTimeoutBaseMs, at('viewChangeTimeoutBaseMs'), 1),
-    viewChangeTimeoutMaxMs: read.uint(c.viewChangeTimeoutMaxMs, at('viewChangeTimeoutMaxMs'), 1),
+    viewTimeoutBaseMs: read.uint(c.viewTimeoutBaseMs, at('viewTimeoutBaseMs'), 1),
+    viewTimeoutIncrementMs: read.uint(c.viewTimeoutIncrementMs, at('viewTimeoutIncrementMs')),
+    viewTimeoutCapMs: read.uint(c.viewTimeoutCapMs, at('viewTimeoutCapMs'), 1),
     emptyBlockIntervalMs: read.uint(c.emptyBlockIntervalMs, at('emptyBlockIntervalMs')),
   }
-  if (consensus.proposalTimeoutMaxMs < consensus.proposalTimeoutBaseMs) {
-    throw genesisField(at('proposalTimeoutMaxMs'), 'must be at least proposalTimeoutBaseMs')
-  }
-  if (consensus.viewChangeTimeoutMaxMs < consensus.viewChangeTimeoutBaseMs) {
-    throw genesisField(at('viewChangeTimeoutMaxMs'), 'must be at least viewChangeTimeoutBaseMs')
+  if (consensus.viewTimeoutCapMs < consensus.viewTimeoutBaseMs) {
+    throw genesisField(at('viewTimeoutCapMs'), 'must be at least viewTimeoutBaseMs')
   }
   const lt = (k: string) => `params.ledger.${k}`
   const ledger: LedgerParams = {

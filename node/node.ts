@@ -220,9 +220,9 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     if (isValidator) {
       const c = genesis.params.consensus
       const options = consensusOptions({
-        viewTimeoutBaseMs: c.proposalTimeoutBaseMs,
-        viewTimeoutIncrementMs: Math.max(1, Math.floor(c.proposalTimeoutBaseMs / 2)),
-        viewTimeoutCapMs: c.proposalTimeoutMaxMs,
+        viewTimeoutBaseMs: c.viewTimeoutBaseMs,
+        viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
+        viewTimeoutCapMs: c.viewTimeoutCapMs,
         emptyBlockIntervalMs: config.emptyBlockIntervalMs ?? c.emptyBlockIntervalMs,
       })
       const consensusLog = log.child({ module: 'consensus' })

@@ -30,10 +30,9 @@ export interface TestNetworkOptions {
 
 /** Fast defaults for a loopback network on a small machine. */
 export const FAST_CONSENSUS = {
-  proposalTimeoutBaseMs: 600,
-  proposalTimeoutMaxMs: 2_000,
-  viewChangeTimeoutBaseMs: 600,
-  viewChangeTimeoutMaxMs: 2_000,
+  viewTimeoutBaseMs: 600,
+  viewTimeoutIncrementMs: 300,
+  viewTimeoutCapMs: 2_000,
   emptyBlockIntervalMs: 250,
 }
 

@@ -92,10 +92,9 @@ export const GENESIS_FIXTURE = {
     consensus: {
       maxBlockBytes: 4_194_304,
       maxBlockTxs: 5000,
-      proposalTimeoutBaseMs: 1000,
-      proposalTimeoutMaxMs: 30_000,
-      viewChangeTimeoutBaseMs: 2000,
-      viewChangeTimeoutMaxMs: 60_000,
+      viewTimeoutBaseMs: 1000,
+      viewTimeoutIncrementMs: 500,
+      viewTimeoutCapMs: 10_000,
       emptyBlockIntervalMs: 1000,
     },
     ledger: {
