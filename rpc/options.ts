@@ -19,7 +19,7 @@ export interface RpcOptions {
   readonly forwardTimeoutMs?: number
   /** Comment line sent on idle streams so proxies keep them open. Default 15 s. */
   readonly streamHeartbeatMs?: number
-  /** A stream whose client lags by more than this many buffered bytes is closed. Default 1 MiB. */
+  /** A stream whose client lags by more than this many buffered bytes is closed. Default 16 MiB. */
   readonly maxStreamBufferBytes?: number
   readonly maxStreamClients?: number
   /** Trust X-Forwarded-For (behind a reverse proxy) for the client IP. Default false. */
@@ -44,7 +44,8 @@ export function resolveRpcOptions(options: RpcOptions): ResolvedRpcOptions {
     forwardTxsTo: options.forwardTxsTo ?? null,
     forwardTimeoutMs: options.forwardTimeoutMs ?? 10_000,
     streamHeartbeatMs: options.streamHeartbeatMs ?? 15_000,
-    maxStreamBufferBytes: options.maxStreamBufferBytes ?? 1024 * 1024,
+    // A 5,000-tx block writes a few MB of receipts at once: allow a few such blocks in flight.
+    maxStreamBufferBytes: options.maxStreamBufferBytes ?? 16 * 1024 * 1024,
     maxStreamClients: options.maxStreamClients ?? 1000,
     trustProxy: options.trustProxy ?? false,
     docs: options.docs ?? true,
