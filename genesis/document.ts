@@ -4,11 +4,13 @@
  * `validateGenesis` checks it once and returns typed values (keys as bytes); every failure is a
  * GenesisError naming the field. Addresses are bech32m text: `arc1…` accounts, `arcnode1…` node keys.
  */
+
 import { ADDRESS_PREFIX, encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { validateChainId } from '../protocol/chain-id.ts'
 import { Limits } from '../protocol/limits.ts'
 import { ROLES } from '../protocol/tx-body.ts'
+import type { LedgerParams } from '../state/ledger.ts'
 import { GenesisError, GenesisErrorCode, genesisField } from './errors.ts'
 import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import { jsonReader } from './read-json.ts'
@@ -29,20 +31,8 @@ export interface ConsensusParams {
   readonly emptyBlockIntervalMs: number
 }
 
-export interface LedgerParams {
-  /** Blocks per epoch; the validator set can change only after an epoch's last block. */
-  readonly epochLength: number
-  readonly maxValidators: number
-  /** Least delegated stake for an association to be elected. */
-  readonly minValidatorStake: number
-  /** Epochs an undelegation takes before the stake is free. */
-  readonly unbondingEpochs: number
-  /** Largest `validUntil − height` a tx may carry. */
-  readonly maxTxValidityBlocks: number
-  readonly maxTerminalsPerMerchant: number
-  readonly maxDevicesPerOwner: number
-  readonly maxDelegationsPerMember: number
-}
+/** The ledger's parameters, as state/ defines them: genesis only reads and validates them. */
+export type { LedgerParams }
 
 export interface GenesisParams {
   readonly consensus: ConsensusParams

@@ -5,11 +5,13 @@
  * one for the next height (they differ only after an epoch's last block), and any evidence.
  * The block hash is SHA-256 of the header's canonical bytes.
  */
+
 import { type Bytes, bytesEqual } from './bytes.ts'
 import { validateChainId } from './chain-id.ts'
 import { decodeRaw, encode, type WireValue } from './codec.ts'
 import { HASH_BYTES, sha256 } from './crypto.ts'
 import { invalidField } from './errors.ts'
+import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
 import { merkleRoot } from './merkle.ts'
 import { Domain, taggedBytes } from './sign-bytes.ts'
@@ -81,34 +83,21 @@ export function blockHash(h: BlockHeader): Bytes {
   return sha256(taggedBytes(Domain.blockHeader, [headerToTuple(h)]))
 }
 
-function uint(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidField(field, 'must be a non-negative safe integer')
-  }
-  return value
-}
-
-function fixed(value: unknown, length: number, field: string): Bytes {
-  if (!(value instanceof Uint8Array) || value.length !== length)
-    throw invalidField(field, `must be ${length} bytes`)
-  return value
-}
-
 export function headerFromTuple(raw: unknown, field = 'header'): BlockHeader {
   if (!Array.isArray(raw) || raw.length !== 12) throw invalidField(field, 'must be a tuple of 12 fields')
   const header: BlockHeader = {
     chainId: validateChainId(raw[0], `${field}.chainId`),
-    height: uint(raw[1], `${field}.height`),
-    view: uint(raw[2], `${field}.view`),
-    timeMs: uint(raw[3], `${field}.timeMs`),
-    parentHash: fixed(raw[4], 32, `${field}.parentHash`),
-    txRoot: fixed(raw[5], 32, `${field}.txRoot`),
-    stateRoot: fixed(raw[6], 32, `${field}.stateRoot`),
-    lastCommitHash: fixed(raw[7], 32, `${field}.lastCommitHash`),
-    validatorSetHash: fixed(raw[8], 32, `${field}.validatorSetHash`),
-    nextValidatorSetHash: fixed(raw[9], 32, `${field}.nextValidatorSetHash`),
-    evidenceRoot: fixed(raw[10], 32, `${field}.evidenceRoot`),
-    proposer: fixed(raw[11], 32, `${field}.proposer`),
+    height: readUint(raw[1], `${field}.height`),
+    view: readUint(raw[2], `${field}.view`),
+    timeMs: readUint(raw[3], `${field}.timeMs`),
+    parentHash: readBytes(raw[4], 32, `${field}.parentHash`),
+    txRoot: readBytes(raw[5], 32, `${field}.txRoot`),
+    stateRoot: readBytes(raw[6], 32, `${field}.stateRoot`),
+    lastCommitHash: readBytes(raw[7], 32, `${field}.lastCommitHash`),
+    validatorSetHash: readBytes(raw[8], 32, `${field}.validatorSetHash`),
+    nextValidatorSetHash: readBytes(raw[9], 32, `${field}.nextValidatorSetHash`),
+    evidenceRoot: readBytes(raw[10], 32, `${field}.evidenceRoot`),
+    proposer: readBytes(raw[11], 32, `${field}.proposer`),
   }
   if (header.height < 1) throw invalidField(`${field}.height`, 'must be at least 1')
   return header

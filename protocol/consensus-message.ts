@@ -10,6 +10,7 @@ import { type Block, blockFromTuple, blockHash, blockToTuple } from './block.ts'
 import { type Bytes, bytesEqual, compareBytes } from './bytes.ts'
 import { decodeRaw, encode, type WireValue } from './codec.ts'
 import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
+import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
 import { consensusSignBytes, Domain } from './sign-bytes.ts'
 import {
@@ -118,19 +119,6 @@ export function encodeConsensusMessage(m: ConsensusMessage): Bytes {
 
 // --- stateless validation ---
 
-function uint(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidField(field, 'must be a non-negative safe integer')
-  }
-  return value
-}
-
-function fixed(value: unknown, length: number, field: string): Bytes {
-  if (!(value instanceof Uint8Array) || value.length !== length)
-    throw invalidField(field, `must be ${length} bytes`)
-  return value
-}
-
 function tuple(raw: unknown, length: number, field: string): unknown[] {
   if (!Array.isArray(raw) || raw.length !== length) throw invalidField(field, `must be a tuple of ${length}`)
   return raw
@@ -152,11 +140,11 @@ function proposalFromTuple(raw: unknown, chainId: string, field: string): Propos
   checkChain(block, chainId)
   const p: Proposal = {
     type: 'proposal',
-    height: uint(t[1], `${field}.height`),
-    view: uint(t[2], `${field}.view`),
+    height: readUint(t[1], `${field}.height`),
+    view: readUint(t[2], `${field}.view`),
     block,
-    proposer: fixed(t[4], 32, `${field}.proposer`),
-    signature: fixed(t[5], 64, `${field}.signature`),
+    proposer: readBytes(t[4], 32, `${field}.proposer`),
+    signature: readBytes(t[5], 64, `${field}.signature`),
   }
   // Rule: a proposal is for the height of its block, and a block is never from a later view.
   if (block.header.height !== p.height) throw invalidField(`${field}.height`, 'must equal the block height')
@@ -167,8 +155,8 @@ function proposalFromTuple(raw: unknown, chainId: string, field: string): Propos
 function viewChangeFromTuple(raw: unknown, chainId: string, field: string): ViewChange {
   const t = tuple(raw, 6, field)
   if (t[0] !== Tag.viewChange) throw invalidField(`${field}.type`, 'must be a view change')
-  const height = uint(t[1], `${field}.height`)
-  const view = uint(t[2], `${field}.view`)
+  const height = readUint(t[1], `${field}.height`)
+  const view = readUint(t[2], `${field}.view`)
   let prepared: PreparedProof | null = null
   if (t[3] !== null) {
     const p = tuple(t[3], 2, `${field}.prepared`)
@@ -193,15 +181,15 @@ function viewChangeFromTuple(raw: unknown, chainId: string, field: string): View
     height,
     view,
     prepared,
-    validator: fixed(t[4], 32, `${field}.validator`),
-    signature: fixed(t[5], 64, `${field}.signature`),
+    validator: readBytes(t[4], 32, `${field}.validator`),
+    signature: readBytes(t[5], 64, `${field}.signature`),
   }
 }
 
 function newViewFromTuple(raw: unknown, chainId: string, field: string): NewView {
   const t = tuple(raw, 5, field)
-  const height = uint(t[1], `${field}.height`)
-  const view = uint(t[2], `${field}.view`)
+  const height = readUint(t[1], `${field}.height`)
+  const view = readUint(t[2], `${field}.view`)
   const list = t[3]
   if (!Array.isArray(list) || list.length === 0 || list.length > Limits.maxValidators) {
     throw invalidField(`${field}.viewChanges`, `must list 1 to ${Limits.maxValidators}`)

@@ -9,11 +9,13 @@
  * - validUntil: the last height at which the tx may be included (the ledger bounds the window).
  * - sponsor: the account whose quota pays for the tx (it may be the signer itself when allowed).
  */
+
 import { type Bytes, bytesEqual } from './bytes.ts'
 import { validateChainId } from './chain-id.ts'
 import { decodeRaw, encode } from './codec.ts'
 import { sha256, sign, verify } from './crypto.ts'
 import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
+import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
 import { Domain, txPayloadBytes } from './sign-bytes.ts'
 import { type TxBody, txBodyFromTuple, txBodyToTuple } from './tx-body.ts'
@@ -35,25 +37,12 @@ export interface SignedTx extends TxFields {
   readonly hash: Bytes
 }
 
-function checkUint(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidField(field, 'must be a non-negative safe integer')
-  }
-  return value
-}
-
-function checkBytes(value: unknown, length: number, field: string): Bytes {
-  if (!(value instanceof Uint8Array) || value.length !== length)
-    throw invalidField(field, `must be ${length} bytes`)
-  return value
-}
-
 export function validateTxFields(fields: TxFields): void {
   validateChainId(fields.chainId, 'chainId')
-  checkBytes(fields.signer, 32, 'signer')
-  checkUint(fields.nonce, 'nonce')
-  checkUint(fields.validUntil, 'validUntil')
-  checkBytes(fields.sponsor, 32, 'sponsor')
+  readBytes(fields.signer, 32, 'signer')
+  readUint(fields.nonce, 'nonce')
+  readUint(fields.validUntil, 'validUntil')
+  readBytes(fields.sponsor, 32, 'sponsor')
   // Round-trip the body through its schema: this is the same check a decoder makes.
   txBodyFromTuple(txBodyToTuple(fields.body))
 }
@@ -91,7 +80,7 @@ export function decodeTx(bytes: Bytes, expectedChainId?: string): SignedTx {
     throw invalidField('tx', 'must be a tuple [payload, signature]')
   const [payload, signature] = raw as [unknown, unknown]
   if (!(payload instanceof Uint8Array)) throw invalidField('tx.payload', 'must be bytes')
-  checkBytes(signature, 64, 'tx.signature')
+  readBytes(signature, 64, 'tx.signature')
   const inner = decodeRaw(payload, Limits.maxTxBytes, 'tx.payload')
   if (!Array.isArray(inner) || inner.length !== 7) {
     throw invalidField(
@@ -103,10 +92,10 @@ export function decodeTx(bytes: Bytes, expectedChainId?: string): SignedTx {
   if (domain !== Domain.tx) throw invalidField('tx.domain', `must be ${Domain.tx}`)
   const fields: TxFields = {
     chainId: validateChainId(chainId, 'chainId'),
-    signer: checkBytes(signer, 32, 'signer'),
-    nonce: checkUint(nonce, 'nonce'),
-    validUntil: checkUint(validUntil, 'validUntil'),
-    sponsor: checkBytes(sponsor, 32, 'sponsor'),
+    signer: readBytes(signer, 32, 'signer'),
+    nonce: readUint(nonce, 'nonce'),
+    validUntil: readUint(validUntil, 'validUntil'),
+    sponsor: readBytes(sponsor, 32, 'sponsor'),
     body: txBodyFromTuple(bodyTuple),
   }
   if (expectedChainId !== undefined && fields.chainId !== expectedChainId) {

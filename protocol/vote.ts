@@ -4,10 +4,12 @@
  * signatures from more than 2/3 of the voting power; it is stored with its block and carried in the
  * next block (so a block's finality proof is on chain), and it is what an observer checks.
  */
+
 import { type Bytes, bytesEqual, compareBytes } from './bytes.ts'
 import { encode, type WireValue } from './codec.ts'
 import { sha256, sign, verify } from './crypto.ts'
 import { ArcadeError, invalidField } from './errors.ts'
+import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
 import { Domain, taggedBytes, voteSignBytes } from './sign-bytes.ts'
 import { findValidator, hasQuorum, type ValidatorSet } from './validator-set.ts'
@@ -81,19 +83,6 @@ export function verifyVote(chainId: string, vote: Vote): boolean {
 
 // --- wire tuples and stateless validation ---
 
-function uint(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw invalidField(field, 'must be a non-negative safe integer')
-  }
-  return value
-}
-
-function fixed(value: unknown, length: number, field: string): Bytes {
-  if (!(value instanceof Uint8Array) || value.length !== length)
-    throw invalidField(field, `must be ${length} bytes`)
-  return value
-}
-
 function voteKind(value: unknown, field: string): VoteKind {
   if (value !== VoteKind.prepare && value !== VoteKind.commit)
     throw invalidField(field, 'must be prepare or commit')
@@ -108,11 +97,11 @@ export function voteFromTuple(raw: unknown, field = 'vote'): Vote {
   if (!Array.isArray(raw) || raw.length !== 6) throw invalidField(field, 'must be a tuple of 6 fields')
   return {
     kind: voteKind(raw[0], `${field}.kind`),
-    height: uint(raw[1], `${field}.height`),
-    view: uint(raw[2], `${field}.view`),
-    blockHash: fixed(raw[3], 32, `${field}.blockHash`),
-    validator: fixed(raw[4], 32, `${field}.validator`),
-    signature: fixed(raw[5], 64, `${field}.signature`),
+    height: readUint(raw[1], `${field}.height`),
+    view: readUint(raw[2], `${field}.view`),
+    blockHash: readBytes(raw[3], 32, `${field}.blockHash`),
+    validator: readBytes(raw[4], 32, `${field}.validator`),
+    signature: readBytes(raw[5], 64, `${field}.signature`),
   }
 }
 
@@ -130,8 +119,8 @@ export function certificateFromTuple(raw: unknown, field = 'certificate'): Quoru
     if (!Array.isArray(s) || s.length !== 2)
       throw invalidField(`${field}.signatures[${i}]`, 'must be [validator, signature]')
     return {
-      validator: fixed(s[0], 32, `${field}.signatures[${i}].validator`),
-      signature: fixed(s[1], 64, `${field}.signatures[${i}].signature`),
+      validator: readBytes(s[0], 32, `${field}.signatures[${i}].validator`),
+      signature: readBytes(s[1], 64, `${field}.signatures[${i}].signature`),
     }
   })
   for (let i = 1; i < signatures.length; i++) {
@@ -146,9 +135,9 @@ export function certificateFromTuple(raw: unknown, field = 'certificate'): Quoru
   }
   return {
     kind: voteKind(raw[0], `${field}.kind`),
-    height: uint(raw[1], `${field}.height`),
-    view: uint(raw[2], `${field}.view`),
-    blockHash: fixed(raw[3], 32, `${field}.blockHash`),
+    height: readUint(raw[1], `${field}.height`),
+    view: readUint(raw[2], `${field}.view`),
+    blockHash: readBytes(raw[3], 32, `${field}.blockHash`),
     signatures,
   }
 }
