@@ -10,14 +10,7 @@
  * A commit writes the block, its certificate, the state writes, receipts and indexes in one batch and
  * only then moves the in-memory head.
  */
-import {
-  type Block,
-  type BlockHeader,
-  blockHash,
-  encodeBlock,
-  txRootOf,
-  ZERO_HASH,
-} from '../protocol/block.ts'
+import { type Block, type BlockHeader, blockHash, encodeBlock, ZERO_HASH } from '../protocol/block.ts'
 import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import { ArcadeError } from '../protocol/errors.ts'
@@ -322,10 +315,8 @@ export class Chain {
     if (!bytesEqual(header.validatorSetHash, validatorSetHash(this.validatorSetFor(height)))) {
       throw new ChainError(ChainErrorCode.invalidBlock, 'validatorSetHash is not the set for this height')
     }
-    // The header's txRoot / lastCommitHash / evidenceRoot were checked against the body at decode time.
-    if (!bytesEqual(header.txRoot, txRootOf(block.txs))) {
-      throw new ChainError(ChainErrorCode.invalidBlock, 'txRoot does not match the txs')
-    }
+    // The header's txRoot, lastCommitHash and evidenceRoot were checked against the body when the block
+    // was decoded (blockFromTuple → checkBlockCommitments): every block reaching here came off the wire.
     if (block.lastCommit !== null) {
       if (!bytesEqual(block.lastCommit.blockHash, this.#hash) || block.lastCommit.height !== this.height) {
         throw new ChainError(ChainErrorCode.badCertificate, 'lastCommit does not certify the parent block')
