@@ -52,6 +52,9 @@ export interface DriverDeps {
 
 type Pending = Promise<void> | undefined
 
+/** Events kept while the WAL loads; past this a flood before start is dropped (peers retransmit). */
+const MAX_QUEUED_BEFORE_START = 10_000
+
 function heightOf(m: ConsensusMessage): number {
   return m.type === 'vote' ? m.vote.height : m.height
 }
@@ -109,7 +112,10 @@ export class ConsensusDriver {
       }
     }
     this.#state = initialState(ctx, { view, prepared })
-    this.post({ type: 'start' })
+    if (this.#stopped) return
+    // 'start' goes first; messages that arrived while the WAL was loading follow it in order.
+    this.#queue.unshift({ type: 'start' })
+    this.#drain()
   }
 
   stop(): void {
@@ -124,8 +130,10 @@ export class ConsensusDriver {
     this.post({ type: 'message', message })
   }
 
+  /** Queues an event; before `start()` has loaded the WAL it is kept and processed after 'start'. */
   post(event: ConsensusEvent): void {
     if (this.#stopped) return
+    if (this.#queue.length >= MAX_QUEUED_BEFORE_START && this.#state === null) return
     this.#queue.push(event)
     this.#drain()
   }
@@ -155,30 +163,55 @@ export class ConsensusDriver {
     return this.#schedule.schedule
   }
 
+  /**
+   * Runs queued events one at a time. Nothing runs before `start()` has set the state. A throwing step
+   * or effect is reported as a warning and the loop goes on with the next event: one bad event must
+   * never wedge the node.
+   */
   #drain(): void {
-    if (this.#running) return
+    if (this.#running || this.#state === null) return
     this.#running = true
-    while (this.#queue.length > 0 && !this.#stopped) {
-      const event = this.#queue.shift() as ConsensusEvent
-      const result = step(this.#cfg, this.#state as ConsensusState, event)
-      this.#state = result.state
-      const pending = this.#runAll(result.effects, 0)
-      if (pending !== undefined) {
-        pending.then(
-          () => {
-            this.#running = false
-            this.#drain()
-          },
-          (err: unknown) => {
-            this.#running = false
-            this.#deps.observer?.onWarning?.('effect-failed', { error: String(err) })
-            this.#drain()
-          },
-        )
-        return
+    let waiting = false
+    try {
+      while (this.#queue.length > 0 && !this.#stopped) {
+        const event = this.#queue.shift() as ConsensusEvent
+        let pending: Pending
+        try {
+          const result = step(this.#cfg, this.#state, event)
+          this.#state = result.state
+          pending = this.#runAll(result.effects, 0)
+        } catch (err) {
+          this.#warn('step-failed', { event: event.type }, err)
+          continue
+        }
+        if (pending !== undefined) {
+          waiting = true
+          pending.then(
+            () => this.#resume(),
+            (err: unknown) => {
+              this.#warn('effect-failed', { event: event.type }, err)
+              this.#resume()
+            },
+          )
+          return
+        }
       }
+    } finally {
+      if (!waiting) this.#running = false
     }
+  }
+
+  #resume(): void {
     this.#running = false
+    this.#drain()
+  }
+
+  #warn(name: string, data: Record<string, unknown>, err: unknown): void {
+    try {
+      this.#deps.observer?.onWarning?.(name, { ...data, error: String(err) })
+    } catch {
+      // An observer that throws must not wedge the loop either.
+    }
   }
 
   #runAll(effects: readonly ConsensusEffect[], from: number): Pending {
@@ -228,6 +261,7 @@ export class ConsensusDriver {
           const stored = head.height === effect.block.header.height ? blockHash(head) : null
           if (stored !== null && !bytesEqual(stored, effect.certificate.blockHash)) {
             observer?.onWarning?.('decided-block-differs-from-synced', { height: head.height })
+            observer?.onConflictingDecision?.(effect.block, effect.certificate, stored)
           }
           this.post({ type: 'block-committed', context: this.context() })
           return undefined
@@ -296,7 +330,7 @@ export class ConsensusDriver {
   #sync(fromHeight: number, targetHeight: number): void {
     if (this.#syncing) return
     this.#syncing = true
-    then(this.#deps.sync.request(fromHeight, targetHeight), () => {
+    const done = () => {
       this.#syncing = false
       if (this.#stopped) return
       const context = this.context()
@@ -307,7 +341,18 @@ export class ConsensusDriver {
         // Nothing new yet (no peer had it): try again after a base timeout.
         this.#timer(this.#options.consensus.viewTimeoutBaseMs, () => this.#sync(fromHeight, targetHeight))
       }
-    })
+    }
+    // A failed sync is reported and retried like an empty one; it must not leave `#syncing` stuck.
+    const failed = (err: unknown) => {
+      this.#warn('sync-failed', { fromHeight, targetHeight }, err)
+      done()
+    }
+    try {
+      const pending = then(this.#deps.sync.request(fromHeight, targetHeight), done)
+      pending?.catch(failed)
+    } catch (err) {
+      failed(err)
+    }
   }
 }
 

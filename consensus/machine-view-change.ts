@@ -56,7 +56,36 @@ export function onTimeout(
   out: ConsensusEffect[],
 ): ConsensusState {
   if (height !== s.ctx.height || view !== s.view || s.phase === 'decided') return s
+  // Help sent to peers stuck at the previous height may have been lost: allow it again once per timeout.
+  s = forgetHelp(s)
+  // After PBFT: a node moves past view v only once a quorum of members has asked for view v or later
+  // (a member asking for a later view has left v for good). Until then it stays in v and resends its
+  // VIEW-CHANGE, so one lost before GST is retransmitted. Without the rule a node that timed out alone
+  // runs ahead one view per timeout; once the timeouts reach their cap the others never catch up, and
+  // below a third of the power it cannot pull them along. Counting later views too means a node whose
+  // NEW-VIEW was lost follows the others on, and all honest members (> 2/3) eventually meet: the lowest
+  // always sees the rest at or above it, the highest waits for them.
+  if (s.phase === 'view-change' && !quorumAtOrAbove(cfg, s, view)) {
+    out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+    if (cfg.self !== null) {
+      out.push({
+        type: 'sign-and-broadcast',
+        message: { type: 'view-change', height, view, prepared: s.prepared },
+      })
+    }
+    return s
+  }
   return startViewChange(cfg, s, view + 1, out)
+}
+
+function forgetHelp(s: ConsensusState): ConsensusState {
+  let kept: Set<string> | null = null
+  for (const duty of s.done) {
+    if (!duty.startsWith('help/')) continue
+    kept ??= new Set(s.done)
+    kept.delete(duty)
+  }
+  return kept === null ? s : { ...s, done: kept }
 }
 
 function startViewChange(
@@ -123,6 +152,16 @@ function quorumOfViewChanges(cfg: MachineConfig, s: ConsensusState, view: number
   for (const m of byValidator.values()) power += findValidator(s.ctx.validators, m.validator)?.power ?? 0
   if (!cfg.options.quorum(power, s.ctx.validators.totalPower)) return null
   return [...byValidator.values()].sort((a, b) => compareBytes(a.validator, b.validator))
+}
+
+function quorumAtOrAbove(cfg: MachineConfig, s: ConsensusState, view: number): boolean {
+  const members = new Set<string>()
+  for (const [v, byValidator] of s.viewChanges) {
+    if (v >= view) for (const key of byValidator.keys()) members.add(key)
+  }
+  let power = 0
+  for (const key of members) power += s.ctx.validators.byKey.get(key)?.power ?? 0
+  return cfg.options.quorum(power, s.ctx.validators.totalPower)
 }
 
 function highestPrepared(viewChanges: readonly ViewChange[]): PreparedProof | null {

@@ -176,6 +176,46 @@ describe('consensus machine', () => {
     expect([0, 1, 2, 50].map((v) => viewTimeoutMs(o, v))).toEqual([2000, 1500, 2000, 10_000])
   })
 
+  it('stays in a view change, resending it, until a quorum asks for that view or a later one', () => {
+    const vc = (k: SignaturePort, view: number) =>
+      msg(signed(k, { type: 'view-change', height: 1, view, prepared: null }))
+    const sentViews = (effects: ConsensusEffect[]) =>
+      signs(effects, 'view-change').map((e) => (e.type === 'sign-and-broadcast' ? e.message.view : -1))
+    const first = run(started(), [{ type: 'timeout', height: 1, view: 0 }])
+    expect(first.state.view).toBe(1)
+    // Alone in view 1: the timeout resends VIEW-CHANGE(1) and re-arms the timer instead of running ahead.
+    const alone = run(first.state, [vc(me, 1), { type: 'timeout', height: 1, view: 1 }])
+    expect(alone.state.view).toBe(1)
+    expect(sentViews(alone.effects)).toEqual([1])
+    expect(alone.effects.filter((e) => e.type === 'schedule-timeout')).toHaveLength(1)
+    // A member at view 1 and one already at view 2 make a quorum with this node: now it moves on.
+    const [x, y] = others as [SignaturePort, SignaturePort]
+    const moved = run(alone.state, [vc(x, 1), vc(y, 2), { type: 'timeout', height: 1, view: 1 }])
+    expect(moved.state.view).toBe(2)
+    expect(sentViews(moved.effects)).toEqual([2])
+  })
+
+  it('counts the second vote of an equivocator, opening at most one extra tally per slot', () => {
+    const b = block(leader0.publicKey, 0, 6)
+    const [x, y, z] = others as [SignaturePort, SignaturePort, SignaturePort]
+    // x COMMITs b first, then a: with y and z that is a quorum for a, and x is reported.
+    const r = run(started(), [
+      msg(proposalA),
+      msg(vote(x, 'commit', b)),
+      ...[x, y, z].map((k) => msg(vote(k, 'commit', a))),
+    ])
+    expect(r.effects.some((e) => e.type === 'commit')).toBe(true)
+    expect(r.effects.some((e) => e.type === 'report-evidence')).toBe(true)
+    // Beyond one extra block per slot, a vote for a block nobody else voted for opens no tally.
+    const c = block(leader0.publicKey, 0, 7)
+    const lone = run(started(), [
+      msg(vote(x, 'prepare', a)),
+      msg(vote(x, 'prepare', b)),
+      msg(vote(x, 'prepare', c)),
+    ])
+    expect([...lone.state.votes.tallies.keys()].filter((k) => k.startsWith('prepare/'))).toHaveLength(2)
+  })
+
   function viewChanges(prepared: boolean): ViewChange[] {
     const hash = blockHash(a.header)
     const proof = prepared

@@ -122,7 +122,8 @@ function onMessage(
 
 /**
  * A member still at the previous height missed its end (it asks for a view change there): send it the
- * COMMIT votes of the certificate this height carries (once per peer), so it can decide without a sync.
+ * COMMIT votes of the certificate this height carries (once per peer and timeout), so it can decide
+ * without a sync.
  */
 function helpBehind(
   cfg: MachineConfig,
@@ -134,8 +135,11 @@ function helpBehind(
   // Only a VIEW-CHANGE shows the peer is stuck: late votes of the last height are normal traffic.
   const cert = s.ctx.lastCommit
   if (m.type !== 'view-change' || cert === null || mh !== h1(s) || cfg.self === null) return s
+  // Once per peer between two of this node's own timeouts (onTimeout forgets these duties): help lost
+  // before GST is resent after it, and a flood of VIEW-CHANGEs cannot make this node send more.
   const peer = toHex(senderOf(m))
-  if (s.done.has(`help/${peer}`) || findValidator(s.ctx.validators, senderOf(m)) === undefined) return s
+  const duty = `help/${peer}`
+  if (s.done.has(duty) || findValidator(s.ctx.validators, senderOf(m)) === undefined) return s
   if (bytesEqual(senderOf(m), cfg.self)) return s
   for (const sig of cert.signatures) {
     out.push({
@@ -154,7 +158,7 @@ function helpBehind(
       },
     })
   }
-  return { ...s, done: new Set(s.done).add(`help/${peer}`) }
+  return { ...s, done: new Set(s.done).add(duty) }
 }
 
 const h1 = (s: ConsensusState) => s.ctx.height - 1

@@ -76,4 +76,10 @@ export interface ConsensusObserver {
   onEvidence?(evidence: Evidence): void
   onViewChange?(height: number, view: number): void
   onWarning?(event: string, data: Record<string, unknown>): void
+  /**
+   * This node decided `block` with a valid commit certificate, but a sync had already stored another
+   * block at that height: two certificates for one height, possible only with a third of the power
+   * byzantine. The stored block stays; this hands the evidence of the fork to whoever audits it.
+   */
+  onConflictingDecision?(block: Block, certificate: CommitCertificate, stored: Bytes): void
 }

@@ -52,7 +52,7 @@ export interface ConsensusState {
   readonly votes: VoteSet
   /** Highest PREPARE quorum this node has formed at this height (persisted before it commits). */
   readonly prepared: PreparedProof | null
-  /** Duties done: `prepare/v`, `commit/v`, `vc/v`, `nv/v`, `build/v`, `sync`, `help/peer`. */
+  /** Duties done: `prepare/v`, `commit/v`, `vc/v`, `nv/v`, `build/v`, `sync`, `help/peer` (forgotten on each timeout). */
   readonly done: ReadonlySet<string>
   readonly viewChanges: ReadonlyMap<number, ReadonlyMap<string, ViewChange>>
   /** Members seen at a later height (hex key → power): at a third of the power, this node is behind. */

@@ -69,6 +69,21 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
   const honest: HonestNode[] = []
   const commits = new Map<number, Map<string, CommitRecord>>()
 
+  /**
+   * Every block an honest node decided, by height and hash: the ones it committed, and the ones it
+   * decided after a sync had stored another block there (`onConflictingDecision`). Both carry a commit
+   * certificate, so two of them at one height are a fork for the agreement and accountability checks.
+   */
+  const recordDecision = (r: CommitRecord): void => {
+    const h = r.block.header.height
+    let at = commits.get(h)
+    if (at === undefined) {
+      at = new Map()
+      commits.set(h, at)
+    }
+    at.set(toHex(blockHash(r.block.header)), r)
+  }
+
   const sources = () => honest.filter((n) => n.instance.up && !byzantine.has(n.keyIndex))
 
   const makeNode = (keyIndex: number, copy: number, kind: 'honest' | 'twin' | 'equivocate'): void => {
@@ -88,14 +103,7 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
         clock,
         pool,
         onCommit: (r) => {
-          if (!isHonest) return
-          const h = r.block.header.height
-          let at = commits.get(h)
-          if (at === undefined) {
-            at = new Map()
-            commits.set(h, at)
-          }
-          at.set(toHex(blockHash(r.block.header)), r)
+          if (isHonest) recordDecision(r)
         },
       },
     )
@@ -179,8 +187,16 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
             onEvidence: (e) => {
               node.reported.push(e)
             },
+            onConflictingDecision: (block, certificate) => {
+              if (isHonest) recordDecision({ block, certificate })
+            },
             onWarning: (event) => {
-              if (isHonest && event !== 'double-sign-refused')
+              // A conflicting decision is judged as a fork (recordDecision), not as a fault by itself.
+              if (
+                isHonest &&
+                event !== 'double-sign-refused' &&
+                event !== 'decided-block-differs-from-synced'
+              )
                 node.executor.faults.push(`driver warning ${event}`)
             },
           },
