@@ -11,6 +11,7 @@ import { validateChainId } from '../protocol/chain-id.ts'
 import { Limits } from '../protocol/limits.ts'
 import { ROLES } from '../protocol/tx-body.ts'
 import type { LedgerParams } from '../state/ledger.ts'
+import { PARAM_FIELDS } from '../state/records.ts'
 import { GenesisError, GenesisErrorCode, genesisField } from './errors.ts'
 import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import { jsonReader } from './read-json.ts'
@@ -83,16 +84,8 @@ export const CONSENSUS_PARAM_KEYS = [
   'emptyBlockIntervalMs',
 ] as const satisfies readonly (keyof ConsensusParams)[]
 
-export const LEDGER_PARAM_KEYS = [
-  'epochLength',
-  'maxValidators',
-  'minValidatorStake',
-  'unbondingEpochs',
-  'maxTxValidityBlocks',
-  'maxTerminalsPerMerchant',
-  'maxDevicesPerOwner',
-  'maxDelegationsPerMember',
-] as const satisfies readonly (keyof LedgerParams)[]
+/** The ledger parameters in their fixed order (the genesis hash depends on it): state's own list. */
+export const LEDGER_PARAM_KEYS = PARAM_FIELDS
 
 export const DEFAULT_GENESIS_PARAMS: GenesisParams = {
   consensus: {
