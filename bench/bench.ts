@@ -32,7 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0
   }
   const cores = availableParallelism()
-  const verifyPerSec = measureVerifyRate(1000)
+  const verifyPerSec = measureVerifyRate()
   log?.(`Ed25519 verify: ${verifyPerSec.toFixed(0)}/s on one core, ${cores} cores`)
   const runs = expandSweep(o)
   const summaries: RunSummary[] = []

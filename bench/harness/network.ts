@@ -92,7 +92,7 @@ export async function startNetwork(
   for (const n of devnet.nodes) {
     const file = join(dir, `${n.name}.json`)
     const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>
-    config.logLevel = 'warn'
+    config.logLevel = o.logLevel
     config.mempool = { maxTxs: mempoolTxs, maxBytes: 256 * 1024 * 1024 }
     await writeFile(file, `${JSON.stringify(config, null, 2)}\n`)
   }

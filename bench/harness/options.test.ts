@@ -35,6 +35,8 @@ describe('bench options', () => {
     expect(codeOf(() => parseMix('pay=1,burn=2'))).toBe(BenchErrorCode.badFlag)
     expect(codeOf(() => parseMix('pay=0'))).toBe(BenchErrorCode.badFlag)
     expect(codeOf(() => parseBenchArgs(['--sweep', 'colour=red']))).toBe(BenchErrorCode.badFlag)
+    expect(codeOf(() => parseBenchArgs(['--log-level', 'loud']))).toBe(BenchErrorCode.badFlag)
+    expect(parseBenchArgs(['--log-level', 'info']).logLevel).toBe('info')
   })
 
   it('expands a sweep into the cartesian product, first axis slowest', () => {

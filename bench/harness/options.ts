@@ -49,6 +49,8 @@ export interface BenchOptions {
   /** Pass --cpu-prof to the node processes (profiles land in OUT/profiles). */
   readonly cpuProf: boolean
   readonly keepData: boolean
+  /** The nodes' log level (their logs go to OUT/logs). */
+  readonly logLevel: string
   readonly sweep: readonly SweepAxis[]
   readonly inProcess: boolean
   readonly quiet: boolean
@@ -86,6 +88,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --in-process           consensus engine alone on the simulated network (N = 4, 16, 64)
   --cpu-prof             profile the node processes (OUT/profiles/*.cpuprofile)
   --keep-data            keep the nodes' data folder
+  --log-level L          the nodes' log level: trace|debug|info|warn|error (default warn)
   --quiet                no progress line
 `
 
@@ -102,6 +105,15 @@ function int(
   if (!Number.isSafeInteger(n) || n < min || n > max)
     throw badFlag(flag, `must be an integer from ${min} to ${max}`)
   return n
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const
+
+function logLevelOf(raw: unknown): string {
+  if (raw === undefined) return 'warn'
+  if (!(LOG_LEVELS as readonly unknown[]).includes(raw))
+    throw badFlag('log-level', `one of ${LOG_LEVELS.join(', ')}`)
+  return raw as string
 }
 
 export function parseMix(text: string): Mix {
@@ -165,6 +177,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'in-process': { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'keep-data': { type: 'boolean' },
+      'log-level': { type: 'string' },
       quiet: { type: 'boolean' },
     },
   })
@@ -209,6 +222,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     presignTps: int(values, 'presign-tps', 1, 1_000_000, 6000),
     cpuProf: values['cpu-prof'] ?? false,
     keepData: values['keep-data'] ?? false,
+    logLevel: logLevelOf(values['log-level']),
     sweep: parseSweep(values.sweep ?? []),
     inProcess: values['in-process'] ?? false,
     quiet: values.quiet ?? false,
