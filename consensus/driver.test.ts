@@ -122,3 +122,96 @@ describe('driver loop', () => {
     expect(h.kinds()).toEqual(['view-change'])
   })
 })
+
+describe('leader waiting for txs', () => {
+  function leaderHarness(withHook: boolean) {
+    const timers: { ms: number; fire: () => void; cancelled: boolean }[] = []
+    const wakes = new Set<() => void>()
+    let pending = false
+    let builds = 0
+    const driver = new ConsensusDriver(
+      { chainId: CHAIN, consensus: consensusOptions({ emptyBlockIntervalMs: 1000, txPollMs: 50 }) },
+      {
+        network: { broadcast: () => {}, send: () => {} },
+        signer: leader,
+        verify,
+        wal: { append: () => {}, load: () => [], prune: () => {} },
+        executor: {
+          head: () => ({ header: null, certificate: null }),
+          validatorSetFor: () => set,
+          hasPendingTxs: () => pending,
+          buildProposal: () => {
+            builds++
+            return block
+          },
+          validateProposal: () => ({ ok: true }),
+          commit: () => {},
+          ...(withHook
+            ? {
+                onPendingTxs: (wake: () => void) => {
+                  wakes.add(wake)
+                  return () => void wakes.delete(wake)
+                },
+              }
+            : {}),
+        },
+        sync: { request: () => {} },
+        timers: {
+          schedule: (ms, fire) => {
+            const t = { ms, fire, cancelled: false }
+            timers.push(t)
+            return t
+          },
+          cancel: (t) => {
+            ;(t as { cancelled: boolean }).cancelled = true
+          },
+        },
+      },
+    )
+    const live = (ms: number) => timers.filter((t) => t.ms === ms && !t.cancelled)
+    const arrive = () => {
+      pending = true
+      for (const wake of wakes) wake()
+    }
+    return { driver, timers, wakes, live, arrive, builds: () => builds }
+  }
+
+  it('proposes as soon as txs arrive instead of polling, once however many wake-ups come', () => {
+    const h = leaderHarness(true)
+    h.driver.start()
+    expect(h.builds()).toBe(0)
+    expect(h.live(50)).toEqual([]) // no poll
+    const interval = h.live(1000)
+    expect(interval).toHaveLength(1)
+    h.arrive()
+    h.arrive()
+    expect(h.builds()).toBe(0) // never inside the caller's stack
+    expect(interval[0]?.cancelled).toBe(true)
+    const soon = h.live(0)
+    expect(soon).toHaveLength(1)
+    soon[0]?.fire()
+    expect(h.builds()).toBe(1)
+    h.arrive()
+    expect(h.live(0)).toHaveLength(1) // the fired timer only: nothing new after the proposal
+  })
+
+  it('still proposes an empty block after the interval, and ignores a wake-up with no txs', () => {
+    const h = leaderHarness(true)
+    h.driver.start()
+    for (const wake of h.wakes) wake() // spurious: the pool is still empty
+    expect(h.live(0)).toEqual([])
+    h.live(1000)[0]?.fire()
+    expect(h.builds()).toBe(1)
+  })
+
+  it('polls every txPollMs when the executor has no wake-up, and unsubscribes on stop', () => {
+    const h = leaderHarness(false)
+    h.driver.start()
+    expect(h.live(50)).toHaveLength(1)
+    const hooked = leaderHarness(true)
+    hooked.driver.start()
+    expect(hooked.wakes.size).toBe(1)
+    hooked.driver.stop()
+    expect(hooked.wakes.size).toBe(0)
+  })
+})

@@ -22,6 +22,7 @@ import type {
   WalEntry,
   WalPort,
 } from './ports.ts'
+import { type BuildEffect, ProposalWait } from './proposal-wait.ts'
 import { createDoubleSignGuard, type DoubleSignGuard, signMessage } from './signer.ts'
 import {
   type ConsensusEffect,
@@ -75,6 +76,7 @@ export class ConsensusDriver {
   #running = false
   #stopped = false
   #syncing = false
+  readonly #proposalWait: ProposalWait
 
   constructor(options: DriverOptions, deps: DriverDeps) {
     this.#options = options
@@ -85,6 +87,13 @@ export class ConsensusDriver {
       options: options.consensus,
       verify: deps.verify,
     }
+    this.#proposalWait = new ProposalWait(options.consensus, {
+      executor: deps.executor,
+      schedule: (afterMs, fire) => this.#timer(afterMs, fire),
+      cancel: (handle) => this.#cancelTimer(handle),
+      isCurrent: (effect) => this.#isCurrent(effect),
+      propose: (effect) => this.#propose(effect),
+    })
   }
 
   /** The current state (read-only; for metrics, status and tests). */
@@ -94,6 +103,7 @@ export class ConsensusDriver {
 
   /** Loads the WAL, restores the guard, view and prepared proof of the current height, and starts. */
   start(): Pending {
+    this.#proposalWait.start()
     const loaded = this.#deps.wal.load()
     if (loaded instanceof Promise) return loaded.then((entries) => this.#begin(entries))
     this.#begin(loaded)
@@ -120,6 +130,7 @@ export class ConsensusDriver {
 
   stop(): void {
     this.#stopped = true
+    this.#proposalWait.stop()
     for (const t of this.#timers) this.#deps.timers.cancel(t)
     this.#timers.clear()
     this.#queue.length = 0
@@ -222,12 +233,17 @@ export class ConsensusDriver {
     return undefined
   }
 
-  #timer(afterMs: number, fire: () => void): void {
+  #timer(afterMs: number, fire: () => void): unknown {
     const handle = this.#deps.timers.schedule(afterMs, () => {
       this.#timers.delete(handle)
       fire()
     })
     this.#timers.add(handle)
+    return handle
+  }
+
+  #cancelTimer(handle: unknown): void {
+    if (this.#timers.delete(handle)) this.#deps.timers.cancel(handle)
   }
 
   #run(effect: ConsensusEffect): Pending {
@@ -246,7 +262,7 @@ export class ConsensusDriver {
         )
         return undefined
       case 'build-proposal':
-        this.#build(effect, 0)
+        this.#proposalWait.build(effect)
         return undefined
       case 'validate-proposal': {
         const hash = blockHash(effect.block.header)
@@ -307,19 +323,15 @@ export class ConsensusDriver {
     return then(this.#deps.wal.append({ type: 'signed', message: signed }), send)
   }
 
-  /** View 0 waits for txs up to the empty-block interval, checking every txPollMs; later views build at once. */
-  #build(effect: Extract<ConsensusEffect, { type: 'build-proposal' }>, waitedMs: number): void {
-    const { executor } = this.#deps
-    const o = this.#options.consensus
+  #isCurrent(effect: BuildEffect): boolean {
     const current = this.#state
-    if (current === null || current.ctx.height !== effect.height || current.view !== effect.view) return
-    if (effect.waitForTxs && waitedMs < o.emptyBlockIntervalMs && !executor.hasPendingTxs()) {
-      const stepMs = Math.max(1, Math.min(o.txPollMs, o.emptyBlockIntervalMs - waitedMs))
-      this.#timer(stepMs, () => this.#build(effect, waitedMs + stepMs))
-      return
-    }
+    return current !== null && current.ctx.height === effect.height && current.view === effect.view
+  }
+
+  #propose(effect: BuildEffect): void {
+    if (!this.#isCurrent(effect)) return
     then(
-      executor.buildProposal(effect.height, effect.view, {
+      this.#deps.executor.buildProposal(effect.height, effect.view, {
         lastCommit: effect.lastCommit,
         evidence: effect.evidence,
       }),

@@ -15,7 +15,10 @@ export interface ConsensusOptions {
   readonly viewTimeoutCapMs: number
   /** An idle chain still commits an (empty) block this often; the leader waits up to this long for txs. */
   readonly emptyBlockIntervalMs: number
-  /** How often a waiting leader checks whether txs have arrived. Default 50. */
+  /**
+   * How often a waiting leader checks whether txs have arrived, when the executor has no
+   * `onPendingTxs` wake-up (the simulator's fakes). Default 50.
+   */
   readonly txPollMs: number
   /** Messages for the next height held until this node gets there. Default 1024. */
   readonly maxFutureMessages: number

@@ -32,6 +32,11 @@ export type WalEntry =
 export interface WalPort {
   /** Durable when the returned value (or promise) settles. */
   append(entry: WalEntry): MaybePromise<void>
+  /**
+   * Every entry still stored, in append order. Recovery needs only each signed message's slot (height,
+   * view, kind), its block hash and the prepared proof, so a WAL may give back a signed proposal (alone
+   * or in a NEW-VIEW) with its block's header only and a NEW-VIEW without its view changes.
+   */
   load(): MaybePromise<readonly WalEntry[]>
   /** Drops entries for heights below `height` (they are final). */
   prune(height: number): MaybePromise<void>
@@ -47,6 +52,12 @@ export interface ExecutorPort {
   validatorSetFor(height: number): ValidatorSet
   /** Whether txs are waiting (a leader proposes at once when there are, else after the idle interval). */
   hasPendingTxs(): boolean
+  /**
+   * Optional wake-up: calls `wake` after txs arrive (at least whenever the pool goes from empty to
+   * non-empty), so a waiting leader proposes at once instead of polling `hasPendingTxs` every
+   * `txPollMs`. `wake` may be called from any context and spuriously. Returns an unsubscribe function.
+   */
+  onPendingTxs?(wake: () => void): () => void
   /** Builds and executes a block (txs from the mempool, the given evidence, lastCommit, state root). */
   buildProposal(
     height: number,

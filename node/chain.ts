@@ -10,12 +10,22 @@
  * A commit writes the block, its certificate, the state writes, receipts and indexes in one batch and
  * only then moves the in-memory head.
  */
-import { type Block, type BlockHeader, blockHash, encodeBlock, ZERO_HASH } from '../protocol/block.ts'
+import {
+  type Block,
+  type BlockHeader,
+  blockHash,
+  decodeStoredBlock,
+  encodeBlock,
+  rememberTxHashes,
+  txHashesOf,
+  txRootOf,
+  ZERO_HASH,
+} from '../protocol/block.ts'
 import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import { ArcadeError } from '../protocol/errors.ts'
 import { merkleRoot } from '../protocol/merkle.ts'
-import { decodeTx, type SignedTx } from '../protocol/tx.ts'
+import { decodeTxWithHash, isEncodingOf, type SignedTx } from '../protocol/tx.ts'
 import { type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
 import {
   type CommitCertificate,
@@ -54,6 +64,8 @@ export const ChainErrorCode = {
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
 
 const EVIDENCE_HEIGHTS_META = 'evidence-heights'
+/** Committed blocks kept decoded (with their tx hashes) for readers of the newest blocks. */
+const RECENT_BLOCKS = 16
 
 export class ChainError extends ArcadeError<ChainErrorCode> {
   constructor(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}) {
@@ -78,7 +90,7 @@ export interface ChainDeps {
   readonly store: ChainStore
   readonly verifier: SignatureVerifier
   /** Txs the mempool already decoded and verified, by hex hash. */
-  readonly knownTx?: (hashHex: string) => SignedTx | undefined
+  readonly knownTx?: (hash: Bytes) => SignedTx | undefined
   readonly nowMs: () => number
 }
 
@@ -117,15 +129,16 @@ const ACCOUNT_FIELDS = [
 ] as const
 
 export function accountsOf(tx: SignedTx, receipt: Receipt): Bytes[] {
-  const seen = new Map<string, Bytes>([[toHex(tx.signer), tx.signer]])
+  // A handful of accounts per tx: a linear scan dedups them without building hex keys.
+  const seen: Bytes[] = [tx.signer]
   for (const event of receipt.events) {
     const fields = event as unknown as Record<string, unknown>
     for (const f of ACCOUNT_FIELDS) {
       const v = fields[f]
-      if (v instanceof Uint8Array && v.length === 32) seen.set(toHex(v), v)
+      if (v instanceof Uint8Array && v.length === 32 && !seen.some((a) => bytesEqual(a, v))) seen.push(v)
     }
   }
-  return [...seen.values()]
+  return seen
 }
 
 export class Chain {
@@ -138,6 +151,8 @@ export class Chain {
   /** Validator sets by height, for the heights consensus and sync may still ask about. */
   readonly #sets = new Map<number, ValidatorSet>()
   readonly #executions = new Map<string, Execution>()
+  /** The last few committed blocks by height: the RPC and followers read the newest ones most. */
+  readonly #recent = new Map<number, CommittedBlock>()
 
   private constructor(
     options: ChainOptions,
@@ -166,13 +181,14 @@ export class Chain {
 
   /**
    * Opens the chain over an opened store: writes genesis into an empty store, or loads the state and
-   * head that are there. `decodeHead` decodes the stored head block and certificate.
+   * head that are there. `decode` reads the stored head block and certificate.
    */
   static async open(
     options: ChainOptions,
     deps: ChainDeps,
     decode: {
-      block: (bytes: Bytes) => Block
+      /** Defaults to `decodeStoredBlock`: the head block was checked when this node committed it. */
+      block?: (bytes: Bytes) => Block
       certificate: (bytes: Bytes) => CommitCertificate
     },
   ): Promise<Chain> {
@@ -195,7 +211,7 @@ export class Chain {
     const blockBytes = await store.getBlock(head.height)
     if (blockBytes === null)
       throw new ChainError(ChainErrorCode.corrupt, `head block ${head.height} is missing`)
-    const block = decode.block(blockBytes)
+    const block = (decode.block ?? decodeStoredBlock)(blockBytes)
     if (state.meta.height !== head.height || !bytesEqual(state.map.root, block.header.stateRoot)) {
       throw new ChainError(ChainErrorCode.corrupt, 'stored state does not match the head block', {
         stateHeight: state.meta.height,
@@ -246,7 +262,18 @@ export class Chain {
     const height = this.height + 1
     const parentTime = this.#header?.timeMs ?? this.#options.genesisTimeMs
     const timeMs = Math.max(this.#deps.nowMs(), parentTime + 1)
-    const txs = input.txs.map((t) => t.tx)
+    const txs: SignedTx[] = new Array(input.txs.length)
+    const txBytes: Bytes[] = new Array(input.txs.length)
+    const txHashes: Bytes[] = new Array(input.txs.length)
+    for (let i = 0; i < input.txs.length; i++) {
+      const { tx, bytes } = input.txs[i] as { tx: SignedTx; bytes: Bytes }
+      txs[i] = tx
+      txBytes[i] = bytes
+      txHashes[i] = tx.hash
+    }
+    // The mempool decoded these bytes into these txs, so their hashes are known: the tx root below and
+    // consensus's commitment check of our own proposal hash no tx again.
+    rememberTxHashes(txBytes, txHashes)
     const result = applyBlock(
       this.#state,
       { height, timeMs, proposer: input.proposer, txs, evidence: input.evidence },
@@ -258,7 +285,7 @@ export class Chain {
       view: input.view,
       timeMs,
       parentHash: this.#hash,
-      txRoot: merkleRoot(txs.map((t) => t.hash)),
+      txRoot: txRootOf(txBytes),
       stateRoot: result.stateRoot,
       lastCommitHash: input.lastCommit === null ? ZERO_HASH : certificateHash(input.lastCommit),
       validatorSetHash: validatorSetHash(this.validatorSetFor(height)),
@@ -266,12 +293,7 @@ export class Chain {
       evidenceRoot: merkleRoot(input.evidence.map(evidenceHash)),
       proposer: input.proposer,
     }
-    const block: Block = {
-      header,
-      txs: input.txs.map((t) => t.bytes),
-      lastCommit: input.lastCommit,
-      evidence: input.evidence,
-    }
+    const block: Block = { header, txs: txBytes, lastCommit: input.lastCommit, evidence: input.evidence }
     const execution: Execution = { block, hash: blockHash(header), txs, result }
     this.#executions.set(toHex(execution.hash), execution)
     return execution
@@ -327,7 +349,7 @@ export class Chain {
         throw new ChainError(ChainErrorCode.badCertificate, `lastCommit: ${(err as Error).message}`)
       }
     }
-    const txs = await this.#decodeAndVerify(block.txs)
+    const txs = await this.#decodeAndVerify(block.txs, this.#txHashes(block.txs))
     let result: ApplyBlockResult
     try {
       result = applyBlock(
@@ -357,33 +379,47 @@ export class Chain {
     return execution
   }
 
-  async #decodeAndVerify(encoded: readonly Bytes[]): Promise<SignedTx[]> {
+  /** The tx hashes decoding remembered; computed here only for a block built in memory by a caller. */
+  #txHashes(encoded: readonly Bytes[]): readonly Bytes[] {
+    try {
+      return txHashesOf(encoded)
+    } catch (err) {
+      throw new ChainError(ChainErrorCode.invalidTx, `tx envelope: ${(err as Error).message}`, {
+        cause: err instanceof ArcadeError ? err.code : undefined,
+      })
+    }
+  }
+
+  /**
+   * The block's txs, each decoded and signature-checked once per node: a tx the mempool admitted
+   * (same hash and the very same bytes) is reused as is; the others are decoded with the hash the tx
+   * root check computed, then verified in one batch.
+   */
+  async #decodeAndVerify(encoded: readonly Bytes[], hashes: readonly Bytes[]): Promise<SignedTx[]> {
+    const { chainId } = this.#options
+    const knownTx = this.#deps.knownTx
     const txs: SignedTx[] = new Array(encoded.length)
     const unverified: number[] = []
     for (let i = 0; i < encoded.length; i++) {
-      let tx: SignedTx
+      const bytes = encoded[i] as Bytes
+      const hash = hashes[i] as Bytes
+      // Bytes equal to an admitted tx's encoding decode to that tx: same fields, verified signature.
+      const known = knownTx?.(hash)
+      if (known !== undefined && known.chainId === chainId && isEncodingOf(bytes, known)) {
+        txs[i] = known
+        continue
+      }
       try {
-        tx = decodeTx(encoded[i] as Bytes, this.#options.chainId)
+        txs[i] = decodeTxWithHash(bytes, hash, chainId)
       } catch (err) {
         throw new ChainError(ChainErrorCode.invalidTx, `tx ${i}: ${(err as Error).message}`, { index: i })
       }
-      const known = this.#deps.knownTx?.(toHex(tx.hash))
-      if (known !== undefined && bytesEqual(known.signature, tx.signature)) {
-        txs[i] = known
-      } else {
-        txs[i] = tx
-        unverified.push(i)
-      }
+      unverified.push(i)
     }
     if (unverified.length > 0) {
-      const verdicts = await this.#deps.verifier.verifyBatch(
-        unverified.map((i) => {
-          const tx = txs[i] as SignedTx
-          return [tx.signature, tx.payload, tx.signer] as const
-        }),
-      )
+      const verdicts = await this.#deps.verifier.verify(unverified.map((i) => txs[i] as SignedTx))
       for (let j = 0; j < unverified.length; j++) {
-        if (verdicts[j] !== true) {
+        if (verdicts[j] !== 1) {
           throw new ChainError(ChainErrorCode.invalidTx, `tx ${unverified[j]}: signature does not verify`, {
             index: unverified[j],
           })
@@ -391,6 +427,15 @@ export class Chain {
       }
     }
     return txs
+  }
+
+  /**
+   * One of the last few blocks this node committed, already decoded and with its tx hashes known
+   * (`txHashesOf(block.txs)` costs nothing): spares a store read, a decode and a re-hash per tx.
+   * Undefined for older heights: read those from the store.
+   */
+  recentBlock(height: number): CommittedBlock | undefined {
+    return this.#recent.get(height)
   }
 
   /** Heights of blocks that included equivocation evidence, oldest first. */
@@ -459,6 +504,8 @@ export class Chain {
     this.#sets.set(height + 1, result.nextValidatorSet)
     for (const h of this.#sets.keys()) if (h < height - 8) this.#sets.delete(h)
     const committed: CommittedBlock = { block, hash, certificate, receipts: result.receipts, txs }
+    this.#recent.set(height, committed)
+    this.#recent.delete(height - RECENT_BLOCKS)
     return committed
   }
 }

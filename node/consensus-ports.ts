@@ -11,7 +11,7 @@ import type {
   WalEntry,
   WalPort,
 } from '../consensus/ports.ts'
-import { blockFromTuple, blockToTuple } from '../protocol/block.ts'
+import { blockFromTuple, blockToTuple, headerFromTuple, headerToTuple } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import {
@@ -19,6 +19,7 @@ import {
   consensusMessageFromTuple,
   consensusMessageToTuple,
   encodeConsensusMessage,
+  type Proposal,
 } from '../protocol/consensus-message.ts'
 import { type KeyPair, sign, verify } from '../protocol/crypto.ts'
 import { invalidField } from '../protocol/errors.ts'
@@ -59,16 +60,62 @@ function heightOfEntry(entry: WalEntry): number {
   return m.type === 'vote' ? m.vote.height : m.height
 }
 
-/** WAL entries as msgpack: `['signed', message]` or `['prepared', certificate, block]`. */
+/**
+ * WAL entries as msgpack: `['signed', message]`, `['prepared', certificate, block]`, or for a proposal
+ * this node signed (alone or in a NEW-VIEW) `['proposed', isNewView, height, view, header, proposer,
+ * signature]`: recovery needs only its slot and block hash (see WalPort.load), so a 2,000-tx proposal
+ * is written as ~500 bytes instead of its whole block. The prepared proof keeps its block: a view
+ * change after a restart must carry it.
+ */
 export function encodeWalEntry(entry: WalEntry): Bytes {
-  if (entry.type === 'signed') return encode(['signed', consensusMessageToTuple(entry.message)])
+  if (entry.type === 'signed') {
+    const m = entry.message
+    const p = m.type === 'proposal' ? m : m.type === 'new-view' ? m.proposal : null
+    if (p !== null) {
+      return encode([
+        'proposed',
+        m.type === 'new-view',
+        p.height,
+        p.view,
+        headerToTuple(p.block.header),
+        p.proposer,
+        p.signature,
+      ])
+    }
+    return encode(['signed', consensusMessageToTuple(m)])
+  }
   return encode(['prepared', certificateToTuple(entry.proof.certificate), blockToTuple(entry.proof.block)])
+}
+
+/** A proposal back from its `proposed` entry: the block is its header only (no txs, no body). */
+function proposedFromTuple(raw: unknown[]): ConsensusMessage {
+  if (raw.length !== 7 || typeof raw[1] !== 'boolean') throw invalidField('wal', 'malformed proposed entry')
+  const header = headerFromTuple(raw[4], 'wal.header')
+  const height = raw[2]
+  const view = raw[3]
+  if (height !== header.height || view !== header.view) {
+    throw invalidField('wal', 'proposed entry disagrees with its header')
+  }
+  if (!(raw[5] instanceof Uint8Array) || !(raw[6] instanceof Uint8Array)) {
+    throw invalidField('wal', 'proposer and signature must be bytes')
+  }
+  const proposal: Proposal = {
+    type: 'proposal',
+    height: header.height,
+    view: header.view,
+    block: { header, txs: [], lastCommit: null, evidence: [] },
+    proposer: raw[5],
+    signature: raw[6],
+  }
+  if (!raw[1]) return proposal
+  return { type: 'new-view', height: header.height, view: header.view, viewChanges: [], proposal }
 }
 
 export function decodeWalEntry(bytes: Bytes, chainId: string): WalEntry {
   const raw = decodeRaw(bytes, Limits.maxConsensusMessageBytes, 'wal entry')
   if (!Array.isArray(raw) || raw.length < 2) throw invalidField('wal', 'must be a tagged tuple')
   if (raw[0] === 'signed') return { type: 'signed', message: consensusMessageFromTuple(raw[1], chainId) }
+  if (raw[0] === 'proposed') return { type: 'signed', message: proposedFromTuple(raw) }
   if (raw[0] === 'prepared' && raw.length === 3) {
     return {
       type: 'prepared',
@@ -94,6 +141,49 @@ export interface ExecutorDeps {
   readonly maxBlockBytes: number
   /** Runs after every commit made by consensus (mempool cleanup, events, metrics). */
   readonly onCommitted: (committed: CommittedBlock) => void
+  /** Wake-up when txs arrive (`withPendingTxsSignal`); without it a waiting leader polls. */
+  readonly onPendingTxs?: (wake: () => void) => () => void
+}
+
+/**
+ * Wraps a mempool so that every `add` that leaves txs in the pool tells the listeners: the consensus
+ * driver's wake-up for a leader waiting for txs (instead of polling the pool every txPollMs).
+ */
+export function withPendingTxsSignal(inner: Mempool): {
+  mempool: Mempool
+  onPendingTxs: (wake: () => void) => () => void
+} {
+  const listeners = new Set<() => void>()
+  const signal = <T>(results: T): T => {
+    if (inner.size > 0) for (const wake of listeners) wake()
+    return results
+  }
+  // Every member is listed, so a new way to add txs fails to type-check here instead of adding them
+  // without a wake-up.
+  const mempool: Mempool = {
+    add: async (encodedTxs) => signal(await inner.add(encodedTxs)),
+    addDecoded: async (items) => signal(await inner.addDecoded(items)),
+    reap: (maxTxs, maxBytes) => inner.reap(maxTxs, maxBytes),
+    has: (hashHex) => inner.has(hashHex),
+    get: (hashHex) => inner.get(hashHex),
+    hasHash: (hash) => inner.hasHash(hash),
+    getByHash: (hash) => inner.getByHash(hash),
+    afterCommit: (committedHashes) => inner.afterCommit(committedHashes),
+    get size() {
+      return inner.size
+    },
+    get bytes() {
+      return inner.bytes
+    },
+    close: () => inner.close(),
+  }
+  return {
+    mempool,
+    onPendingTxs(wake) {
+      listeners.add(wake)
+      return () => void listeners.delete(wake)
+    },
+  }
 }
 
 export function executorPort(deps: ExecutorDeps): ExecutorPort {
@@ -102,6 +192,7 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
     head: () => ({ header: chain.headHeader, certificate: chain.headCertificate }),
     validatorSetFor: (height) => chain.validatorSetFor(height),
     hasPendingTxs: () => mempool.size > 0,
+    ...(deps.onPendingTxs === undefined ? {} : { onPendingTxs: deps.onPendingTxs }),
     async buildProposal(_height, view, parent) {
       // Leave room for the header, certificate and evidence within the block limit.
       const txs = mempool.reap(deps.maxBlockTxs, deps.maxBlockBytes - 64 * 1024)
@@ -123,7 +214,10 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
       }
     },
     async commit(block, certificate) {
-      const committed = await chain.commit(block, certificate)
+      // The finished height's WAL entries go in the block's own batch: one synced write, not two
+      // (the driver's prune after the commit then finds nothing left to drop).
+      const walPruneBelowHeight = block.header.height + 1
+      const committed = await chain.commit(block, certificate, { walPruneBelowHeight })
       deps.onCommitted(committed)
     },
   }

@@ -13,7 +13,6 @@ import { consensusOptions } from '../consensus/options.ts'
 import { genesisHash } from '../genesis/hash.ts'
 import { loadGenesisFile } from '../genesis/load.ts'
 import { toGenesisStateInput } from '../genesis/to-state-input.ts'
-import { decodeBlock } from '../protocol/block.ts'
 import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
 import { decodeConsensusMessage } from '../protocol/consensus-message.ts'
@@ -24,21 +23,28 @@ import { createRpcServer } from '../rpc/server.ts'
 import { checkTx } from '../state/index.ts'
 import { Chain, type CommittedBlock } from './chain.ts'
 import type { NodeConfig } from './config.ts'
-import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
+import {
+  executorPort,
+  networkPort,
+  signaturePort,
+  timerPort,
+  walPort,
+  withPendingTxsSignal,
+} from './consensus-ports.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
 import { createMempool, defaultMempoolOptions } from './mempool/mempool.ts'
-import { createVerifyPool } from './mempool/verify-pool.ts'
+import { createVerifyPool, defaultVerifyPoolOptions } from './mempool/verify-pool.ts'
 import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
 import { createP2pHost, type P2pHost } from './p2p/index.ts'
-import { createRpcAdapters, type NodeEvents } from './rpc-adapters.ts'
+import { createEventHub, createRpcAdapters, type NodeEvents } from './rpc-adapters.ts'
 import { createLevelChainStore } from './store/index.ts'
 import { BlockSync, encodeSyncEntry } from './sync/block-sync.ts'
 
 export interface NodeDeps {
   readonly logger: Logger
   readonly nowMs?: () => number
-  /** Worker threads verifying signatures; default 1 (0 = on the main thread). */
+  /** Worker threads verifying signatures; default one per core, at most 8 (0 = on the main thread). */
   readonly verifyWorkers?: number
 }
 
@@ -88,26 +94,33 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     await store.open()
     stack.push(() => store.close())
 
-    const verifier = createVerifyPool({ workers: deps.verifyWorkers ?? 1, minBatchForWorkers: 64 })
+    const verifier = createVerifyPool({
+      ...defaultVerifyPoolOptions,
+      workers: deps.verifyWorkers ?? defaultVerifyPoolOptions.workers,
+    })
     stack.push(() => verifier.stop())
 
     // The mempool and the chain refer to each other (known txs, stateful checks): wire through a holder.
     let chainRef: Chain | null = null
-    const mempool = createMempool(
-      {
-        chainId: genesis.chainId,
-        ...defaultMempoolOptions,
-        maxTxs: config.mempool.maxTxs,
-        maxBytes: config.mempool.maxBytes,
-      },
-      {
-        verifier,
-        checkTx: (tx) => {
-          const chain = chainRef
-          if (chain === null) return null
-          return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
+    // Wrapped so that arriving txs wake a leader waiting for them (consensus-ports.ts).
+    const { mempool, onPendingTxs } = withPendingTxsSignal(
+      createMempool(
+        {
+          chainId: genesis.chainId,
+          ...defaultMempoolOptions,
+          maxTxs: config.mempool.maxTxs,
+          maxBytes: config.mempool.maxBytes,
         },
-      },
+        {
+          verifier,
+          checkTx: (tx) => {
+            const chain = chainRef
+            if (chain === null) return null
+            return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
+          },
+          headState: () => chainRef?.state,
+        },
+      ),
     )
     stack.push(() => mempool.close())
 
@@ -121,8 +134,8 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: genesis.params.consensus.maxBlockBytes,
         maxClockDriftMs: 10_000,
       },
-      { store, verifier, knownTx: (h) => mempool.get(h), nowMs },
-      { block: (b) => decodeBlock(b), certificate: decodeCertificate },
+      { store, verifier, knownTx: (h) => mempool.getByHash(h), nowMs },
+      { certificate: decodeCertificate },
     )
     chainRef = chain
     metrics.consensus.height.set(chain.height)
@@ -240,6 +253,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             maxBlockTxs: c.maxBlockTxs,
             maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
             onCommitted,
+            onPendingTxs,
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,
@@ -329,30 +343,5 @@ async function waitForPeers(p2p: P2pHost, count: number, timeoutMs: number): Pro
   const deadline = Date.now() + timeoutMs
   while (p2p.peers().length < count && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-function createEventHub(): NodeEvents {
-  const listeners = new Set<(committed: CommittedBlock) => void>()
-  return {
-    emit(committed) {
-      for (const l of listeners) l(committed)
-    },
-    onCommitted(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
-    subscribe(listener) {
-      return this.onCommitted((committed) => {
-        listener({
-          type: 'block',
-          height: committed.block.header.height,
-          hash: committed.hash,
-          timeMs: committed.block.header.timeMs,
-          txCount: committed.txs.length,
-        })
-        for (const receipt of committed.receipts) listener({ type: 'receipt', receipt })
-      })
-    },
   }
 }

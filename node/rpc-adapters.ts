@@ -2,13 +2,20 @@
  * The node's side of the ports rpc/ declares (rpc/ports.ts): reads over the chain and the store,
  * submission through the mempool (accepted txs are gossiped to peers), and block/receipt events.
  */
-import { blockHash, decodeBlock } from '../protocol/block.ts'
-import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { type Block, blockHash, decodeStoredBlock } from '../protocol/block.ts'
+import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
 import { decodeTx } from '../protocol/tx.ts'
 import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
-import type { ChainEvents, ChainReader, HistoryEntry, TxSubmitter } from '../rpc/ports.ts'
-import { createLedgerQuery, decodeReceipt, type LedgerQuery, type Receipt } from '../state/index.ts'
+import type {
+  ChainEvent,
+  ChainEvents,
+  ChainReader,
+  DecodedTx,
+  HistoryEntry,
+  TxSubmitter,
+} from '../rpc/ports.ts'
+import { createLedgerQuery, decodeReceipt, type LedgerQuery } from '../state/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import type { Mempool } from './mempool/mempool.ts'
 import type { NodeMetrics } from './metrics.ts'
@@ -19,6 +26,45 @@ import type { BlockSync } from './sync/block-sync.ts'
 export interface NodeEvents extends ChainEvents {
   emit(committed: CommittedBlock): void
   onCommitted(listener: (committed: CommittedBlock) => void): () => void
+}
+
+/**
+ * The node's event hub. Subscribers of `subscribe` all receive the same event objects, built once per
+ * block, so rpc can render each event once for every stream (rpc/routes/stream.ts).
+ */
+export function createEventHub(): NodeEvents {
+  const committedListeners = new Set<(committed: CommittedBlock) => void>()
+  const eventListeners = new Set<(event: ChainEvent) => void>()
+  return {
+    emit(committed) {
+      for (const l of [...committedListeners]) l(committed)
+      if (eventListeners.size === 0) return
+      const listeners = [...eventListeners]
+      // A listener may unsubscribe itself or another one mid-block: it then gets nothing more.
+      const send = (event: ChainEvent) => {
+        for (const l of listeners) if (eventListeners.has(l)) l(event)
+      }
+      const { header } = committed.block
+      send({
+        type: 'block',
+        height: header.height,
+        hash: committed.hash,
+        timeMs: header.timeMs,
+        txCount: committed.txs.length,
+      })
+      for (const receipt of committed.receipts) send({ type: 'receipt', receipt })
+    },
+    onCommitted(listener) {
+      committedListeners.add(listener)
+      return () => committedListeners.delete(listener)
+    },
+    subscribe(listener) {
+      // Wrapped so that subscribing the same function twice gives two subscriptions, as before.
+      const own = (event: ChainEvent) => listener(event)
+      eventListeners.add(own)
+      return () => eventListeners.delete(own)
+    },
+  }
 }
 
 export interface RpcAdapterDeps {
@@ -33,12 +79,26 @@ export interface RpcAdapterDeps {
   readonly metrics: NodeMetrics
 }
 
+/** How many recently committed blocks `blockByHeight` serves from memory. */
+const RECENT_BLOCKS = 8
+
 function decodeCertificate(bytes: Bytes): CommitCertificate {
   return certificateFromTuple(decodeRaw(bytes, 64 * 1024, 'certificate')) as CommitCertificate
 }
 
 export function createRpcAdapters(deps: RpcAdapterDeps) {
-  const { chain, store, mempool, events, metrics } = deps
+  const { chain, store, mempool, metrics } = deps
+
+  // The last few committed blocks with their tx hashes: block readers (explorers, the bench) ask for
+  // each new block right after it commits, and would otherwise re-read, re-decode and re-hash it.
+  const recent = new Map<number, { block: Block; hash: Bytes; txHashes: readonly Bytes[] }>()
+  deps.events.onCommitted(({ block, hash, txs }) => {
+    recent.set(block.header.height, { block, hash, txHashes: txs.map((t) => t.hash) })
+    for (const height of recent.keys()) {
+      if (recent.size <= RECENT_BLOCKS) break
+      recent.delete(height)
+    }
+  })
 
   // One query object per committed height: it is a snapshot, and building it is cheap but not free.
   let cachedQuery: { height: number; query: LedgerQuery } | null = null
@@ -63,20 +123,24 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
     async blockByHeight(height) {
       const h = height === 'latest' ? chain.height : height
       if (h < 1 || h > chain.height) return null
-      const bytes = await store.getBlock(h)
-      if (bytes === null) return null
-      const block = decodeBlock(bytes)
-      const certBytes = await store.getCertificate(h)
-      return {
-        block,
-        hash: blockHash(block.header),
-        certificate: certBytes === null ? null : decodeCertificate(certBytes),
+      const cached = recent.get(h)
+      let found: { block: Block; hash: Bytes; txHashes?: readonly Bytes[] }
+      if (cached !== undefined) found = cached
+      else {
+        const bytes = await store.getBlock(h)
+        if (bytes === null) return null
+        // Our own store: its commitments were checked before commit, so not again per read.
+        const block = decodeStoredBlock(bytes)
+        found = { block, hash: blockHash(block.header) }
       }
+      // The certificate a later block carried, as stored (not the one this node committed with).
+      const certBytes = await store.getCertificate(h)
+      return { ...found, certificate: certBytes === null ? null : decodeCertificate(certBytes) }
     },
     async txByHash(hash) {
       const location = await store.getTx(hash)
       if (location !== null) return { status: 'committed', receipt: decodeReceipt(location.receiptBytes) }
-      if (mempool.has(toHex(hash))) return { status: 'pending' }
+      if (mempool.hasHash(hash)) return { status: 'pending' }
       return null
     },
     async evidence(page) {
@@ -85,7 +149,7 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       for (const height of heights) {
         const bytes = await store.getBlock(height)
         if (bytes === null) continue
-        for (const evidence of decodeBlock(bytes).evidence) {
+        for (const evidence of decodeStoredBlock(bytes).evidence) {
           if (out.length >= page.limit) return out
           out.push({ height, evidence })
         }
@@ -104,7 +168,7 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
         const blockBytes = await store.getBlock(e.height)
         let kind = 'unknown'
         if (blockBytes !== null) {
-          const txBytes = decodeBlock(blockBytes).txs[e.index]
+          const txBytes = decodeStoredBlock(blockBytes).txs[e.index]
           if (txBytes !== undefined) kind = decodeTx(txBytes).body.kind
         }
         out.push({
@@ -121,12 +185,12 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
   }
 
   const submitter: TxSubmitter = {
-    async submit(encodedTxs) {
-      const results = await mempool.add(encodedTxs)
+    async submit(txs) {
+      const results = await mempool.addDecoded(txs)
       const accepted: Bytes[] = []
       const out = results.map((r, i) => {
         if (r.accepted) {
-          accepted.push(encodedTxs[i] as Bytes)
+          accepted.push((txs[i] as DecodedTx).bytes)
           metrics.mempool.admitted.inc()
           return { hash: r.hash, accepted: true }
         }
@@ -136,41 +200,6 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       metrics.mempool.size.set(mempool.size)
       if (accepted.length > 0) deps.gossip(accepted)
       return out
-    },
-    waitForCommit(hashes, timeoutMs) {
-      const wanted = new Map<string, number>(hashes.map((h, i) => [toHex(h), i]))
-      const results: (Receipt | null)[] = hashes.map(() => null)
-      let remaining = wanted.size
-      return new Promise((resolve) => {
-        const finish = () => {
-          clearTimeout(timer)
-          unsubscribe()
-          resolve(results)
-        }
-        const unsubscribe = events.onCommitted((committed) => {
-          for (const receipt of committed.receipts) {
-            const i = wanted.get(toHex(receipt.txHash))
-            if (i !== undefined && results[i] === null) {
-              results[i] = receipt
-              remaining--
-            }
-          }
-          if (remaining === 0) finish()
-        })
-        const timer = setTimeout(finish, timeoutMs)
-        // Some may have committed before we subscribed.
-        void Promise.all(
-          hashes.map(async (h, i) => {
-            const location = await store.getTx(h)
-            if (location !== null && results[i] === null) {
-              results[i] = decodeReceipt(location.receiptBytes)
-              remaining--
-            }
-          }),
-        ).then(() => {
-          if (remaining === 0) finish()
-        })
-      })
     },
   }
 

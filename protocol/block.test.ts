@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import { type Block, blockHash, decodeBlock, encodeBlock, txRootOf, ZERO_HASH } from './block.ts'
+import {
+  type Block,
+  blockHash,
+  checkBlockCommitments,
+  decodeBlock,
+  decodeStoredBlock,
+  encodeBlock,
+  rememberTxHashes,
+  txHashesOf,
+  txRootOf,
+  ZERO_HASH,
+} from './block.ts'
 import { toHex, utf8 } from './bytes.ts'
+import { encode } from './codec.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from './crypto.ts'
 import { ProtocolErrorCode } from './errors.ts'
-import { encodeTx, signTx } from './tx.ts'
+import { decodeTx, encodeTx, signTx, txHashOfEncoded } from './tx.ts'
 import { certificateFromVotes, certificateHash, signVote } from './vote.ts'
 
 const key: KeyPair = (() => {
@@ -119,5 +131,63 @@ describe('blocks', () => {
   it('the size limit applies before decoding', () => {
     const bytes = encodeBlock(block())
     expect(field(() => decodeBlock(bytes, bytes.length - 1))).toEqual([ProtocolErrorCode.tooLarge, undefined])
+  })
+
+  it('a decoded block carries the hashes of its txs, computed once from the bytes', () => {
+    const back = decodeBlock(encodeBlock(block()))
+    expect(Object.isFrozen(back.txs)).toBe(true)
+    const hashes = txHashesOf(back.txs)
+    expect(hashes.map(toHex)).toEqual(txs.map((t) => toHex(txHashOfEncoded(t))))
+    expect(hashes.map(toHex)).toEqual(txs.map((t) => toHex(decodeTx(t).hash)))
+    // Remembered: the same list gives the same array, not a second hashing.
+    expect(txHashesOf(back.txs)).toBe(hashes)
+    expect(toHex(txRootOf(back.txs))).toBe(toHex(back.header.txRoot))
+  })
+
+  it('a tampered tx is refused off the wire even after the same block decoded cleanly', () => {
+    const good = decodeBlock(encodeBlock(block()))
+    checkBlockCommitments(good)
+    // Same header, one payload byte changed: the tx hash and so the root differ.
+    const tampered = (txs[1] as Uint8Array).slice()
+    tampered[20] = (tampered[20] as number) ^ 1
+    const raw = encodeBlock({ ...good, txs: [txs[0] as Uint8Array, tampered, txs[2] as Uint8Array] })
+    expect(field(() => decodeBlock(raw))).toEqual([ProtocolErrorCode.invalidField, 'block.header.txRoot'])
+    // A copy of a checked block with other txs is checked against its own list, not the remembered one.
+    expect(field(() => checkBlockCommitments({ ...good, txs: txs.slice(0, 2) }))).toEqual([
+      ProtocolErrorCode.invalidField,
+      'block.header.txRoot',
+    ])
+  })
+
+  it('a tx list built in memory is hashed every time: it could still change', () => {
+    const list = txs.slice()
+    const root = txRootOf(list)
+    list.pop()
+    expect(toHex(txRootOf(list))).not.toBe(toHex(root))
+  })
+
+  it('rememberTxHashes freezes the list and wants one hash per tx', () => {
+    const list = txs.slice()
+    const hashes = list.map(txHashOfEncoded)
+    rememberTxHashes(list, hashes)
+    expect(Object.isFrozen(list)).toBe(true)
+    expect(txHashesOf(list)).toBe(hashes)
+    expect(toHex(txRootOf(list))).toBe(toHex(block().header.txRoot))
+    expect(() => rememberTxHashes(txs.slice(), [])).toThrow(RangeError)
+  })
+
+  it('decodeStoredBlock (trusted store only) checks the shape but not the commitments', () => {
+    const good = encodeBlock(block())
+    const stored = decodeStoredBlock(good)
+    expect(toHex(encodeBlock(stored))).toBe(toHex(good))
+    expect(toHex(blockHash(stored.header))).toBe(toHex(blockHash(block().header)))
+    // A wrong root passes here, and only here: decodeBlock refuses the same bytes.
+    const wrongRoot = encodeBlock(block({}, { txs: txs.slice(1) }))
+    expect(field(() => decodeStoredBlock(wrongRoot))).toBe('accepted')
+    expect(field(() => decodeBlock(wrongRoot))).toEqual([
+      ProtocolErrorCode.invalidField,
+      'block.header.txRoot',
+    ])
+    expect(field(() => decodeStoredBlock(encode([1, 2])))).toEqual([ProtocolErrorCode.invalidField, 'block'])
   })
 })

@@ -117,12 +117,19 @@ export function blockToTuple(b: Block): WireValue {
  * body it came with. Stateful checks (parent, proposer, certificate power, state root) are consensus's.
  */
 export function blockFromTuple(raw: unknown, field = 'block'): Block {
+  const block = blockShapeFromTuple(raw, field)
+  checkBlockCommitments(block, field)
+  return block
+}
+
+function blockShapeFromTuple(raw: unknown, field: string): Block {
   if (!Array.isArray(raw) || raw.length !== 4)
     throw invalidField(field, 'must be a tuple [header, txs, lastCommit, evidence]')
   const header = headerFromTuple(raw[0], `${field}.header`)
   const txs = raw[1]
   if (!Array.isArray(txs)) throw invalidField(`${field}.txs`, 'must be a list')
-  for (const [i, tx] of txs.entries()) {
+  for (let i = 0; i < txs.length; i++) {
+    const tx: unknown = txs[i]
     if (!(tx instanceof Uint8Array) || tx.length === 0 || tx.length > Limits.maxTxBytes) {
       throw invalidField(`${field}.txs[${i}]`, `must be 1 to ${Limits.maxTxBytes} bytes`)
     }
@@ -134,14 +141,13 @@ export function blockFromTuple(raw: unknown, field = 'block'): Block {
     throw invalidField(`${field}.evidence`, `must be a list of at most ${Limits.maxValidators}`)
   }
   const evidence = raw[3].map((e: unknown, i: number) => evidenceFromTuple(e, `${field}.evidence[${i}]`))
-  const block: Block = {
+  return {
     header,
-    txs: txs as Bytes[],
+    // Frozen, so the tx hashes remembered for this list (txHashesOf) stay true.
+    txs: Object.freeze(txs as Bytes[]),
     lastCommit: lastCommit as CommitCertificate | null,
     evidence,
   }
-  checkBlockCommitments(block, field)
-  return block
 }
 
 /** The header's txRoot, lastCommitHash and evidenceRoot must match the body. */
@@ -164,9 +170,41 @@ export function checkBlockCommitments(block: Block, field = 'block'): void {
   }
 }
 
+// A block's tx hashes and tx root, computed once per frozen tx list (decoding checks the root; the
+// node then executes, re-checks and serves the same list). Keyed by the list, so a block copied with
+// other txs gets its own; only frozen lists are remembered, as an unfrozen one could still change.
+// Hashing is a pure function of the bytes (never modified in place): remembering it skips no check.
+const txDigests = new WeakMap<readonly Bytes[], { hashes: readonly Bytes[]; root: Bytes | null }>()
+
+/** The hashes of a block's txs (`txHashOfEncoded` of each), in block order; remembered for frozen lists. */
+export function txHashesOf(txs: readonly Bytes[]): readonly Bytes[] {
+  const known = txDigests.get(txs)
+  if (known !== undefined) return known.hashes
+  const hashes = txs.map(txHashOfEncoded)
+  if (Object.isFrozen(txs)) txDigests.set(txs, { hashes, root: null })
+  return hashes
+}
+
+/**
+ * Trusted caller only: records the hashes of a tx list built from txs already decoded (a leader's
+ * proposal from its mempool), where `hashes[i]` is the hash of the tx encoded as `txs[i]`. Freezes
+ * the list; its tx root is then computed from these hashes.
+ */
+export function rememberTxHashes(txs: Bytes[], hashes: readonly Bytes[]): readonly Bytes[] {
+  if (hashes.length !== txs.length) throw new RangeError('one hash per tx')
+  Object.freeze(txs)
+  txDigests.set(txs, { hashes, root: null })
+  return txs
+}
+
 /** Merkle root over the hashes of the encoded txs, in block order. */
 export function txRootOf(txs: readonly Bytes[]): Bytes {
-  return merkleRoot(txs.map(txHashOfEncoded))
+  const known = txDigests.get(txs)
+  if (known !== undefined && known.root !== null) return known.root
+  const root = merkleRoot(txHashesOf(txs))
+  const entry = txDigests.get(txs)
+  if (entry !== undefined) entry.root = root
+  return root
 }
 
 export function evidenceRootOf(evidence: readonly Evidence[]): Bytes {
@@ -177,6 +215,16 @@ export function encodeBlock(b: Block): Bytes {
   return encode(blockToTuple(b))
 }
 
+/** Decodes a block off the wire: shape, sizes, and every header commitment checked against the body. */
 export function decodeBlock(bytes: Bytes, maxBytes: number = Limits.maxBlockBytes): Block {
   return blockFromTuple(decodeRaw(bytes, Math.min(maxBytes, Limits.maxBlockBytes), 'block'))
+}
+
+/**
+ * TRUSTED INPUT ONLY: decodes a block this node committed itself (its own block store), checking the
+ * shape but not re-checking the header's commitments (tx root, last commit hash, evidence root), which
+ * were checked before the block was committed. Never use it on bytes from a peer or a client.
+ */
+export function decodeStoredBlock(bytes: Bytes): Block {
+  return blockShapeFromTuple(decodeRaw(bytes, Limits.maxBlockBytes, 'block'), 'block')
 }

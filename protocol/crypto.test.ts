@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fromHex, toHex } from './bytes.ts'
+import { fromHex, toHex, utf8 } from './bytes.ts'
 import {
   generateKeyPair,
   nativeCryptoAvailable,
@@ -102,5 +102,23 @@ describe('SHA-256', () => {
         expect(toHex(sha256Parts(...parts))).toBe(toHex(sha256(joined)))
       }),
     )
+  })
+
+  it('parts of any size, including past the reused buffer, hash like their concatenation', () => {
+    for (const sizes of [[0], [1, 300], [255, 1], [4096], [4000, 97], [10_000, 3]]) {
+      const parts = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i * 31 + j) & 0xff))
+      const joined = Uint8Array.from(parts.flatMap((p) => [...p]))
+      expect(toHex(sha256Parts(...parts))).toBe(toHex(sha256(joined)))
+    }
+  })
+
+  it('a digest is its own bytes: later calls do not overwrite it', () => {
+    const first = sha256Parts(utf8('a'), utf8('b'))
+    const copy = toHex(first)
+    sha256Parts(utf8('c'), utf8('d'))
+    sha256(utf8('e'))
+    expect(toHex(first)).toBe(copy)
+    expect(first).toBeInstanceOf(Uint8Array)
+    expect(first.length).toBe(32)
   })
 })

@@ -14,6 +14,20 @@ import {
 const leavesArb = fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 1, maxLength: 40 })
 
 describe('merkle', () => {
+  it('leaf and node hashes are SHA-256 of the prefixed bytes, for hash-sized and other inputs', () => {
+    for (const leaf of [sha256(utf8('x')), utf8('short'), new Uint8Array(33).fill(9)]) {
+      expect(toHex(merkleLeafHash(leaf))).toBe(toHex(sha256(Uint8Array.of(0x00, ...leaf))))
+    }
+    const [l, r] = [sha256(utf8('l')), sha256(utf8('r'))]
+    const node = merkleNodeHash(l, r)
+    expect(toHex(node)).toBe(toHex(sha256(Uint8Array.of(0x01, ...l, ...r))))
+    expect(toHex(merkleNodeHash(utf8('l'), r))).toBe(toHex(sha256(Uint8Array.of(0x01, ...utf8('l'), ...r))))
+    // The reused input buffer never leaks into a returned digest.
+    const before = toHex(node)
+    merkleNodeHash(r, l)
+    expect(toHex(node)).toBe(before)
+  })
+
   it('known small trees (RFC 6962 shape)', () => {
     const [a, b, c] = [utf8('a'), utf8('b'), utf8('c')]
     expect(toHex(merkleRoot([]))).toBe(toHex(sha256(new Uint8Array(0))))

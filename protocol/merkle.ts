@@ -5,17 +5,30 @@
  */
 import type { Bytes } from './bytes.ts'
 import { bytesEqual } from './bytes.ts'
-import { sha256, sha256Parts } from './crypto.ts'
+import { HASH_BYTES, sha256, sha256Parts } from './crypto.ts'
 
-const LEAF_PREFIX = Uint8Array.of(0x00)
-const NODE_PREFIX = Uint8Array.of(0x01)
+const LEAF_PREFIX = 0x00
+const NODE_PREFIX = 0x01
+
+// Preallocated inputs for the common shapes (a 32-byte leaf, two 32-byte children): one copy and a
+// one-shot hash. Reuse is safe: sha256 is synchronous and keeps no reference to its input.
+const leafInput = new Uint8Array(1 + HASH_BYTES)
+leafInput[0] = LEAF_PREFIX
+const nodeInput = new Uint8Array(1 + 2 * HASH_BYTES)
+nodeInput[0] = NODE_PREFIX
 
 export function merkleLeafHash(leaf: Bytes): Bytes {
-  return sha256Parts(LEAF_PREFIX, leaf)
+  if (leaf.length !== HASH_BYTES) return sha256Parts(Uint8Array.of(LEAF_PREFIX), leaf)
+  leafInput.set(leaf, 1)
+  return sha256(leafInput)
 }
 
 export function merkleNodeHash(left: Bytes, right: Bytes): Bytes {
-  return sha256Parts(NODE_PREFIX, left, right)
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES)
+    return sha256Parts(Uint8Array.of(NODE_PREFIX), left, right)
+  nodeInput.set(left, 1)
+  nodeInput.set(right, 1 + HASH_BYTES)
+  return sha256(nodeInput)
 }
 
 /** Largest power of two strictly less than n (n ≥ 2): RFC 6962's split point. */

@@ -5,7 +5,16 @@ import { toHex } from './bytes.ts'
 import { generateKeyPair, sign, verify } from './crypto.ts'
 import { ProtocolError, ProtocolErrorCode } from './errors.ts'
 import { consensusSignBytes, Domain, devicePossessionSignBytes, voteSignBytes } from './sign-bytes.ts'
-import { decodeAndVerifyTx, decodeTx, encodeTx, signTx, txHashOfEncoded, txPayload } from './tx.ts'
+import {
+  decodeAndVerifyTx,
+  decodeTx,
+  decodeTxWithHash,
+  encodeTx,
+  isEncodingOf,
+  signTx,
+  txHashOfEncoded,
+  txPayload,
+} from './tx.ts'
 import { voteBytes } from './vote.ts'
 
 const keys = generateKeyPair()
@@ -64,6 +73,47 @@ describe('tx: tampering', () => {
         expect(toHex(txHashOfEncoded(encodeTx(tx)))).toBe(toHex(tx.hash))
         const resigned = encodeTx({ ...tx, signature: new Uint8Array(64) })
         expect(toHex(txHashOfEncoded(resigned))).toBe(toHex(tx.hash))
+      }),
+      { numRuns: 50 },
+    )
+  })
+})
+
+describe('decoding with a known hash', () => {
+  it('decodeTxWithHash gives what decodeTx gives, without hashing again', () => {
+    fc.assert(
+      fc.property(txArb, (fields) => {
+        const bytes = encodeTx(signTx(fields, keys.secretKey))
+        const hash = txHashOfEncoded(bytes)
+        const tx = decodeTxWithHash(bytes, hash, fields.chainId)
+        expect(tx).toEqual(decodeTx(bytes, fields.chainId))
+        expect(tx.hash).toBe(hash)
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  it('still validates: a wrong chain or a broken payload is refused', () => {
+    fc.assert(
+      fc.property(txArb, chainIdArb, (fields, other) => {
+        fc.pre(other !== fields.chainId)
+        const bytes = encodeTx(signTx(fields, keys.secretKey))
+        const hash = txHashOfEncoded(bytes)
+        expect(protocolCode(() => decodeTxWithHash(bytes, hash, other))).toBe(ProtocolErrorCode.wrongChain)
+        expect(protocolCode(() => decodeTxWithHash(bytes.subarray(0, 10), hash))).not.toBe('accepted')
+      }),
+      { numRuns: 20 },
+    )
+  })
+
+  it('isEncodingOf holds for the exact bytes only, not for the same payload with another signature', () => {
+    fc.assert(
+      fc.property(txArb, (fields) => {
+        const tx = signTx(fields, keys.secretKey)
+        expect(isEncodingOf(encodeTx(tx), tx)).toBe(true)
+        const resigned = encodeTx({ ...tx, signature: new Uint8Array(64) })
+        expect(toHex(txHashOfEncoded(resigned))).toBe(toHex(tx.hash))
+        expect(isEncodingOf(resigned, tx)).toBe(false)
       }),
       { numRuns: 50 },
     )

@@ -75,6 +75,19 @@ export function encodeTx(tx: SignedTx): Bytes {
  * worker threads: call `verifyTxSignature`.
  */
 export function decodeTx(bytes: Bytes, expectedChainId?: string): SignedTx {
+  return decodeTxInner(bytes, expectedChainId, null)
+}
+
+/**
+ * `decodeTx` for bytes whose hash the caller already has from `txHashOfEncoded` of these same bytes
+ * (a block's tx root check computes it): skips hashing the payload again. Passing any other hash
+ * gives a tx with a wrong id, so only pass hashes computed from `bytes`.
+ */
+export function decodeTxWithHash(bytes: Bytes, hash: Bytes, expectedChainId?: string): SignedTx {
+  return decodeTxInner(bytes, expectedChainId, hash)
+}
+
+function decodeTxInner(bytes: Bytes, expectedChainId: string | undefined, hash: Bytes | null): SignedTx {
   const raw = decodeRaw(bytes, Limits.maxTxBytes, 'tx')
   if (!Array.isArray(raw) || raw.length !== 2)
     throw invalidField('tx', 'must be a tuple [payload, signature]')
@@ -115,7 +128,7 @@ export function decodeTx(bytes: Bytes, expectedChainId?: string): SignedTx {
       field: 'tx.payload',
     })
   }
-  return { ...fields, payload, signature: signature as Bytes, hash: sha256(payload) }
+  return { ...fields, payload, signature: signature as Bytes, hash: hash ?? sha256(payload) }
 }
 
 /**
@@ -128,6 +141,14 @@ export function txHashOfEncoded(bytes: Bytes): Bytes {
     throw invalidField('tx', 'must be a tuple [payload, signature]')
   }
   return sha256(raw[0])
+}
+
+/**
+ * Whether `bytes` are exactly the canonical encoding of `tx`, so decoding them would give `tx`
+ * field for field: lets a node reuse a tx it already decoded and verified instead of decoding again.
+ */
+export function isEncodingOf(bytes: Bytes, tx: SignedTx): boolean {
+  return bytesEqual(bytes, encodeTx(tx))
 }
 
 export function verifyTxSignature(tx: SignedTx): boolean {

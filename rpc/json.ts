@@ -3,17 +3,39 @@
  * `arc1…`, node (validator) keys as `arcnode1…`, amounts as JSON numbers (they are safe integers).
  * And the reverse for inputs: hex or base64 tx bytes, hex hashes, addresses.
  */
-import { decodeAddress, encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
+import { ADDRESS_PREFIX, decodeAddress, encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import type { Block } from '../protocol/block.ts'
-import { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
+import { type Bytes, bytesEqual, fromHex, toHex } from '../protocol/bytes.ts'
 import type { Evidence, QuorumCertificate, Vote } from '../protocol/vote.ts'
 import type { Receipt } from '../state/receipt.ts'
 import { RpcError, RpcErrorCode } from './errors.ts'
 import type { BlockRecord } from './ports.ts'
 
 export const hex = toHex
-export const address = (key: Bytes): string => encodeAddress(key)
-export const nodeKey = (key: Bytes): string => encodeAddress(key, NODE_KEY_PREFIX)
+
+/**
+ * Bech32m is costly (~4 us) and receipts name the same accounts over and over (shops, terminals,
+ * managers), so each prefix keeps a bounded memo keyed by the key's first 4 bytes and checked against
+ * the whole key: a prefix collision only costs a miss. A memo of a pure function, so it is shared.
+ */
+const MEMO_MAX = 8192
+function memoEncoder(prefix: string): (key: Bytes) => string {
+  const memo = new Map<number, { key: Bytes; text: string }>()
+  return (key) => {
+    if (key.length < 4) return encodeAddress(key, prefix)
+    const slot =
+      ((key[0] as number) << 22) ^ ((key[1] as number) << 14) ^ ((key[2] as number) << 6) ^ (key[3] as number)
+    const hit = memo.get(slot)
+    if (hit !== undefined && bytesEqual(hit.key, key)) return hit.text
+    const text = encodeAddress(key, prefix)
+    if (memo.size >= MEMO_MAX) memo.clear()
+    // A copy: the caller's bytes may be a view into a buffer that is reused.
+    memo.set(slot, { key: key.slice(), text })
+    return text
+  }
+}
+export const address: (key: Bytes) => string = memoEncoder(ADDRESS_PREFIX)
+export const nodeKey: (key: Bytes) => string = memoEncoder(NODE_KEY_PREFIX)
 
 /** Parses a path or query address; a bad one is a PROTOCOL_BAD_ADDRESS (400). */
 export const parseAddress = (text: string): Bytes => decodeAddress(text)
@@ -78,30 +100,33 @@ const NODE_KEY_FIELDS = new Set(['nodeKey', 'validator', 'proposer'])
 
 /** Renders a free-form value: bytes as hex (accounts and node keys as bech32m), bigints as numbers. */
 export function renderValue(value: unknown, key = ''): unknown {
+  if (typeof value !== 'object' || value === null) return typeof value === 'bigint' ? Number(value) : value
   if (value instanceof Uint8Array) {
     if (value.length === 32 && ACCOUNT_FIELDS.has(key)) return address(value)
     if (value.length === 32 && NODE_KEY_FIELDS.has(key)) return nodeKey(value)
     return hex(value)
   }
-  if (typeof value === 'bigint') return Number(value)
   if (Array.isArray(value)) return value.map((v) => renderValue(v, key))
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, k)
-    return out
-  }
-  return value
+  const out: Record<string, unknown> = {}
+  for (const k of Object.keys(value)) out[k] = renderValue((value as Record<string, unknown>)[k], k)
+  return out
 }
 
-export function renderReceipt(r: Receipt): unknown {
-  return {
-    txHash: hex(r.txHash),
-    height: r.height,
-    index: r.index,
-    status: r.status,
-    error: r.error,
-    events: r.events.map((e) => renderValue(e)),
-  }
+/**
+ * A receipt in the key order of its response schema (`S.receipt`, events with `type` first), so that
+ * `JSON.stringify` of it writes the same bytes as the schema serializer (see the batch route).
+ * `txHashHex` saves re-encoding a hash the caller has already rendered.
+ */
+export function renderReceipt(r: Receipt, txHashHex: string = hex(r.txHash)): unknown {
+  const events = new Array<unknown>(r.events.length)
+  for (let i = 0; i < events.length; i++) events[i] = renderEvent(r.events[i] as Record<string, unknown>)
+  return { txHash: txHashHex, height: r.height, index: r.index, status: r.status, error: r.error, events }
+}
+
+function renderEvent(event: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: event.type }
+  for (const k of Object.keys(event)) if (k !== 'type') out[k] = renderValue(event[k], k)
+  return out
 }
 
 /** The accounts a receipt's events name: who a `?account=` stream filter matches. */

@@ -7,6 +7,7 @@
 import type { Registry } from 'prom-client'
 import type { Block } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
+import type { SignedTx } from '../protocol/tx.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
 import type { LedgerQuery } from '../state/query.ts'
 import type { Receipt } from '../state/receipt.ts'
@@ -38,6 +39,8 @@ export interface BlockRecord {
   readonly hash: Bytes
   /** The certificate that committed this block; null for the head until the next block carries it. */
   readonly certificate: CommitCertificate | null
+  /** The hashes of `block.txs`, when the node has them at hand (saves decoding and hashing each tx). */
+  readonly txHashes?: readonly Bytes[]
 }
 
 export interface HistoryCursor {
@@ -74,11 +77,15 @@ export interface AdmissionResult {
   readonly message?: string
 }
 
+/** A tx as the route received it (`bytes`) and decoded it (`tx`: shape and chain id checked). */
+export interface DecodedTx {
+  readonly bytes: Bytes
+  readonly tx: SignedTx
+}
+
 export interface TxSubmitter {
-  /** Per-tx admission results, in order; the mempool decides. */
-  submit(encodedTxs: readonly Bytes[]): Promise<readonly AdmissionResult[]>
-  /** Resolves per hash with its receipt once committed, or null when `timeoutMs` passes first. */
-  waitForCommit?(hashes: readonly Bytes[], timeoutMs: number): Promise<readonly (Receipt | null)[]>
+  /** Per-tx admission results, in order; the mempool decides (it need not decode the txs again). */
+  submit(txs: readonly DecodedTx[]): Promise<readonly AdmissionResult[]>
 }
 
 // --- ledger reads ---

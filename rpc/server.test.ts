@@ -78,6 +78,15 @@ describe('blocks', () => {
     expect(withTxs.body.txs).toEqual([toHex(h.chain.committedTx.hash), toHex(h.chain.failedTx.hash)])
   })
 
+  it('uses the tx hashes the node supplies with a block instead of hashing its txs', async () => {
+    h = harness()
+    const height = h.chain.blocks.length - 1
+    const record = h.chain.blocks[height - 1]
+    const given = new Uint8Array(32).fill(0xee)
+    h.chain.blocks[height - 1] = { ...(record as NonNullable<typeof record>), txHashes: [given, given] }
+    expect((await get(`/v1/blocks/${height}`)).body.txs).toEqual([toHex(given), toHex(given)])
+  })
+
   it('404s a missing height and 400s a malformed one', async () => {
     h = harness()
     expect(await get('/v1/blocks/99')).toMatchObject({ status: 404, body: { code: 'RPC_BLOCK_NOT_FOUND' } })

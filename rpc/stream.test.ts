@@ -89,3 +89,46 @@ it('refuses streams beyond maxStreamClients with 429 and Retry-After', async () 
   expect(((await second.json()) as { code: string }).code).toBe('RPC_RATE_LIMITED')
   await first.body?.cancel()
 })
+
+it('renders each event once for all streams, and each stream still gets what its filter lets through', async () => {
+  h = harness()
+  const base = await h.server.listen('127.0.0.1', 0)
+  const urls = ['', '', `?account=${encodeAddress(CUSTOMER)}`, `?account=${encodeAddress(MERCHANT)}`]
+  const readers = await Promise.all(
+    urls.map(async (q) =>
+      ((await fetch(`${base}/v1/stream${q}`)).body as ReadableStream<Uint8Array>).getReader(),
+    ),
+  )
+  // Counts reads of the event's `to`: one to render the frame, one to list the accounts for filters.
+  let reads = 0
+  const event: Record<string, unknown> = { type: 'transfer', point: 'SHOTEN', from: MERCHANT, amount: 5 }
+  Object.defineProperty(event, 'to', {
+    enumerable: true,
+    get: () => {
+      reads++
+      return CUSTOMER
+    },
+  })
+  const receipt = { ...receiptFor(new Uint8Array(32).fill(7), 5, 0), events: [event as never] }
+  const other = receiptFor(new Uint8Array(32).fill(8), 5, 1)
+  let ready = 0
+  const onReady = () => {
+    if (++ready < readers.length) return
+    h.events.emit({ type: 'block', height: 5, hash: new Uint8Array(32).fill(5), timeMs: 1, txCount: 2 })
+    h.events.emit({ type: 'receipt', receipt, accounts: [CUSTOMER] })
+    h.events.emit({ type: 'receipt', receipt: other, accounts: [MERCHANT] })
+  }
+  const [all1, all2, customer, merchant] = await Promise.all([
+    readEvents(readers[0] as ReadableStreamDefaultReader<Uint8Array>, 3, onReady),
+    readEvents(readers[1] as ReadableStreamDefaultReader<Uint8Array>, 3, onReady),
+    readEvents(readers[2] as ReadableStreamDefaultReader<Uint8Array>, 2, onReady),
+    readEvents(readers[3] as ReadableStreamDefaultReader<Uint8Array>, 2, onReady),
+  ])
+  expect(all1?.map((e) => e.id)).toEqual(['5', '5:0', '5:1'])
+  expect(all2).toEqual(all1)
+  expect(customer?.map((e) => e.id)).toEqual(['5', '5:0'])
+  expect(merchant?.map((e) => e.id)).toEqual(['5', '5:1'])
+  expect(customer?.[1]).toEqual(all1?.[1])
+  expect(reads).toBe(1)
+  await h.server.close()
+})

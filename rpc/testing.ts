@@ -28,6 +28,7 @@ import type {
   ChainEvent,
   ChainEvents,
   ChainReader,
+  DecodedTx,
   HistoryEntry,
   NodeStatus,
   RpcDeps,
@@ -131,12 +132,14 @@ export class FakeSubmitter implements TxSubmitter {
   constructor(events: FakeEvents) {
     this.events = events
   }
-  async submit(encodedTxs: readonly Bytes[]): Promise<readonly AdmissionResult[]> {
-    return encodedTxs.map((bytes) => {
+  async submit(txs: readonly DecodedTx[]): Promise<readonly AdmissionResult[]> {
+    return txs.map(({ bytes, tx }) => {
       this.received.push(bytes)
       let hash: Bytes
       try {
         hash = decodeTx(bytes, CHAIN_ID).hash
+        // The route's decoded tx must be the one its bytes encode.
+        if (!bytesEqual(hash, tx.hash)) throw new Error('decoded tx does not match its bytes')
       } catch {
         this.invalid.push(bytes)
         return { hash: null, accepted: false, code: 'MEMPOOL_INVALID' }

@@ -1,8 +1,12 @@
+import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeAddress } from '../protocol/address.ts'
 import { toHex } from '../protocol/bytes.ts'
 import { encode } from '../protocol/codec.ts'
 import { Limits } from '../protocol/limits.ts'
+import { renderReceipt } from './json.ts'
+import { batchResponseJson, type TxResult } from './routes/txs.ts'
+import * as S from './schemas.ts'
 import { CUSTOMER, type Harness, harness, makeTx, receiptFor } from './testing.ts'
 
 let h: Harness
@@ -131,19 +135,28 @@ describe('POST /v1/txs', () => {
     expect(h.events.listeners.size).toBe(0)
   })
 
-  it('uses the submitter’s own waitForCommit when it has one', async () => {
-    const tx = makeTx()
+  it('registers the wait before submitting, so a commit during admission is not missed', async () => {
     h = harness()
-    const calls: number[] = []
+    const tx = makeTx()
+    const submit = h.submitter.submit.bind(h.submitter)
     Object.assign(h.submitter, {
-      waitForCommit: async (hashes: Uint8Array[], timeoutMs: number) => {
-        calls.push(timeoutMs)
-        return hashes.map((hash) => receiptFor(hash, 9, 2))
+      submit: async (txs: Parameters<typeof submit>[0]) => {
+        // The block lands while the mempool is still deciding.
+        h.events.emit({ type: 'receipt', receipt: receiptFor(tx.hash, 9, 2) })
+        return submit(txs)
       },
     })
-    const res = await post('/v1/txs?wait=true&timeoutMs=1234', Buffer.from(tx.bytes), MSGPACK)
-    expect(res.body).toMatchObject({ status: 'committed', height: 9, index: 2 })
-    expect(calls).toEqual([1234])
+    const res = await post('/v1/txs?wait=true&timeoutMs=5000', Buffer.from(tx.bytes), MSGPACK)
+    expect(res).toMatchObject({ status: 200, body: { status: 'committed', height: 9, index: 2 } })
+    expect(h.events.listeners.size).toBe(0)
+  })
+
+  it('does not listen to the chain for a rejected tx once the request is answered', async () => {
+    h = harness()
+    h.submitter.mode = 'full'
+    const res = await post('/v1/txs?wait=true', Buffer.from(makeTx().bytes), MSGPACK)
+    expect(res).toMatchObject({ status: 503, body: { code: 'MEMPOOL_FULL' } })
+    expect(h.events.listeners.size).toBe(0)
   })
 })
 
@@ -219,6 +232,65 @@ describe('POST /v1/txs/batch', () => {
     const txs = [makeTx(), makeTx()]
     const res = await post('/v1/txs/batch?wait=true', { txs: txs.map((t) => toHex(t.bytes)) })
     expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['committed', 'committed'])
+  })
+
+  it('waits for the accepted txs of a batch only, and leaves no listener behind', async () => {
+    h = harness()
+    h.submitter.mode = 'commit'
+    const tx = makeTx()
+    const res = await post('/v1/txs/batch?wait=true&timeoutMs=5000', {
+      txs: [toHex(tx.bytes), 'zz!!', toHex(makeTx(1, 'other-chain').bytes)],
+    })
+    expect(res.body.results.map((r: { status?: string }) => r.status)).toEqual([
+      'committed',
+      undefined,
+      undefined,
+    ])
+    expect(res.body.results[0].receipt.txHash).toBe(toHex(tx.hash))
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(h.events.listeners.size).toBe(0)
+  })
+
+  it('writes the same bytes as the response schema serializer would', async () => {
+    const results: TxResult[] = [
+      { hash: null, accepted: false, code: 'RPC_BAD_ENCODING', message: 'txs[0]: "bad" \\ \n\u0001 \ud800' },
+      { hash: 'ab', accepted: false, code: 'MEMPOOL_FULL', message: 'full' },
+      { hash: 'cd', accepted: true, status: 'pending' },
+      {
+        hash: 'ef',
+        accepted: true,
+        status: 'committed',
+        height: 3,
+        index: 1,
+        receipt: renderReceipt(
+          {
+            ...receiptFor(new Uint8Array(32).fill(1), 3, 1),
+            // Key order of the source event does not matter: `type` is written first.
+            events: [{ to: CUSTOMER, amount: 5, type: 'transfer', nested: [{ a: 1n }], memo: 'é"' } as never],
+          },
+          'ef',
+        ),
+      },
+      {
+        hash: '01',
+        accepted: true,
+        status: 'committed',
+        height: 3,
+        index: 2,
+        receipt: renderReceipt(receiptFor(new Uint8Array(32).fill(2), 3, 2, false)),
+      },
+    ]
+    const app = Fastify()
+    app.get(
+      '/',
+      { schema: { response: { 200: S.object({ results: S.arrayOf(S.admission) }) } } },
+      async () => ({
+        results,
+      }),
+    )
+    const viaSchema = (await app.inject({ method: 'GET', url: '/' })).body
+    await app.close()
+    expect(batchResponseJson(results)).toBe(viaSchema)
   })
 
   it('refuses a batch over the count limit, an empty one and a non-list', async () => {

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { toHex } from '../../protocol/bytes.ts'
 import { generateKeyPair } from '../../protocol/crypto.ts'
 import { ArcadeError } from '../../protocol/errors.ts'
-import { encodeTx, type SignedTx, signTx } from '../../protocol/tx.ts'
+import { Limits } from '../../protocol/limits.ts'
+import { decodeTx, encodeTx, type SignedTx, signTx } from '../../protocol/tx.ts'
 import { createMempool } from './mempool.ts'
 import { createVerifyPool } from './verify-pool.ts'
 
@@ -124,15 +125,125 @@ describe('mempool admission', () => {
   })
 })
 
-describe('verify pool', () => {
-  it('worker threads agree with inline verification', async () => {
-    const items = Array.from({ length: 40 }, (_, i) => {
-      const { tx } = makeTx(1000 + i)
-      const sig = i % 3 === 0 ? tx.signature.map((b, j) => (j === 0 ? b ^ 1 : b)) : tx.signature
-      return [sig, tx.payload, tx.signer] as const
-    })
-    const expected = items.map((_, i) => i % 3 !== 0)
-    expect(await inline.verifyBatch(items)).toEqual(expected)
-    expect(await threaded.verifyBatch(items)).toEqual(expected)
+describe('addDecoded', () => {
+  const codes = (rs: readonly { accepted: boolean; error?: { code: string } }[]) =>
+    rs.map((r) => (r.accepted ? 'ok' : (r.error?.code ?? '?')))
+  const decoded = (bytes: Uint8Array) => ({ bytes, tx: decodeTx(bytes) })
+
+  it('gives the same answers as add for the same txs', async () => {
+    const forged = makeTx(303).bytes.slice()
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1 // inside the signature
+    const batch = [
+      makeTx(301).bytes,
+      makeTx(302, { chain: 'other-chain' }).bytes,
+      forged,
+      makeTx(301).bytes,
+      makeTx(304, { amount: 7 }).bytes,
+      makeTx(305).bytes,
+      makeTx(306).bytes,
+    ]
+    const refused = (tx: SignedTx) =>
+      tx.nonce === 304 ? new ArcadeError('STATE_UNKNOWN_POINT', 'no point') : null
+    const viaBytes = await pool(3, refused).add(batch)
+    const viaDecoded = await pool(3, refused).addDecoded(batch.map(decoded))
+    const expected = [
+      'ok',
+      'PROTOCOL_WRONG_CHAIN',
+      'PROTOCOL_BAD_SIGNATURE',
+      'MEMPOOL_DUPLICATE',
+      'STATE_UNKNOWN_POINT',
+      'ok',
+      'MEMPOOL_FULL',
+    ]
+    expect(codes(viaBytes)).toEqual(expected)
+    expect(codes(viaDecoded)).toEqual(expected)
+    expect(viaDecoded.map((r) => r.hash && toHex(r.hash))).toEqual(
+      viaBytes.map((r) => r.hash && toHex(r.hash)),
+    )
+  })
+
+  it('refuses a tampered signature even though the tx is already decoded', async () => {
+    const m = pool()
+    const { tx, bytes } = makeTx(310)
+    const tampered = { ...tx, signature: tx.signature.map((b, i) => (i === 10 ? b ^ 0x40 : b)) }
+    const [r] = await m.addDecoded([{ bytes, tx: tampered }])
+    expect(r?.accepted === false && r.error.code).toBe('PROTOCOL_BAD_SIGNATURE')
+    expect(m.size).toBe(0)
+  })
+
+  it('refuses pooled duplicates, oversize, too large batches and a closed pool', async () => {
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 2 },
+      { verifier: threaded, checkTx: () => null },
+    )
+    const a = makeTx(320)
+    expect((await m.addDecoded([decoded(a.bytes)]))[0]?.accepted).toBe(true)
+    expect(m.hasHash(a.tx.hash)).toBe(true)
+    expect(m.getByHash(a.tx.hash)?.nonce).toBe(320)
+    expect(m.get(toHex(a.tx.hash))?.nonce).toBe(320)
+    const huge = { bytes: new Uint8Array(Limits.maxTxBytes + 1), tx: makeTx(321).tx }
+    expect(codes(await m.addDecoded([decoded(a.bytes), huge]))).toEqual([
+      'MEMPOOL_DUPLICATE',
+      'PROTOCOL_TOO_LARGE',
+    ])
+    const three = [322, 323, 324].map((n) => decoded(makeTx(n).bytes))
+    expect(codes(await m.addDecoded(three))).toEqual(Array(3).fill('MEMPOOL_BATCH_TOO_LARGE'))
+    m.close()
+    expect(codes(await m.addDecoded([three[0] as never]))).toEqual(['MEMPOOL_CLOSED'])
+    expect(m.size).toBe(1)
+  })
+})
+
+describe('second stateful check', () => {
+  it('is skipped while the head state stays the same, and runs when a block committed meanwhile', async () => {
+    let head = {}
+    let checks = 0
+    let expireAfterVerify = false
+    const verifier = {
+      async verify(items: readonly unknown[]) {
+        if (expireAfterVerify) head = {} // a block commits while the signatures are verified
+        return new Uint8Array(items.length).fill(1)
+      },
+      verifyBatch: async () => [],
+      stop: async () => {},
+    }
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 100 },
+      {
+        verifier,
+        headState: () => head,
+        checkTx: () => {
+          checks++
+          return expireAfterVerify && checks > 2 ? new ArcadeError('STATE_TX_EXPIRED', 'expired') : null
+        },
+      },
+    )
+    const r1 = await m.add([makeTx(400).bytes, makeTx(401).bytes])
+    expect(r1.every((r) => r.accepted)).toBe(true)
+    expect(checks).toBe(2)
+    checks = 0
+    expireAfterVerify = true
+    const r2 = await m.add([makeTx(402).bytes, makeTx(403).bytes])
+    expect(checks).toBe(4)
+    expect(r2.map((r) => (r.accepted ? 'ok' : r.error.code))).toEqual([
+      'STATE_TX_EXPIRED',
+      'STATE_TX_EXPIRED',
+    ])
+    expect(m.size).toBe(2)
+  })
+})
+
+describe('mempool lookups', () => {
+  it('finds a tx by hash bytes or hex, and nothing for malformed hex', async () => {
+    const m = pool()
+    const { tx, bytes } = makeTx(500)
+    await m.add([bytes])
+    const hex = toHex(tx.hash)
+    expect([m.has(hex), m.hasHash(tx.hash), m.get(hex)?.nonce]).toEqual([true, true, 500])
+    expect(m.has(`${hex}0`)).toBe(false)
+    expect(m.has(hex.slice(0, 62))).toBe(false)
+    expect(m.has('zz')).toBe(false)
+    m.afterCommit([tx.hash])
+    expect([m.has(hex), m.hasHash(tx.hash), m.size, m.bytes]).toEqual([false, false, 0, 0])
   })
 })

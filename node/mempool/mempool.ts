@@ -2,11 +2,11 @@
  * The mempool: admission, dedup, bounds and reaping. A tx is admitted only after, cheapest first:
  * size → decode and stateless validation (chain id included) → not already pooled → stateful checks
  * against the head state (expiry window, already included, sponsor quota) → room left → signature
- * (batched on the verify pool); the stateful checks run again after the signatures, since a block may
- * have committed meanwhile. When full it refuses with MEMPOOL_FULL instead of growing.
+ * (batched on the verify pool); the stateful checks run again after the signatures if a block
+ * committed meanwhile. When full it refuses with MEMPOOL_FULL instead of growing. `addDecoded` is the
+ * same path for txs the caller has already decoded. Txs are keyed by the latin1 string of their hash.
  * Txs leave the pool when committed; after each block the rest are re-checked against the new state.
  */
-import { toHex } from '../../protocol/bytes.ts'
 import { type ArcadeError, isArcadeError, ProtocolError, ProtocolErrorCode } from '../../protocol/errors.ts'
 import { Limits } from '../../protocol/limits.ts'
 import { decodeTx, type SignedTx } from '../../protocol/tx.ts'
@@ -27,28 +27,54 @@ export interface MempoolDeps {
   readonly verifier: SignatureVerifier
   /** Stateful admission check against the current head (null = admissible). */
   readonly checkTx: (tx: SignedTx) => ArcadeError | null
+  /**
+   * The identity of the head state `checkTx` reads (the state object itself): when it is the same
+   * after the signatures were verified as before, the second stateful check is skipped, since it
+   * would give the same answer. Without it every admitted tx is checked twice.
+   */
+  readonly headState?: () => unknown
 }
 
 export type Admission =
   | { readonly accepted: true; readonly hash: Uint8Array; readonly tx: SignedTx }
   | { readonly accepted: false; readonly hash: Uint8Array | null; readonly error: ArcadeError }
 
-interface Entry {
-  readonly tx: SignedTx
+/** A tx the caller has already decoded: `tx` must be `decodeTx(bytes)` (the pool trusts it). */
+export interface DecodedTx {
   readonly bytes: Uint8Array
+  readonly tx: SignedTx
+}
+
+interface Entry extends DecodedTx {
+  readonly key: string
 }
 
 export interface Mempool {
   add(encodedTxs: readonly Uint8Array[]): Promise<Admission[]>
+  /** `add` for txs the caller has already decoded: the same checks and results, minus the decode. */
+  addDecoded(items: readonly DecodedTx[]): Promise<Admission[]>
   /** Oldest first, up to the limits. Does not remove anything: txs leave when committed. */
-  reap(maxTxs: number, maxBytes: number): { tx: SignedTx; bytes: Uint8Array }[]
+  reap(maxTxs: number, maxBytes: number): DecodedTx[]
   has(hashHex: string): boolean
   get(hashHex: string): SignedTx | undefined
+  /** `has` and `get` by the hash bytes: no hex round trip. */
+  hasHash(hash: Uint8Array): boolean
+  getByHash(hash: Uint8Array): SignedTx | undefined
   /** Drops committed txs, then re-checks the rest against the new head; returns how many were evicted. */
   afterCommit(committedHashes: readonly Uint8Array[]): number
   readonly size: number
   readonly bytes: number
   close(): void
+}
+
+/** The pool's key for a tx hash: its bytes as a latin1 string, several times cheaper than hex. */
+export function txKey(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1')
+}
+
+function hexKey(hashHex: string): string {
+  const bytes = Buffer.from(hashHex, 'hex')
+  return bytes.length * 2 === hashHex.length ? bytes.toString('latin1') : ''
 }
 
 function asArcadeError(err: unknown): ArcadeError {
@@ -76,108 +102,141 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         maxBytes: options.maxBytes,
       },
     )
+  const duplicate = () => new MempoolError(MempoolErrorCode.duplicate, 'tx is already in the mempool')
+  const closedError = () => new MempoolError(MempoolErrorCode.closed, 'mempool is closed')
+  const badSignature = () =>
+    new ProtocolError(ProtocolErrorCode.badSignature, 'tx signature does not verify', {
+      field: 'tx.signature',
+    })
+
+  /**
+   * The one admission path behind `add` and `addDecoded`; `txAt` decodes (or hands over) the i-th tx
+   * and may throw a coded error. Checks in order: size, decode, not pooled, stateful, room, signature.
+   */
+  async function admit(
+    count: number,
+    bytesAt: (i: number) => Uint8Array,
+    txAt: (i: number, bytes: Uint8Array) => SignedTx,
+  ): Promise<Admission[]> {
+    if (closed) {
+      const error = closedError()
+      return Array.from({ length: count }, () => ({ accepted: false, hash: null, error }))
+    }
+    if (count > options.maxBatch) {
+      const error = new MempoolError(
+        MempoolErrorCode.batchTooLarge,
+        `at most ${options.maxBatch} txs per submission`,
+      )
+      return Array.from({ length: count }, () => ({ accepted: false, hash: null, error }))
+    }
+    const results: Admission[] = new Array(count)
+    // Parallel arrays, not an object per tx: the candidates that passed the cheap checks.
+    const indexes: number[] = []
+    const keys: string[] = []
+    const txs: SignedTx[] = []
+    const inBatch = new Set<string>()
+    let reservedBytes = 0
+    for (let i = 0; i < count; i++) {
+      const bytes = bytesAt(i)
+      let tx: SignedTx
+      try {
+        if (bytes.length > Limits.maxTxBytes) {
+          throw new ProtocolError(
+            ProtocolErrorCode.tooLarge,
+            `tx of ${bytes.length} bytes exceeds ${Limits.maxTxBytes}`,
+          )
+        }
+        tx = txAt(i, bytes)
+      } catch (err) {
+        results[i] = { accepted: false, hash: null, error: asArcadeError(err) }
+        continue
+      }
+      const key = txKey(tx.hash)
+      if (entries.has(key) || inBatch.has(key)) {
+        results[i] = { accepted: false, hash: tx.hash, error: duplicate() }
+        continue
+      }
+      // Stateful checks before reserving room, so a refused tx never takes a slot from a good one.
+      const early = deps.checkTx(tx)
+      if (early !== null) {
+        results[i] = { accepted: false, hash: tx.hash, error: early }
+        continue
+      }
+      if (!roomFor(bytes.length, txs.length, reservedBytes)) {
+        results[i] = { accepted: false, hash: tx.hash, error: full() }
+        continue
+      }
+      inBatch.add(key)
+      reservedBytes += bytes.length
+      indexes.push(i)
+      keys.push(key)
+      txs.push(tx)
+    }
+    if (txs.length === 0) return results
+    const head = deps.headState?.()
+    const verdicts = await deps.verifier.verify(txs)
+    // Re-checked after the await: a block may have committed while the signatures were verified.
+    const recheck = deps.headState === undefined || deps.headState() !== head
+    for (let j = 0; j < txs.length; j++) {
+      const index = indexes[j] as number
+      const tx = txs[j] as SignedTx
+      if (verdicts[j] !== 1) {
+        results[index] = { accepted: false, hash: tx.hash, error: badSignature() }
+        continue
+      }
+      const key = keys[j] as string
+      const bytes = bytesAt(index)
+      const stateError = closed ? closedError() : recheck ? deps.checkTx(tx) : null
+      if (stateError !== null) {
+        results[index] = { accepted: false, hash: tx.hash, error: stateError }
+      } else if (entries.has(key)) {
+        results[index] = { accepted: false, hash: tx.hash, error: duplicate() }
+      } else if (!roomFor(bytes.length, 0, 0)) {
+        results[index] = { accepted: false, hash: tx.hash, error: full() }
+      } else {
+        entries.set(key, { key, tx, bytes })
+        totalBytes += bytes.length
+        results[index] = { accepted: true, hash: tx.hash, tx }
+      }
+    }
+    return results
+  }
+
+  function remove(entry: Entry): void {
+    entries.delete(entry.key)
+    totalBytes -= entry.bytes.length
+  }
 
   return {
-    async add(encodedTxs) {
-      if (closed) {
-        return encodedTxs.map(() => ({
-          accepted: false,
-          hash: null,
-          error: new MempoolError(MempoolErrorCode.closed, 'mempool is closed'),
-        }))
-      }
-      if (encodedTxs.length > options.maxBatch) {
-        const error = new MempoolError(
-          MempoolErrorCode.batchTooLarge,
-          `at most ${options.maxBatch} txs per submission`,
-        )
-        return encodedTxs.map(() => ({ accepted: false, hash: null, error }))
-      }
-      const results: Admission[] = new Array(encodedTxs.length)
-      const toVerify: { index: number; tx: SignedTx; bytes: Uint8Array }[] = []
-      const inBatch = new Set<string>()
-      let reservedTxs = 0
-      let reservedBytes = 0
-      for (let i = 0; i < encodedTxs.length; i++) {
-        const bytes = encodedTxs[i] as Uint8Array
-        let tx: SignedTx
-        try {
-          if (bytes.length > Limits.maxTxBytes) {
+    add(encodedTxs) {
+      return admit(
+        encodedTxs.length,
+        (i) => encodedTxs[i] as Uint8Array,
+        (_i, bytes) => decodeTx(bytes, options.chainId),
+      )
+    },
+
+    addDecoded(items) {
+      return admit(
+        items.length,
+        (i) => (items[i] as DecodedTx).bytes,
+        (i) => {
+          const tx = (items[i] as DecodedTx).tx
+          // The one check of decodeTx that depends on this pool: the chain id.
+          if (tx.chainId !== options.chainId) {
             throw new ProtocolError(
-              ProtocolErrorCode.tooLarge,
-              `tx of ${bytes.length} bytes exceeds ${Limits.maxTxBytes}`,
+              ProtocolErrorCode.wrongChain,
+              `tx is for chain ${tx.chainId}, not ${options.chainId}`,
+              { field: 'chainId', expected: options.chainId, actual: tx.chainId },
             )
           }
-          tx = decodeTx(bytes, options.chainId)
-        } catch (err) {
-          results[i] = { accepted: false, hash: null, error: asArcadeError(err) }
-          continue
-        }
-        const id = toHex(tx.hash)
-        if (entries.has(id) || inBatch.has(id)) {
-          results[i] = {
-            accepted: false,
-            hash: tx.hash,
-            error: new MempoolError(MempoolErrorCode.duplicate, 'tx is already in the mempool'),
-          }
-          continue
-        }
-        // Stateful checks before reserving room, so a refused tx never takes a slot from a good one.
-        const early = deps.checkTx(tx)
-        if (early !== null) {
-          results[i] = { accepted: false, hash: tx.hash, error: early }
-          continue
-        }
-        if (!roomFor(bytes.length, reservedTxs, reservedBytes)) {
-          results[i] = { accepted: false, hash: tx.hash, error: full() }
-          continue
-        }
-        inBatch.add(id)
-        reservedTxs++
-        reservedBytes += bytes.length
-        toVerify.push({ index: i, tx, bytes })
-      }
-      const verdicts = await deps.verifier.verifyBatch(
-        toVerify.map(({ tx }) => [tx.signature, tx.payload, tx.signer]),
+          return tx
+        },
       )
-      for (let j = 0; j < toVerify.length; j++) {
-        const { index, tx, bytes } = toVerify[j] as (typeof toVerify)[number]
-        if (verdicts[j] !== true) {
-          results[index] = {
-            accepted: false,
-            hash: tx.hash,
-            error: new ProtocolError(ProtocolErrorCode.badSignature, 'tx signature does not verify', {
-              field: 'tx.signature',
-            }),
-          }
-          continue
-        }
-        // Re-checked after the await: the pool may have changed while signatures were verified.
-        const id = toHex(tx.hash)
-        const stateError = closed
-          ? new MempoolError(MempoolErrorCode.closed, 'mempool is closed')
-          : deps.checkTx(tx)
-        if (stateError !== null) {
-          results[index] = { accepted: false, hash: tx.hash, error: stateError }
-        } else if (entries.has(id)) {
-          results[index] = {
-            accepted: false,
-            hash: tx.hash,
-            error: new MempoolError(MempoolErrorCode.duplicate, 'tx is already in the mempool'),
-          }
-        } else if (!roomFor(bytes.length, 0, 0)) {
-          results[index] = { accepted: false, hash: tx.hash, error: full() }
-        } else {
-          entries.set(id, { tx, bytes })
-          totalBytes += bytes.length
-          results[index] = { accepted: true, hash: tx.hash, tx }
-        }
-      }
-      return results
     },
 
     reap(maxTxs, maxBytes) {
-      const out: { tx: SignedTx; bytes: Uint8Array }[] = []
+      const out: DecodedTx[] = []
       let bytes = 0
       for (const entry of entries.values()) {
         if (out.length >= maxTxs) break
@@ -188,23 +247,20 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       return out
     },
 
-    has: (hashHex) => entries.has(hashHex),
-    get: (hashHex) => entries.get(hashHex)?.tx,
+    has: (hashHex) => entries.has(hexKey(hashHex)),
+    get: (hashHex) => entries.get(hexKey(hashHex))?.tx,
+    hasHash: (hash) => entries.has(txKey(hash)),
+    getByHash: (hash) => entries.get(txKey(hash))?.tx,
 
     afterCommit(committedHashes) {
       for (const hash of committedHashes) {
-        const id = toHex(hash)
-        const entry = entries.get(id)
-        if (entry !== undefined) {
-          entries.delete(id)
-          totalBytes -= entry.bytes.length
-        }
+        const entry = entries.get(txKey(hash))
+        if (entry !== undefined) remove(entry)
       }
       let evicted = 0
-      for (const [id, entry] of entries) {
+      for (const entry of entries.values()) {
         if (deps.checkTx(entry.tx) !== null) {
-          entries.delete(id)
-          totalBytes -= entry.bytes.length
+          remove(entry)
           evicted++
         }
       }

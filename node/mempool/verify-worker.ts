@@ -1,23 +1,24 @@
 /**
- * Worker thread body for the signature pool: verifies batches of Ed25519 signatures with native
- * crypto and answers with one boolean per item. Kept tiny: no imports from the rest of the node.
+ * Worker thread body for the signature pool: verifies one packed batch per message (see
+ * signature-batch.ts) with native crypto and answers with one byte per item, transferring both ways.
+ * Kept tiny: no imports from the rest of the node.
  */
 import { parentPort } from 'node:worker_threads'
-import { verify } from '../../protocol/crypto.ts'
+import { verifyPacked } from './signature-batch.ts'
 
 export interface VerifyRequest {
   readonly id: number
-  readonly items: readonly (readonly [signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array])[]
+  /** A batch packed by `packBatch`; transferred. */
+  readonly buffer: ArrayBuffer
 }
 
 export interface VerifyResponse {
   readonly id: number
-  readonly results: readonly boolean[]
+  /** One byte per item, 1 when its signature verifies; transferred. */
+  readonly verdicts: Uint8Array<ArrayBuffer>
 }
 
 parentPort?.on('message', (request: VerifyRequest) => {
-  const results = request.items.map(([signature, message, publicKey]) =>
-    verify(signature, message, publicKey),
-  )
-  parentPort?.postMessage({ id: request.id, results } satisfies VerifyResponse)
+  const verdicts = verifyPacked(request.buffer)
+  parentPort?.postMessage({ id: request.id, verdicts } satisfies VerifyResponse, [verdicts.buffer])
 })

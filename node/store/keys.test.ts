@@ -3,10 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { compareBytes } from '../../protocol/bytes.ts'
 import {
   accountHistoryKey,
+  accountHistoryKeyLength,
   accountPrefix,
+  ByteSlab,
   blockKey,
+  encodeTxEntry,
   Prefix,
   parseAccountHistoryKey,
+  prefixed,
   readU64,
   writeU64,
 } from './keys.ts'
@@ -62,5 +66,31 @@ describe('key-prefix table', () => {
         expect(inside).toBe(false)
       }),
     )
+  })
+})
+
+describe('ByteSlab', () => {
+  it('writes the same bytes as the allocating encoders, each in its own view', () => {
+    fc.assert(
+      fc.property(account, height, index, fc.uint8Array({ maxLength: 80 }), (a, h, i, body) => {
+        const slab = new ByteSlab(accountHistoryKeyLength(a) + 1 + body.length + 12 + body.length + a.length)
+        const key = slab.accountHistoryKey(a, h, i)
+        const pre = slab.prefixed(Prefix.tx, body)
+        const entry = slab.txEntry(h, i, body)
+        const copy = slab.copy(a)
+        expect(key).toEqual(accountHistoryKey(a, h, i))
+        expect(pre).toEqual(prefixed(Prefix.tx, body))
+        expect(entry).toEqual(encodeTxEntry(h, i, body))
+        expect(copy).toEqual(a)
+        // Later writes never reach into an earlier view.
+        expect(parseAccountHistoryKey(key)).toEqual({ height: h, index: i })
+      }),
+    )
+  })
+
+  it('refuses to write past its size', () => {
+    const slab = new ByteSlab(4)
+    slab.copy(Uint8Array.of(1, 2, 3))
+    expect(() => slab.copy(Uint8Array.of(4, 5))).toThrow(RangeError)
   })
 })

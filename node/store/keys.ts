@@ -139,15 +139,78 @@ export function accountPrefix(account: Bytes): Bytes {
 
 /** One history entry; complemented height and index make ascending order newest first. */
 export function accountHistoryKey(account: Bytes, height: number, index: number): Bytes {
-  const n = 2 + account.length
-  const key = new Uint8Array(n + 12)
-  key[0] = Prefix.accountHistory
-  key[1] = account.length
-  key.set(account, 2)
-  writeU32(key, n, MAX_U32 - Math.floor(height / TWO_32))
-  writeU32(key, n + 4, MAX_U32 - (height >>> 0))
-  writeU32(key, n + 8, MAX_U32 - index)
+  const key = new Uint8Array(accountHistoryKeyLength(account))
+  writeAccountHistoryKey(key, 0, account, height, index)
   return key
+}
+
+export const accountHistoryKeyLength = (account: Bytes): number => 14 + account.length
+
+function writeAccountHistoryKey(out: Bytes, at: number, account: Bytes, height: number, index: number): void {
+  const n = at + 2 + account.length
+  out[at] = Prefix.accountHistory
+  out[at + 1] = account.length
+  out.set(account, at + 2)
+  writeU32(out, n, MAX_U32 - Math.floor(height / TWO_32))
+  writeU32(out, n + 4, MAX_U32 - (height >>> 0))
+  writeU32(out, n + 8, MAX_U32 - index)
+}
+
+/**
+ * One off-heap buffer holding a batch's many small keys and values, handed out as views. LevelDB's
+ * binding copies every key and value it is given, but a small fresh Uint8Array lives on V8's heap and
+ * must first be moved off it (an allocation and a copy per op): views into one buffer skip that, which
+ * measured at a third to half of the native cost of a block's batch. Sized exactly by the caller.
+ */
+export class ByteSlab {
+  readonly #bytes: Uint8Array
+  #at = 0
+
+  constructor(byteLength: number) {
+    this.#bytes = new Uint8Array(byteLength)
+  }
+
+  #take(length: number): number {
+    const at = this.#at
+    if (at + length > this.#bytes.length) throw new RangeError('ByteSlab: sized too small')
+    this.#at = at + length
+    return at
+  }
+
+  #view(at: number): Bytes {
+    return this.#bytes.subarray(at, this.#at)
+  }
+
+  /** A copy of `bytes`. */
+  copy(bytes: Bytes): Bytes {
+    const at = this.#take(bytes.length)
+    this.#bytes.set(bytes, at)
+    return this.#view(at)
+  }
+
+  /** `[prefix] ‖ body`, as `prefixed`. */
+  prefixed(prefix: Prefix, body: Bytes): Bytes {
+    const at = this.#take(1 + body.length)
+    this.#bytes[at] = prefix
+    this.#bytes.set(body, at + 1)
+    return this.#view(at)
+  }
+
+  /** As `encodeTxEntry`. */
+  txEntry(height: number, index: number, receiptBytes: Bytes): Bytes {
+    const at = this.#take(12 + receiptBytes.length)
+    writeU64(this.#bytes, at, height)
+    writeU32(this.#bytes, at + 8, index)
+    this.#bytes.set(receiptBytes, at + 12)
+    return this.#view(at)
+  }
+
+  /** As `accountHistoryKey`. */
+  accountHistoryKey(account: Bytes, height: number, index: number): Bytes {
+    const at = this.#take(accountHistoryKeyLength(account))
+    writeAccountHistoryKey(this.#bytes, at, account, height, index)
+    return this.#view(at)
+  }
 }
 
 /** Height and index back out of an account history key. */

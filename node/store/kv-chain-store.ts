@@ -17,24 +17,26 @@ import type {
 import { invalidArgument, StoreError, StoreErrorCode } from './errors.ts'
 import {
   accountHistoryKey,
+  accountHistoryKeyLength,
   accountPrefix,
+  ByteSlab,
   blockHashKey,
   blockKey,
   certificateKey,
   encodeHead,
-  encodeTxEntry,
   encodeU64,
   FORMAT_VERSION,
   headKey,
   MetaKey,
   metaKey,
+  Prefix,
   parseAccountHistoryKey,
   readU32,
   readU64,
   txKey,
 } from './keys.ts'
 import type { RawKv, RawOp } from './raw-kv.ts'
-import { KvStateKv, pushStateOps } from './state-kv.ts'
+import { KvStateKv, pushStateOps, slabValueBytes } from './state-kv.ts'
 import { KvWal } from './wal.ts'
 
 export interface KvChainStoreOptions {
@@ -59,6 +61,15 @@ function checkHeight(height: number, argument: string): void {
 
 function checkAccount(account: Bytes): void {
   if (account.length < 1 || account.length > 255) throw invalidArgument('account', 'must be 1 to 255 bytes')
+}
+
+/** Room for every small key and value `commitBlock` puts in its slab (an upper bound). */
+function slabBytes(commit: BlockCommit): number {
+  let n = 0
+  for (const [key, value] of commit.stateWrites) n += 1 + key.length + slabValueBytes(value)
+  for (const tx of commit.txs) n += 1 + tx.hash.length + 12 + tx.receiptBytes.length + tx.hash.length
+  for (const { account } of commit.accountIndex) n += accountHistoryKeyLength(account)
+  return n
 }
 
 function corrupt(what: string, details: Record<string, unknown> = {}): StoreError {
@@ -175,18 +186,27 @@ export class KvChainStore implements ChainStore {
       if (commit.certificateBytes !== null) {
         ops.push({ type: 'put', key: certificateKey(height), value: commit.certificateBytes })
       }
-      pushStateOps(ops, commit.stateWrites)
+      const slab = new ByteSlab(slabBytes(commit))
+      pushStateOps(ops, commit.stateWrites, slab)
       for (let i = 0; i < txs.length; i++) {
         const tx = txs[i] as (typeof txs)[number]
-        ops.push({ type: 'put', key: txKey(tx.hash), value: encodeTxEntry(height, i, tx.receiptBytes) })
+        const value = slab.txEntry(height, i, tx.receiptBytes)
+        ops.push({ type: 'put', key: slab.prefixed(Prefix.tx, tx.hash), value })
       }
+      // Each tx's hash copied once into the slab, for all the history entries that point at it.
+      const hashCopies: (Bytes | undefined)[] = new Array(txs.length)
       for (const { account, txIndex } of commit.accountIndex) {
         const tx = txs[txIndex]
         if (tx === undefined || !Number.isInteger(txIndex)) {
           throw invalidArgument('accountIndex.txIndex', `must index txs (0..${txs.length - 1})`)
         }
         checkAccount(account)
-        ops.push({ type: 'put', key: accountHistoryKey(account, height, txIndex), value: tx.hash })
+        let value = hashCopies[txIndex]
+        if (value === undefined) {
+          value = slab.copy(tx.hash)
+          hashCopies[txIndex] = value
+        }
+        ops.push({ type: 'put', key: slab.accountHistoryKey(account, height, txIndex), value })
       }
       for (const [name, value] of commit.meta ?? [])
         ops.push({ type: 'put', key: metaKey(name), value: value.slice() })

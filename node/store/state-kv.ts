@@ -1,7 +1,7 @@
 /** The state/ port (`StateKv`) over the state-entries prefix of the node's database. */
 import type { Bytes } from '../../protocol/bytes.ts'
 import type { KvWrite, StateKv } from '../../state/ports.ts'
-import { Prefix, prefixEnd, stateKey } from './keys.ts'
+import { type ByteSlab, Prefix, prefixEnd, stateKey } from './keys.ts'
 import type { RawKv, RawOp } from './raw-kv.ts'
 
 export interface KvStateKvDeps {
@@ -11,12 +11,27 @@ export interface KvStateKvDeps {
   readonly write: (ops: RawOp[]) => Promise<void>
 }
 
-/** Appends the ops for `writes` to `ops` (put, or del for a null value). */
-export function pushStateOps(ops: RawOp[], writes: readonly KvWrite[]): void {
+/**
+ * Values up to this size are copied into the batch's slab: V8 keeps typed arrays this small on its
+ * heap, and handing one to LevelDB costs more than the copy (see `ByteSlab`).
+ */
+const SMALL_VALUE_BYTES = 64
+
+/** Slab bytes a state value takes in `pushStateOps`. */
+export const slabValueBytes = (value: Bytes | null): number =>
+  value !== null && value.length <= SMALL_VALUE_BYTES ? value.length : 0
+
+/**
+ * Appends the ops for `writes` to `ops` (put, or del for a null value), with keys (and small values)
+ * in `slab` when given (room: 1 + key length + `slabValueBytes` per write).
+ */
+export function pushStateOps(ops: RawOp[], writes: readonly KvWrite[], slab?: ByteSlab): void {
   for (const [key, value] of writes) {
-    ops.push(
-      value === null ? { type: 'del', key: stateKey(key) } : { type: 'put', key: stateKey(key), value },
-    )
+    const k = slab === undefined ? stateKey(key) : slab.prefixed(Prefix.state, key)
+    if (value === null) ops.push({ type: 'del', key: k })
+    else if (slab !== undefined && value.length <= SMALL_VALUE_BYTES) {
+      ops.push({ type: 'put', key: k, value: slab.copy(value) })
+    } else ops.push({ type: 'put', key: k, value })
   }
 }
 

@@ -1,6 +1,6 @@
 /** Node status, health, blocks and Prometheus metrics. */
 import type { FastifyInstance } from 'fastify'
-import { txHashOfEncoded } from '../../protocol/tx.ts'
+import { txHashesOf } from '../../protocol/block.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { hex, renderBlock } from '../json.ts'
 import type { RouteContext } from '../options.ts'
@@ -55,7 +55,7 @@ export function registerChainRoutes(app: FastifyInstance, { deps }: RouteContext
     if (record === null) {
       throw new RpcError(RpcErrorCode.blockNotFound, `no block at height ${params.height ?? 'latest'}`)
     }
-    return renderBlock(record, record.block.txs.map(txHashOfEncoded))
+    return renderBlock(record, record.txHashes ?? txHashesOf(record.block.txs))
   }
   const blockResponse = { 200: S.block, ...S.errorResponses }
 

@@ -26,13 +26,37 @@ export function renderChainEvent(event: ChainEvent): { name: string; id: string;
   }
 }
 
-function touches(event: ChainEvent, account: Bytes | null): boolean {
-  if (account === null || event.type === 'block') return true
-  const accounts = event.accounts ?? accountsOfReceipt(event.receipt)
-  return accounts.some((a) => bytesEqual(a, account))
+/**
+ * The frame and filter accounts of the event last seen. The node hands every subscriber the same event
+ * object in turn, so each event is rendered once, not once per stream.
+ */
+function createFrameCache() {
+  let framed: ChainEvent | null = null
+  let frame = ''
+  let listed: ChainEvent | null = null
+  let accounts: readonly Bytes[] = []
+  return {
+    frame(event: ChainEvent): string {
+      if (event !== framed) {
+        const { name, id, data } = renderChainEvent(event)
+        frame = `event: ${name}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`
+        framed = event
+      }
+      return frame
+    },
+    touches(event: ChainEvent, account: Bytes | null): boolean {
+      if (account === null || event.type === 'block') return true
+      if (event !== listed) {
+        accounts = event.accounts ?? accountsOfReceipt(event.receipt)
+        listed = event
+      }
+      return accounts.some((a) => bytesEqual(a, account))
+    },
+  }
 }
 
 export function registerStreamRoutes(app: FastifyInstance, { options, deps, streams }: RouteContext): void {
+  const frames = createFrameCache()
   app.get<{ Querystring: { account?: string } }>(
     '/stream',
     {
@@ -65,8 +89,18 @@ export function registerStreamRoutes(app: FastifyInstance, { options, deps, stre
       })
       raw.write(': connected\n\n')
       let ended = false
+      // Frames of one block arrive in one synchronous burst: write them as one chunk, not one each.
+      let buffered = ''
+      let flushQueued = false
+      const flush = () => {
+        flushQueued = false
+        if (ended || buffered === '') return
+        raw.write(buffered)
+        buffered = ''
+      }
       const end = () => {
         if (ended) return
+        flush()
         ended = true
         unsubscribe()
         clearInterval(heartbeat)
@@ -75,13 +109,18 @@ export function registerStreamRoutes(app: FastifyInstance, { options, deps, stre
       }
       const send = (chunk: string) => {
         if (ended) return
-        if (raw.writableLength > options.maxStreamBufferBytes) return end()
-        raw.write(chunk)
+        if (raw.writableLength + buffered.length > options.maxStreamBufferBytes) {
+          buffered = '' // a lagging client is dropped, not fed
+          return end()
+        }
+        buffered += chunk
+        if (!flushQueued) {
+          flushQueued = true
+          queueMicrotask(flush)
+        }
       }
       const unsubscribe = deps.events.subscribe((event) => {
-        if (!touches(event, account)) return
-        const { name, id, data } = renderChainEvent(event)
-        send(`event: ${name}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`)
+        if (frames.touches(event, account)) send(frames.frame(event))
       })
       const heartbeat = setInterval(() => send(': keep-alive\n\n'), options.streamHeartbeatMs)
       streams.open.add(end)

@@ -1,0 +1,157 @@
+import { Registry } from 'prom-client'
+import { describe, expect, it } from 'vitest'
+import { generateKeyPair } from '../protocol/crypto.ts'
+import { encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
+import type { ChainEvent } from '../rpc/ports.ts'
+import type { Receipt } from '../state/receipt.ts'
+import type { CommittedBlock } from './chain.ts'
+import { createNodeMetrics } from './metrics.ts'
+import { createEventHub, createRpcAdapters } from './rpc-adapters.ts'
+
+const receipt = (n: number): Receipt => ({
+  txHash: new Uint8Array(32).fill(n),
+  height: 4,
+  index: n,
+  status: 'ok',
+  error: null,
+  events: [],
+})
+const committed = (receipts: Receipt[]) =>
+  ({
+    block: { header: { height: 4, timeMs: 99 } },
+    hash: new Uint8Array(32).fill(4),
+    receipts,
+    txs: receipts,
+  }) as unknown as CommittedBlock
+
+describe('createEventHub', () => {
+  it('hands every subscriber the same event objects, block first, and committed blocks as they are', () => {
+    const hub = createEventHub()
+    const seen: ChainEvent[][] = [[], []]
+    const blocks: CommittedBlock[] = []
+    hub.subscribe((e) => seen[0]?.push(e))
+    hub.subscribe((e) => seen[1]?.push(e))
+    hub.onCommitted((c) => blocks.push(c))
+    const block = committed([receipt(1), receipt(2)])
+    hub.emit(block)
+    expect(blocks).toEqual([block])
+    expect(seen[0]?.map((e) => e.type)).toEqual(['block', 'receipt', 'receipt'])
+    expect(seen[0]?.[0]).toMatchObject({ type: 'block', height: 4, timeMs: 99, txCount: 2 })
+    expect(seen[0]?.[2]).toMatchObject({ type: 'receipt', receipt: { index: 2 } })
+    seen[0]?.forEach((e, i) => {
+      expect(seen[1]?.[i]).toBe(e)
+    })
+  })
+
+  it('stops delivering to a listener unsubscribed mid-block, and subscribing one function twice counts twice', () => {
+    const hub = createEventHub()
+    const got: string[] = []
+    let unsubscribeB: () => void = () => {}
+    hub.subscribe((e) => {
+      got.push(`a:${e.type}`)
+      unsubscribeB()
+    })
+    unsubscribeB = hub.subscribe((e) => got.push(`b:${e.type}`))
+    const twice = (e: ChainEvent) => got.push(`t:${e.type}`)
+    const off = hub.subscribe(twice)
+    hub.subscribe(twice)
+    off()
+    hub.emit(committed([receipt(1)]))
+    expect(got).toEqual(['a:block', 't:block', 'a:receipt', 't:receipt'])
+  })
+})
+
+describe('the submitter', () => {
+  it('passes the txs to the mempool, answers per tx in order and gossips the accepted ones', async () => {
+    const key = generateKeyPair()
+    const txs = [1, 2].map((nonce) => {
+      const tx = signTx(
+        {
+          chainId: 'arcade-test',
+          signer: key.publicKey,
+          nonce,
+          validUntil: 10,
+          sponsor: key.publicKey,
+          body: { kind: 'point.transfer', point: 'SHOTEN', to: key.publicKey, amount: 1 },
+        },
+        key.secretKey,
+      )
+      return { bytes: encodeTx(tx), tx }
+    })
+    const gossiped: Uint8Array[][] = []
+    const mempool = {
+      size: 1,
+      addDecoded: async (items: readonly { bytes: Uint8Array; tx: SignedTx }[]) =>
+        items.map(({ tx }, i) =>
+          i === 0
+            ? { accepted: true, hash: tx.hash }
+            : {
+                accepted: false,
+                hash: tx.hash,
+                error: { code: 'MEMPOOL_DUPLICATE', message: 'dup' },
+              },
+        ),
+    }
+    const { submitter } = createRpcAdapters({
+      role: 'validator',
+      chain: {} as never,
+      store: {} as never,
+      mempool: mempool as never,
+      p2p: {} as never,
+      sync: {} as never,
+      events: createEventHub(),
+      gossip: (bytes) => gossiped.push(bytes),
+      metrics: createNodeMetrics(new Registry(), { defaultMetrics: false }),
+    })
+    const results = await submitter.submit(txs)
+    expect(results).toEqual([
+      { hash: txs[0]?.tx.hash, accepted: true },
+      { hash: txs[1]?.tx.hash, accepted: false, code: 'MEMPOOL_DUPLICATE', message: 'dup' },
+    ])
+    expect(gossiped).toEqual([[txs[0]?.bytes]])
+  })
+})
+
+describe('the reader', () => {
+  it('serves recently committed blocks, with their tx hashes, without reading them back from the store', async () => {
+    const events = createEventHub()
+    const reads: string[] = []
+    const store = {
+      getBlock: async (h: number) => {
+        reads.push(`block ${h}`)
+        return null
+      },
+      getCertificate: async (h: number) => {
+        reads.push(`certificate ${h}`)
+        return null
+      },
+    }
+    const { reader } = createRpcAdapters({
+      role: 'validator',
+      chain: { height: 12 } as never,
+      store: store as never,
+      mempool: {} as never,
+      p2p: {} as never,
+      sync: {} as never,
+      events,
+      gossip: () => {},
+      metrics: createNodeMetrics(new Registry(), { defaultMetrics: false }),
+    })
+    const tx = { hash: new Uint8Array(32).fill(3) }
+    for (let height = 1; height <= 12; height++) {
+      events.emit({
+        block: { header: { height, timeMs: height }, txs: [] },
+        hash: new Uint8Array(32).fill(height),
+        receipts: [],
+        txs: [tx],
+      } as unknown as CommittedBlock)
+    }
+    const head = await reader.blockByHeight('latest')
+    expect(head).toMatchObject({ block: { header: { height: 12 } }, certificate: null, txHashes: [tx.hash] })
+    expect(head?.hash).toEqual(new Uint8Array(32).fill(12))
+    expect(reads).toEqual(['certificate 12'])
+    // Only the last few are kept: an older one comes from the store.
+    expect(await reader.blockByHeight(2)).toBeNull()
+    expect(reads).toEqual(['certificate 12', 'block 2'])
+  })
+})
