@@ -4,8 +4,7 @@ import { type Block, blockHash, evidenceRootOf, txRootOf, ZERO_HASH } from '../p
 import { publicKeyFromSecret, sign, verify } from '../protocol/crypto.ts'
 import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
 import { certificateFromVotes, signVote } from '../protocol/vote.ts'
-import { decodeWalEntry, encodeWalEntry, walPort, withPendingTxsSignal } from './consensus-ports.ts'
-import type { Mempool } from './mempool/mempool.ts'
+import { decodeWalEntry, encodeWalEntry, walPort } from './consensus-ports.ts'
 import { createMemoryChainStore } from './store/index.ts'
 
 const CHAIN = 'arcade-test'
@@ -109,43 +108,5 @@ describe('consensus WAL entries', () => {
     const guard = createDoubleSignGuard(await port.load())
     expect(guard.check({ type: 'proposal', height: 3, view: 1, block: otherBlock })).toBe('conflict')
     await store.close()
-  })
-})
-
-describe('withPendingTxsSignal', () => {
-  function fakeMempool(sizeAfterAdd: number): Mempool {
-    let size = 0
-    const admit = async () => {
-      size = sizeAfterAdd
-      return []
-    }
-    return {
-      add: admit,
-      addDecoded: admit,
-      get size() {
-        return size
-      },
-    } as unknown as Mempool
-  }
-
-  it('wakes listeners after an add that leaves txs in the pool, by either add', async () => {
-    const { mempool, onPendingTxs } = withPendingTxsSignal(fakeMempool(2))
-    let wakes = 0
-    const unsubscribe = onPendingTxs(() => wakes++)
-    await mempool.add([])
-    await mempool.addDecoded([])
-    expect(wakes).toBe(2)
-    expect(mempool.size).toBe(2)
-    unsubscribe()
-    await mempool.add([])
-    expect(wakes).toBe(2)
-  })
-
-  it('does not wake when the pool is still empty (every tx refused)', async () => {
-    const { mempool, onPendingTxs } = withPendingTxsSignal(fakeMempool(0))
-    let wakes = 0
-    onPendingTxs(() => wakes++)
-    await mempool.add([])
-    expect(wakes).toBe(0)
   })
 })

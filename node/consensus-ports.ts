@@ -141,49 +141,6 @@ export interface ExecutorDeps {
   readonly maxBlockBytes: number
   /** Runs after every commit made by consensus (mempool cleanup, events, metrics). */
   readonly onCommitted: (committed: CommittedBlock) => void
-  /** Wake-up when txs arrive (`withPendingTxsSignal`); without it a waiting leader polls. */
-  readonly onPendingTxs?: (wake: () => void) => () => void
-}
-
-/**
- * Wraps a mempool so that every `add` that leaves txs in the pool tells the listeners: the consensus
- * driver's wake-up for a leader waiting for txs (instead of polling the pool every txPollMs).
- */
-export function withPendingTxsSignal(inner: Mempool): {
-  mempool: Mempool
-  onPendingTxs: (wake: () => void) => () => void
-} {
-  const listeners = new Set<() => void>()
-  const signal = <T>(results: T): T => {
-    if (inner.size > 0) for (const wake of listeners) wake()
-    return results
-  }
-  // Every member is listed, so a new way to add txs fails to type-check here instead of adding them
-  // without a wake-up.
-  const mempool: Mempool = {
-    add: async (encodedTxs) => signal(await inner.add(encodedTxs)),
-    addDecoded: async (items) => signal(await inner.addDecoded(items)),
-    reap: (maxTxs, maxBytes) => inner.reap(maxTxs, maxBytes),
-    has: (hashHex) => inner.has(hashHex),
-    get: (hashHex) => inner.get(hashHex),
-    hasHash: (hash) => inner.hasHash(hash),
-    getByHash: (hash) => inner.getByHash(hash),
-    afterCommit: (committedHashes) => inner.afterCommit(committedHashes),
-    get size() {
-      return inner.size
-    },
-    get bytes() {
-      return inner.bytes
-    },
-    close: () => inner.close(),
-  }
-  return {
-    mempool,
-    onPendingTxs(wake) {
-      listeners.add(wake)
-      return () => void listeners.delete(wake)
-    },
-  }
 }
 
 export function executorPort(deps: ExecutorDeps): ExecutorPort {
@@ -192,7 +149,8 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
     head: () => ({ header: chain.headHeader, certificate: chain.headCertificate }),
     validatorSetFor: (height) => chain.validatorSetFor(height),
     hasPendingTxs: () => mempool.size > 0,
-    ...(deps.onPendingTxs === undefined ? {} : { onPendingTxs: deps.onPendingTxs }),
+    // Arriving txs wake a leader waiting for them, instead of it polling the pool.
+    onPendingTxs: (wake) => mempool.onPendingTxs(wake),
     async buildProposal(_height, view, parent) {
       // Leave room for the header, certificate and evidence within the block limit.
       const txs = mempool.reap(deps.maxBlockTxs, deps.maxBlockBytes - 64 * 1024)

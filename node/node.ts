@@ -23,14 +23,7 @@ import { createRpcServer } from '../rpc/server.ts'
 import { checkTx } from '../state/index.ts'
 import { Chain, type CommittedBlock } from './chain.ts'
 import type { NodeConfig } from './config.ts'
-import {
-  executorPort,
-  networkPort,
-  signaturePort,
-  timerPort,
-  walPort,
-  withPendingTxsSignal,
-} from './consensus-ports.ts'
+import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
 import { createMempool, defaultMempoolOptions } from './mempool/mempool.ts'
@@ -102,25 +95,22 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
 
     // The mempool and the chain refer to each other (known txs, stateful checks): wire through a holder.
     let chainRef: Chain | null = null
-    // Wrapped so that arriving txs wake a leader waiting for them (consensus-ports.ts).
-    const { mempool, onPendingTxs } = withPendingTxsSignal(
-      createMempool(
-        {
-          chainId: genesis.chainId,
-          ...defaultMempoolOptions,
-          maxTxs: config.mempool.maxTxs,
-          maxBytes: config.mempool.maxBytes,
+    const mempool = createMempool(
+      {
+        chainId: genesis.chainId,
+        ...defaultMempoolOptions,
+        maxTxs: config.mempool.maxTxs,
+        maxBytes: config.mempool.maxBytes,
+      },
+      {
+        verifier,
+        checkTx: (tx) => {
+          const chain = chainRef
+          if (chain === null) return null
+          return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
         },
-        {
-          verifier,
-          checkTx: (tx) => {
-            const chain = chainRef
-            if (chain === null) return null
-            return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
-          },
-          headState: () => chainRef?.state,
-        },
-      ),
+        headState: () => chainRef?.state,
+      },
     )
     stack.push(() => mempool.close())
 
@@ -253,7 +243,6 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             maxBlockTxs: c.maxBlockTxs,
             maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
             onCommitted,
-            onPendingTxs,
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,

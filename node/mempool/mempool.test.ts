@@ -247,3 +247,27 @@ describe('mempool lookups', () => {
     expect([m.has(hex), m.hasHash(tx.hash), m.size, m.bytes]).toEqual([false, false, 0, 0])
   })
 })
+
+describe('pending-txs wake-up', () => {
+  it('wakes listeners after an add that leaves txs in the pool, by either add', async () => {
+    const m = pool()
+    let wakes = 0
+    const unsubscribe = m.onPendingTxs(() => wakes++)
+    await m.add([makeTx(1).bytes])
+    const second = makeTx(2)
+    await m.addDecoded([{ bytes: second.bytes, tx: second.tx }])
+    expect(wakes).toBe(2)
+    expect(m.size).toBe(2)
+    unsubscribe()
+    await m.add([makeTx(3).bytes])
+    expect(wakes).toBe(2)
+  })
+
+  it('does not wake when the pool is still empty (every tx refused)', async () => {
+    const m = pool(100, () => new ArcadeError('STATE_TX_EXPIRED', 'expired'))
+    let wakes = 0
+    m.onPendingTxs(() => wakes++)
+    await m.add([makeTx(1).bytes])
+    expect(wakes).toBe(0)
+  })
+})

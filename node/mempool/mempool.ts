@@ -62,6 +62,11 @@ export interface Mempool {
   getByHash(hash: Uint8Array): SignedTx | undefined
   /** Drops committed txs, then re-checks the rest against the new head; returns how many were evicted. */
   afterCommit(committedHashes: readonly Uint8Array[]): number
+  /**
+   * Calls `wake` after every add that leaves txs in the pool (a leader waiting for txs builds at once
+   * instead of polling). Returns the unsubscribe.
+   */
+  onPendingTxs(wake: () => void): () => void
   readonly size: number
   readonly bytes: number
   close(): void
@@ -84,6 +89,7 @@ function asArcadeError(err: unknown): ArcadeError {
 
 export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempool {
   const entries = new Map<string, Entry>()
+  const pendingListeners = new Set<() => void>()
   let totalBytes = 0
   let closed = false
 
@@ -199,6 +205,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         results[index] = { accepted: true, hash: tx.hash, tx }
       }
     }
+    if (entries.size > 0) for (const wake of pendingListeners) wake()
     return results
   }
 
@@ -208,6 +215,11 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   }
 
   return {
+    onPendingTxs(wake) {
+      pendingListeners.add(wake)
+      return () => void pendingListeners.delete(wake)
+    },
+
     add(encodedTxs) {
       return admit(
         encodedTxs.length,
