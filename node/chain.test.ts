@@ -59,7 +59,10 @@ function countingVerifier(): SignatureVerifier & { checked: number } {
 }
 
 async function openChain(
-  deps: { knownTx?: (hash: Bytes) => SignedTx | undefined; verifier?: SignatureVerifier } = {},
+  deps: {
+    knownTx?: (hash: Bytes) => { tx: SignedTx; bytes: Uint8Array } | undefined
+    verifier?: SignatureVerifier
+  } = {},
   kv = new MemoryKv(),
 ): Promise<Chain> {
   const store = createMemoryChainStore(
@@ -132,7 +135,12 @@ function codeOf(err: unknown): string {
 describe('Chain.execute: each tx decoded, hashed and verified once per node', () => {
   it('reuses the txs the mempool admitted and decodes and verifies only the others', async () => {
     const { block, txs } = await leaderBlock()
-    const pool = new Map([txs[0], txs[2]].map((t) => [toHex(t?.tx.hash as Uint8Array), t?.tx as SignedTx]))
+    const pool = new Map(
+      [txs[0], txs[2]].map((t) => [
+        toHex(t?.tx.hash as Uint8Array),
+        t as { tx: SignedTx; bytes: Uint8Array },
+      ]),
+    )
     const verifier = countingVerifier()
     const follower = await openChain({ knownTx: (h) => pool.get(toHex(h)), verifier })
     const wire = decodeBlock(encodeBlock(block))
@@ -159,7 +167,7 @@ describe('Chain.execute: each tx decoded, hashed and verified once per node', ()
     const forged = decodeBlock(
       encodeBlock({ ...block, txs: block.txs.map((t, i) => (i === 1 ? badBytes : t)) }),
     )
-    const pool = new Map(txs.map((t) => [toHex(t.tx.hash), t.tx]))
+    const pool = new Map(txs.map((t) => [toHex(t.tx.hash), t]))
     for (const knownTx of [(h: Bytes) => pool.get(toHex(h)), undefined]) {
       const follower = await openChain(knownTx === undefined ? {} : { knownTx })
       const err = await follower.execute(forged).catch((e: unknown) => e)

@@ -25,7 +25,7 @@ import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import { ArcadeError } from '../protocol/errors.ts'
 import { merkleRoot } from '../protocol/merkle.ts'
-import { decodeTxWithHash, isEncodingOf, type SignedTx } from '../protocol/tx.ts'
+import { decodeTxWithHash, type SignedTx } from '../protocol/tx.ts'
 import { type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
 import {
   type CommitCertificate,
@@ -90,7 +90,7 @@ export interface ChainDeps {
   readonly store: ChainStore
   readonly verifier: SignatureVerifier
   /** Txs the mempool already decoded and verified, by hex hash. */
-  readonly knownTx?: (hash: Bytes) => SignedTx | undefined
+  readonly knownTx?: (hash: Bytes) => { readonly tx: SignedTx; readonly bytes: Bytes } | undefined
   readonly nowMs: () => number
 }
 
@@ -405,8 +405,8 @@ export class Chain {
       const hash = hashes[i] as Bytes
       // Bytes equal to an admitted tx's encoding decode to that tx: same fields, verified signature.
       const known = knownTx?.(hash)
-      if (known !== undefined && known.chainId === chainId && isEncodingOf(bytes, known)) {
-        txs[i] = known
+      if (known !== undefined && known.tx.chainId === chainId && bytesEqual(bytes, known.bytes)) {
+        txs[i] = known.tx
         continue
       }
       try {

@@ -124,7 +124,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: genesis.params.consensus.maxBlockBytes,
         maxClockDriftMs: 10_000,
       },
-      { store, verifier, knownTx: (h) => mempool.getByHash(h), nowMs },
+      { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs },
       { certificate: decodeCertificate },
     )
     chainRef = chain

@@ -10,7 +10,6 @@ import {
   decodeTx,
   decodeTxWithHash,
   encodeTx,
-  isEncodingOf,
   signTx,
   txHashOfEncoded,
   txPayload,
@@ -103,19 +102,6 @@ describe('decoding with a known hash', () => {
         expect(protocolCode(() => decodeTxWithHash(bytes.subarray(0, 10), hash))).not.toBe('accepted')
       }),
       { numRuns: 20 },
-    )
-  })
-
-  it('isEncodingOf holds for the exact bytes only, not for the same payload with another signature', () => {
-    fc.assert(
-      fc.property(txArb, (fields) => {
-        const tx = signTx(fields, keys.secretKey)
-        expect(isEncodingOf(encodeTx(tx), tx)).toBe(true)
-        const resigned = encodeTx({ ...tx, signature: new Uint8Array(64) })
-        expect(toHex(txHashOfEncoded(resigned))).toBe(toHex(tx.hash))
-        expect(isEncodingOf(resigned, tx)).toBe(false)
-      }),
-      { numRuns: 50 },
     )
   })
 })

@@ -143,14 +143,6 @@ export function txHashOfEncoded(bytes: Bytes): Bytes {
   return sha256(raw[0])
 }
 
-/**
- * Whether `bytes` are exactly the canonical encoding of `tx`, so decoding them would give `tx`
- * field for field: lets a node reuse a tx it already decoded and verified instead of decoding again.
- */
-export function isEncodingOf(bytes: Bytes, tx: SignedTx): boolean {
-  return bytesEqual(bytes, encodeTx(tx))
-}
-
 export function verifyTxSignature(tx: SignedTx): boolean {
   return verify(tx.signature, tx.payload, tx.signer)
 }

@@ -60,6 +60,8 @@ export interface Mempool {
   /** `has` and `get` by the hash bytes: no hex round trip. */
   hasHash(hash: Uint8Array): boolean
   getByHash(hash: Uint8Array): SignedTx | undefined
+  /** The admitted tx with the very bytes it came in (a block holding the same bytes holds this tx). */
+  admittedByHash(hash: Uint8Array): DecodedTx | undefined
   /** Drops committed txs, then re-checks the rest against the new head; returns how many were evicted. */
   afterCommit(committedHashes: readonly Uint8Array[]): number
   /**
@@ -263,6 +265,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     get: (hashHex) => entries.get(hexKey(hashHex))?.tx,
     hasHash: (hash) => entries.has(txKey(hash)),
     getByHash: (hash) => entries.get(txKey(hash))?.tx,
+    admittedByHash: (hash) => entries.get(txKey(hash)),
 
     afterCommit(committedHashes) {
       for (const hash of committedHashes) {
