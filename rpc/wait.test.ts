@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { bytesKey } from '../protocol/bytes.ts'
 import { FakeEvents, receiptFor } from './testing.ts'
-import { bytesKey, createCommitWaiters } from './wait.ts'
+import { createCommitWaiters } from './wait.ts'
 
 const hash = (n: number): Uint8Array => new Uint8Array(32).fill(n)
 const commit = (events: FakeEvents, n: number, index = 0) =>

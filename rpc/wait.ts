@@ -5,7 +5,7 @@
  * receipt costs one map lookup however many requests wait, and the index listens to the chain only
  * while something is watched.
  */
-import type { Bytes } from '../protocol/bytes.ts'
+import { type Bytes, bytesKey } from '../protocol/bytes.ts'
 import type { Receipt } from '../state/receipt.ts'
 import type { ChainEvent, ChainEvents } from './ports.ts'
 
@@ -23,11 +23,6 @@ export interface CommitWaiters {
   readonly watching: number
   /** Ends every wait now (each resolves with what it has); used when the server closes. */
   close(): void
-}
-
-/** A flat string with one char per byte: an exact map key, cheaper to build and hash than hex. */
-export function bytesKey(bytes: Bytes): string {
-  return String.fromCharCode.apply(null, bytes as unknown as number[])
 }
 
 /** One request's watch: the receipts seen for its hashes, and its pending wait if any. */

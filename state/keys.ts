@@ -7,12 +7,10 @@
  * contain no `/` (point ids, decimal numbers) or come last (traffic event ids, as UTF-8 bytes).
  * Keys under `x/` are not in the authenticated map (see replay.ts); every other key is.
  */
-import type { Bytes } from '../protocol/bytes.ts'
+import { type Bytes, bytesKey } from '../protocol/bytes.ts'
 
 /** The key id of a byte string: one char per byte. */
-export function keyId(bytes: Bytes): string {
-  return String.fromCharCode.apply(null, bytes as unknown as number[])
-}
+export const keyId: (bytes: Bytes) => string = bytesKey
 
 /** The bytes of a key id or key (every char is below 256). */
 export function keyBytes(key: string): Bytes {

@@ -7,6 +7,7 @@
  * same path for txs the caller has already decoded. Txs are keyed by the latin1 string of their hash.
  * Txs leave the pool when committed; after each block the rest are re-checked against the new state.
  */
+import { bytesKey } from '../../protocol/bytes.ts'
 import { type ArcadeError, isArcadeError, ProtocolError, ProtocolErrorCode } from '../../protocol/errors.ts'
 import { Limits } from '../../protocol/limits.ts'
 import { decodeTx, type SignedTx } from '../../protocol/tx.ts'
@@ -74,14 +75,12 @@ export interface Mempool {
   close(): void
 }
 
-/** The pool's key for a tx hash: its bytes as a latin1 string, several times cheaper than hex. */
-export function txKey(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1')
-}
+/** The pool's key for a tx hash: one char per byte, several times cheaper than hex. */
+const txKey = bytesKey
 
 function hexKey(hashHex: string): string {
   const bytes = Buffer.from(hashHex, 'hex')
-  return bytes.length * 2 === hashHex.length ? bytes.toString('latin1') : ''
+  return bytes.length * 2 === hashHex.length ? bytesKey(bytes) : ''
 }
 
 function asArcadeError(err: unknown): ArcadeError {
