@@ -1,12 +1,14 @@
 /**
  * Admission: the cheap stateful checks the mempool runs before it admits a tx (signature already
- * verified). `height` is the height the tx would be included at (the head's + 1).
+ * verified), and the sponsor quota a tx would charge, so the mempool can count the quota its waiting
+ * txs will use. `height` is the height the tx would be included at (the head's + 1).
  *
  * checkTx refuses, cheapest first, each with the code applyBlock would give:
  *   - what would make a block invalid (apply-block.ts): another chain, expired, expiry beyond the
  *     window, already included;
  *   - what its sponsor cannot pay for: no role to sponsor itself, no usable grant, no quota left in
- *     the last block's period (quota used by txs still in the mempool is the mempool's to count);
+ *     the last block's period (quota used by txs still in the mempool is the mempool's to count, with
+ *     `sponsorSlots`);
  *   - a kind reserved to a role the signer lacks;
  *   - what is sure to fail on a bound: a terminal, device, delegation or point past its limit.
  */
@@ -22,7 +24,7 @@ import { requireTerminalRoom } from './merchants.ts'
 import { requirePointRoom } from './points.ts'
 import { bytesListCodec, type LedgerParams, type Meta, stakeCodec, stringListCodec } from './records.ts'
 import { hasTx } from './replay.ts'
-import { chargeSponsor } from './sponsorship.ts'
+import { chargeSponsor, sponsorQuotas } from './sponsorship.ts'
 import { requireDelegationRoom } from './staking.ts'
 import { WorkingSet } from './working-set.ts'
 
@@ -87,4 +89,34 @@ export function checkTx(
     throw err
   }
   return null
+}
+
+/** One sponsor quota a tx would charge: its key, and how many txs it pays for before it runs out. */
+export interface QuotaSlot {
+  readonly key: string
+  readonly remaining: number
+}
+
+/**
+ * The quota slots a tx would charge, in the order applyBlock tries them (the signer's own grant,
+ * then the grant to everyone), each with what is left of it in the head state's period: the first
+ * with quota left pays. Empty when the tx charges no quota (self-sponsored), or when its sponsor may
+ * not pay at all (which checkTx refuses). Pure, like checkTx.
+ */
+export function sponsorSlots(
+  state: LedgerState,
+  tx: SignedTx,
+  ctx: { readonly height: number },
+): QuotaSlot[] {
+  const signerId = keyId(tx.signer)
+  if (keyId(tx.sponsor) === signerId) return []
+  const ws = new WorkingSet(state.map, state.cache, state.recent)
+  let slots: ReturnType<typeof sponsorQuotas>
+  try {
+    slots = sponsorQuotas(ws, tx, signerId, ctx.height, state.meta.timeMs, false)
+  } catch (err) {
+    if (err instanceof StateError) return []
+    throw err
+  }
+  return (slots ?? []).map((s) => ({ key: s.key, remaining: Math.max(0, s.limit - s.used) }))
 }
