@@ -243,6 +243,32 @@ describe('second stateful check', () => {
   })
 })
 
+describe('reap', () => {
+  it('re-checks what it reaps when the head moved without afterCommit, so a block never carries a stale tx', async () => {
+    let head = {}
+    let included = new Set<string>()
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 100 },
+      {
+        verifier: inline,
+        sponsorSlots: () => [],
+        headState: () => head,
+        checkTx: (tx) =>
+          included.has(toHex(tx.hash)) ? new ArcadeError('STATE_TX_DUPLICATE', 'already included') : null,
+      },
+    )
+    const txs = [700, 701, 702].map((n) => makeTx(n))
+    await m.add(txs.map((t) => t.bytes))
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 701, 702])
+    // A block including 701 commits; the leader reaps before the pool heard of it.
+    head = {}
+    included = new Set([toHex(txs[1]?.tx.hash as Uint8Array)])
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 702])
+    m.afterCommit([txs[1]?.tx.hash as Uint8Array])
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 702])
+  })
+})
+
 describe('mempool lookups', () => {
   it('finds a tx by hash bytes or hex, and nothing for malformed hex', async () => {
     const m = pool()

@@ -82,7 +82,10 @@ export interface Mempool {
   add(encodedTxs: readonly Uint8Array[]): Promise<Admission[]>
   /** `add` for txs the caller has already decoded: the same checks and results, minus the decode. */
   addDecoded(items: readonly DecodedTx[]): Promise<Admission[]>
-  /** Oldest first, up to the limits. Does not remove anything: txs leave when committed. */
+  /**
+   * Oldest first, up to the limits, only txs that may be included on the head (re-checked if the head
+   * moved since afterCommit). Does not remove anything: txs leave when committed.
+   */
   reap(maxTxs: number, maxBytes: number): DecodedTx[]
   has(hashHex: string): boolean
   get(hashHex: string): SignedTx | undefined
@@ -121,6 +124,8 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   const pendingListeners = new Set<() => void>()
   let totalBytes = 0
   let closed = false
+  /** The head every pooled tx was last re-checked against (afterCommit); reap re-checks if it moved. */
+  let checkedHead = deps.headState?.()
   /** Pooled txs per quota slot, and reservations of txs whose signatures are being verified. */
   const pooledUse = new Map<string, number>()
   const verifyingUse = new Map<string, number>()
@@ -324,11 +329,16 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     },
 
     reap(maxTxs, maxBytes) {
+      // A tx that may not be included (already included, expired) makes the whole block invalid, so a
+      // leader must never reap one. afterCommit drops them after every block; should the head have
+      // moved without it (a commit racing this call), what is reaped is re-checked here.
+      const stale = deps.headState !== undefined && deps.headState() !== checkedHead
       const out: DecodedTx[] = []
       let bytes = 0
       for (const entry of entries.values()) {
         if (out.length >= maxTxs) break
         if (bytes + entry.bytes.length > maxBytes) break
+        if (stale && deps.checkTx(entry.tx) !== null) continue
         bytes += entry.bytes.length
         out.push(entry)
       }
@@ -342,6 +352,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     admittedByHash: (hash) => entries.get(txKey(hash)),
 
     afterCommit(committedHashes) {
+      checkedHead = deps.headState?.()
       for (const hash of committedHashes) {
         const entry = entries.get(txKey(hash))
         if (entry !== undefined) remove(entry)
