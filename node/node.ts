@@ -20,7 +20,7 @@ import { verify } from '../protocol/crypto.ts'
 import { Limits } from '../protocol/limits.ts'
 import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.ts'
 import { createRpcServer } from '../rpc/server.ts'
-import { checkTx } from '../state/index.ts'
+import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain, type CommittedBlock } from './chain.ts'
 import type { NodeConfig } from './config.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
@@ -108,6 +108,10 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           const chain = chainRef
           if (chain === null) return null
           return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
+        },
+        sponsorSlots: (tx) => {
+          const chain = chainRef
+          return chain === null ? [] : sponsorSlots(chain.state, tx, { height: chain.height + 1 })
         },
         headState: () => chainRef?.state,
       },
