@@ -70,7 +70,7 @@ export class TxGossip {
   constructor(ctx: ProtocolContext, onBatch: TxBatchHandler) {
     this.#limits = ctx.limits
     this.#framed = new FramedProtocol(
-      { protocol: Protocols.txs, maxFrameBytes: ctx.limits.maxTxBatchBytes },
+      { protocol: Protocols.txs, budget: 'txs', maxFrameBytes: ctx.limits.maxTxBatchBytes },
       {
         ctx,
         onFrame: (from, bytes) => {
@@ -79,6 +79,8 @@ export class TxGossip {
             txs = decodeTxBatch(bytes, ctx.limits)
           } catch (err) {
             ctx.log.warn({ peer: from, ...errorFields(err) }, 'p2p bad tx batch dropped')
+            ctx.report.refused(from, Protocols.txs, 'bad-frame')
+            ctx.budgets.strike(from)
             return
           }
           return onBatch(from, txs)
