@@ -181,7 +181,11 @@ describe('consensus among validators only', () => {
     expect(v1.host.broadcastConsensus(bytesOf('proposal'))).toBe(1)
     expect(v1.host.sendConsensus(observer.host.peerKey, bytesOf('to an observer'))).toBe(false)
     expect(observer.host.sendConsensus(v1.host.peerKey, bytesOf('from an observer'))).toBe(false)
+    // Tx gossip runs among validators as well: none for the observer.
+    expect(v1.host.gossipTxs([bytesOf('tx')])).toBe(1)
+    expect(observer.host.gossipTxs([bytesOf('tx')])).toBe(0)
     await v2.consensus.waitFor(1)
+    await v2.txs.waitFor(1)
 
     // Another observer's key on a client that ignores the rules: its consensus stream is refused at once.
     const rogue = await raw(ko2)

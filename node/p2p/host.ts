@@ -60,8 +60,8 @@ export interface P2pHostOptions {
   /** Node keys admitted at start (validators and observers); replace later with `setAllowedPeers`. */
   readonly allowedPeers: readonly Bytes[]
   /**
-   * Node keys that may exchange consensus messages with us (the validators); replace later with
-   * `setConsensusPeers`. Omitted: every allowed peer. Ignored without an `onConsensus` handler.
+   * Node keys that may exchange consensus messages and tx gossip with us (the validators); replace
+   * later with `setConsensusPeers`. Omitted: every allowed peer.
    */
   readonly consensusPeers?: readonly Bytes[]
   /** Overrides of `DEFAULT_P2P_LIMITS` (lower them in tests). */
@@ -74,7 +74,7 @@ export interface P2pHostDeps {
    * pauses that peer's stream until it settles. Omit (an observer) to not speak the protocol at all.
    */
   readonly onConsensus?: ConsensusHandler
-  /** Each inbound tx batch; omit to not take gossip at all. */
+  /** Each inbound tx batch from a consensus peer; omit (an observer) to neither take nor send gossip. */
   readonly onTxs?: TxBatchHandler
   /** Answers block-sync requests; omit (or null) to serve none. */
   readonly sync?: SyncServer | null
@@ -121,7 +121,7 @@ export interface P2pHost {
   sendConsensus(peer: string, bytes: Bytes): boolean
   /** Queues a consensus message for every connected consensus peer; returns how many accepted it. */
   broadcastConsensus(bytes: Bytes): number
-  /** Gossips txs to every connected peer (split into batches as needed); returns peers reached. */
+  /** Gossips txs to every connected consensus peer (split into batches as needed); returns peers reached. */
   gossipTxs(txs: readonly Bytes[]): number
   requestBlocks(peer: string, fromHeight: number, maxBlocks: number, signal?: AbortSignal): Promise<Bytes[]>
   requestStatus(peer: string, signal?: AbortSignal): Promise<SyncStatus>
@@ -217,11 +217,12 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     },
     connectionTo,
   }
+  const isConsensusPeer = (peer: string): boolean => consensusPeers?.has(peer) ?? true
   const consensus: FramedProtocol | null =
-    deps.onConsensus === undefined
-      ? null
-      : createConsensusProtocol(ctx, deps.onConsensus, (peer) => consensusPeers?.has(peer) ?? true)
-  const txs: TxGossip | null = deps.onTxs === undefined ? null : new TxGossip(ctx, deps.onTxs)
+    deps.onConsensus === undefined ? null : createConsensusProtocol(ctx, deps.onConsensus, isConsensusPeer)
+  // Tx gossip feeds the mempools that proposals are built from: it runs among the consensus peers too.
+  const txs: TxGossip | null =
+    deps.onTxs === undefined ? null : new TxGossip(ctx, deps.onTxs, isConsensusPeer)
   const sync = new BlockSync(ctx, deps.sync ?? null)
 
   const dial = async (address: PeerAddress, signal?: AbortSignal): Promise<void> => {
@@ -360,8 +361,12 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     },
     setConsensusPeers(keys) {
       consensusPeers = keySet(keys)
-      if (consensus === null) return
-      for (const peer of peers()) if (!consensus.admits(peer)) consensus.peerDisconnected(peer)
+      for (const peer of peers()) {
+        if (!isConsensusPeer(peer)) {
+          consensus?.peerDisconnected(peer)
+          txs?.peerDisconnected(peer)
+        }
+      }
     },
     connectTo(addresses) {
       dialer.setTargets(addresses.filter((a) => peerKeyOf(a.nodeKey) !== self))

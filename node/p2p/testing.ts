@@ -183,7 +183,7 @@ export interface ReportingNode extends TestNode {
 
 /**
  * `startNode` with the host's reports recorded, and the choice of the consensus peers (`consensusPeers`)
- * or of no consensus handler at all (`observer: true`, as an observer node runs it).
+ * or of no consensus nor gossip handler at all (`observer: true`, as an observer node runs it).
  */
 export async function startReportingNode(
   options: TestNodeOptions & { readonly consensusPeers?: readonly Bytes[]; readonly observer?: boolean },
@@ -209,10 +209,10 @@ export async function startReportingNode(
               consensus.push(from, bytes)
               return options.onConsensus?.(from, bytes)
             },
+            onTxs: (from: string, batch: Bytes[]) => {
+              for (const tx of batch) txs.push(from, tx)
+            },
           }),
-      onTxs: (from, batch) => {
-        for (const tx of batch) txs.push(from, tx)
-      },
       onPeerDisconnected: (peer) => disconnects.push(peer, new Uint8Array()),
       onRefused: (peer, protocol, reason) => reports.push({ kind: 'refused', peer, protocol, reason }),
       onThrottled: (peer, protocol, waitMs) => reports.push({ kind: 'throttled', peer, protocol, waitMs }),

@@ -67,12 +67,14 @@ export class TxGossip {
   readonly #framed: FramedProtocol
   readonly #limits: P2pLimits
 
-  constructor(ctx: ProtocolContext, onBatch: TxBatchHandler) {
+  /** `admits`: who gossips with us (the validators, whose mempools feed proposals); omitted: everyone. */
+  constructor(ctx: ProtocolContext, onBatch: TxBatchHandler, admits?: (peer: string) => boolean) {
     this.#limits = ctx.limits
     this.#framed = new FramedProtocol(
       { protocol: Protocols.txs, budget: 'txs', maxFrameBytes: ctx.limits.maxTxBatchBytes },
       {
         ctx,
+        ...(admits === undefined ? {} : { admits }),
         onFrame: (from, bytes) => {
           let txs: Bytes[]
           try {
@@ -111,6 +113,7 @@ export class TxGossip {
     const frames = splitTxBatches(txs, this.#limits).map(encodeTxBatch)
     let complete = 0
     for (const peer of peers) {
+      if (!this.#framed.admits(peer)) continue
       let ok = true
       for (const frame of frames) ok = this.#framed.send(peer, frame) && ok
       if (ok) complete++
