@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { planDevnet } from '../genesis/devnet.ts'
+import { DEFAULT_GENESIS_PARAMS } from '../genesis/document.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { encodeConsensusMessage } from '../protocol/consensus-message.ts'
 import { generateKeyPair, type KeyPair } from '../protocol/crypto.ts'
@@ -37,8 +38,12 @@ interface Devnet {
 async function devnet(basePort: number): Promise<Devnet> {
   const dir = await mkdtemp(join(tmpdir(), 'arcade-node-'))
   cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  const params = {
+    ...DEFAULT_GENESIS_PARAMS,
+    consensus: { ...DEFAULT_GENESIS_PARAMS.consensus, emptyBlockIntervalMs: 100, viewTimeoutBaseMs: 1_000 },
+  }
   const plan = planDevnet(
-    { validators: 4, observers: 1, chainId: CHAIN_ID, genesisTimeMs: Date.now() - 60_000, basePort },
+    { validators: 4, observers: 1, chainId: CHAIN_ID, genesisTimeMs: Date.now() - 60_000, basePort, params },
     { generateKeyPair },
   )
   await initDevnet(dir, plan, false)
@@ -46,8 +51,11 @@ async function devnet(basePort: number): Promise<Devnet> {
   return { dir, basePort, validators: keys.slice(0, 4), observer: keys[4] as KeyPair }
 }
 
-async function start(net: Devnet, deps: { catchUpDeadlineMs?: number } = {}): Promise<ArcadeNode> {
-  const config = await loadNodeConfig(join(net.dir, 'validator-1.json'))
+async function start(
+  net: Devnet,
+  deps: { catchUpDeadlineMs?: number; name?: string } = {},
+): Promise<ArcadeNode> {
+  const config = await loadNodeConfig(join(net.dir, `${deps.name ?? 'validator-1'}.json`))
   const node = await startNode(config, {
     logger: pino({ level: 'silent' }),
     verifyWorkers: 0,
@@ -164,4 +172,17 @@ describe('validator node', () => {
     const node = await starting
     expect(node.chain.height).toBe(0)
   }, 30_000)
+
+  it('four validators commit with these gates in place, and an observer follows without speaking consensus', async () => {
+    const net = await devnet(27740)
+    const names = ['validator-1', 'validator-2', 'validator-3', 'validator-4', 'observer-1']
+    const nodes = await Promise.all(names.map((name) => start(net, { name })))
+    await until('height 3 everywhere', async () => nodes.every((n) => n.chain.height >= 3), 30_000)
+    for (const node of nodes) {
+      expect(await counter(node.metrics.p2p.refused, { reason: 'not-a-validator' })).toBe(0)
+      expect(await counter(node.metrics.p2p.penalized, {})).toBe(0)
+    }
+    const observer = nodes[4] as ArcadeNode
+    expect(await consensusIn(observer.metrics)).toBe(0)
+  }, 60_000)
 })
