@@ -79,8 +79,11 @@ export function admitInbound(
  * The timer does not keep the process alive.
  */
 export function holdFor(ms: number, signal: AbortSignal): Promise<boolean> {
-  return sleep(ms, true, { signal, ref: false }).catch(() => false)
+  return sleep(Math.min(ms, MAX_HOLD_MS), true, { signal, ref: false }).catch(() => false)
 }
+
+/** No single hold is longer (a bucket in deep debt holds again at the next frame). */
+const MAX_HOLD_MS = 60_000
 
 export function errorFields(err: unknown): Record<string, unknown> {
   if (err instanceof Error)

@@ -125,7 +125,7 @@ export class FramedProtocol {
 
   #inbound(stream: Stream, connection: Connection): void {
     const { ctx } = this.#deps
-    const { protocol, maxFrameBytes, budget } = this.#options
+    const { protocol, maxFrameBytes } = this.#options
     const from = admitInbound(ctx, stream, connection, protocol, ctx.limits.maxLongLivedStreams)
     if (from === null) return
     if (!this.admits(from)) {
@@ -141,9 +141,8 @@ export class FramedProtocol {
           'p2p oversize frame skipped',
         )
         ctx.report.refused(from, protocol, 'oversize')
+        // A strike, not a charge: the length is the peer's claim (up to 2^56), its bytes are skipped unread.
         ctx.budgets.strike(from)
-        // Skipped bytes still crossed the wire: they count against the byte budget of the next frame.
-        ctx.budgets.frame(from, budget, length)
       },
       onError: (err, what) => {
         ctx.log.warn({ peer: from, protocol, what, ...errorFields(err) }, 'p2p inbound error')

@@ -14,12 +14,8 @@
  * held; a peer far over its budget for long, or misbehaving, is disconnected, banned for `banMs` and
  * reported through `onPenalized`.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
 import { ipPortToMultiaddr } from '@libp2p/utils'
-import { createLibp2p } from 'libp2p'
 import type { Bytes } from '../../protocol/bytes.ts'
 import { type ConsensusHandler, createConsensusProtocol } from './consensus.ts'
 import {
@@ -45,6 +41,7 @@ import {
   peerKeyOf,
 } from './peer-id.ts'
 import { BlockSync, type SyncServer, type SyncStatus } from './sync.ts'
+import { createTransport } from './transport.ts'
 import { type TxBatchHandler, TxGossip } from './tx-gossip.ts'
 
 export type { RefusalReason } from './context.ts'
@@ -159,36 +156,15 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
   // The gater is built before libp2p exists; it counts connections through this late binding.
   let connectionsOf: (peerId: PeerId) => number = () => 0
 
-  const libp2p = await createLibp2p({
-    start: false,
+  const libp2p = await createTransport({
+    listen: options.listen,
     privateKey,
-    addresses: { listen: [ipPortToMultiaddr(options.listen.host, options.listen.port).toString()] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [
-      yamux({
-        maxInboundStreams: limits.maxStreamsPerConnection,
-        streamOptions: {
-          maxStreamWindowSize: limits.maxStreamWindowBytes,
-          // A paused stream buffers at most what its window let the peer send: never reset for holding it.
-          maxReadBufferLength: limits.maxStreamWindowBytes + 64 * 1024,
-        },
-      }),
-    ],
-    connectionGater: allowListGater(allowList, {
+    limits,
+    gater: allowListGater(allowList, {
       nowMs,
       connectionCount: (peerId) => connectionsOf(peerId),
       maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
     }),
-    connectionManager: {
-      maxConnections: limits.maxConnections,
-      dialTimeout: limits.dialTimeoutMs,
-      inboundConnectionThreshold: limits.inboundConnectionsPerIpPerSecond,
-      maxIncomingPendingConnections: limits.maxPendingInboundConnections,
-      inboundUpgradeTimeout: limits.inboundUpgradeTimeoutMs,
-      inboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
-      outboundStreamProtocolNegotiationTimeout: limits.protocolNegotiationTimeoutMs,
-    },
   })
   connectionsOf = (peerId) => libp2p.getConnections(peerId).filter((c) => c.status === 'open').length
 
