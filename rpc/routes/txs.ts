@@ -120,10 +120,15 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
     const body = Buffer.isBuffer(request.body) ? request.body : JSON.stringify(request.body)
     let status: number
     let text: string
+    const url = forwardUrl(base, request.routeOptions.url ?? '', request.query as WaitQuery)
     try {
-      const res = await fetchFn(new URL(request.url, base), {
+      const res = await fetchFn(url, {
         method: 'POST',
-        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        headers: {
+          'content-type': request.headers['content-type'] ?? 'application/json',
+          // The client's address, for a target that trusts this observer as a proxy (per-client bounds).
+          'x-forwarded-for': request.ip,
+        },
         body,
         signal: AbortSignal.timeout(options.forwardTimeoutMs),
       })
@@ -291,6 +296,21 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
       }
     },
   )
+}
+
+/**
+ * Where an observer forwards a submission: the configured base, the route's own path (never the
+ * request target, whose absolute form `POST http://169.254.169.254/v1/txs` would name another host),
+ * and only the known query parameters, re-encoded from their validated values.
+ */
+export function forwardUrl(base: string, routePath: string, query: WaitQuery): URL {
+  const url = new URL(base)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${routePath}`
+  url.search = ''
+  if (query.wait) url.searchParams.set('wait', 'true')
+  if (query.timeoutMs !== undefined) url.searchParams.set('timeoutMs', String(query.timeoutMs))
+  url.hash = ''
+  return url
 }
 
 const missingBody = () =>
