@@ -26,7 +26,7 @@ const committed = (receipts: Receipt[]) =>
 
 describe('createEventHub', () => {
   it('hands every subscriber the same event objects, block first, and committed blocks as they are', () => {
-    const hub = createEventHub()
+    const hub = createEventHub({ defer: (run) => run() })
     const seen: ChainEvent[][] = [[], []]
     const blocks: CommittedBlock[] = []
     hub.subscribe((e) => seen[0]?.push(e))
@@ -44,7 +44,7 @@ describe('createEventHub', () => {
   })
 
   it('stops delivering to a listener unsubscribed mid-block, and subscribing one function twice counts twice', () => {
-    const hub = createEventHub()
+    const hub = createEventHub({ defer: (run) => run() })
     const got: string[] = []
     let unsubscribeB: () => void = () => {}
     hub.subscribe((e) => {
@@ -58,6 +58,42 @@ describe('createEventHub', () => {
     off()
     hub.emit(committed([receipt(1)]))
     expect(got).toEqual(['a:block', 't:block', 'a:receipt', 't:receipt'])
+  })
+})
+
+describe('createEventHub isolates its listeners', () => {
+  it('a throwing subscriber never stops the emitter or the others, and its errors are reported', () => {
+    const errors: unknown[] = []
+    const hub = createEventHub({ onListenerError: (err) => errors.push(err), defer: (run) => run() })
+    const seen: string[] = []
+    const blocks: number[] = []
+    hub.onCommitted(() => {
+      throw new Error('committed listener failed')
+    })
+    hub.onCommitted((c) => blocks.push(c.block.header.height))
+    hub.subscribe(() => {
+      throw new Error('subscriber failed')
+    })
+    hub.subscribe((e) => seen.push(e.type === 'block' ? 'block' : `receipt ${e.receipt.index}`))
+    expect(() => hub.emit(committed([receipt(1), receipt(2)]))).not.toThrow()
+    expect(() => hub.emit(committed([receipt(3)]))).not.toThrow()
+    expect(blocks).toEqual([4, 4])
+    expect(seen).toEqual(['block', 'receipt 1', 'receipt 2', 'block', 'receipt 3'])
+    // One per committed block from the first listener, one per event from the throwing subscriber.
+    expect(errors).toHaveLength(2 + 5)
+    expect(hub.listenerErrors).toBe(7)
+  })
+
+  it('delivers events to subscribers after emit returns, in commit order', () => {
+    const queued: (() => void)[] = []
+    const hub = createEventHub({ defer: (run) => queued.push(run) })
+    const seen: string[] = []
+    hub.subscribe((e) => seen.push(e.type === 'block' ? `block ${e.height}` : `receipt ${e.receipt.index}`))
+    hub.emit(committed([receipt(1)]))
+    hub.emit({ ...committed([receipt(2)]), block: { header: { height: 5, timeMs: 1 } } } as never)
+    expect(seen).toEqual([])
+    for (const run of queued.splice(0)) run()
+    expect(seen).toEqual(['block 4', 'receipt 1', 'block 5', 'receipt 2'])
   })
 })
 
