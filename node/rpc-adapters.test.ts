@@ -7,6 +7,8 @@ import type { Receipt } from '../state/receipt.ts'
 import type { CommittedBlock } from './chain.ts'
 import { createNodeMetrics } from './metrics.ts'
 import { createEventHub, createRpcAdapters } from './rpc-adapters.ts'
+import { createMemoryChainStore } from './store/index.ts'
+import { ALICE, hashOf, sampleCommit, sampleError, sampleKind } from './store/sample-commit.ts'
 
 const receipt = (n: number): Receipt => ({
   txHash: new Uint8Array(32).fill(n),
@@ -189,5 +191,42 @@ describe('the reader', () => {
     // Only the last few are kept: an older one comes from the store.
     expect(await reader.blockByHeight(2)).toBeNull()
     expect(reads).toEqual(['certificate 12', 'block 2'])
+  })
+
+  it('serves account history from the index alone: one range read, no block or receipt per entry', async () => {
+    const store = createMemoryChainStore()
+    await store.open()
+    await store.commitBlock(sampleCommit(1, 3))
+    const reads: string[] = []
+    const counted = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          reads.push(String(name))
+          return value.apply(target, args)
+        }
+      },
+    })
+    const { reader } = createRpcAdapters({
+      role: 'validator',
+      chain: { height: 1 } as never,
+      store: counted,
+      mempool: {} as never,
+      p2p: {} as never,
+      sync: {} as never,
+      events: createEventHub(),
+      gossip: () => {},
+      metrics: createNodeMetrics(new Registry(), { defaultMetrics: false }),
+    })
+    const entries = await reader.accountHistory(ALICE, { limit: 10 })
+    expect(entries.map((e) => [e.height, e.index, e.kind, e.status, e.error])).toEqual([
+      [1, 2, sampleKind(2), 'failed', sampleError(2)],
+      [1, 1, sampleKind(1), 'ok', null],
+      [1, 0, sampleKind(0), 'ok', null],
+    ])
+    expect(entries[0]?.txHash).toEqual(hashOf(0x77, 1, 2))
+    expect(reads).toEqual(['accountHistory'])
+    await store.close()
   })
 })

@@ -5,7 +5,6 @@
 import { type Block, blockHash, decodeStoredBlock } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
-import { decodeTx } from '../protocol/tx.ts'
 import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import type {
   ChainEvent,
@@ -209,30 +208,21 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       return out
     },
     async accountHistory(address, page) {
+      // The index entry holds all an entry shows (store/keys.ts): no block or receipt read per entry.
       const entries = await store.accountHistory(address, {
         limit: page.limit,
         ...(page.before === undefined ? {} : { before: page.before }),
       })
-      const out: HistoryEntry[] = []
-      for (const e of entries) {
-        const location = await store.getTx(e.txHash)
-        const receipt = location === null ? null : decodeReceipt(location.receiptBytes)
-        const blockBytes = await store.getBlock(e.height)
-        let kind = 'unknown'
-        if (blockBytes !== null) {
-          const txBytes = decodeStoredBlock(blockBytes).txs[e.index]
-          if (txBytes !== undefined) kind = decodeTx(txBytes).body.kind
-        }
-        out.push({
+      return entries.map(
+        (e): HistoryEntry => ({
           height: e.height,
           index: e.index,
           txHash: e.txHash,
-          kind,
-          status: receipt?.status ?? 'failed',
-          error: receipt?.error ?? null,
-        })
-      }
-      return out
+          kind: e.kind,
+          status: e.error === null ? 'ok' : 'failed',
+          error: e.error,
+        }),
+      )
     },
   }
 
