@@ -22,7 +22,7 @@ import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.t
 import { createRpcServer } from '../rpc/server.ts'
 import { checkTx } from '../state/index.ts'
 import { Chain, type CommittedBlock } from './chain.ts'
-import type { NodeConfig } from './config.ts'
+import { type NodeConfig, rpcOptionsOf } from './config.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
@@ -291,7 +291,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       metrics,
     })
     const rpc = createRpcServer(
-      { forwardTxsTo: config.role === 'observer' ? config.forwardTxsTo : null },
+      { ...rpcOptionsOf(config) },
       {
         chain: adapters.reader,
         submitter: adapters.submitter,
