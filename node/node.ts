@@ -23,7 +23,7 @@ import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.t
 import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
-import type { NodeConfig } from './config.ts'
+import { type NodeConfig, rpcOptionsOf } from './config.ts'
 import {
   consensusObserver,
   type NodeConsensusObserver,
@@ -149,7 +149,9 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     metrics.consensus.height.set(chain.height)
     log.info({ chainId: genesis.chainId, height: chain.height, role: config.role }, 'chain opened')
 
-    const events: NodeEvents = createEventHub()
+    const events: NodeEvents = createEventHub({
+      onListenerError: (err) => log.warn({ err: String(err) }, 'event listener failed'),
+    })
 
     // Peers: every genesis validator and observer may connect; the list follows the validator set.
     // Consensus is spoken only with the validators of the heights consensus can act on.
@@ -264,7 +266,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       metrics,
     })
     const rpc = createRpcServer(
-      { forwardTxsTo: config.role === 'observer' ? config.forwardTxsTo : null },
+      { ...rpcOptionsOf(config) },
       {
         chain: adapters.reader,
         submitter: adapters.submitter,
