@@ -166,6 +166,8 @@ export class BlockSync {
         if (block.header.height <= chain.height) continue
         chain.checkCertificate(block, certificate)
         const committed = await chain.commit(block, certificate)
+        // Null: consensus committed this very block while it was checked; it announced it.
+        if (committed === null) continue
         applied++
         await this.#deps.onCommitted(committed)
       } catch (err) {
