@@ -14,10 +14,12 @@ import {
   decodeBlock,
   encodeBlock,
   txHashesOf,
+  txRootOf,
 } from '../protocol/block.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
 import { generateKeyPair } from '../protocol/crypto.ts'
+import { ProtocolErrorCode } from '../protocol/errors.ts'
 import { decodeTx, encodeTx, type SignedTx, signTx, txHashOfEncoded } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
 import {
@@ -30,7 +32,7 @@ import {
 import type { Receipt } from '../state/index.ts'
 import { accountsOf, Chain, ChainErrorCode } from './chain.ts'
 import { createVerifyPool, type SignatureVerifier } from './mempool/verify-pool.ts'
-import { createMemoryChainStore } from './store/index.ts'
+import { type BlockCommit, type ChainStore, createMemoryChainStore } from './store/index.ts'
 import { MemoryKv } from './store/raw-kv.ts'
 
 const devnet = planDevnet(
@@ -58,18 +60,40 @@ function countingVerifier(): SignatureVerifier & { checked: number } {
   return counter
 }
 
+/** A store that counts block writes and can hold each one until the test lets it go. */
+function countingStore(inner: ChainStore, gate?: () => Promise<void>): ChainStore & { writes: number[] } {
+  const writes: number[] = []
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'writes') return writes
+      if (prop === 'commitBlock') {
+        return async (commit: BlockCommit) => {
+          writes.push(commit.height)
+          await gate?.()
+          return target.commitBlock(commit)
+        }
+      }
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  }) as ChainStore & { writes: number[] }
+}
+
 async function openChain(
   deps: {
     knownTx?: (hash: Bytes) => { tx: SignedTx; bytes: Uint8Array } | undefined
     verifier?: SignatureVerifier
+    maxBlockBytes?: number
+    wrapStore?: (store: ChainStore) => ChainStore
   } = {},
   kv = new MemoryKv(),
 ): Promise<Chain> {
-  const store = createMemoryChainStore(
+  const inner = createMemoryChainStore(
     { chain: { chainId: genesis.chainId, genesisHash: genesisHash(genesis) } },
     { kv },
   )
-  await store.open()
+  await inner.open()
+  const store = deps.wrapStore?.(inner) ?? inner
   return Chain.open(
     {
       chainId: genesis.chainId,
@@ -77,7 +101,7 @@ async function openChain(
       genesisTimeMs: genesis.genesisTimeMs,
       genesisState: toGenesisStateInput(genesis),
       maxBlockTxs: genesis.params.consensus.maxBlockTxs,
-      maxBlockBytes: genesis.params.consensus.maxBlockBytes,
+      maxBlockBytes: deps.maxBlockBytes ?? genesis.params.consensus.maxBlockBytes,
       maxClockDriftMs: 10_000,
     },
     {
@@ -159,13 +183,14 @@ describe('Chain.execute: each tx decoded, hashed and verified once per node', ()
     expect(execution.result.stateRoot).toEqual(block.header.stateRoot)
   })
 
-  it('a tx with an admitted tx hash but other bytes (a bad signature) is decoded and refused', async () => {
+  it('a tx with an admitted tx hash but another signature is not taken from the mempool: decoded and refused', async () => {
     const { block, txs } = await leaderBlock()
     const good = txs[1]?.tx as SignedTx
     const badBytes = encodeTx({ ...good, signature: new Uint8Array(64).fill(3) })
-    // The hash covers the payload only: the header's tx root still matches, so the block decodes.
+    const badTxs = block.txs.map((t, i) => (i === 1 ? badBytes : t))
+    // A Byzantine leader's block that commits to the bad signature (its own tx root, so its own hash).
     const forged = decodeBlock(
-      encodeBlock({ ...block, txs: block.txs.map((t, i) => (i === 1 ? badBytes : t)) }),
+      encodeBlock({ ...block, header: { ...block.header, txRoot: txRootOf(badTxs.slice()) }, txs: badTxs }),
     )
     const pool = new Map(txs.map((t) => [toHex(t.tx.hash), t]))
     for (const knownTx of [(h: Bytes) => pool.get(toHex(h)), undefined]) {
@@ -227,5 +252,131 @@ describe('accountsOf', () => {
     } as unknown as Receipt
     const accounts = accountsOf({ signer } as SignedTx, receipt)
     expect(accounts.map(toHex)).toEqual([signer, a, b].map(toHex))
+  })
+})
+
+/** One signature byte flipped in tx `index`: the same tx id, other bytes. */
+function withFlippedSignature(block: Block, index: number): Block {
+  const txs = block.txs.map((bytes, i) => {
+    if (i !== index) return bytes
+    const tx = decodeTx(bytes)
+    const signature = Uint8Array.from(tx.signature)
+    signature[0] = (signature[0] as number) ^ 1
+    return encodeTx({ ...tx, signature })
+  })
+  return { ...block, txs }
+}
+
+function certify(hash: Uint8Array, height = 1): CommitCertificate {
+  return certificateFromVotes([
+    signVote(genesis.chainId, { kind: VoteKind.commit, height, view: 0, blockHash: hash }, validatorKey),
+  ]) as CommitCertificate
+}
+
+describe("the block hash binds every tx byte: B' cannot pass for B", () => {
+  it('the execution cache cannot return an execution of other bytes, nor commit them', async () => {
+    const { block } = await leaderBlock()
+    const chain = await openChain()
+    const execution = await chain.execute(decodeBlock(encodeBlock(block)))
+    // Built in memory, so no decoder checked it: same header, one signature flipped.
+    const forged = withFlippedSignature(block, 2)
+    expect(toHex(blockHash(forged.header))).toBe(toHex(execution.hash))
+    const executed = await chain.execute(forged).catch((e: unknown) => e)
+    expect(codeOf(executed)).toBe(ChainErrorCode.invalidBlock)
+    const committed = await chain.commit(forged, certify(execution.hash)).catch((e: unknown) => e)
+    expect(codeOf(committed)).toBe(ChainErrorCode.invalidBlock)
+    expect(chain.height).toBe(0)
+    // The genuine block still commits, with its own bytes.
+    const done = await chain.commit(decodeBlock(encodeBlock(block)), certify(execution.hash))
+    expect(toHex(encodeBlock(done?.block as Block))).toBe(toHex(encodeBlock(block)))
+  })
+
+  it('a tx re-spelled with a non-canonical envelope (same payload and signature) is an invalid tx', async () => {
+    const { block } = await leaderBlock()
+    const tx = decodeTx(block.txs[0] as Uint8Array)
+    const n = tx.payload.length
+    const bin32 = Uint8Array.from([
+      0x92,
+      0xc6,
+      0,
+      0,
+      n >> 8,
+      n & 0xff,
+      ...tx.payload,
+      0xc4,
+      0x40,
+      ...tx.signature,
+    ])
+    const follower = await openChain()
+    const err = await follower
+      .execute({ ...block, txs: block.txs.map((t, i) => (i === 0 ? bin32 : t)) })
+      .catch((e: unknown) => e)
+    expect(codeOf(err)).toBe(ChainErrorCode.invalidTx)
+    expect((err as { details: { cause: string } }).details.cause).toBe(ProtocolErrorCode.nonCanonical)
+  })
+})
+
+describe('genesis maxBlockBytes bounds every block the chain executes', () => {
+  it('refuses a block one byte over the limit with CHAIN_BLOCK_TOO_LARGE and accepts it at the limit', async () => {
+    const { block } = await leaderBlock()
+    const size = encodeBlock(block).length
+    const small = await openChain({ maxBlockBytes: size - 1 })
+    const err = await small.execute(decodeBlock(encodeBlock(block))).catch((e: unknown) => e)
+    expect(codeOf(err)).toBe('CHAIN_BLOCK_TOO_LARGE')
+    expect(small.height).toBe(0)
+    const exact = await openChain({ maxBlockBytes: size })
+    await expect(exact.execute(decodeBlock(encodeBlock(block)))).resolves.toBeDefined()
+  })
+})
+
+describe('a stopping verifier is not a bad signature', () => {
+  it('passes VERIFY_POOL_STOPPED through instead of CHAIN_INVALID_TX', async () => {
+    const { block } = await leaderBlock()
+    const pool = createVerifyPool({ workers: 1, minBatchForWorkers: 1 })
+    const chain = await openChain({ verifier: pool })
+    const executing = chain.execute(decodeBlock(encodeBlock(block))).catch((e: unknown) => e)
+    await pool.stop()
+    expect(codeOf(await executing)).toBe('VERIFY_POOL_STOPPED')
+    expect(chain.height).toBe(0)
+  })
+})
+
+describe('one commit per height, whoever asks', () => {
+  it('two concurrent commits of the same next block write once; the second is told it is done (null)', async () => {
+    const { block } = await leaderBlock()
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let store: (ChainStore & { writes: number[] }) | null = null
+    const chain = await openChain({
+      wrapStore: (inner) => {
+        store = countingStore(inner, () => held)
+        return store
+      },
+    })
+    const wire = () => decodeBlock(encodeBlock(block))
+    const hash = blockHash(block.header)
+    const first = chain.commit(wire(), certify(hash))
+    const second = chain.commit(wire(), certify(hash))
+    release()
+    const results = await Promise.allSettled([first, second])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled'])
+    const [a, b] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value)
+    expect((a as { hash: Uint8Array }).hash).toEqual(hash)
+    expect(b).toBeNull()
+    expect((store as unknown as { writes: number[] }).writes).toEqual([1])
+    expect(chain.height).toBe(1)
+  })
+
+  it('another block at a committed height is CHAIN_CONFLICTING_BLOCK, and writes nothing', async () => {
+    const { block } = await leaderBlock()
+    const chain = await openChain()
+    await chain.commit(decodeBlock(encodeBlock(block)), certify(blockHash(block.header)))
+    const other = { ...block, header: { ...block.header, view: 1 } }
+    const err = await chain.commit(other, certify(blockHash(other.header))).catch((e: unknown) => e)
+    expect(codeOf(err)).toBe('CHAIN_CONFLICTING_BLOCK')
+    expect(chain.height).toBe(1)
+    expect(chain.headHash).toEqual(blockHash(block.header))
   })
 })

@@ -3,21 +3,30 @@
  * store. Everything that executes a block goes through here, so a validator voting on a proposal, a
  * leader building one, and a syncing node or observer applying a certified block run the same checks:
  *
- *   stateless (decode, header commitments) → parent link, height, time → validator set hash →
- *   parent certificate → tx decode + signatures (skipping those the mempool already verified) →
- *   applyBlock → state root and next validator set hash match the header.
+ *   header commitments (tx root over every tx byte, last commit, evidence) → parent link, height,
+ *   time, size → validator set hash → parent certificate → tx decode + signatures (skipping those
+ *   the mempool already verified) → applyBlock → state root and next validator set hash match.
+ *
+ * The header's commitments are checked before anything is looked up by the block's hash, so the hash
+ * stands for every byte of the block: an execution remembered under it is an execution of these bytes.
  *
  * A commit writes the block, its certificate, the state writes, receipts and indexes in one batch and
- * only then moves the in-memory head.
+ * only then moves the in-memory head. Commits are serialised here (sync and consensus both commit): each
+ * re-checks the height once it holds the turn, so one path commits a height and the other is told so.
+ * A block that changes the validator set also persists, in its own batch, the set that certified it:
+ * after a restart at that block the chain still knows the head's set (its certificate, the next
+ * block's lastCommit and consensus's `lastValidators` need it) as well as the next one (from state).
  */
 import {
   type Block,
   type BlockHeader,
   blockHash,
+  checkBlockCommitments,
   decodeStoredBlock,
   encodeBlock,
+  encodedBlockBytes,
   rememberTxHashes,
-  txHashesOf,
+  txDigestsOf,
   txRootOf,
   ZERO_HASH,
 } from '../protocol/block.ts'
@@ -46,33 +55,20 @@ import {
   type Receipt,
   validatorSetOf,
 } from '../state/index.ts'
+import { accountsOf } from './account-index.ts'
+import { ChainError, ChainErrorCode } from './chain-errors.ts'
+import { CERTIFYING_SET_META, encodeCertifyingSet, headValidatorSet } from './chain-validator-sets.ts'
 import type { SignatureVerifier } from './mempool/verify-pool.ts'
 import type { AccountIndexEntry, ChainStore } from './store/index.ts'
 
-export const ChainErrorCode = {
-  /** The block does not extend the head: wrong height or parent hash. */
-  notNext: 'CHAIN_NOT_NEXT_BLOCK',
-  /** The header disagrees with what executing the block gives, or with the chain's rules. */
-  invalidBlock: 'CHAIN_INVALID_BLOCK',
-  /** A tx in the block does not decode or its signature does not verify. */
-  invalidTx: 'CHAIN_INVALID_TX',
-  /** The certificate does not prove this block (wrong block, signers or power). */
-  badCertificate: 'CHAIN_BAD_CERTIFICATE',
-  /** The store belongs to another chain or is inconsistent with itself. */
-  corrupt: 'CHAIN_CORRUPT_STORE',
-} as const
-export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode]
+export { accountsOf } from './account-index.ts'
+export { ChainError, ChainErrorCode } from './chain-errors.ts'
 
 const EVIDENCE_HEIGHTS_META = 'evidence-heights'
 /** Committed blocks kept decoded (with their tx hashes) for readers of the newest blocks. */
 const RECENT_BLOCKS = 16
-
-export class ChainError extends ArcadeError<ChainErrorCode> {
-  constructor(code: ChainErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details)
-    this.name = 'ChainError'
-  }
-}
+/** Executions kept for blocks not committed yet (one per proposal a validator checked at this height). */
+const MAX_EXECUTIONS = 16
 
 export interface ChainOptions {
   readonly chainId: string
@@ -110,37 +106,6 @@ export interface CommittedBlock {
   readonly txs: readonly SignedTx[]
 }
 
-/** Event fields that name accounts, for the account history index. */
-const ACCOUNT_FIELDS = [
-  'from',
-  'to',
-  'owner',
-  'spender',
-  'merchant',
-  'terminal',
-  'customer',
-  'payer',
-  'manager',
-  'account',
-  'association',
-  'member',
-  'device',
-  'grantee',
-] as const
-
-export function accountsOf(tx: SignedTx, receipt: Receipt): Bytes[] {
-  // A handful of accounts per tx: a linear scan dedups them without building hex keys.
-  const seen: Bytes[] = [tx.signer]
-  for (const event of receipt.events) {
-    const fields = event as unknown as Record<string, unknown>
-    for (const f of ACCOUNT_FIELDS) {
-      const v = fields[f]
-      if (v instanceof Uint8Array && v.length === 32 && !seen.some((a) => bytesEqual(a, v))) seen.push(v)
-    }
-  }
-  return seen
-}
-
 export class Chain {
   readonly #options: ChainOptions
   readonly #deps: ChainDeps
@@ -150,7 +115,10 @@ export class Chain {
   #certificate: CommitCertificate | null
   /** Validator sets by height, for the heights consensus and sync may still ask about. */
   readonly #sets = new Map<number, ValidatorSet>()
+  /** Executions of blocks not committed yet, by hex block hash (bounded, oldest dropped first). */
   readonly #executions = new Map<string, Execution>()
+  /** The tail of the commit queue: commits run one after the other. */
+  #commits: Promise<void> = Promise.resolve()
   /** The last few committed blocks by height: the RPC and followers read the newest ones most. */
   readonly #recent = new Map<number, CommittedBlock>()
 
@@ -162,6 +130,8 @@ export class Chain {
       header: BlockHeader | null
       hash: Bytes
       certificate: CommitCertificate | null
+      /** The set that certified the head block (null at genesis). */
+      headSet: ValidatorSet | null
     },
   ) {
     this.#options = options
@@ -170,13 +140,8 @@ export class Chain {
     this.#header = head.header
     this.#hash = head.hash
     this.#certificate = head.certificate
-    const next = validatorSetOf(this.#state)
-    this.#sets.set(this.height + 1, next)
-    // After a restart consensus also needs the head's own set (to check the head's certificate in the
-    // next proposal). Unless the head closed an epoch, it is the same set; the header says which.
-    if (head.header !== null && bytesEqual(head.header.validatorSetHash, validatorSetHash(next))) {
-      this.#sets.set(this.height, next)
-    }
+    this.#sets.set(this.height + 1, validatorSetOf(this.#state))
+    if (head.headSet !== null) this.#sets.set(this.height, head.headSet)
   }
 
   /**
@@ -203,7 +168,13 @@ export class Chain {
         await store.setMeta('genesis-state', Uint8Array.of(1))
       }
       // Block 1's parent is the zero hash; the genesis hash binds the store (ensureChain) instead.
-      return new Chain(options, deps, { state, header: null, hash: ZERO_HASH, certificate: null })
+      return new Chain(options, deps, {
+        state,
+        header: null,
+        hash: ZERO_HASH,
+        certificate: null,
+        headSet: null,
+      })
     }
     const entries: (readonly [Bytes, Bytes])[] = []
     for await (const entry of store.stateEntries()) entries.push(entry)
@@ -220,7 +191,14 @@ export class Chain {
     }
     const certBytes = await store.getCertificate(head.height)
     const certificate = certBytes === null ? null : decode.certificate(certBytes)
-    return new Chain(options, deps, { state, header: block.header, hash: head.blockHash, certificate })
+    const headSet = await headValidatorSet(store, block.header, validatorSetOf(state))
+    return new Chain(options, deps, {
+      state,
+      header: block.header,
+      hash: head.blockHash,
+      certificate,
+      headSet,
+    })
   }
 
   get height(): number {
@@ -240,6 +218,10 @@ export class Chain {
   }
   get chainId(): string {
     return this.#options.chainId
+  }
+  /** Genesis `maxBlockBytes`: no block larger than this (encoded) is executed. */
+  get maxBlockBytes(): number {
+    return this.#options.maxBlockBytes
   }
 
   /** The set certifying `height`: known for recent heights up to head + 1. */
@@ -264,16 +246,14 @@ export class Chain {
     const timeMs = Math.max(this.#deps.nowMs(), parentTime + 1)
     const txs: SignedTx[] = new Array(input.txs.length)
     const txBytes: Bytes[] = new Array(input.txs.length)
-    const txHashes: Bytes[] = new Array(input.txs.length)
     for (let i = 0; i < input.txs.length; i++) {
       const { tx, bytes } = input.txs[i] as { tx: SignedTx; bytes: Bytes }
       txs[i] = tx
       txBytes[i] = bytes
-      txHashes[i] = tx.hash
     }
-    // The mempool decoded these bytes into these txs, so their hashes are known: the tx root below and
-    // consensus's commitment check of our own proposal hash no tx again.
-    rememberTxHashes(txBytes, txHashes)
+    // The mempool decoded these bytes into these txs, so their ids and signatures are known: the tx
+    // root below and consensus's commitment check of our own proposal parse and hash no tx again.
+    rememberTxHashes(txBytes, txs)
     const result = applyBlock(
       this.#state,
       { height, timeMs, proposer: input.proposer, txs, evidence: input.evidence },
@@ -294,9 +274,25 @@ export class Chain {
       proposer: input.proposer,
     }
     const block: Block = { header, txs: txBytes, lastCommit: input.lastCommit, evidence: input.evidence }
+    const size = encodedBlockBytes(block)
+    if (size > this.#options.maxBlockBytes) {
+      // The caller reaps within the limit (see blockOverheadBytes): reaching here is a bug, not input.
+      throw new ChainError(ChainErrorCode.blockTooLarge, `built a block of ${size} bytes`, {
+        size,
+        limit: this.#options.maxBlockBytes,
+      })
+    }
     const execution: Execution = { block, hash: blockHash(header), txs, result }
-    this.#executions.set(toHex(execution.hash), execution)
+    this.#remember(execution)
     return execution
+  }
+
+  #remember(execution: Execution): void {
+    if (this.#executions.size >= MAX_EXECUTIONS) {
+      const oldest = this.#executions.keys().next().value as string
+      this.#executions.delete(oldest)
+    }
+    this.#executions.set(toHex(execution.hash), execution)
   }
 
   /**
@@ -304,15 +300,29 @@ export class Chain {
    * before it votes, sync before it applies). Throws a ChainError saying which rule failed.
    */
   async execute(block: Block): Promise<Execution> {
+    // First the header's commitments to the body: then the hash stands for every byte of the block and
+    // may key the cache. Cheap for a decoded block (its tx root is remembered from decoding).
+    const digests = this.#txDigests(block.txs)
+    try {
+      checkBlockCommitments(block)
+    } catch (err) {
+      throw new ChainError(ChainErrorCode.invalidBlock, (err as Error).message, {
+        cause: err instanceof ArcadeError ? err.code : undefined,
+      })
+    }
     const hash = blockHash(block.header)
     const cached = this.#executions.get(toHex(hash))
     if (cached !== undefined) return cached
     const { header } = block
+    // The head this block must extend: if a commit moves it while the signatures are verified, the
+    // result below would be for a stale parent, so it is checked again after the await.
+    const parentHash = this.#hash
+    const state = this.#state
     const height = this.height + 1
     if (header.chainId !== this.#options.chainId) {
       throw new ChainError(ChainErrorCode.invalidBlock, `block is for chain ${header.chainId}`)
     }
-    if (header.height !== height || !bytesEqual(header.parentHash, this.#hash)) {
+    if (header.height !== height || !bytesEqual(header.parentHash, parentHash)) {
       throw new ChainError(
         ChainErrorCode.notNext,
         `block ${header.height} does not extend head ${this.height}`,
@@ -334,13 +344,20 @@ export class Chain {
         `block has more than ${this.#options.maxBlockTxs} txs`,
       )
     }
+    // Rule: genesis maxBlockBytes bounds the encoded block, whoever proposed or served it.
+    const size = encodedBlockBytes(block)
+    if (size > this.#options.maxBlockBytes) {
+      throw new ChainError(
+        ChainErrorCode.blockTooLarge,
+        `block of ${size} bytes exceeds maxBlockBytes ${this.#options.maxBlockBytes}`,
+        { size, limit: this.#options.maxBlockBytes },
+      )
+    }
     if (!bytesEqual(header.validatorSetHash, validatorSetHash(this.validatorSetFor(height)))) {
       throw new ChainError(ChainErrorCode.invalidBlock, 'validatorSetHash is not the set for this height')
     }
-    // The header's txRoot, lastCommitHash and evidenceRoot were checked against the body when the block
-    // was decoded (blockFromTuple → checkBlockCommitments): every block reaching here came off the wire.
     if (block.lastCommit !== null) {
-      if (!bytesEqual(block.lastCommit.blockHash, this.#hash) || block.lastCommit.height !== this.height) {
+      if (!bytesEqual(block.lastCommit.blockHash, parentHash) || block.lastCommit.height !== this.height) {
         throw new ChainError(ChainErrorCode.badCertificate, 'lastCommit does not certify the parent block')
       }
       try {
@@ -349,11 +366,17 @@ export class Chain {
         throw new ChainError(ChainErrorCode.badCertificate, `lastCommit: ${(err as Error).message}`)
       }
     }
-    const txs = await this.#decodeAndVerify(block.txs, this.#txHashes(block.txs))
+    const txs = await this.#decodeAndVerify(block.txs, digests)
+    if (!bytesEqual(this.#hash, parentHash)) {
+      throw new ChainError(ChainErrorCode.notNext, `head moved past ${this.height - 1} during execution`, {
+        height: header.height,
+        head: this.height,
+      })
+    }
     let result: ApplyBlockResult
     try {
       result = applyBlock(
-        this.#state,
+        state,
         { height, timeMs: header.timeMs, proposer: header.proposer, txs, evidence: block.evidence },
         { chainId: this.#options.chainId },
       )
@@ -375,14 +398,17 @@ export class Chain {
       )
     }
     const execution: Execution = { block, hash, txs, result }
-    this.#executions.set(toHex(hash), execution)
+    this.#remember(execution)
     return execution
   }
 
-  /** The tx hashes decoding remembered; computed here only for a block built in memory by a caller. */
-  #txHashes(encoded: readonly Bytes[]): readonly Bytes[] {
+  /**
+   * The tx ids and signatures decoding remembered; computed here only for a block built in memory by a
+   * caller. A tx whose envelope is not canonical is an invalid tx.
+   */
+  #txDigests(encoded: readonly Bytes[]): ReturnType<typeof txDigestsOf> {
     try {
-      return txHashesOf(encoded)
+      return txDigestsOf(encoded)
     } catch (err) {
       throw new ChainError(ChainErrorCode.invalidTx, `tx envelope: ${(err as Error).message}`, {
         cause: err instanceof ArcadeError ? err.code : undefined,
@@ -392,20 +418,31 @@ export class Chain {
 
   /**
    * The block's txs, each decoded and signature-checked once per node: a tx the mempool admitted
-   * (same hash and the very same bytes) is reused as is; the others are decoded with the hash the tx
-   * root check computed, then verified in one batch.
+   * (same id and the very same signature, so with canonical envelopes the very same bytes) is reused
+   * as is; the others are decoded with the id the tx root check computed, then verified in one batch.
+   * A verifier that cannot give a verdict (stopping) rejects, and that error passes through as it is:
+   * only a verdict of 0 makes a tx invalid.
    */
-  async #decodeAndVerify(encoded: readonly Bytes[], hashes: readonly Bytes[]): Promise<SignedTx[]> {
+  async #decodeAndVerify(
+    encoded: readonly Bytes[],
+    digests: ReturnType<typeof txDigestsOf>,
+  ): Promise<SignedTx[]> {
     const { chainId } = this.#options
     const knownTx = this.#deps.knownTx
+    const { hashes, signatures } = digests
     const txs: SignedTx[] = new Array(encoded.length)
     const unverified: number[] = []
     for (let i = 0; i < encoded.length; i++) {
       const bytes = encoded[i] as Bytes
       const hash = hashes[i] as Bytes
-      // Bytes equal to an admitted tx's encoding decode to that tx: same fields, verified signature.
+      // Same id (payload) and same signature as an admitted tx: both envelopes are canonical, so these
+      // are its bytes and decode to that tx, whose signature verified. 64 bytes compared, not the tx.
       const known = knownTx?.(hash)
-      if (known !== undefined && known.tx.chainId === chainId && bytesEqual(bytes, known.bytes)) {
+      if (
+        known !== undefined &&
+        known.tx.chainId === chainId &&
+        bytesEqual(signatures[i] as Bytes, known.tx.signature)
+      ) {
         txs[i] = known.tx
         continue
       }
@@ -468,11 +505,45 @@ export class Chain {
    * Commits the next block with its certificate: executes it if not done yet, writes everything in
    * one batch, then moves the head. The certificate must already have been checked by the caller
    * (consensus assembled it, or sync ran `checkCertificate`).
+   *
+   * Commits run one at a time, and each re-checks the height once it has its turn: sync and consensus
+   * may both hold the same certified block. The block committed already at its height resolves to
+   * null (nothing written, nothing to announce); another block at a committed height is
+   * CHAIN_CONFLICTING_BLOCK.
    */
-  async commit(block: Block, certificate: CommitCertificate, opts: { walPruneBelowHeight?: number } = {}) {
-    const execution = await this.execute(block)
-    const { result, txs, hash } = execution
+  commit(
+    block: Block,
+    certificate: CommitCertificate,
+    opts: { walPruneBelowHeight?: number } = {},
+  ): Promise<CommittedBlock | null> {
+    const turn = this.#commits.then(() => this.#commitInTurn(block, certificate, opts))
+    this.#commits = turn.then(
+      () => {},
+      () => {},
+    )
+    return turn
+  }
+
+  async #commitInTurn(
+    block: Block,
+    certificate: CommitCertificate,
+    opts: { walPruneBelowHeight?: number },
+  ): Promise<CommittedBlock | null> {
     const height = block.header.height
+    if (height <= this.height) {
+      const hash = blockHash(block.header)
+      if (await this.#isCommitted(height, hash)) return null
+      throw new ChainError(
+        ChainErrorCode.conflictingBlock,
+        `another block is committed at height ${height}`,
+        { height, head: this.height },
+      )
+    }
+    const execution = await this.execute(block)
+    // The executed block, not the argument: the same bytes (the hash binds them), and the one whose
+    // result is written.
+    const { result, txs, hash } = execution
+    const executed = execution.block
     const receiptsBytes = result.receipts.map(encodeReceipt)
     const accountIndex: AccountIndexEntry[] = []
     for (let i = 0; i < txs.length; i++) {
@@ -487,14 +558,19 @@ export class Chain {
     }
     // Heights whose blocks carry evidence: a tiny index for the RPC, written in the same batch.
     const meta: [string, Bytes][] = []
-    if (block.evidence.length > 0) {
+    if (executed.evidence.length > 0) {
       meta.push([EVIDENCE_HEIGHTS_META, encode([...(await this.evidenceHeights()), height])])
+    }
+    // A block that changes the set: keep the set that certified it, for a restart at this block.
+    const certifyingSet = this.validatorSetFor(height)
+    if (!bytesEqual(executed.header.nextValidatorSetHash, executed.header.validatorSetHash)) {
+      meta.push([CERTIFYING_SET_META, encodeCertifyingSet(height, certifyingSet)])
     }
     await this.#deps.store.commitBlock({
       meta,
       height,
       blockHash: hash,
-      blockBytes: encodeBlock(block),
+      blockBytes: encodeBlock(executed),
       certificateBytes: encode(certificateToTuple(certificate)),
       stateWrites: result.writes,
       txs: txs.map((tx, i) => ({ hash: tx.hash, receiptBytes: receiptsBytes[i] as Bytes })),
@@ -502,15 +578,23 @@ export class Chain {
       ...(opts.walPruneBelowHeight === undefined ? {} : { walPruneBelowHeight: opts.walPruneBelowHeight }),
     })
     this.#state = result.state
-    this.#header = block.header
+    this.#header = executed.header
     this.#hash = hash
     this.#certificate = certificate
     this.#executions.clear()
     this.#sets.set(height + 1, result.nextValidatorSet)
     for (const h of this.#sets.keys()) if (h < height - 8) this.#sets.delete(h)
-    const committed: CommittedBlock = { block, hash, certificate, receipts: result.receipts, txs }
+    const committed: CommittedBlock = { block: executed, hash, certificate, receipts: result.receipts, txs }
     this.#recent.set(height, committed)
     this.#recent.delete(height - RECENT_BLOCKS)
     return committed
+  }
+
+  /** Whether the block with `hash` is the one committed at `height` (at most the head). */
+  async #isCommitted(height: number, hash: Bytes): Promise<boolean> {
+    if (height === this.height) return bytesEqual(hash, this.#hash)
+    const recent = this.#recent.get(height)
+    if (recent !== undefined) return bytesEqual(hash, recent.hash)
+    return (await this.#deps.store.getBlockByHash(hash))?.height === height
   }
 }

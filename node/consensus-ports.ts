@@ -11,7 +11,14 @@ import type {
   WalEntry,
   WalPort,
 } from '../consensus/ports.ts'
-import { blockFromTuple, blockToTuple, headerFromTuple, headerToTuple } from '../protocol/block.ts'
+import {
+  BLOCK_BYTES_PER_TX,
+  blockFromTuple,
+  blockOverheadBytes,
+  blockToTuple,
+  headerFromTuple,
+  headerToTuple,
+} from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import {
@@ -27,6 +34,7 @@ import { Limits } from '../protocol/limits.ts'
 import { certificateFromTuple, certificateToTuple } from '../protocol/vote.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import type { Mempool } from './mempool/mempool.ts'
+import { VerifyPoolError } from './mempool/verify-pool.ts'
 import type { P2pHost } from './p2p/host.ts'
 import type { ConsensusWal } from './store/index.ts'
 
@@ -138,6 +146,7 @@ export interface ExecutorDeps {
   readonly mempool: Mempool
   readonly proposer: Bytes
   readonly maxBlockTxs: number
+  /** Genesis maxBlockBytes: a proposal's whole encoding stays within it (the chain refuses larger). */
   readonly maxBlockBytes: number
   /** Runs after every commit made by consensus (mempool cleanup, events, metrics). */
   readonly onCommitted: (committed: CommittedBlock) => void
@@ -152,8 +161,11 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
     // Arriving txs wake a leader waiting for them, instead of it polling the pool.
     onPendingTxs: (wake) => mempool.onPendingTxs(wake),
     async buildProposal(_height, view, parent) {
-      // Leave room for the header, certificate and evidence within the block limit.
-      const txs = mempool.reap(deps.maxBlockTxs, deps.maxBlockBytes - 64 * 1024)
+      // Leave room for the header, certificate, evidence and per-tx headers within the block limit.
+      const overhead =
+        blockOverheadBytes(null, parent.lastCommit, parent.evidence, deps.maxBlockTxs) +
+        deps.maxBlockTxs * BLOCK_BYTES_PER_TX
+      const txs = mempool.reap(deps.maxBlockTxs, Math.max(0, deps.maxBlockBytes - overhead))
       const execution = await chain.buildBlock({
         view,
         proposer: deps.proposer,
@@ -168,6 +180,8 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
         await chain.execute(block)
         return { ok: true }
       } catch (err) {
+        // No verdict (the verifier is stopping): not a reason to call the block invalid.
+        if (err instanceof VerifyPoolError) throw err
         return { ok: false, reason: err instanceof Error ? err.message : String(err) }
       }
     },
@@ -176,7 +190,8 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
       // (the driver's prune after the commit then finds nothing left to drop).
       const walPruneBelowHeight = block.header.height + 1
       const committed = await chain.commit(block, certificate, { walPruneBelowHeight })
-      deps.onCommitted(committed)
+      // Null: sync committed this very block first and announced it; the head is where it should be.
+      if (committed !== null) deps.onCommitted(committed)
     },
   }
 }

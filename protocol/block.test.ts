@@ -6,8 +6,12 @@ import {
   decodeBlock,
   decodeStoredBlock,
   encodeBlock,
+  encodedBlockBytes,
+  headerToTuple,
+  MAX_HEADER_BYTES,
   rememberTxHashes,
   txHashesOf,
+  txLeaf,
   txRootOf,
   ZERO_HASH,
 } from './block.ts'
@@ -15,28 +19,28 @@ import { toHex, utf8 } from './bytes.ts'
 import { encode } from './codec.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from './crypto.ts'
 import { ProtocolErrorCode } from './errors.ts'
-import { decodeTx, encodeTx, signTx, txHashOfEncoded } from './tx.ts'
-import { certificateFromVotes, certificateHash, signVote } from './vote.ts'
+import { merkleRoot } from './merkle.ts'
+import { decodeTx, encodeTx, type SignedTx, signTx, txHashOfEncoded } from './tx.ts'
+import { certificateFromVotes, certificateHash, type Evidence, signVote } from './vote.ts'
 
 const key: KeyPair = (() => {
   const secretKey = sha256(utf8('block-test'))
   return { secretKey, publicKey: publicKeyFromSecret(secretKey) }
 })()
-const txs = [1, 2, 3].map((nonce) =>
-  encodeTx(
-    signTx(
-      {
-        chainId: 'c',
-        signer: key.publicKey,
-        nonce,
-        validUntil: 10,
-        sponsor: key.publicKey,
-        body: { kind: 'point.transfer', point: 'SHOTEN', to: key.publicKey, amount: nonce },
-      },
-      key.secretKey,
-    ),
+const signed = [1, 2, 3].map((nonce) =>
+  signTx(
+    {
+      chainId: 'c',
+      signer: key.publicKey,
+      nonce,
+      validUntil: 10,
+      sponsor: key.publicKey,
+      body: { kind: 'point.transfer', point: 'SHOTEN', to: key.publicKey, amount: nonce },
+    },
+    key.secretKey,
   ),
 )
+const txs = signed.map(encodeTx)
 const cert = certificateFromVotes([
   signVote('c', { kind: 'commit', height: 1, view: 0, blockHash: sha256(utf8('parent')) }, key),
 ])
@@ -148,7 +152,8 @@ describe('blocks', () => {
     const good = decodeBlock(encodeBlock(block()))
     checkBlockCommitments(good)
     // Same header, one payload byte changed: the tx hash and so the root differ.
-    const tampered = (txs[1] as Uint8Array).slice()
+    // A copy (Buffer#slice would be a view and tamper with the shared fixture).
+    const tampered = Uint8Array.from(txs[1] as Uint8Array)
     tampered[20] = (tampered[20] as number) ^ 1
     const raw = encodeBlock({ ...good, txs: [txs[0] as Uint8Array, tampered, txs[2] as Uint8Array] })
     expect(field(() => decodeBlock(raw))).toEqual([ProtocolErrorCode.invalidField, 'block.header.txRoot'])
@@ -166,12 +171,12 @@ describe('blocks', () => {
     expect(toHex(txRootOf(list))).not.toBe(toHex(root))
   })
 
-  it('rememberTxHashes freezes the list and wants one hash per tx', () => {
+  it('rememberTxHashes freezes the list and wants one decoded tx per tx', () => {
     const list = txs.slice()
-    const hashes = list.map(txHashOfEncoded)
-    rememberTxHashes(list, hashes)
+    rememberTxHashes(list, signed)
     expect(Object.isFrozen(list)).toBe(true)
-    expect(txHashesOf(list)).toBe(hashes)
+    expect(txHashesOf(list).map(toHex)).toEqual(signed.map((t) => toHex(t.hash)))
+    expect(txHashesOf(list)).toBe(txHashesOf(list))
     expect(toHex(txRootOf(list))).toBe(toHex(block().header.txRoot))
     expect(() => rememberTxHashes(txs.slice(), [])).toThrow(RangeError)
   })
@@ -189,5 +194,90 @@ describe('blocks', () => {
       'block.header.txRoot',
     ])
     expect(field(() => decodeStoredBlock(encode([1, 2])))).toEqual([ProtocolErrorCode.invalidField, 'block'])
+  })
+})
+
+/** The same tx with one signature byte flipped: same payload, so the same tx id (hash). */
+function flippedSignature(tx: SignedTx): Uint8Array {
+  const signature = Uint8Array.from(tx.signature)
+  signature[5] = (signature[5] as number) ^ 1
+  return encodeTx({ ...tx, signature })
+}
+
+describe('the tx root binds every byte of every tx', () => {
+  it('the leaf of a tx is its id then its signature, and the root is their RFC 6962 Merkle root', () => {
+    const leaves = signed.map((t) => txLeaf(t.hash, t.signature))
+    expect(leaves.map(toHex)).toEqual(signed.map((t) => toHex(t.hash) + toHex(t.signature)))
+    expect(toHex(txRootOf(txs))).toBe(toHex(merkleRoot(leaves)))
+  })
+
+  it("B': the same header with one signature byte flipped in one tx does not decode", () => {
+    const good = block()
+    const forged: Block = {
+      ...good,
+      txs: txs.map((t, i) => (i === 1 ? flippedSignature(signed[1] as SignedTx) : t)),
+    }
+    // Same payload, so the same tx ids: only the signature differs.
+    expect(txHashesOf(forged.txs.slice()).map(toHex)).toEqual(txHashesOf(txs.slice()).map(toHex))
+    expect(field(() => decodeBlock(encodeBlock(forged)))).toEqual([
+      ProtocolErrorCode.invalidField,
+      'block.header.txRoot',
+    ])
+    expect(field(() => checkBlockCommitments(forged))).toEqual([
+      ProtocolErrorCode.invalidField,
+      'block.header.txRoot',
+    ])
+    // Its own root is another root, so it is another block hash.
+    expect(toHex(txRootOf(forged.txs.slice()))).not.toBe(toHex(good.header.txRoot))
+  })
+
+  it('a tx re-spelled with a non-canonical envelope (same payload and signature) is refused with a typed code', () => {
+    const tx = signed[0] as SignedTx
+    const n = tx.payload.length
+    const bin32 = Uint8Array.from([0x92, 0xc6, 0, 0, 0, n, ...tx.payload, 0xc4, 0x40, ...tx.signature])
+    const ext = Uint8Array.from([0x92, 0xc7, n + 1, 0x74, 0x01, ...tx.payload, 0xc4, 0x40, ...tx.signature])
+    for (const respelled of [bin32, ext]) {
+      const raw = encodeBlock(block({}, { txs: [respelled, txs[1] as Uint8Array, txs[2] as Uint8Array] }))
+      expect(field(() => decodeBlock(raw))).toEqual([ProtocolErrorCode.nonCanonical, 'tx'])
+    }
+  })
+})
+
+describe('encodedBlockBytes', () => {
+  const vote = (blockHashByte: number) =>
+    signVote(
+      'c',
+      { kind: 'prepare', height: 1, view: 0, blockHash: new Uint8Array(32).fill(blockHashByte) },
+      key,
+    )
+  const evidence: Evidence[] = [{ a: vote(1), b: vote(2) }]
+
+  it('is exactly the length of encodeBlock, for any number and size of txs', () => {
+    const big = encodeTx({ ...(signed[0] as SignedTx), payload: new Uint8Array(70_000).fill(1) })
+    const mid = encodeTx({ ...(signed[0] as SignedTx), payload: new Uint8Array(300).fill(2) })
+    const lists: Uint8Array[][] = [
+      [],
+      txs,
+      Array.from({ length: 20 }, () => txs[0] as Uint8Array),
+      [big, mid],
+    ]
+    for (const list of lists) {
+      for (const body of [{ txs: list }, { txs: list, lastCommit: null }, { txs: list, evidence }]) {
+        const b = block({ height: 2, timeMs: 2 ** 40 }, body)
+        expect(encodedBlockBytes(b)).toBe(encodeBlock(b).length)
+      }
+    }
+  })
+})
+
+describe('MAX_HEADER_BYTES', () => {
+  it('is what the largest header encodes to', () => {
+    const largest = block({
+      chainId: 'x'.repeat(64),
+      height: Number.MAX_SAFE_INTEGER,
+      view: Number.MAX_SAFE_INTEGER,
+      timeMs: Number.MAX_SAFE_INTEGER,
+    }).header
+    expect(encode(headerToTuple(largest)).length).toBe(MAX_HEADER_BYTES)
   })
 })

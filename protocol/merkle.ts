@@ -23,6 +23,19 @@ export function merkleLeafHash(leaf: Bytes): Bytes {
   return sha256(leafInput)
 }
 
+// The same for a leaf given in two parts (a block's tx leaf: id then signature, 96 bytes).
+const pairLeafInput = new Uint8Array(1 + 3 * HASH_BYTES)
+pairLeafInput[0] = LEAF_PREFIX
+
+/** `merkleLeafHash(first ‖ second)`, without building the concatenation. */
+export function merkleLeafHashOfPair(first: Bytes, second: Bytes): Bytes {
+  const length = 1 + first.length + second.length
+  if (length > pairLeafInput.length) return sha256Parts(Uint8Array.of(LEAF_PREFIX), first, second)
+  pairLeafInput.set(first, 1)
+  pairLeafInput.set(second, 1 + first.length)
+  return sha256(pairLeafInput.subarray(0, length))
+}
+
 export function merkleNodeHash(left: Bytes, right: Bytes): Bytes {
   if (left.length !== HASH_BYTES || right.length !== HASH_BYTES)
     return sha256Parts(Uint8Array.of(NODE_PREFIX), left, right)
@@ -47,8 +60,13 @@ function rootOfHashes(leafHashes: readonly Bytes[], from: number, to: number): B
 
 /** Root over the leaves' data (each leaf is hashed with the leaf prefix first). */
 export function merkleRoot(leaves: readonly Bytes[]): Bytes {
-  if (leaves.length === 0) return sha256(new Uint8Array(0))
-  return rootOfHashes(leaves.map(merkleLeafHash), 0, leaves.length)
+  return merkleRootOfLeafHashes(leaves.map(merkleLeafHash))
+}
+
+/** Root over leaves already hashed with `merkleLeafHash` (or `merkleLeafHashOfPair`). */
+export function merkleRootOfLeafHashes(leafHashes: readonly Bytes[]): Bytes {
+  if (leafHashes.length === 0) return sha256(new Uint8Array(0))
+  return rootOfHashes(leafHashes, 0, leafHashes.length)
 }
 
 export interface MerkleProof {

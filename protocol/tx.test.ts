@@ -11,6 +11,7 @@ import {
   decodeTxWithHash,
   encodeTx,
   signTx,
+  txEnvelopeOf,
   txHashOfEncoded,
   txPayload,
 } from './tx.ts'
@@ -193,5 +194,61 @@ describe('tx: any body arbitrary is a valid body', () => {
       }),
       { numRuns: 100 },
     )
+  })
+})
+
+describe('tx envelope: exactly encode([payload, signature]), nothing else', () => {
+  const tx = signTx(
+    {
+      chainId: 'arcade-test',
+      signer: keys.publicKey,
+      nonce: 7,
+      validUntil: 99,
+      sponsor: keys.publicKey,
+      body: { kind: 'point.transfer', point: 'SHOTEN', to: keys.publicKey, amount: 5 },
+    },
+    keys.secretKey,
+  )
+  const canonical = encodeTx(tx)
+  const n = tx.payload.length
+  const bytes = (...parts: (number[] | Uint8Array)[]) => Uint8Array.from(parts.flatMap((p) => [...p]))
+  const sig = [0xc4, 0x40, ...tx.signature]
+  // The same payload and signature in other msgpack spellings: each used to decode to the same tx hash.
+  const respelled: [string, Uint8Array][] = [
+    ['bin16 payload header', bytes([0x92, 0xc5, 0, n], tx.payload, sig)],
+    ['bin32 payload header', bytes([0x92, 0xc6, 0, 0, 0, n], tx.payload, sig)],
+    ['ext-typed payload (a Uint8Array extension)', bytes([0x92, 0xc7, n + 1, 0x74, 0x01], tx.payload, sig)],
+    ['bin16 signature header', bytes([0x92, 0xc4, n], tx.payload, [0xc5, 0, 0x40], tx.signature)],
+    ['array16 envelope header', bytes([0xdc, 0, 2, 0xc4, n], tx.payload, sig)],
+  ]
+
+  it('the canonical bytes parse to views of the payload and signature', () => {
+    expect(n).toBeLessThan(256)
+    const envelope = txEnvelopeOf(canonical)
+    expect(toHex(envelope.payload)).toBe(toHex(tx.payload))
+    expect(toHex(envelope.signature)).toBe(toHex(tx.signature))
+  })
+
+  for (const [name, other] of respelled) {
+    it(`refuses a ${name} with PROTOCOL_NON_CANONICAL`, () => {
+      expect(protocolCode(() => decodeTx(other, 'arcade-test'))).toBe(ProtocolErrorCode.nonCanonical)
+      expect(protocolCode(() => txHashOfEncoded(other))).toBe(ProtocolErrorCode.nonCanonical)
+    })
+  }
+
+  it('refuses trailing bytes after the envelope with PROTOCOL_MALFORMED', () => {
+    const trailing = bytes(canonical, [0xc0])
+    expect(protocolCode(() => decodeTx(trailing, 'arcade-test'))).toBe(ProtocolErrorCode.malformed)
+    expect(protocolCode(() => txHashOfEncoded(trailing))).toBe(ProtocolErrorCode.malformed)
+  })
+
+  it('bin8, bin16 and bin32 are each canonical for the payload lengths msgpack gives them', () => {
+    for (const length of [1, 255, 256, 65_535, 65_536, 100_000]) {
+      const payload = new Uint8Array(length).fill(length & 0xff)
+      const encoded = encodeTx({ ...tx, payload })
+      const envelope = txEnvelopeOf(encoded)
+      expect(envelope.payload.length).toBe(length)
+      expect(envelope.signature.length).toBe(64)
+    }
   })
 })

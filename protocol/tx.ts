@@ -1,8 +1,12 @@
 /**
  * The tx envelope. On the wire a tx is `[payload, signature]`, where `payload` is the canonical bytes
  * of `[domain, chainId, signer, nonce, validUntil, sponsor, body]` (see sign-bytes.ts). Keeping the
- * signed bytes as they arrived means verifying and hashing never re-encode anything, and the tx hash,
- * SHA-256 of the payload, does not depend on the signature.
+ * signed bytes as they arrived means verifying and hashing never re-encode anything, and the tx hash
+ * (the tx id), SHA-256 of the payload, does not depend on the signature: replay protection keys on it.
+ *
+ * The envelope itself is canonical too: exactly `encode([payload, signature])`, checked from its length
+ * and header bytes without decoding or re-encoding (`txEnvelopeOf`). So a tx's bytes are a function of
+ * (payload, signature), and a block's tx root, whose leaves are (tx id, signature), binds every byte.
  *
  * - nonce: any number the signer picks; with the expiry it makes each tx unique, so a shop's many
  *   terminals or a device can sign in parallel and offline with no sequence to coordinate.
@@ -13,7 +17,7 @@
 import { type Bytes, bytesEqual } from './bytes.ts'
 import { validateChainId } from './chain-id.ts'
 import { decodeRaw, encode } from './codec.ts'
-import { sha256, sign, verify } from './crypto.ts'
+import { SIGNATURE_BYTES, sha256, sign, verify } from './crypto.ts'
 import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
 import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
@@ -88,12 +92,7 @@ export function decodeTxWithHash(bytes: Bytes, hash: Bytes, expectedChainId?: st
 }
 
 function decodeTxInner(bytes: Bytes, expectedChainId: string | undefined, hash: Bytes | null): SignedTx {
-  const raw = decodeRaw(bytes, Limits.maxTxBytes, 'tx')
-  if (!Array.isArray(raw) || raw.length !== 2)
-    throw invalidField('tx', 'must be a tuple [payload, signature]')
-  const [payload, signature] = raw as [unknown, unknown]
-  if (!(payload instanceof Uint8Array)) throw invalidField('tx.payload', 'must be bytes')
-  readBytes(signature, 64, 'tx.signature')
+  const { payload, signature } = txEnvelopeOf(bytes)
   const inner = decodeRaw(payload, Limits.maxTxBytes, 'tx.payload')
   if (!Array.isArray(inner) || inner.length !== 7) {
     throw invalidField(
@@ -128,19 +127,90 @@ function decodeTxInner(bytes: Bytes, expectedChainId: string | undefined, hash: 
       field: 'tx.payload',
     })
   }
-  return { ...fields, payload, signature: signature as Bytes, hash: hash ?? sha256(payload) }
+  return { ...fields, payload, signature, hash: hash ?? sha256(payload) }
 }
 
+/** The two parts of an encoded tx, as views into its bytes (nothing copied). */
+export interface TxEnvelope {
+  readonly payload: Bytes
+  readonly signature: Bytes
+}
+
+const ENVELOPE_HEADER = 0x92 // fixarray of 2
+const BIN8 = 0xc4
+const BIN16 = 0xc5
+const BIN32 = 0xc6
+/** What `encode` writes after the payload: bin8 of 64 bytes, then the signature. */
+const SIGNATURE_TAIL_BYTES = 2 + SIGNATURE_BYTES
+
 /**
- * The hash of an encoded tx without validating its body: used for block tx roots, where every tx is
- * validated separately during execution. Throws a typed error if the envelope itself is malformed.
+ * Splits an encoded tx into payload and signature, accepting exactly the bytes `encodeTx` makes:
+ * fixarray(2), the payload as bin in its shortest form (bin8 below 256 bytes, bin16 below 64 KiB,
+ * else bin32), the signature as bin8 of 64 bytes, and nothing after. Checked from the length and the
+ * header bytes alone: no msgpack decoding, no re-encoding, no hashing. Anything else is refused:
+ * another spelling of the same values (a longer bin header, an ext type, an array16) with
+ * PROTOCOL_NON_CANONICAL, bytes that are not such a tuple at all with the decoder's own error.
  */
-export function txHashOfEncoded(bytes: Bytes): Bytes {
+export function txEnvelopeOf(bytes: Bytes): TxEnvelope {
+  const size = bytes.length
+  if (size > Limits.maxTxBytes) {
+    throw new ProtocolError(
+      ProtocolErrorCode.tooLarge,
+      `tx: ${size} bytes exceeds the limit of ${Limits.maxTxBytes}`,
+      { what: 'tx', size, limit: Limits.maxTxBytes },
+    )
+  }
+  if (size > 2 && bytes[0] === ENVELOPE_HEADER) {
+    const header = bytes[1]
+    let length = -1
+    let start = 0
+    if (header === BIN8 && size > 3) {
+      length = bytes[2] as number
+      start = 3
+    } else if (header === BIN16 && size > 4) {
+      length = ((bytes[2] as number) << 8) | (bytes[3] as number)
+      start = length > 0xff ? 4 : -1
+    } else if (header === BIN32 && size > 6) {
+      length =
+        (((bytes[2] as number) << 24) |
+          ((bytes[3] as number) << 16) |
+          ((bytes[4] as number) << 8) |
+          (bytes[5] as number)) >>>
+        0
+      start = length > 0xffff ? 6 : -1
+    }
+    const end = start + length
+    if (
+      start > 0 &&
+      end + SIGNATURE_TAIL_BYTES === size &&
+      bytes[end] === BIN8 &&
+      bytes[end + 1] === SIGNATURE_BYTES
+    ) {
+      return { payload: bytes.subarray(start, end), signature: bytes.subarray(end + 2) }
+    }
+  }
+  return refuseEnvelope(bytes)
+}
+
+/** The slow path, for bad input only: say why the bytes are not a canonical envelope. */
+function refuseEnvelope(bytes: Bytes): never {
   const raw = decodeRaw(bytes, Limits.maxTxBytes, 'tx')
   if (!Array.isArray(raw) || raw.length !== 2 || !(raw[0] instanceof Uint8Array)) {
     throw invalidField('tx', 'must be a tuple [payload, signature]')
   }
-  return sha256(raw[0])
+  readBytes(raw[1], SIGNATURE_BYTES, 'tx.signature')
+  // A tuple of bytes that msgpack reads back, but not in the one spelling `encode` gives it.
+  throw new ProtocolError(ProtocolErrorCode.nonCanonical, 'tx envelope is not canonically encoded', {
+    field: 'tx',
+  })
+}
+
+/**
+ * The hash (id) of an encoded tx without validating its body: used for block tx roots, where every tx
+ * is validated separately during execution. Throws a typed error if the envelope is not canonical.
+ */
+export function txHashOfEncoded(bytes: Bytes): Bytes {
+  return sha256(txEnvelopeOf(bytes).payload)
 }
 
 export function verifyTxSignature(tx: SignedTx): boolean {

@@ -94,14 +94,25 @@ describe('packed verify protocol', () => {
     await p.stop()
   })
 
-  it('a stopped pool answers batches still out with refusals and verifies later ones inline', async () => {
+  it('a stopping pool gives no verdict: batches still out and later calls reject with VERIFY_POOL_STOPPED', async () => {
     const p = createVerifyPool({ workers: 1, minBatchForWorkers: 1 })
-    const out = p.verify(items)
+    // Every signature here is good: a verdict of 0 for any of them would be a lie.
+    const out = p.verify(items).then(
+      (verdicts) => ({ verdicts }),
+      (err: unknown) => ({ code: (err as { code?: string }).code }),
+    )
     await p.stop()
-    const verdicts = await out
-    expect(verdicts.length).toBe(40)
-    expect(verdicts.every((v) => v === 0 || v === 1)).toBe(true)
-    expect(await p.verify(bad)).toEqual(expected)
+    expect(await out).toEqual({ code: 'VERIFY_POOL_STOPPED' })
+    await expect(p.verify(items)).rejects.toMatchObject({ code: 'VERIFY_POOL_STOPPED' })
+    await expect(
+      p.verifyBatch([[items[0]?.signature, items[0]?.payload, items[0]?.signer] as never]),
+    ).rejects.toMatchObject({
+      code: 'VERIFY_POOL_STOPPED',
+    })
+    // An inline pool too: stopped means stopped.
+    const inlinePool = createVerifyPool({ workers: 0, minBatchForWorkers: 1 })
+    await inlinePool.stop()
+    await expect(inlinePool.verify(items)).rejects.toMatchObject({ code: 'VERIFY_POOL_STOPPED' })
     await p.stop()
   })
 })

@@ -4,10 +4,15 @@
  * worker with the fewest items outstanding, as one transferred buffer (signature-batch.ts). Batches
  * smaller than `minBatchForWorkers`, and everything with `workers: 0`, are verified inline. A worker
  * that dies has its outstanding chunks verified inline and leaves the rotation.
+ *
+ * A verdict is only ever about a signature: once `stop()` is called, batches still pending and every
+ * later call reject with VERIFY_POOL_STOPPED, never a verdict of 0 for a signature nobody checked (a
+ * block being executed would otherwise fail as if it carried a bad signature, and its peer be blamed).
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { verify } from '../../protocol/crypto.ts'
+import { ArcadeError } from '../../protocol/errors.ts'
 import { packBatch, type SignedMessage } from './signature-batch.ts'
 import type { VerifyRequest, VerifyResponse } from './verify-worker.ts'
 
@@ -15,8 +20,24 @@ export type { SignedMessage } from './signature-batch.ts'
 
 export type SignatureItem = readonly [signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array]
 
+export const VerifyPoolErrorCode = {
+  /** The pool was stopped before it could check these signatures: no verdict, not a bad signature. */
+  stopped: 'VERIFY_POOL_STOPPED',
+} as const
+export type VerifyPoolErrorCode = (typeof VerifyPoolErrorCode)[keyof typeof VerifyPoolErrorCode]
+
+export class VerifyPoolError extends ArcadeError<VerifyPoolErrorCode> {
+  constructor(code: VerifyPoolErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details)
+    this.name = 'VerifyPoolError'
+  }
+}
+
 export interface SignatureVerifier {
-  /** One byte per item, in order: 1 when its signature verifies, else 0. */
+  /**
+   * One byte per item, in order: 1 when its signature verifies, else 0. Rejects with
+   * VERIFY_POOL_STOPPED (and gives no verdict) once the verifier is stopping.
+   */
   verify(items: readonly SignedMessage[]): Promise<Uint8Array>
   /** The tuple form of `verify`, for callers without a `SignedTx` at hand. */
   verifyBatch(items: readonly SignatureItem[]): Promise<boolean[]>
@@ -64,6 +85,12 @@ interface Job {
   readonly out: Uint8Array
   readonly slot: Slot
   readonly done: () => void
+  /** Rejects the whole batch the job belongs to (once). */
+  readonly fail: (err: Error) => void
+}
+
+function stoppedError(): VerifyPoolError {
+  return new VerifyPoolError(VerifyPoolErrorCode.stopped, 'the signature verifier is stopped')
 }
 
 function verifyInline(items: readonly SignedMessage[], from: number, to: number, out: Uint8Array): void {
@@ -115,17 +142,27 @@ export function createVerifyPool(options: VerifyPoolOptions): SignatureVerifier 
   }
 
   function verifyItems(items: readonly SignedMessage[]): Promise<Uint8Array> {
+    if (stopped) return Promise.reject(stoppedError())
     const n = items.length
     const out = new Uint8Array(n)
-    if (stopped || live.length === 0 || n === 0 || n < options.minBatchForWorkers) {
+    if (live.length === 0 || n === 0 || n < options.minBatchForWorkers) {
       verifyInline(items, 0, n, out)
       return Promise.resolve(out)
     }
     const size = Math.ceil(n / Math.min(live.length, Math.ceil(n / MIN_CHUNK)))
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let remaining = Math.ceil(n / size)
+      let settled = false
       const done = () => {
-        if (--remaining === 0) resolve(out)
+        if (--remaining === 0 && !settled) {
+          settled = true
+          resolve(out)
+        }
+      }
+      const fail = (err: Error) => {
+        if (settled) return
+        settled = true
+        reject(err)
       }
       for (let from = 0; from < n; from += size) {
         const to = Math.min(n, from + size)
@@ -133,7 +170,7 @@ export function createVerifyPool(options: VerifyPoolOptions): SignatureVerifier 
         const id = nextId++
         const { buffer } = packBatch(items, from, to)
         slot.outstanding += to - from
-        jobs.set(id, { items, from, to, out, slot, done })
+        jobs.set(id, { items, from, to, out, slot, done, fail })
         slot.worker.postMessage({ id, buffer } satisfies VerifyRequest, [buffer])
       }
     })
@@ -150,11 +187,12 @@ export function createVerifyPool(options: VerifyPoolOptions): SignatureVerifier 
     async stop() {
       if (stopped) return
       stopped = true
+      // Whatever is still out gets no verdict: its batch rejects (the bytes stay unread).
+      const error = stoppedError()
+      for (const job of jobs.values()) job.fail(error)
+      jobs.clear()
       const workers = live.splice(0).map((slot) => slot.worker)
       await Promise.all(workers.map((w) => w.terminate()))
-      // Whatever was still out is refused (its bytes stay 0).
-      for (const job of jobs.values()) job.done()
-      jobs.clear()
     },
   }
 }

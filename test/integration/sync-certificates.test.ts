@@ -4,18 +4,25 @@
  * then accepts the same block with a correct certificate. The block is real: a second Chain of the
  * same genesis builds and executes it, as a leader would.
  */
-import { describe, expect, it } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import { planDevnet } from '../../genesis/devnet.ts'
+import { DEFAULT_GENESIS_PARAMS, type Genesis } from '../../genesis/document.ts'
 import { genesisHash } from '../../genesis/hash.ts'
 import { toGenesisStateInput } from '../../genesis/to-state-input.ts'
 import { Chain, ChainErrorCode } from '../../node/chain.ts'
 import { createVerifyPool } from '../../node/mempool/verify-pool.ts'
-import { createMemoryChainStore } from '../../node/store/index.ts'
+import { type ChainStore, createLevelChainStore, createMemoryChainStore } from '../../node/store/index.ts'
 import { MemoryKv } from '../../node/store/raw-kv.ts'
 import { BlockSync, encodeSyncEntry } from '../../node/sync/block-sync.ts'
 import { type Block, decodeBlock, encodeBlock } from '../../protocol/block.ts'
+import { bytesEqual } from '../../protocol/bytes.ts'
 import { decodeRaw, encode } from '../../protocol/codec.ts'
 import { generateKeyPair, type KeyPair } from '../../protocol/crypto.ts'
+import { decodeTx, encodeTx, signTx } from '../../protocol/tx.ts'
+import { validatorSetHash } from '../../protocol/validator-set.ts'
 import {
   CertificateErrorCode,
   type CommitCertificate,
@@ -57,10 +64,15 @@ async function openChain(kv = new MemoryKv()): Promise<Chain> {
   )
 }
 
-function certify(block: Block, blockHashBytes: Uint8Array, signers: readonly KeyPair[]): CommitCertificate {
+function certify(
+  block: Block,
+  blockHashBytes: Uint8Array,
+  signers: readonly KeyPair[],
+  chainId = genesis.chainId,
+): CommitCertificate {
   const votes = signers.map((keys) =>
     signVote(
-      genesis.chainId,
+      chainId,
       {
         kind: VoteKind.commit,
         height: block.header.height,
@@ -184,5 +196,122 @@ describe('an observer checks every commit certificate it syncs', () => {
     expect(reopened.height).toBe(1)
     expect(reopened.validatorSetFor(1)).toEqual(chain.validatorSetFor(1))
     expect(reopened.validatorSetFor(2)).toEqual(chain.validatorSetFor(2))
+  })
+})
+
+describe('a restart right after a block that changed the validator set', () => {
+  // Epochs of 3 blocks, and a manager with free stake: its delegation at height 1 raises one
+  // association's power, so the election at height 3 (the boundary) changes the set's powers.
+  const planned = planDevnet(
+    {
+      validators: 4,
+      observers: 0,
+      chainId: 'arcade-epoch-restart',
+      basePort: 41100,
+      genesisTimeMs: 1_000,
+      params: { ...DEFAULT_GENESIS_PARAMS, ledger: { ...DEFAULT_GENESIS_PARAMS.ledger, epochLength: 3 } },
+    },
+    { generateKeyPair },
+  )
+  const epochGenesis: Genesis = {
+    ...planned.genesis,
+    accounts: planned.genesis.accounts.map((a) =>
+      bytesEqual(a.address, planned.manager.publicKey) ? { ...a, stake: 5_000 } : a,
+    ),
+  }
+  const keys = planned.nodes.map((n) => n.nodeKey)
+  const dirs: string[] = []
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true })
+  })
+
+  async function open(store: ChainStore): Promise<Chain> {
+    await store.open()
+    return Chain.open(
+      {
+        chainId: epochGenesis.chainId,
+        genesisHash: genesisHash(epochGenesis),
+        genesisTimeMs: epochGenesis.genesisTimeMs,
+        genesisState: toGenesisStateInput(epochGenesis),
+        maxBlockTxs: epochGenesis.params.consensus.maxBlockTxs,
+        maxBlockBytes: epochGenesis.params.consensus.maxBlockBytes,
+        maxClockDriftMs: 10_000,
+      },
+      { store, verifier: createVerifyPool({ workers: 0, minBatchForWorkers: 64 }), nowMs: Date.now },
+      {
+        certificate: (b) => certificateFromTuple(decodeRaw(b, 64 * 1024, 'certificate')) as CommitCertificate,
+      },
+    )
+  }
+
+  const identity = { chainId: epochGenesis.chainId, genesisHash: genesisHash(epochGenesis) }
+  const levelStore = (location: string) => createLevelChainStore({ location, chain: identity })
+
+  it('a LevelDB chain reopened at the boundary knows the head set and the next one, and verifies the next block', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arcade-epoch-'))
+    dirs.push(dir)
+    const leader = await open(createMemoryChainStore({ chain: identity }))
+    const followerStore = levelStore(join(dir, 'chain'))
+    const follower = await open(followerStore)
+    const delegation = encodeTx(
+      signTx(
+        {
+          chainId: epochGenesis.chainId,
+          signer: planned.manager.publicKey,
+          nonce: 1,
+          validUntil: 100,
+          sponsor: planned.manager.publicKey,
+          body: {
+            kind: 'staking.delegate',
+            association: (planned.associations[0] as KeyPair).publicKey,
+            amount: 5_000,
+          },
+        },
+        planned.manager.secretKey,
+      ),
+    )
+    let lastCommit: CommitCertificate | null = null
+    const next = async (txs: Uint8Array[]) => {
+      const { block, hash } = await leader.buildBlock({
+        view: 0,
+        proposer: (keys[0] as KeyPair).publicKey,
+        txs: txs.map((bytes) => ({ tx: decodeTx(bytes, epochGenesis.chainId), bytes })),
+        lastCommit,
+        evidence: [],
+      })
+      const certificate = certify(block, hash, keys, epochGenesis.chainId)
+      await leader.commit(block, certificate)
+      lastCommit = certificate
+      return { block: decodeBlock(encodeBlock(block)), certificate }
+    }
+    for (const txs of [[delegation], [], []]) {
+      const { block, certificate } = await next(txs)
+      expect(leader.recentBlock(leader.height)?.receipts.map((r) => r.error)).toEqual(txs.map(() => null))
+      follower.checkCertificate(block, certificate)
+      await follower.commit(block, certificate)
+    }
+    // Height 3 closed the epoch and changed the set: the head's set is not the next height's.
+    expect(follower.height).toBe(3)
+    const headSet = leader.validatorSetFor(3)
+    const nextSet = leader.validatorSetFor(4)
+    expect(validatorSetHash(nextSet)).not.toEqual(validatorSetHash(headSet))
+
+    await followerStore.close()
+    const reopenedStore = levelStore(join(dir, 'chain'))
+    const reopened = await open(reopenedStore)
+    try {
+      expect(reopened.height).toBe(3)
+      expect(validatorSetHash(reopened.validatorSetFor(3))).toEqual(validatorSetHash(headSet))
+      expect(validatorSetHash(reopened.validatorSetFor(4))).toEqual(validatorSetHash(nextSet))
+      // Block 4 carries the certificate of block 3 (checked against the head's set) and is certified by
+      // the new set.
+      const { block, certificate } = await next([])
+      reopened.checkCertificate(block, certificate)
+      const committed = await reopened.commit(block, certificate)
+      expect(committed?.hash).toEqual(leader.headHash)
+      expect(reopened.height).toBe(4)
+    } finally {
+      await reopenedStore.close()
+    }
   })
 })

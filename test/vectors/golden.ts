@@ -6,7 +6,7 @@
 import { validateGenesis } from '../../genesis/document.ts'
 import { genesisBytes, genesisHash } from '../../genesis/hash.ts'
 import { encodeAddress, NODE_KEY_PREFIX } from '../../protocol/address.ts'
-import { type BlockHeader, blockHash, headerToTuple } from '../../protocol/block.ts'
+import { type BlockHeader, blockHash, headerToTuple, txLeaf, txRootOf } from '../../protocol/block.ts'
 import { type Bytes, toHex, utf8 } from '../../protocol/bytes.ts'
 import { encode } from '../../protocol/codec.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from '../../protocol/crypto.ts'
@@ -132,6 +132,7 @@ export type GoldenVectors = Record<string, Record<string, string>>
 
 export function computeGoldenVectors(): GoldenVectors {
   const out: GoldenVectors = {}
+  const encodedTxs: Bytes[] = []
   for (const [name, key, body] of txCases) {
     const tx = signTx(
       {
@@ -149,8 +150,13 @@ export function computeGoldenVectors(): GoldenVectors {
       hash: toHex(tx.hash),
       signature: toHex(tx.signature),
       encoded: toHex(encodeTx(tx)),
+      // The tx root's leaf: the id, then the signature (block.ts).
+      leaf: toHex(txLeaf(tx.hash, tx.signature)),
     }
+    encodedTxs.push(encodeTx(tx))
   }
+  // The tx root of a block carrying the four txs above, in that order.
+  out['tx-root'] = { fourTxs: toHex(txRootOf(encodedTxs)), empty: toHex(txRootOf([])) }
   const blockHashValue = h('block-7')
   for (const kind of ['prepare', 'commit'] as const) {
     const vote = signVote(
@@ -175,7 +181,7 @@ export function computeGoldenVectors(): GoldenVectors {
     view: 1,
     timeMs: 1_743_465_600_000,
     parentHash: h('block-6'),
-    txRoot: merkleRoot([h('tx-1'), h('tx-2')]),
+    txRoot: txRootOf(encodedTxs),
     stateRoot: h('state-7'),
     lastCommitHash: certificateHash(cert),
     validatorSetHash: validatorSetHash(set),

@@ -1,0 +1,134 @@
+/**
+ * A validator killed right after a block that changed the validator set, and restarted at once.
+ *
+ * Four validators, epochs of a few blocks, and a manager with free stake: its delegation raises one
+ * association's power, so the election at the next epoch boundary H changes the set (block H's header
+ * names a next set other than its own). A validator is killed with SIGKILL while its head is H and
+ * started again straight away: it must reopen at H knowing both H's set (to check H's certificate in
+ * block H + 1 and as consensus's `lastValidators`) and H + 1's, sync, and vote again: with another
+ * validator stopped, no block can commit without its signature, and its signature is in the next
+ * blocks' certificates. Every node ends with the same blocks.
+ */
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decodeAddress, encodeAddress } from '../../protocol/address.ts'
+import { type BlockJson, expectSameChain, TestNetwork } from '../helpers/network.ts'
+import { waitFor } from '../helpers/processes.ts'
+import { ManagerTxs } from '../helpers/txs.ts'
+
+const BASE_PORT = 27400
+const EPOCH_LENGTH = 6
+/** Blocks come this far apart when idle: a wide window to kill the victim while its head is H. */
+const EMPTY_BLOCK_INTERVAL_MS = 1_500
+const VICTIM = 'validator-3'
+/** Stopped after the restart, so that no quorum exists without the victim. */
+const SPARE = 'validator-4'
+
+interface GenesisJson {
+  params: { ledger: { epochLength: number } }
+  validators: { account: string }[]
+  accounts: { address: string; roles: string[]; stake: number }[]
+}
+
+interface FullBlockJson extends BlockJson {
+  header: BlockJson['header'] & { validatorSetHash: string; nextValidatorSetHash: string }
+}
+
+let net: TestNetwork
+let txs: ManagerTxs
+let association: Uint8Array
+
+beforeAll(async () => {
+  net = await TestNetwork.create({
+    validators: 4,
+    basePort: BASE_PORT,
+    emptyBlockIntervalMs: EMPTY_BLOCK_INTERVAL_MS,
+  })
+  txs = await ManagerTxs.load(net.dir)
+  // Short epochs, and free stake for the manager to delegate.
+  const path = join(net.dir, 'genesis.json')
+  const genesis = JSON.parse(await readFile(path, 'utf8')) as GenesisJson
+  genesis.params.ledger.epochLength = EPOCH_LENGTH
+  const manager = encodeAddress(txs.key.publicKey)
+  const account = genesis.accounts.find((a) => a.address === manager)
+  if (account === undefined) throw new Error('the manager is not a genesis account')
+  account.stake = 50_000
+  await writeFile(path, JSON.stringify(genesis, null, 2))
+  association = decodeAddress((genesis.validators[0] as { account: string }).account)
+  await net.startAll()
+  await Promise.all(net.names.map((n) => net.waitForHeight(n, 2, 60_000)))
+}, 120_000)
+
+afterAll(async () => {
+  await net?.close()
+})
+
+/** The height of the last `chain opened` line in a node's log (its latest start). */
+async function openedAt(name: string): Promise<number | undefined> {
+  const lines = (await net.log(name)).split('\n').filter((l) => l.includes('"chain opened"'))
+  const last = lines.at(-1)
+  return last === undefined ? undefined : (JSON.parse(last) as { height: number }).height
+}
+
+/**
+ * Delegates, works out the boundary H that will change the set, and SIGKILLs the victim while its
+ * head is exactly H. Returns H, or null if the victim had already passed H (then the caller retries
+ * at the next boundary).
+ */
+async function killAtBoundary(amount: number): Promise<number | null> {
+  const validUntil = (await net.height('validator-1')) + 100
+  const delegate = txs.sign({ kind: 'staking.delegate', association, amount }, validUntil)
+  const done = await net.submitOne('validator-1', delegate.bytes, '?wait=true')
+  expect(done.status).toBe(200)
+  expect((done.body.receipt as { error: string | null }).error).toBeNull()
+  const included = done.body.height as number
+  const boundary = Math.ceil(included / EPOCH_LENGTH) * EPOCH_LENGTH
+  const head = await waitFor(
+    `${VICTIM} to reach the boundary ${boundary}`,
+    async () => {
+      const h = await net.height(VICTIM)
+      return h >= boundary ? h : undefined
+    },
+    60_000,
+    10,
+  )
+  if (head !== boundary) return null
+  await net.stop(VICTIM, 'SIGKILL')
+  return boundary
+}
+
+describe('restart right after a validator-set change', () => {
+  it('the killed validator reopens at the boundary, syncs, votes again, and every node agrees', async () => {
+    let boundary: number | null = null
+    for (let attempt = 1; attempt <= 3 && boundary === null; attempt++) {
+      boundary = await killAtBoundary(1_000 * attempt)
+    }
+    if (boundary === null) throw new Error(`${VICTIM} never stopped exactly at a boundary`)
+    // Block H did change the set: the head's set is not the next height's.
+    const atBoundary = (await net.block('validator-1', boundary)) as FullBlockJson
+    expect(atBoundary.header.nextValidatorSetHash).not.toBe(atBoundary.header.validatorSetHash)
+
+    await net.start(VICTIM)
+    expect(await openedAt(VICTIM)).toBe(boundary)
+    const caughtUp = (await net.height('validator-1')) + 2
+    await net.waitForHeight(VICTIM, caughtUp, 60_000)
+
+    // Without the spare, the three others hold just over two thirds only with the victim's vote.
+    await net.stop(SPARE, 'SIGTERM')
+    const from = (await net.height('validator-1')) + 1
+    await net.waitForHeight('validator-1', from + 3, 60_000)
+    const victim = await net.nodeAddress(VICTIM)
+    for (let h = from + 1; h <= from + 3; h++) {
+      const block = await net.block('validator-1', h)
+      expect(block.lastCommit?.signers.map((s) => s.validator)).toContain(victim)
+    }
+
+    await net.start(SPARE)
+    const top = (await net.height('validator-1')) + 2
+    await Promise.all(net.validatorNames.map((n) => net.waitForHeight(n, top, 60_000)))
+    await expectSameChain(net, net.validatorNames, top)
+    // The victim never logged a refused block while it caught up.
+    expect(await net.log(VICTIM)).not.toContain('"rejected a block from a peer"')
+  }, 300_000)
+})
