@@ -141,7 +141,7 @@ describe('validator node', () => {
     expect(await consensusIn(node.metrics)).toBe(1)
   })
 
-  it('answers its API, reporting syncing, while a peer holds the catch-up; then starts consensus', async () => {
+  it('answers its API while a peer holds the catch-up (a lone peer's claimed height is not credible); then starts consensus', async () => {
     const net = await devnet(27720)
     // Validator 2 claims a long chain and never serves a block.
     const dripping: ReportingNode = await startReportingNode({
@@ -162,12 +162,14 @@ describe('validator node', () => {
       const res = await fetch(statusUrl).catch(() => null)
       if (res?.ok) {
         status = (await res.json()) as { height: number; syncing: boolean }
-        if (status.syncing) break
+        break
       }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(started).toBe(false)
-    expect(status).toMatchObject({ height: 0, syncing: true })
+    // One peer of four claiming a long chain is not credible (a third of the power must claim it), so
+    // the node does not call itself syncing on its word; it still answers while the catch-up is held.
+    expect(status).toMatchObject({ height: 0, syncing: false })
     // Past the deadline, start-up finishes anyway (consensus runs; it asks for sync by itself).
     const node = await starting
     expect(node.chain.height).toBe(0)

@@ -166,7 +166,7 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       height: chain.height,
       role: deps.role,
       peers: deps.p2p.peers().length,
-      syncing: deps.sync.syncing && deps.sync.bestKnownHeight > chain.height + 1,
+      syncing: deps.sync.syncing,
       mempoolSize: mempool.size,
       headHash: chain.height === 0 ? null : chain.headHash,
       latestBlockTimeMs: chain.headHeader?.timeMs ?? null,

@@ -17,18 +17,13 @@ export async function whenAnyPeer(p2p: P2pHost, peers: readonly string[], timeou
 }
 
 /**
- * One catch-up round, abandoned after `deadlineMs`. `catchUp(target?, signal?)` as agreed with the sync
- * branch: the signal aborts the round there. On main `catchUp` takes no signal, so the deadline is also
- * raced here: at merge, call `sync.catchUp(0, signal)` directly and drop the race.
+ * One catch-up round, abandoned after `deadlineMs`: the signal ends the round inside the sync, so a
+ * peer that drips blocks cannot hold the start-up (the RPC already answers, reporting `syncing`).
  */
 export async function catchUpWithin(sync: BlockSync, deadlineMs: number, log: Logger): Promise<void> {
-  const catchUp = sync.catchUp as (target?: number, signal?: AbortSignal) => Promise<number>
   const signal = AbortSignal.timeout(deadlineMs)
-  const deadline = new Promise<'deadline'>((resolve) =>
-    signal.addEventListener('abort', () => resolve('deadline'), { once: true }),
-  )
-  const outcome = await Promise.race([catchUp.call(sync, 0, signal).catch(() => 0), deadline])
-  if (outcome === 'deadline') log.warn({ deadlineMs }, 'initial catch-up cut short: starting consensus')
+  await sync.catchUp(0, { signal }).catch(() => 0)
+  if (signal.aborted) log.warn({ deadlineMs }, 'initial catch-up cut short: starting consensus')
 }
 
 /** The protocol's short name for metric labels (`/arcade/consensus/1.0.0` → `consensus`). */

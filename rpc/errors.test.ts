@@ -27,6 +27,7 @@ describe('the error catalogue', () => {
     ['STATE_WRONG_CHAIN', 400],
     ['STATE_NO_QUOTA', 422],
     ['MEMPOOL_CLOSED', 503],
+    ['VERIFY_POOL_STOPPED', 503],
     ['MEMPOOL_BATCH_TOO_LARGE', 413],
     [RpcErrorCode.readOnly, 403],
     [RpcErrorCode.rateLimited, 429],

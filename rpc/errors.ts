@@ -113,6 +113,8 @@ const EXACT: Readonly<Record<string, number>> = {
   MEMPOOL_RATE_LIMITED: 429,
   MEMPOOL_NOT_READY: 503,
   MEMPOOL_SYNCING: 503,
+  // node/mempool: the signature workers are stopping with the node: nothing was judged, retry elsewhere.
+  VERIFY_POOL_STOPPED: 503,
 }
 
 /** By folder prefix: protocol/ and certificates are malformed input, state/ and mempool/ are rule refusals. */
