@@ -141,7 +141,7 @@ describe('validator node', () => {
     expect(await consensusIn(node.metrics)).toBe(1)
   })
 
-  it('answers its API while a peer holds the catch-up (a lone peer's claimed height is not credible); then starts consensus', async () => {
+  it('answers its API while a peer holds the catch-up (a lone claimed height is not credible); then starts consensus', async () => {
     const net = await devnet(27720)
     // Validator 2 claims a long chain and never serves a block.
     const dripping: ReportingNode = await startReportingNode({
