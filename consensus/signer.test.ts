@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blockHash, evidenceRootOf, txRootOf, ZERO_HASH } from '../protocol/block.ts'
-import { bytesEqual } from '../protocol/bytes.ts'
+import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import type { ConsensusMessage } from '../protocol/consensus-message.ts'
 import { publicKeyFromSecret, sign, verify } from '../protocol/crypto.ts'
 import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
@@ -99,20 +99,20 @@ describe('driver restart', () => {
     const sent: ConsensusMessage[] = []
     const first = node(wal, sent)
     first.start()
-    first.receive(proposal(5))
+    first.receive(proposal(5), toHex(leader.publicKey))
     expect(prepares(sent)).toEqual([blockHash(block(5).header)])
     expect(wal.some((e) => e.type === 'signed' && e.message.type === 'vote')).toBe(true)
-    first.stop()
+    void first.stop()
 
     const after: ConsensusMessage[] = []
     const second = node(wal, after)
     second.start()
-    second.receive(proposal(6)) // the leader equivocates; this node already prepared the other block
+    second.receive(proposal(6), toHex(leader.publicKey)) // the leader equivocates; this node already prepared the other block
     expect(prepares(after)).toEqual([])
     const fresh: ConsensusMessage[] = []
     const third = node([], fresh)
     third.start()
-    third.receive(proposal(6))
+    third.receive(proposal(6), toHex(leader.publicKey))
     expect(prepares(fresh)).toEqual([blockHash(block(6).header)])
   })
 })

@@ -170,7 +170,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           metrics.p2p.messagesIn.inc({ protocol: 'consensus' })
           if (driver === null) return
           try {
-            driver.receive(decodeConsensusMessage(bytes, genesis.chainId))
+            return driver.receive(decodeConsensusMessage(bytes, genesis.chainId), from)
           } catch (err) {
             log.debug({ peer: from.slice(0, 16), err: String(err) }, 'dropped a malformed consensus message')
           }
@@ -227,6 +227,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
         viewTimeoutCapMs: c.viewTimeoutCapMs,
         emptyBlockIntervalMs: config.emptyBlockIntervalMs ?? c.emptyBlockIntervalMs,
+        maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
       const consensus = new ConsensusDriver(

@@ -73,7 +73,7 @@ function main(): void {
     perFamily.set(family, (perFamily.get(family) ?? 0) + 1)
     if (values.verbose) {
       console.log(
-        `seed ${seed} ${family}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}`,
+        `seed ${seed} ${family}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}, attacks ${JSON.stringify(result.attacks)}`,
       )
     }
     if (result.violations.length > 0) {
