@@ -108,6 +108,8 @@ const base = (prng: Prng, n: number) => {
 
 type Family = (prng: Prng) => Scenario
 
+const attackTurns = ['faulty', 'forged', 'flooded']
+
 /** One member holding less than a third of the power (in every epoch), picked at random. */
 function oneMinority(prng: Prng, epochs: readonly (readonly number[])[]): number {
   const n = (epochs[0] as readonly number[]).length
@@ -295,8 +297,12 @@ export const families: Record<string, Family> = {
   },
 }
 
-/** The family for a seed when none is named: mostly faulty runs, some of each other kind. */
+/**
+ * The family for a seed when none is named: mostly faulty runs, some of each other kind. One of the
+ * faulty slots takes turns with the protocol attacks (seeds ending in 6: faulty, forged, flooded).
+ */
 export function familyFor(seed: number): string {
+  if (seed % 10 === 6) return attackTurns[Math.floor(seed / 10) % attackTurns.length] as string
   const names = [
     'faulty',
     'faulty',
