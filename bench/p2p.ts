@@ -10,6 +10,8 @@ import { createP2pHost } from '../node/p2p/index.ts'
 import { fromHex, toHex } from '../protocol/bytes.ts'
 import { generateKeyPair } from '../protocol/crypto.ts'
 
+const UNLIMITED = { burst: Number.MAX_SAFE_INTEGER, perSecond: Number.MAX_SAFE_INTEGER }
+
 interface Ready {
   kind: 'ready'
   port: number
@@ -27,7 +29,13 @@ async function receiver(): Promise<void> {
   let received = 0
   let bytes = 0
   const host = await createP2pHost(
-    { listen: { host: '127.0.0.1', port: 0 }, nodeKey: key, allowedPeers: [sender] },
+    {
+      listen: { host: '127.0.0.1', port: 0 },
+      nodeKey: key,
+      allowedPeers: [sender],
+      // This measures the transport, not the per-peer budgets a node applies (node/p2p/limits.ts).
+      limits: { consensusFramesPerPeer: UNLIMITED, consensusBytesPerPeer: UNLIMITED },
+    },
     {
       onConsensus: (_from, message) => {
         received++

@@ -19,6 +19,15 @@ describe('parseSse', () => {
     expect(rest).toBe('event: block\nid: 8\ndata: {"hei')
     expect(parseSse(`${rest}ght":8}\n\n`).events).toEqual([{ type: 'block', id: '8', data: { height: 8 } }])
   })
+
+  it("reads the server's reason for dropping the stream", () => {
+    const text = 'event: dropped\ndata: {"code":"RPC_STREAM_LAGGING","message":"too slow"}\n\n'
+    expect(parseSse(text)).toEqual({
+      events: [],
+      rest: '',
+      dropped: { code: 'RPC_STREAM_LAGGING', message: 'too slow' },
+    })
+  })
 })
 
 describe('parseTrafficFile', () => {

@@ -19,9 +19,16 @@ export interface SubscribeHandlers {
   readonly onError?: (err: ArcadeClientError) => void
 }
 
-/** Splits SSE text into events; returns the events and the unfinished tail. */
-export function parseSse(buffer: string): { events: StreamEvent[]; rest: string } {
+/** Why the server dropped the stream (its final `dropped` event), e.g. RPC_STREAM_LAGGING. */
+export interface StreamDropped {
+  readonly code: string
+  readonly message: string
+}
+
+/** Splits SSE text into events; returns the events, the unfinished tail, and a `dropped` notice. */
+export function parseSse(buffer: string): { events: StreamEvent[]; rest: string; dropped?: StreamDropped } {
   const events: StreamEvent[] = []
+  let dropped: StreamDropped | undefined
   const blocks = buffer.replaceAll('\r\n', '\n').split('\n\n')
   const rest = blocks.pop() ?? ''
   for (const block of blocks) {
@@ -37,6 +44,15 @@ export function parseSse(buffer: string): { events: StreamEvent[]; rest: string 
       else if (field === 'id') id = value
       else if (field === 'data') data.push(value)
     }
+    if (name === 'dropped' && data.length > 0) {
+      try {
+        const d = JSON.parse(data.join('\n')) as { code?: unknown; message?: unknown }
+        if (typeof d.code === 'string') {
+          dropped = { code: d.code, message: typeof d.message === 'string' ? d.message : 'stream dropped' }
+        }
+      } catch {}
+      continue
+    }
     if (data.length === 0 || (name !== 'block' && name !== 'receipt')) continue
     try {
       events.push({ type: name, id, data: JSON.parse(data.join('\n')) } as StreamEvent)
@@ -44,7 +60,7 @@ export function parseSse(buffer: string): { events: StreamEvent[]; rest: string 
       // A malformed event is skipped, not fatal: the next one may be fine.
     }
   }
-  return { events, rest }
+  return dropped === undefined ? { events, rest } : { events, rest, dropped }
 }
 
 export function subscribeStream(
@@ -81,6 +97,11 @@ export function subscribeStream(
       for (const event of parsed.events) {
         if (controller.signal.aborted) return
         onEvent(event)
+      }
+      // The server dropped this stream (a slow reader): say why instead of "closed".
+      if (parsed.dropped !== undefined) {
+        report(new ArcadeClientError(parsed.dropped.code, parsed.dropped.message))
+        return
       }
     }
     report(new ArcadeClientError(ClientErrorCode.network, 'the event stream was closed by the server'))

@@ -227,6 +227,38 @@ describe('genesis validation', () => {
     ['negative account stake', (d) => Object.assign(d.accounts[0], { stake: -5 }), 'accounts[0].stake'],
     ['unsafe account stake', (d) => Object.assign(d.accounts[0], { stake: 2 ** 53 }), 'accounts[0].stake'],
     ['unknown validator field', (d) => Object.assign(d.validators[0], { power: 3 }), 'validators[0].power'],
+    // Total stake (validators' and free) bounded, so no election's total voting power can overflow.
+    [
+      'free stake lifts the total stake past the bound',
+      (d) => Object.assign(d.accounts[1], { stake: 2 ** 52 }),
+      'accounts[1].stake',
+    ],
+    [
+      'validators alone past the total-stake bound',
+      (d) => Object.assign(d.validators[1], { stake: 2 ** 52 }),
+      'validators[1].stake',
+    ],
+    // Lists a tx can grow stay far below the state's 64 KiB record limit.
+    [
+      'unbonding epochs without bound',
+      (d) => Object.assign(d.params.ledger, { unbondingEpochs: 1_000_000 }),
+      'params.ledger.unbondingEpochs',
+    ],
+    [
+      'terminals per merchant without bound',
+      (d) => Object.assign(d.params.ledger, { maxTerminalsPerMerchant: 100_000 }),
+      'params.ledger.maxTerminalsPerMerchant',
+    ],
+    [
+      'devices per owner without bound',
+      (d) => Object.assign(d.params.ledger, { maxDevicesPerOwner: 100_000 }),
+      'params.ledger.maxDevicesPerOwner',
+    ],
+    [
+      'delegations per member without bound',
+      (d) => Object.assign(d.params.ledger, { maxDelegationsPerMember: 100_000 }),
+      'params.ledger.maxDelegationsPerMember',
+    ],
   ]
   describe('semantic rules name the field', () => {
     for (const [name, mutate, field, code] of cases) {

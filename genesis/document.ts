@@ -11,7 +11,8 @@ import { validateChainId } from '../protocol/chain-id.ts'
 import { Limits } from '../protocol/limits.ts'
 import { ROLES } from '../protocol/tx-body.ts'
 import type { LedgerParams } from '../state/ledger.ts'
-import { PARAM_FIELDS } from '../state/records.ts'
+import { LEDGER_PARAM_MAX, PARAM_FIELDS } from '../state/records.ts'
+import { MAX_TOTAL_STAKE } from '../state/staking-election.ts'
 import { GenesisError, GenesisErrorCode, genesisField } from './errors.ts'
 import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import { jsonReader } from './read-json.ts'
@@ -135,11 +136,27 @@ function readParams(raw: unknown): GenesisParams {
     epochLength: read.uint(l.epochLength, lt('epochLength'), 1),
     maxValidators: read.uint(l.maxValidators, lt('maxValidators'), 1, Limits.maxValidators),
     minValidatorStake: read.uint(l.minValidatorStake, lt('minValidatorStake'), 1),
-    unbondingEpochs: read.uint(l.unbondingEpochs, lt('unbondingEpochs')),
+    // The lists these bound stay far below the state's record size limit (LEDGER_PARAM_MAX).
+    unbondingEpochs: read.uint(l.unbondingEpochs, lt('unbondingEpochs'), 0, LEDGER_PARAM_MAX.unbondingEpochs),
     maxTxValidityBlocks: read.uint(l.maxTxValidityBlocks, lt('maxTxValidityBlocks'), 1),
-    maxTerminalsPerMerchant: read.uint(l.maxTerminalsPerMerchant, lt('maxTerminalsPerMerchant'), 1),
-    maxDevicesPerOwner: read.uint(l.maxDevicesPerOwner, lt('maxDevicesPerOwner'), 1),
-    maxDelegationsPerMember: read.uint(l.maxDelegationsPerMember, lt('maxDelegationsPerMember'), 1),
+    maxTerminalsPerMerchant: read.uint(
+      l.maxTerminalsPerMerchant,
+      lt('maxTerminalsPerMerchant'),
+      1,
+      LEDGER_PARAM_MAX.maxTerminalsPerMerchant,
+    ),
+    maxDevicesPerOwner: read.uint(
+      l.maxDevicesPerOwner,
+      lt('maxDevicesPerOwner'),
+      1,
+      LEDGER_PARAM_MAX.maxDevicesPerOwner,
+    ),
+    maxDelegationsPerMember: read.uint(
+      l.maxDelegationsPerMember,
+      lt('maxDelegationsPerMember'),
+      1,
+      LEDGER_PARAM_MAX.maxDelegationsPerMember,
+    ),
   }
   return { consensus, ledger }
 }
@@ -241,11 +258,19 @@ export function validateGenesis(raw: unknown): Genesis {
     throw genesisField('accounts', 'must include at least one account with the admin role')
   }
 
+  // Rule: all the stake there will ever be is in genesis (no tx creates stake): validators' stake and
+  // every account's free stake. Its total is bounded so that no election, whatever is delegated to
+  // whom, has a total voting power past MAX_TOTAL_STAKE (quorum arithmetic stays exact).
   let totalStake = 0
-  for (const [i, v] of validators.entries()) {
-    totalStake += v.stake
-    if (!Number.isSafeInteger(totalStake))
-      throw genesisField(`validators[${i}].stake`, 'total stake overflows')
+  const stakes = [
+    ...validators.map((v, i) => [v.stake, `validators[${i}].stake`] as const),
+    ...accounts.map((a, i) => [a.stake, `accounts[${i}].stake`] as const),
+  ]
+  for (const [stake, field] of stakes) {
+    totalStake += stake
+    if (totalStake > MAX_TOTAL_STAKE) {
+      throw genesisField(field, `total stake (validators' and free) exceeds ${MAX_TOTAL_STAKE}`)
+    }
   }
 
   const observers = read.list(doc.observers, 'observers', MAX_OBSERVERS).map((item, i): GenesisObserver => {

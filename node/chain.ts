@@ -477,7 +477,12 @@ export class Chain {
     const accountIndex: AccountIndexEntry[] = []
     for (let i = 0; i < txs.length; i++) {
       for (const account of accountsOf(txs[i] as SignedTx, result.receipts[i] as Receipt)) {
-        accountIndex.push({ account, txIndex: i })
+        accountIndex.push({
+          account,
+          txIndex: i,
+          kind: (txs[i] as SignedTx).body.kind,
+          error: (result.receipts[i] as Receipt).error,
+        })
       }
     }
     // Heights whose blocks carry evidence: a tiny index for the RPC, written in the same batch.

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
-import { CONFIG_DEFAULTS, loadNodeConfig, parseNodeConfig } from './config.ts'
+import { RPC_DEFAULTS, resolveRpcOptions } from '../rpc/options.ts'
+import { CONFIG_DEFAULTS, loadNodeConfig, parseNodeConfig, rpcOptionsOf } from './config.ts'
 import { NodeErrorCode } from './errors.ts'
 
 const peerKey = encodeAddress(new Uint8Array(32).fill(9), NODE_KEY_PREFIX)
@@ -59,7 +60,7 @@ describe('node config', () => {
       '/base',
     )
     expect(c.name).toBe('regulator')
-    expect(c.rpc).toEqual({ host: CONFIG_DEFAULTS.rpc.host, port: 4001 })
+    expect(c.rpc).toEqual({ ...CONFIG_DEFAULTS.rpc, port: 4001 })
     expect(c.peers.map((p) => [p.host, p.port])).toEqual([
       ['127.0.0.1', 26600],
       ['v2.example.org', 26602],
@@ -67,6 +68,49 @@ describe('node config', () => {
     expect(c.mempool).toEqual({ maxTxs: 10, maxBytes: CONFIG_DEFAULTS.mempool.maxBytes })
     expect(c.forwardTxsTo).toBe('http://127.0.0.1:26601')
     expect(c.emptyBlockIntervalMs).toBe(250)
+  })
+
+  it('reads the RPC bounds, null turning a limit off, and hands them to the RPC server', () => {
+    const c = parseNodeConfig(
+      {
+        ...minimal,
+        rpc: {
+          trustProxy: ['10.0.0.5', '10.1.0.0/16'],
+          rateLimit: { max: 50_000, timeWindowMs: 60_000 },
+          signerRateLimit: null,
+          signatureCredit: { max: 100, refillPerSecond: 5 },
+          allowList: ['203.0.113.7', '2001:db8::/32'],
+          maxWaits: 10,
+          maxWaitsPerClient: 2,
+          maxStreams: 20,
+          maxStreamsPerClient: 3,
+          maxStreamBufferBytes: 65_536,
+        },
+      },
+      '/base',
+    )
+    const options = rpcOptionsOf(c)
+    expect(options).toEqual({
+      trustProxy: ['10.0.0.5', '10.1.0.0/16'],
+      rateLimit: { max: 50_000, timeWindowMs: 60_000 },
+      signerRateLimit: null,
+      signatureCredit: { max: 100, refillPerSecond: 5 },
+      allowList: ['203.0.113.7', '2001:db8::/32'],
+      maxWaits: 10,
+      maxWaitsPerClient: 2,
+      maxStreams: 20,
+      maxStreamsPerClient: 3,
+      maxStreamBufferBytes: 65_536,
+      forwardTxsTo: null,
+    })
+    // The server accepts what the config validated.
+    expect(() => resolveRpcOptions(options)).not.toThrow()
+    expect(rpcOptionsOf(parseNodeConfig(minimal, '/base'))).toMatchObject({
+      rateLimit: RPC_DEFAULTS.rateLimit,
+      signerRateLimit: RPC_DEFAULTS.signerRateLimit,
+      allowList: [],
+      maxStreams: RPC_DEFAULTS.maxStreams,
+    })
   })
 
   const cases: [string, Record<string, unknown>, string][] = [
@@ -79,6 +123,32 @@ describe('node config', () => {
     ['bad p2p port', { ...minimal, p2p: { port: 70_000 } }, 'p2p.port'],
     ['bad rpc host', { ...minimal, rpc: { host: 'not a host!' } }, 'rpc.host'],
     ['unknown listen field', { ...minimal, rpc: { hots: 'x' } }, 'rpc.hots'],
+    [
+      'rpc rate limit zero',
+      { ...minimal, rpc: { rateLimit: { max: 0, timeWindowMs: 1 } } },
+      'rpc.rateLimit.max',
+    ],
+    ['rpc rate limit shape', { ...minimal, rpc: { rateLimit: 1200 } }, 'rpc.rateLimit'],
+    [
+      'rpc signer window',
+      { ...minimal, rpc: { signerRateLimit: { max: 1, timeWindowMs: -5 } } },
+      'rpc.signerRateLimit.timeWindowMs',
+    ],
+    [
+      'rpc signature credit refill',
+      { ...minimal, rpc: { signatureCredit: { max: 1, refillPerSecond: 0.5 } } },
+      'rpc.signatureCredit.refillPerSecond',
+    ],
+    [
+      'rpc allow-list entry',
+      { ...minimal, rpc: { allowList: ['10.0.0.0/8', 'office'] } },
+      'rpc.allowList[1]',
+    ],
+    ['rpc allow-list prefix', { ...minimal, rpc: { allowList: ['10.0.0.0/40'] } }, 'rpc.allowList[0]'],
+    ['rpc trusted proxy', { ...minimal, rpc: { trustProxy: ['proxy.local'] } }, 'rpc.trustProxy[0]'],
+    ['rpc max waits', { ...minimal, rpc: { maxWaits: 0 } }, 'rpc.maxWaits'],
+    ['rpc streams per client', { ...minimal, rpc: { maxStreamsPerClient: 1.5 } }, 'rpc.maxStreamsPerClient'],
+    ['rpc stream buffer', { ...minimal, rpc: { maxStreamBufferBytes: 10 } }, 'rpc.maxStreamBufferBytes'],
     ['peers not a list', { ...minimal, peers: {} }, 'peers'],
     ['peer address', { ...minimal, peers: [{ address: 'nowhere', nodeKey: peerKey }] }, 'peers[0].address'],
     [

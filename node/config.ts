@@ -3,6 +3,11 @@
  * `nodeKey` and `dataDir` has a documented default. Relative paths resolve against the directory of
  * the config file, so a devnet folder can be moved as a whole. Errors are NodeErrors with code
  * CONFIG_INVALID_FIELD naming the field (`peers[1].nodeKey`).
+ *
+ * The `rpc` section holds the listen address and the RPC's client bounds (rpc/options.ts documents
+ * each, RPC_DEFAULTS holds the defaults). A shop's back office that sends far more than 1,200
+ * requests a minute from one address goes in `rpc.allowList` (e.g. `["203.0.113.7", "10.20.0.0/16"]`):
+ * its clients skip the per-client bounds; the per-signer limit and node-wide bounds still apply.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, extname, resolve } from 'node:path'
@@ -10,6 +15,8 @@ import { isRpcUrl, parseHostPort, parseP2pAddress } from '../genesis/net-address
 import { jsonReader } from '../genesis/read-json.ts'
 import { NODE_KEY_PREFIX } from '../protocol/address.ts'
 import type { Bytes } from '../protocol/bytes.ts'
+import { parseCidr } from '../rpc/clients.ts'
+import { type RateLimit, RPC_DEFAULTS, type RpcOptions, type SignatureCredit } from '../rpc/options.ts'
 import { NodeError, NodeErrorCode } from './errors.ts'
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
@@ -29,6 +36,25 @@ export interface PeerConfig {
   readonly nodeKey: Bytes
 }
 
+/** The RPC's listen address and client bounds (see rpc/options.ts for each; all have defaults). */
+export interface RpcConfig extends ListenAddress {
+  /** Trust X-Forwarded-For: from any proxy (true), none (false), or these addresses and CIDRs. */
+  readonly trustProxy: boolean | readonly string[]
+  /** Requests per client IP; null: no per-client rate limit. */
+  readonly rateLimit: RateLimit | null
+  /** Admitted txs per signer key; null: no limit. */
+  readonly signerRateLimit: RateLimit | null
+  /** Signature checks a client may fail; null: no credit kept. */
+  readonly signatureCredit: SignatureCredit | null
+  /** CIDRs (or single addresses) whose clients skip the per-client bounds. */
+  readonly allowList: readonly string[]
+  readonly maxWaits: number
+  readonly maxWaitsPerClient: number
+  readonly maxStreams: number
+  readonly maxStreamsPerClient: number
+  readonly maxStreamBufferBytes: number
+}
+
 export interface NodeConfig {
   readonly role: NodeRole
   /** For logs and metrics; defaults to the config file's name without extension. */
@@ -38,7 +64,7 @@ export interface NodeConfig {
   readonly nodeKeyPath: string
   readonly dataDir: string
   readonly p2p: ListenAddress
-  readonly rpc: ListenAddress
+  readonly rpc: RpcConfig
   readonly peers: readonly PeerConfig[]
   readonly mempool: { readonly maxTxs: number; readonly maxBytes: number }
   readonly logLevel: LogLevel
@@ -50,7 +76,20 @@ export interface NodeConfig {
 
 export const CONFIG_DEFAULTS = {
   p2p: { host: '0.0.0.0', port: 26656 },
-  rpc: { host: '127.0.0.1', port: 26657 },
+  rpc: {
+    host: '127.0.0.1',
+    port: 26657,
+    trustProxy: RPC_DEFAULTS.trustProxy,
+    rateLimit: RPC_DEFAULTS.rateLimit,
+    signerRateLimit: RPC_DEFAULTS.signerRateLimit,
+    signatureCredit: RPC_DEFAULTS.signatureCredit,
+    allowList: RPC_DEFAULTS.allowList,
+    maxWaits: RPC_DEFAULTS.maxWaits,
+    maxWaitsPerClient: RPC_DEFAULTS.maxWaitsPerClient,
+    maxStreams: RPC_DEFAULTS.maxStreams,
+    maxStreamsPerClient: RPC_DEFAULTS.maxStreamsPerClient,
+    maxStreamBufferBytes: RPC_DEFAULTS.maxStreamBufferBytes,
+  },
   mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024 },
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>
@@ -82,6 +121,94 @@ function listen(value: unknown, field: string, fallback: ListenAddress): ListenA
     throw configField(`${field}.host`, 'must be an IP address or host name')
   }
   return { host, port }
+}
+
+const RPC_COUNTS = [
+  ['maxWaits', 1_000_000],
+  ['maxWaitsPerClient', 1_000_000],
+  ['maxStreams', 100_000],
+  ['maxStreamsPerClient', 100_000],
+] as const
+
+/** `{ max, timeWindowMs }` or null (off). */
+function rateLimitOf(value: unknown, field: string, fallback: RateLimit | null): RateLimit | null {
+  if (value === undefined) return fallback
+  if (value === null) return null
+  const o = read.object(value, field, ['max', 'timeWindowMs'])
+  return {
+    max: read.uint(o.max, `${field}.max`, 1, 1_000_000_000),
+    timeWindowMs: read.uint(o.timeWindowMs, `${field}.timeWindowMs`, 1, 86_400_000),
+  }
+}
+
+function addressList(value: unknown, field: string): string[] {
+  return read.list(value, field, 1024).map((item, i) => {
+    const text = read.string(item, `${field}[${i}]`, 2, 64)
+    if (parseCidr(text) === null) throw configField(`${field}[${i}]`, 'must be an IP address or a CIDR')
+    return text
+  })
+}
+
+function rpcConfig(value: unknown): RpcConfig {
+  const fallback = CONFIG_DEFAULTS.rpc
+  if (value === undefined) return fallback
+  const o = read.object(
+    value,
+    'rpc',
+    [],
+    [
+      'host',
+      'port',
+      'trustProxy',
+      'rateLimit',
+      'signerRateLimit',
+      'signatureCredit',
+      'allowList',
+      ...RPC_COUNTS.map(([key]) => key),
+      'maxStreamBufferBytes',
+    ],
+  )
+  let signatureCredit: SignatureCredit | null = fallback.signatureCredit
+  if (o.signatureCredit === null) signatureCredit = null
+  else if (o.signatureCredit !== undefined) {
+    const c = read.object(o.signatureCredit, 'rpc.signatureCredit', ['max', 'refillPerSecond'])
+    signatureCredit = {
+      max: read.uint(c.max, 'rpc.signatureCredit.max', 1, 1_000_000_000),
+      refillPerSecond: read.uint(c.refillPerSecond, 'rpc.signatureCredit.refillPerSecond', 1, 1_000_000_000),
+    }
+  }
+  const counts = Object.fromEntries(
+    RPC_COUNTS.map(([key, max]) => [
+      key,
+      o[key] === undefined ? fallback[key] : read.uint(o[key], `rpc.${key}`, 1, max),
+    ]),
+  ) as Record<(typeof RPC_COUNTS)[number][0], number>
+  const { host, port } = listen({ host: o.host, port: o.port }, 'rpc', fallback)
+  return {
+    host,
+    port,
+    trustProxy:
+      o.trustProxy === undefined
+        ? fallback.trustProxy
+        : typeof o.trustProxy === 'boolean'
+          ? o.trustProxy
+          : addressList(o.trustProxy, 'rpc.trustProxy'),
+    rateLimit: rateLimitOf(o.rateLimit, 'rpc.rateLimit', fallback.rateLimit),
+    signerRateLimit: rateLimitOf(o.signerRateLimit, 'rpc.signerRateLimit', fallback.signerRateLimit),
+    signatureCredit,
+    allowList: o.allowList === undefined ? fallback.allowList : addressList(o.allowList, 'rpc.allowList'),
+    ...counts,
+    maxStreamBufferBytes:
+      o.maxStreamBufferBytes === undefined
+        ? fallback.maxStreamBufferBytes
+        : read.uint(o.maxStreamBufferBytes, 'rpc.maxStreamBufferBytes', 4096, 1024 * 1024 * 1024),
+  }
+}
+
+/** The options the node's RPC server runs with. */
+export function rpcOptionsOf(config: NodeConfig): RpcOptions {
+  const { host: _host, port: _port, ...bounds } = config.rpc
+  return { ...bounds, forwardTxsTo: config.role === 'observer' ? config.forwardTxsTo : null }
 }
 
 /** Validates a parsed config; relative paths resolve against `baseDir`. */
@@ -130,7 +257,7 @@ export function parseNodeConfig(raw: unknown, baseDir: string, defaultName = 'no
     nodeKeyPath: path(o.nodeKey, 'nodeKey'),
     dataDir: path(o.dataDir, 'dataDir'),
     p2p: listen(o.p2p, 'p2p', CONFIG_DEFAULTS.p2p),
-    rpc: listen(o.rpc, 'rpc', CONFIG_DEFAULTS.rpc),
+    rpc: rpcConfig(o.rpc),
     peers,
     mempool,
     logLevel,

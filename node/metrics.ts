@@ -82,6 +82,32 @@ export function createNodeMetrics(
         labelNames: ['protocol'] as const,
         registers: r,
       }),
+      refused: new Counter({
+        name: 'arcade_p2p_refused_total',
+        help: 'Inbound streams and frames refused before decoding (not-a-validator, oversize, bad-frame, stream-rate)',
+        labelNames: ['protocol', 'reason'] as const,
+        registers: r,
+      }),
+      throttled: new Counter({
+        name: 'arcade_p2p_throttled_total',
+        help: "Times a peer's stream was held for being over its rate",
+        labelNames: ['protocol'] as const,
+        registers: r,
+      }),
+      penalized: new Counter({
+        name: 'arcade_p2p_peers_penalized_total',
+        help: 'Peers disconnected and banned (over-rate, misbehaving)',
+        labelNames: ['reason'] as const,
+        registers: r,
+      }),
+    },
+    node: {
+      commitSubscriberErrors: new Counter({
+        name: 'arcade_node_commit_subscriber_errors_total',
+        help: 'Errors thrown by work run after a commit (isolated from the commit), by step',
+        labelNames: ['step'] as const,
+        registers: r,
+      }),
     },
     storage: {
       commitSeconds: new Histogram({

@@ -3,9 +3,10 @@
  * them in reverse. Nothing else in the repository constructs pino, libp2p, level or fastify. Several
  * nodes can run in one process (no globals): each call builds its own parts.
  *
- * Start order: store → chain (genesis or recover) → verify pool → mempool → p2p → sync (catch up) →
- * consensus (validators) → rpc. Stop order is the reverse: stop accepting txs, stop consensus after the
- * commit in progress, stop sync and p2p, then close the store.
+ * Start order: store → verify pool → mempool → chain (genesis or recover) → p2p → sync → rpc → catch up
+ * (validators, within a deadline) → consensus (validators) or the sync loop (observers). The RPC comes
+ * before catching up so that a slow or lying peer cannot keep the node without its API. Stop order is
+ * the reverse: consensus (after the commit in progress), rpc, sync, p2p, mempool, verify pool, store.
  */
 import { join } from 'node:path'
 import { ConsensusDriver } from '../consensus/driver.ts'
@@ -15,22 +16,31 @@ import { loadGenesisFile } from '../genesis/load.ts'
 import { toGenesisStateInput } from '../genesis/to-state-input.ts'
 import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
-import { decodeConsensusMessage } from '../protocol/consensus-message.ts'
+import { type ConsensusMessage, decodeConsensusMessage } from '../protocol/consensus-message.ts'
 import { verify } from '../protocol/crypto.ts'
 import { Limits } from '../protocol/limits.ts'
 import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.ts'
 import { createRpcServer } from '../rpc/server.ts'
-import { checkTx } from '../state/index.ts'
-import { Chain, type CommittedBlock } from './chain.ts'
-import type { NodeConfig } from './config.ts'
+import { checkTx, sponsorSlots } from '../state/index.ts'
+import { Chain } from './chain.ts'
+import { type NodeConfig, rpcOptionsOf } from './config.ts'
+import {
+  consensusObserver,
+  type NodeConsensusObserver,
+  type ReceiveFrom,
+  receiveFrom,
+} from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
 import { createMempool, defaultMempoolOptions } from './mempool/mempool.ts'
 import { createVerifyPool, defaultVerifyPoolOptions } from './mempool/verify-pool.ts'
 import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
-import { createP2pHost, type P2pHost } from './p2p/index.ts'
+import { createCommitHandler } from './on-committed.ts'
+import { createP2pHost, type P2pHost, peerKeyOf } from './p2p/index.ts'
+import { NodePeers, p2pLimitsFor } from './peers.ts'
 import { createEventHub, createRpcAdapters, type NodeEvents } from './rpc-adapters.ts'
+import { CATCH_UP_DEADLINE_MS, catchUpWithin, PEER_WAIT_MS, shortName, whenAnyPeer } from './start-up.ts'
 import { createLevelChainStore } from './store/index.ts'
 import { BlockSync, encodeSyncEntry } from './sync/block-sync.ts'
 
@@ -39,6 +49,10 @@ export interface NodeDeps {
   readonly nowMs?: () => number
   /** Worker threads verifying signatures; default one per core, at most 8 (0 = on the main thread). */
   readonly verifyWorkers?: number
+  /** How long a starting validator waits for a first peer before catching up (default 3 s). */
+  readonly peerWaitMs?: number
+  /** How long a starting validator catches up before it starts consensus regardless (default 30 s). */
+  readonly catchUpDeadlineMs?: number
 }
 
 export interface ArcadeNode {
@@ -109,6 +123,10 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           if (chain === null) return null
           return checkTx(chain.state, tx, { chainId: genesis.chainId, height: chain.height + 1 })
         },
+        sponsorSlots: (tx) => {
+          const chain = chainRef
+          return chain === null ? [] : sponsorSlots(chain.state, tx, { height: chain.height + 1 })
+        },
         headState: () => chainRef?.state,
       },
     )
@@ -131,54 +149,51 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     metrics.consensus.height.set(chain.height)
     log.info({ chainId: genesis.chainId, height: chain.height, role: config.role }, 'chain opened')
 
-    const events: NodeEvents = createEventHub()
-    let lastCommitAt = nowMs()
-    const onCommitted = (committed: CommittedBlock) => {
-      const height = committed.block.header.height
-      mempool.afterCommit(committed.txs.map((t) => t.hash))
-      const now = nowMs()
-      metrics.consensus.height.set(height)
-      metrics.consensus.blockTxs.observe(committed.txs.length)
-      metrics.consensus.txsCommitted.inc(committed.txs.length)
-      metrics.consensus.commitLatency.observe((now - lastCommitAt) / 1000)
-      metrics.mempool.size.set(mempool.size)
-      metrics.mempool.bytes.set(mempool.bytes)
-      lastCommitAt = now
-      events.emit(committed)
-      const level = committed.txs.length > 0 || height % 10 === 0 ? 'info' : 'debug'
-      log[level](
-        { height, txs: committed.txs.length, hash: toHex(committed.hash).slice(0, 16) },
-        'committed block',
-      )
-    }
+    const events: NodeEvents = createEventHub({
+      onListenerError: (err) => log.warn({ err: String(err) }, 'event listener failed'),
+    })
 
     // Peers: every genesis validator and observer may connect; the list follows the validator set.
-    const allowed = () => {
-      const keys = new Map<string, Uint8Array>()
-      for (const v of genesis.validators) keys.set(toHex(v.nodeKey), v.nodeKey)
-      for (const o of genesis.observers) keys.set(toHex(o.nodeKey), o.nodeKey)
-      for (const v of chain.validatorSetFor(chain.height + 1).validators)
-        keys.set(toHex(v.publicKey), v.publicKey)
-      keys.delete(toHex(nodeKey.publicKey))
-      return [...keys.values()]
-    }
-    let driver: ConsensusDriver | null = null
+    // Consensus is spoken only with the validators of the heights consensus can act on.
+    const peers = new NodePeers(genesis, chain, nodeKey.publicKey)
+    const c = genesis.params.consensus
+    let receive: ReceiveFrom | null = null
+    const p2pLog = log.child({ module: 'p2p' })
     const p2p: P2pHost = await createP2pHost(
-      { listen: config.p2p, nodeKey, allowedPeers: allowed() },
       {
-        onConsensus: (from, bytes) => {
-          metrics.p2p.messagesIn.inc({ protocol: 'consensus' })
-          if (driver === null) return
-          try {
-            return driver.receive(decodeConsensusMessage(bytes, genesis.chainId), from)
-          } catch (err) {
-            log.debug({ peer: from.slice(0, 16), err: String(err) }, 'dropped a malformed consensus message')
-          }
-        },
-        onTxs: async (_from, txs) => {
-          metrics.p2p.messagesIn.inc({ protocol: 'txs' })
-          if (config.role === 'validator') await mempool.add(txs)
-        },
+        listen: config.p2p,
+        nodeKey,
+        allowedPeers: peers.allowed,
+        consensusPeers: peers.consensus,
+        limits: p2pLimitsFor(genesis),
+      },
+      {
+        // Observers do not speak consensus nor take gossip (they forward txs over RPC).
+        ...(isValidator
+          ? {
+              onConsensus: (from: string, bytes: Uint8Array) => {
+                if (receive === null) return
+                let message: ConsensusMessage
+                try {
+                  message = decodeConsensusMessage(bytes, genesis.chainId)
+                } catch (err) {
+                  metrics.p2p.refused.inc({ protocol: 'consensus', reason: 'malformed' })
+                  log.debug(
+                    { peer: from.slice(0, 16), err: String(err) },
+                    'dropped a malformed consensus message',
+                  )
+                  return
+                }
+                metrics.p2p.messagesIn.inc({ protocol: 'consensus' })
+                // A promise: this sender has too much queued; its stream stays paused until it settles.
+                return receive(message, from)
+              },
+              onTxs: async (_from: string, txs: Uint8Array[]) => {
+                metrics.p2p.messagesIn.inc({ protocol: 'txs' })
+                await mempool.add(txs)
+              },
+            }
+          : {}),
         sync: {
           async serveBlocks(from, max) {
             const blocks = await store.blocksRange(from, from + max - 1, { maxBytes: 8 * 1024 * 1024 })
@@ -196,9 +211,23 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           metrics.p2p.peers.set(p2p.peers().length)
           log.debug({ peer: peer.slice(0, 16) }, 'peer disconnected')
         },
-        log: log.child({ module: 'p2p' }),
+        onRefused: (_peer, protocol, reason) =>
+          metrics.p2p.refused.inc({ protocol: shortName(protocol), reason }),
+        onThrottled: (_peer, protocol) => metrics.p2p.throttled.inc({ protocol: shortName(protocol) }),
+        onPenalized: (_peer, reason) => metrics.p2p.penalized.inc({ reason }),
+        log: p2pLog,
       },
     )
+
+    const onCommitted = createCommitHandler({
+      mempool,
+      metrics,
+      events,
+      log,
+      nowMs,
+      // After a set-changing block, the new validators may connect and speak consensus.
+      after: () => peers.refresh(p2p),
+    })
     await p2p.start()
     stack.push(() => p2p.stop())
     p2p.connectTo(config.peers.map((p) => ({ nodeKey: p.nodeKey, host: p.host, port: p.port })))
@@ -220,8 +249,39 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     )
     stack.push(() => sync.stop())
 
+    // The API is up before any catching up: a peer dripping blocks cannot keep the node without one
+    // (status reports `syncing` meanwhile).
+    const adapters = createRpcAdapters({
+      role: config.role,
+      chain,
+      store,
+      mempool,
+      p2p,
+      sync,
+      events,
+      gossip: (txs) => {
+        metrics.p2p.messagesOut.inc({ protocol: 'txs' })
+        p2p.gossipTxs(txs)
+      },
+      metrics,
+    })
+    const rpc = createRpcServer(
+      { ...rpcOptionsOf(config) },
+      {
+        chain: adapters.reader,
+        submitter: adapters.submitter,
+        query: adapters.query,
+        pointIds: adapters.pointIds,
+        events,
+        metrics: metrics.registry,
+        logger: log.child({ module: 'rpc' }),
+      },
+    )
+    const rpcUrl = await rpc.listen(config.rpc.host, config.rpc.port)
+    stack.push(() => rpc.close())
+    log.info({ rpc: rpcUrl, p2p: p2p.listenAddress(), peerKey: p2p.peerKey.slice(0, 16) }, 'node started')
+
     if (isValidator) {
-      const c = genesis.params.consensus
       const options = consensusOptions({
         viewTimeoutBaseMs: c.viewTimeoutBaseMs,
         viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
@@ -230,6 +290,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
+      const observer: NodeConsensusObserver = consensusObserver(consensusLog, metrics)
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },
         {
@@ -247,65 +308,26 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,
-          observer: {
-            onViewChange: (height, view) => {
-              metrics.consensus.viewChanges.inc()
-              metrics.consensus.view.set(view)
-              consensusLog.info({ height, view }, 'view change')
-            },
-            onEvidence: (evidence) =>
-              consensusLog.warn(
-                { validator: toHex(evidence.a.validator), height: evidence.a.height },
-                'equivocation evidence',
-              ),
-            onWarning: (event, data) => consensusLog.warn(data, event),
-            onCommit: () => metrics.consensus.view.set(0),
-          },
+          observer,
         },
       )
-      // Catch up with the peers that are already ahead before voting. Dials were only just started:
-      // give them a moment to connect (else there is nobody to sync from and a restarted validator
-      // would only catch up later, when consensus messages from a higher height ask for it).
-      await waitForPeers(p2p, Math.min(config.peers.length, 1), PEER_WAIT_MS)
-      await sync.catchUp().catch(() => 0)
+      // Catch up with the peers already ahead before voting, within a deadline: past it, consensus
+      // starts anyway and asks for a sync itself once a third of the power is seen ahead. Dials were
+      // only just started: give them a moment to connect first (else there is nobody to sync from).
+      await whenAnyPeer(
+        p2p,
+        config.peers.map((peer) => peerKeyOf(peer.nodeKey)),
+        deps.peerWaitMs ?? PEER_WAIT_MS,
+      )
+      await catchUpWithin(sync, deps.catchUpDeadlineMs ?? CATCH_UP_DEADLINE_MS, log)
+      stack.push(() => consensus.stop())
       await consensus.start()
       // Only a started driver takes messages: one posted before start() finds no state, throws inside
       // the driver's drain loop and leaves it marked running, so it would never process anything again.
-      driver = consensus
-      stack.push(() => consensus.stop())
+      receive = receiveFrom(consensus)
     } else {
       sync.start()
     }
-
-    const adapters = createRpcAdapters({
-      role: config.role,
-      chain,
-      store,
-      mempool,
-      p2p,
-      sync,
-      events,
-      gossip: (txs) => {
-        metrics.p2p.messagesOut.inc({ protocol: 'txs' })
-        p2p.gossipTxs(txs)
-      },
-      metrics,
-    })
-    const rpc = createRpcServer(
-      { forwardTxsTo: config.role === 'observer' ? config.forwardTxsTo : null },
-      {
-        chain: adapters.reader,
-        submitter: adapters.submitter,
-        query: adapters.query,
-        pointIds: adapters.pointIds,
-        events,
-        metrics: metrics.registry,
-        logger: log.child({ module: 'rpc' }),
-      },
-    )
-    const rpcUrl = await rpc.listen(config.rpc.host, config.rpc.port)
-    stack.push(() => rpc.close())
-    log.info({ rpc: rpcUrl, p2p: p2p.listenAddress(), peerKey: p2p.peerKey.slice(0, 16) }, 'node started')
 
     let stopped = false
     return {
@@ -323,15 +345,5 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
   } catch (err) {
     await stopAll()
     throw err
-  }
-}
-
-/** How long a starting validator waits for its first peer before its initial catch-up. */
-const PEER_WAIT_MS = 3_000
-
-async function waitForPeers(p2p: P2pHost, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (p2p.peers().length < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

@@ -7,6 +7,8 @@ import type { Receipt } from '../state/receipt.ts'
 import type { CommittedBlock } from './chain.ts'
 import { createNodeMetrics } from './metrics.ts'
 import { createEventHub, createRpcAdapters } from './rpc-adapters.ts'
+import { createMemoryChainStore } from './store/index.ts'
+import { ALICE, hashOf, sampleCommit, sampleError, sampleKind } from './store/sample-commit.ts'
 
 const receipt = (n: number): Receipt => ({
   txHash: new Uint8Array(32).fill(n),
@@ -26,7 +28,7 @@ const committed = (receipts: Receipt[]) =>
 
 describe('createEventHub', () => {
   it('hands every subscriber the same event objects, block first, and committed blocks as they are', () => {
-    const hub = createEventHub()
+    const hub = createEventHub({ defer: (run) => run() })
     const seen: ChainEvent[][] = [[], []]
     const blocks: CommittedBlock[] = []
     hub.subscribe((e) => seen[0]?.push(e))
@@ -44,7 +46,7 @@ describe('createEventHub', () => {
   })
 
   it('stops delivering to a listener unsubscribed mid-block, and subscribing one function twice counts twice', () => {
-    const hub = createEventHub()
+    const hub = createEventHub({ defer: (run) => run() })
     const got: string[] = []
     let unsubscribeB: () => void = () => {}
     hub.subscribe((e) => {
@@ -58,6 +60,42 @@ describe('createEventHub', () => {
     off()
     hub.emit(committed([receipt(1)]))
     expect(got).toEqual(['a:block', 't:block', 'a:receipt', 't:receipt'])
+  })
+})
+
+describe('createEventHub isolates its listeners', () => {
+  it('a throwing subscriber never stops the emitter or the others, and its errors are reported', () => {
+    const errors: unknown[] = []
+    const hub = createEventHub({ onListenerError: (err) => errors.push(err), defer: (run) => run() })
+    const seen: string[] = []
+    const blocks: number[] = []
+    hub.onCommitted(() => {
+      throw new Error('committed listener failed')
+    })
+    hub.onCommitted((c) => blocks.push(c.block.header.height))
+    hub.subscribe(() => {
+      throw new Error('subscriber failed')
+    })
+    hub.subscribe((e) => seen.push(e.type === 'block' ? 'block' : `receipt ${e.receipt.index}`))
+    expect(() => hub.emit(committed([receipt(1), receipt(2)]))).not.toThrow()
+    expect(() => hub.emit(committed([receipt(3)]))).not.toThrow()
+    expect(blocks).toEqual([4, 4])
+    expect(seen).toEqual(['block', 'receipt 1', 'receipt 2', 'block', 'receipt 3'])
+    // One per committed block from the first listener, one per event from the throwing subscriber.
+    expect(errors).toHaveLength(2 + 5)
+    expect(hub.listenerErrors).toBe(7)
+  })
+
+  it('delivers events to subscribers after emit returns, in commit order', () => {
+    const queued: (() => void)[] = []
+    const hub = createEventHub({ defer: (run) => queued.push(run) })
+    const seen: string[] = []
+    hub.subscribe((e) => seen.push(e.type === 'block' ? `block ${e.height}` : `receipt ${e.receipt.index}`))
+    hub.emit(committed([receipt(1)]))
+    hub.emit({ ...committed([receipt(2)]), block: { header: { height: 5, timeMs: 1 } } } as never)
+    expect(seen).toEqual([])
+    for (const run of queued.splice(0)) run()
+    expect(seen).toEqual(['block 4', 'receipt 1', 'block 5', 'receipt 2'])
   })
 })
 
@@ -153,5 +191,42 @@ describe('the reader', () => {
     // Only the last few are kept: an older one comes from the store.
     expect(await reader.blockByHeight(2)).toBeNull()
     expect(reads).toEqual(['certificate 12', 'block 2'])
+  })
+
+  it('serves account history from the index alone: one range read, no block or receipt per entry', async () => {
+    const store = createMemoryChainStore()
+    await store.open()
+    await store.commitBlock(sampleCommit(1, 3))
+    const reads: string[] = []
+    const counted = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => {
+          reads.push(String(name))
+          return value.apply(target, args)
+        }
+      },
+    })
+    const { reader } = createRpcAdapters({
+      role: 'validator',
+      chain: { height: 1 } as never,
+      store: counted,
+      mempool: {} as never,
+      p2p: {} as never,
+      sync: {} as never,
+      events: createEventHub(),
+      gossip: () => {},
+      metrics: createNodeMetrics(new Registry(), { defaultMetrics: false }),
+    })
+    const entries = await reader.accountHistory(ALICE, { limit: 10 })
+    expect(entries.map((e) => [e.height, e.index, e.kind, e.status, e.error])).toEqual([
+      [1, 2, sampleKind(2), 'failed', sampleError(2)],
+      [1, 1, sampleKind(1), 'ok', null],
+      [1, 0, sampleKind(0), 'ok', null],
+    ])
+    expect(entries[0]?.txHash).toEqual(hashOf(0x77, 1, 2))
+    expect(reads).toEqual(['accountHistory'])
+    await store.close()
   })
 })

@@ -5,7 +5,6 @@
 import { type Block, blockHash, decodeStoredBlock } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
-import { decodeTx } from '../protocol/tx.ts'
 import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import type {
   ChainEvent,
@@ -24,35 +23,87 @@ import type { ChainStore } from './store/index.ts'
 import type { BlockSync } from './sync/block-sync.ts'
 
 export interface NodeEvents extends ChainEvents {
+  /** Never throws, whatever a listener does; subscribers get the block's events after it returns. */
   emit(committed: CommittedBlock): void
   onCommitted(listener: (committed: CommittedBlock) => void): () => void
+  /** Errors thrown by listeners so far (each was contained and reported). */
+  readonly listenerErrors: number
+}
+
+export interface EventHubDeps {
+  /** Told of every error a listener throws (the node logs it); the hub has already contained it. */
+  readonly onListenerError?: (err: unknown) => void
+  /** Runs the delivery of queued blocks to subscribers later. Default `setImmediate`. */
+  readonly defer?: (run: () => void) => void
 }
 
 /**
- * The node's event hub. Subscribers of `subscribe` all receive the same event objects, built once per
- * block, so rpc can render each event once for every stream (rpc/routes/stream.ts).
+ * The node's event hub, called from the commit effect: nothing a listener does may stop the driver
+ * from going on. Each listener runs in its own try/catch; `onCommitted` listeners (node-internal and
+ * cheap) run at once, while subscribers (rpc: streams, `?wait`) get each block's events later, in
+ * commit order, so rendering receipts never runs inside the commit. Subscribers all receive the same
+ * event objects, built once per block, so rpc can render each event once for every stream.
  */
-export function createEventHub(): NodeEvents {
+export function createEventHub(deps: EventHubDeps = {}): NodeEvents {
+  const defer = deps.defer ?? ((run: () => void) => void setImmediate(run))
   const committedListeners = new Set<(committed: CommittedBlock) => void>()
   const eventListeners = new Set<(event: ChainEvent) => void>()
-  return {
-    emit(committed) {
-      for (const l of [...committedListeners]) l(committed)
-      if (eventListeners.size === 0) return
-      const listeners = [...eventListeners]
-      // A listener may unsubscribe itself or another one mid-block: it then gets nothing more.
-      const send = (event: ChainEvent) => {
-        for (const l of listeners) if (eventListeners.has(l)) l(event)
+  // Blocks waiting for delivery; only while someone is subscribed, and drained at the next turn.
+  const queue: CommittedBlock[] = []
+  let listenerErrors = 0
+
+  const contained = (err: unknown) => {
+    listenerErrors++
+    try {
+      deps.onListenerError?.(err)
+    } catch {
+      // A failing reporter is no reason to fail the commit either.
+    }
+  }
+
+  const deliver = (committed: CommittedBlock) => {
+    const listeners = [...eventListeners]
+    // A listener may unsubscribe itself or another one mid-block: it then gets nothing more.
+    const send = (event: ChainEvent) => {
+      for (const l of listeners) {
+        if (!eventListeners.has(l)) continue
+        try {
+          l(event)
+        } catch (err) {
+          contained(err)
+        }
       }
-      const { header } = committed.block
-      send({
-        type: 'block',
-        height: header.height,
-        hash: committed.hash,
-        timeMs: header.timeMs,
-        txCount: committed.txs.length,
-      })
-      for (const receipt of committed.receipts) send({ type: 'receipt', receipt })
+    }
+    const { header } = committed.block
+    send({
+      type: 'block',
+      height: header.height,
+      hash: committed.hash,
+      timeMs: header.timeMs,
+      txCount: committed.txs.length,
+    })
+    for (const receipt of committed.receipts) send({ type: 'receipt', receipt })
+  }
+
+  const drain = () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) deliver(next)
+  }
+
+  return {
+    get listenerErrors() {
+      return listenerErrors
+    },
+    emit(committed) {
+      for (const l of [...committedListeners]) {
+        try {
+          l(committed)
+        } catch (err) {
+          contained(err)
+        }
+      }
+      if (eventListeners.size === 0) return
+      queue.push(committed)
+      if (queue.length === 1) defer(drain)
     },
     onCommitted(listener) {
       committedListeners.add(listener)
@@ -157,30 +208,21 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       return out
     },
     async accountHistory(address, page) {
+      // The index entry holds all an entry shows (store/keys.ts): no block or receipt read per entry.
       const entries = await store.accountHistory(address, {
         limit: page.limit,
         ...(page.before === undefined ? {} : { before: page.before }),
       })
-      const out: HistoryEntry[] = []
-      for (const e of entries) {
-        const location = await store.getTx(e.txHash)
-        const receipt = location === null ? null : decodeReceipt(location.receiptBytes)
-        const blockBytes = await store.getBlock(e.height)
-        let kind = 'unknown'
-        if (blockBytes !== null) {
-          const txBytes = decodeStoredBlock(blockBytes).txs[e.index]
-          if (txBytes !== undefined) kind = decodeTx(txBytes).body.kind
-        }
-        out.push({
+      return entries.map(
+        (e): HistoryEntry => ({
           height: e.height,
           index: e.index,
           txHash: e.txHash,
-          kind,
-          status: receipt?.status ?? 'failed',
-          error: receipt?.error ?? null,
-        })
-      }
-      return out
+          kind: e.kind,
+          status: e.error === null ? 'ok' : 'failed',
+          error: e.error,
+        }),
+      )
     },
   }
 

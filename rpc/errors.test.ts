@@ -30,6 +30,11 @@ describe('the error catalogue', () => {
     ['MEMPOOL_BATCH_TOO_LARGE', 413],
     [RpcErrorCode.readOnly, 403],
     [RpcErrorCode.rateLimited, 429],
+    [RpcErrorCode.tooManyWaits, 429],
+    [RpcErrorCode.tooManyStreams, 429],
+    [RpcErrorCode.signerRateLimited, 429],
+    [RpcErrorCode.signatureCreditExhausted, 429],
+    [RpcErrorCode.jsonTooComplex, 400],
     [RpcErrorCode.unsupportedMediaType, 415],
     [RpcErrorCode.internal, 500],
   ])('maps %s to %i', (code, status) => {

@@ -23,6 +23,27 @@ export const RpcErrorCode = {
   unsupportedMediaType: 'RPC_UNSUPPORTED_MEDIA_TYPE',
   /** Too many requests from this client; see the Retry-After header. */
   rateLimited: 'RPC_RATE_LIMITED',
+  /**
+   * `?wait=true` refused: too many requests wait already, node-wide or from this client. Nothing was
+   * submitted: retry later, or without `?wait` and poll `GET /v1/txs/:hash`.
+   */
+  tooManyWaits: 'RPC_TOO_MANY_WAITS',
+  /** An event stream refused: too many are open, node-wide or from this client. */
+  tooManyStreams: 'RPC_TOO_MANY_STREAMS',
+  /**
+   * Sent in the final `dropped` event of a stream, never as a status: the client read too slowly and
+   * its unsent backlog passed the stream buffer. Reconnect (with `?account=` to get less).
+   */
+  streamLagging: 'RPC_STREAM_LAGGING',
+  /** This signer key had more txs admitted than its limit allows; retry after Retry-After. */
+  signerRateLimited: 'RPC_SIGNER_RATE_LIMITED',
+  /**
+   * This client's submissions failed signature checks faster than its credit refills: its txs are
+   * refused before any signature is checked, until the credit comes back (Retry-After).
+   */
+  signatureCreditExhausted: 'RPC_SIGNATURE_CREDIT_EXHAUSTED',
+  /** A JSON body nested deeper, or with more values, than any route accepts. */
+  jsonTooComplex: 'RPC_JSON_TOO_COMPLEX',
   /** This node is an observer: it serves reads and refuses writes. */
   readOnly: 'RPC_READ_ONLY',
   /** The node is catching up with the chain and does not admit txs yet. */
@@ -61,6 +82,12 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.unsupportedMediaType]: 415,
   [RpcErrorCode.uriTooLong]: 414,
   [RpcErrorCode.rateLimited]: 429,
+  [RpcErrorCode.tooManyWaits]: 429,
+  [RpcErrorCode.tooManyStreams]: 429,
+  [RpcErrorCode.streamLagging]: 429,
+  [RpcErrorCode.signerRateLimited]: 429,
+  [RpcErrorCode.signatureCreditExhausted]: 429,
+  [RpcErrorCode.jsonTooComplex]: 400,
   [RpcErrorCode.readOnly]: 403,
   [RpcErrorCode.syncing]: 503,
   [RpcErrorCode.forwardFailed]: 502,
@@ -128,6 +155,13 @@ const BY_FRAMEWORK_STATUS: Readonly<Record<number, RpcErrorCode>> = {
 export interface ErrorResponse {
   readonly status: number
   readonly body: { readonly code: string; readonly message: string }
+  /** Seconds for a Retry-After header (a refusal that passes with time). */
+  readonly retryAfterSec?: number
+}
+
+/** An RpcError for a refusal that passes with time: the response carries Retry-After. */
+export function retryLater(code: RpcErrorCode, message: string, retryAfterSec: number): RpcError {
+  return new RpcError(code, message, { retryAfterSec: Math.max(1, Math.ceil(retryAfterSec)) })
 }
 
 const INTERNAL: ErrorResponse = {
@@ -138,7 +172,12 @@ const INTERNAL: ErrorResponse = {
 /** Turns anything thrown in a handler, hook or parser into a catalogued response. */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (isArcadeError(err)) {
-    return { status: statusOfCode(err.code), body: { code: err.code, message: err.message } }
+    const { retryAfterSec } = err.details
+    return {
+      status: statusOfCode(err.code),
+      body: { code: err.code, message: err.message },
+      ...(typeof retryAfterSec === 'number' ? { retryAfterSec } : {}),
+    }
   }
   if (typeof err !== 'object' || err === null) return INTERNAL
   const { statusCode, message, validation } = err as {

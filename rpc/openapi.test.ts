@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { harness } from './testing.ts'
 
 it('the OpenAPI document at /docs/json lists every route with its responses, and /docs serves the UI', async () => {
-  const h = harness()
+  const h = harness({ rateLimit: { max: 1000, timeWindowMs: 60_000 } })
   const routes: { method: string; url: string }[] = []
   h.server.app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
@@ -48,6 +48,19 @@ it('the OpenAPI document at /docs/json lists every route with its responses, and
       '/v1/metrics',
     ]),
   )
+  // Every refusal code is documented with its status.
+  const refusal = (path: string, method: string, status: string): string =>
+    doc.paths[path][method].responses[status]?.description ?? ''
+  expect(refusal('/v1/status', 'get', '429')).toContain('RPC_RATE_LIMITED')
+  for (const code of ['RPC_RATE_LIMITED', 'RPC_TOO_MANY_WAITS', 'RPC_SIGNATURE_CREDIT_EXHAUSTED']) {
+    expect(refusal('/v1/txs', 'post', '429')).toContain(code)
+    expect(refusal('/v1/txs/batch', 'post', '429')).toContain(code)
+  }
+  expect(refusal('/v1/txs', 'post', '429')).toContain('RPC_SIGNER_RATE_LIMITED')
+  expect(refusal('/v1/txs', 'post', '400')).toContain('RPC_JSON_TOO_COMPLEX')
+  expect(refusal('/v1/txs/batch', 'post', '413')).toContain('RPC_BATCH_TOO_LARGE')
+  expect(refusal('/v1/stream', 'get', '429')).toContain('RPC_TOO_MANY_STREAMS')
+  expect(doc.paths['/v1/stream'].get.description).toContain('RPC_STREAM_LAGGING')
   const ui = await h.server.app.inject({ method: 'GET', url: '/docs/' })
   expect(ui.statusCode).toBe(200)
   expect(ui.headers['content-type']).toContain('text/html')

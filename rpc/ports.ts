@@ -134,6 +134,8 @@ export interface RpcDeps {
   readonly logger?: RpcLogger
   /** Used to forward txs when this node is an observer with `forwardTxsTo` set. */
   readonly fetch?: typeof globalThis.fetch
+  /** The clock token buckets refill by (signer limits, signature credit). Default `Date.now`. */
+  readonly nowMs?: () => number
 }
 
 /** The subset of pino that Fastify needs (pino satisfies it). */

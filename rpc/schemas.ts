@@ -64,6 +64,19 @@ export const errorBody: Schema = {
 /** Every route answers errors in the same shape. */
 export const errorResponses = { '4xx': errorBody, '5xx': errorBody }
 
+/**
+ * Named refusals for the OpenAPI document: per status, the codes a route may answer with (every
+ * route may answer 429 RPC_RATE_LIMITED when the per-client rate limit is on).
+ */
+export function refusals(byStatus: Readonly<Record<number, readonly string[]>>): Record<string, Schema> {
+  return Object.fromEntries(
+    Object.entries(byStatus).map(([status, codes]) => [
+      status,
+      { ...errorBody, description: `refused: ${codes.join(', ')} (see the Retry-After header)` },
+    ]),
+  )
+}
+
 // --- params and queries ---
 
 export const addressParams = object({ address: { type: 'string', minLength: 1, maxLength: 200 } })

@@ -7,7 +7,9 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
-import { RpcError, RpcErrorCode, toErrorResponse } from './errors.ts'
+import { type Client, createClientResolver } from './clients.ts'
+import { type ErrorResponse, RpcError, RpcErrorCode, toErrorResponse } from './errors.ts'
+import { checkJsonShape } from './json-body.ts'
 import { registerRequestMetrics } from './metrics.ts'
 import { type RouteContext, type RpcOptions, resolveRpcOptions, type StreamHub } from './options.ts'
 import type { RpcDeps } from './ports.ts'
@@ -16,6 +18,7 @@ import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerStakingRoutes } from './routes/staking.ts'
 import { registerStreamRoutes } from './routes/stream.ts'
 import { registerTxRoutes } from './routes/txs.ts'
+import * as S from './schemas.ts'
 
 export interface RpcServer {
   readonly app: FastifyInstance
@@ -27,39 +30,63 @@ export interface RpcServer {
 
 const MSGPACK_TYPES = ['application/msgpack', 'application/x-msgpack', 'application/octet-stream']
 
+function sendError(reply: FastifyReply, { status, body, retryAfterSec }: ErrorResponse): void {
+  if (retryAfterSec !== undefined) void reply.header('retry-after', String(retryAfterSec))
+  void reply.status(status).send(body)
+}
+
 export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
   const resolved = resolveRpcOptions(options)
   const app = Fastify({
     ...(deps.logger === undefined
       ? { logger: false }
       : { loggerInstance: deps.logger.child({ module: 'rpc' }) as unknown as FastifyBaseLogger }),
-    trustProxy: resolved.trustProxy,
+    trustProxy: typeof resolved.trustProxy === 'boolean' ? resolved.trustProxy : [...resolved.trustProxy],
     // Largest body any route accepts; each route sets its own lower limit.
     bodyLimit: 2 * resolved.maxBatchBytes + 4096,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 1024 },
     // Bad URL encodings and over-long params are answered by the router: catalogue them too.
-    frameworkErrors: (err, _request, reply) => {
-      const { status, body } = toErrorResponse(err)
-      void (reply as FastifyReply).status(status).send(body)
-    },
+    frameworkErrors: (err, _request, reply) => sendError(reply as FastifyReply, toErrorResponse(err)),
   })
   const streams: StreamHub = { open: new Set() }
-  const ctx: RouteContext = { options: resolved, deps, streams }
+  const resolveClient = createClientResolver(resolved.allowList)
+  const clients = new WeakMap<object, Client>()
+  const clientOf = (request: { readonly ip: string }): Client => {
+    let client = clients.get(request)
+    if (client === undefined) {
+      client = resolveClient(request.ip)
+      clients.set(request, client)
+    }
+    return client
+  }
+  const ctx: RouteContext = { options: resolved, deps, streams, clientOf, nowMs: deps.nowMs ?? Date.now }
 
-  // Only JSON and raw msgpack bodies: anything else is a 415 before a handler runs.
+  // Only JSON and raw msgpack bodies: anything else is a 415 before a handler runs. JSON is checked
+  // for depth and size of lists before it is parsed (the largest body is a batch of strings).
   app.removeContentTypeParser('text/plain')
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  const jsonShape = { maxDepth: 8, maxValues: 4 * resolved.maxBatchTxs + 64 }
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    try {
+      checkJsonShape(body as string, jsonShape)
+    } catch (err) {
+      done(err as Error, undefined)
+      return
+    }
+    parseJson(request, body as string, done)
+  })
   app.addContentTypeParser(MSGPACK_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
 
   app.setErrorHandler((err, request, reply) => {
-    const { status, body } = toErrorResponse(err)
-    if (status >= 500) request.log.error({ err }, 'rpc request failed')
-    void reply.status(status).send(body)
+    const response = toErrorResponse(err)
+    if (response.status >= 500) request.log.error({ err }, 'rpc request failed')
+    sendError(reply, response)
   })
   app.setNotFoundHandler((request, reply) => {
     const err = new RpcError(RpcErrorCode.notFound, `no route ${request.method} ${request.url.split('?')[0]}`)
-    const { status, body } = toErrorResponse(err)
-    void reply.status(status).send(body)
+    sendError(reply, toErrorResponse(err))
   })
 
   registerRequestMetrics(app, deps.metrics)
@@ -82,8 +109,21 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
     void app.register(rateLimit, {
       max,
       timeWindow: timeWindowMs,
+      // Per client as rpc/clients.ts defines it (an IPv6 /64 is one client); allow-listed ones skip it.
+      keyGenerator: (request) => clientOf(request).key,
+      allowList: (request) => clientOf(request).allowListed,
       errorResponseBuilder: (_req, context) =>
         new RpcError(RpcErrorCode.rateLimited, `rate limit exceeded, retry in ${context.after}`),
+    })
+  }
+
+  // Every route may be refused by the per-client rate limit: the OpenAPI document says so.
+  if (resolved.rateLimit !== null) {
+    app.addHook('onRoute', (route) => {
+      const response = route.schema?.response as Record<string, unknown> | undefined
+      if (response !== undefined && response['429'] === undefined) {
+        Object.assign(response, S.refusals({ 429: [RpcErrorCode.rateLimited] }))
+      }
     })
   }
 

@@ -8,7 +8,7 @@ import { type Block, blockHash, txRootOf, ZERO_HASH } from '../protocol/block.ts
 import { type Bytes, bytesEqual } from '../protocol/bytes.ts'
 import { generateKeyPair, type KeyPair, sha256, sign } from '../protocol/crypto.ts'
 import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
-import { decodeTx, encodeTx, signTx } from '../protocol/tx.ts'
+import { decodeTx, encodeTx, signTx, verifyTxSignature } from '../protocol/tx.ts'
 import type { CommitCertificate } from '../protocol/vote.ts'
 import { createLedgerQuery } from '../state/query.ts'
 import type { Receipt } from '../state/receipt.ts'
@@ -49,19 +49,30 @@ export const deviceKey: KeyPair = generateKeyPair()
 
 const fill = (n: number): Bytes => new Uint8Array(32).fill(n)
 
-/** A validly encoded, signed point.transfer from alice. */
-export function makeTx(amount = 5, chainId = CHAIN_ID): { bytes: Bytes; hash: Bytes } {
-  const tx = signTx(
+/**
+ * A validly encoded point.transfer, signed by alice unless `by` says otherwise; with `badSignature`
+ * its signature does not verify (the encoding stays valid).
+ */
+export function makeTx(
+  amount = 5,
+  chainId = CHAIN_ID,
+  opts: { by?: KeyPair; badSignature?: boolean } = {},
+): { bytes: Bytes; hash: Bytes } {
+  const by = opts.by ?? alice
+  const signed = signTx(
     {
       chainId,
-      signer: alice.publicKey,
+      signer: by.publicKey,
       nonce: Math.floor(Math.random() * 2 ** 32),
       validUntil: 100,
-      sponsor: alice.publicKey,
+      sponsor: by.publicKey,
       body: { kind: 'point.transfer', point: POINT, to: CUSTOMER, amount },
     },
-    alice.secretKey,
+    by.secretKey,
   )
+  const signature = signed.signature.slice()
+  if (opts.badSignature === true) signature[0] = (signature[0] as number) ^ 1
+  const tx = { ...signed, signature }
   return { bytes: encodeTx(tx), hash: tx.hash }
 }
 
@@ -123,6 +134,10 @@ export class FakeEvents implements ChainEvents {
 
 export type SubmitMode = 'accept' | 'full' | 'duplicate' | 'commit'
 
+/**
+ * Checks each tx's signature like the mempool (PROTOCOL_BAD_SIGNATURE when it fails), then answers by
+ * `mode`. `received` lists every tx that reached it: a refusal before submission leaves it unchanged.
+ */
 export class FakeSubmitter implements TxSubmitter {
   mode: SubmitMode = 'accept'
   readonly received: Bytes[] = []
@@ -143,6 +158,9 @@ export class FakeSubmitter implements TxSubmitter {
       } catch {
         this.invalid.push(bytes)
         return { hash: null, accepted: false, code: 'MEMPOOL_INVALID' }
+      }
+      if (!verifyTxSignature(tx)) {
+        return { hash, accepted: false, code: 'PROTOCOL_BAD_SIGNATURE', message: 'bad signature' }
       }
       if (this.mode === 'full')
         return { hash, accepted: false, code: 'MEMPOOL_FULL', message: 'mempool full' }

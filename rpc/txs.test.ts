@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeAddress } from '../protocol/address.ts'
@@ -187,6 +188,37 @@ describe('observers', () => {
     expect(seen[0]?.url).toBe('http://validator-1:8545/v1/txs?wait=true')
     expect(seen[0]?.type).toBe('application/msgpack')
     expect(h.submitter.received).toHaveLength(0)
+  })
+
+  it('forward only to the configured base and route path, whatever the request target names (no SSRF)', async () => {
+    const seen: string[] = []
+    const fakeFetch = (async (url: URL) => {
+      seen.push(String(url))
+      return new Response(JSON.stringify({ hash: 'ab', accepted: true, status: 'pending' }), { status: 202 })
+    }) as unknown as typeof fetch
+    h = harness({ forwardTxsTo: 'http://validator-1:8545/rpc' }, { fetch: fakeFetch })
+    h.chain.role = 'observer'
+    const base = new URL(await h.server.listen('127.0.0.1', 0))
+    // `inject` always hands Fastify an origin-form URL, so the absolute form goes over a real socket.
+    const body = JSON.stringify({ tx: toHex(makeTx().bytes) })
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(base.port), base.hostname)
+        let answer = ''
+        socket.on('data', (d) => {
+          answer += d.toString()
+        })
+        socket.on('end', () => resolve(answer))
+        socket.on('error', reject)
+        socket.end(
+          `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        )
+      })
+    expect(await raw('http://169.254.169.254/v1/txs?wait=true&timeoutMs=5&extra=1')).toMatch(/^HTTP\/1.1 202/)
+    expect(await raw('http://169.254.169.254:80/v1/txs/batch')).toMatch(/^HTTP\/1.1 (200|400)/)
+    expect(seen[0]).toBe('http://validator-1:8545/rpc/v1/txs?wait=true&timeoutMs=5')
+    for (const url of seen) expect(new URL(url).host).toBe('validator-1:8545')
   })
 
   it('answer 502 RPC_FORWARD_FAILED when the forward target is down', async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { toHex } from '../protocol/bytes.ts'
 import { generateKeyPair } from '../protocol/crypto.ts'
 import { signVote } from '../protocol/vote.ts'
-import { applyBlock, checkTx } from './apply-block.ts'
+import { checkTx } from './admission.ts'
+import { applyBlock } from './apply-block.ts'
 import { StateErrorCode } from './errors.ts'
 import { createGenesisState, loadLedgerState, validatorSetOf } from './ledger.ts'
 import { createMemoryStateKv } from './memory-kv.ts'
@@ -36,38 +37,77 @@ function funded(): TestChain {
 const send = (amount: number) => ({ kind: 'point.transfer', point: POINT, to: BOB, amount }) as const
 
 describe('envelope checks', () => {
-  it('rejects a tx for another chain, an expired one and one too far ahead', () => {
+  const blockError = (fn: () => unknown) => {
+    try {
+      fn()
+    } catch (err) {
+      return {
+        code: (err as { code?: string }).code,
+        index: (err as { details?: { index?: number } }).details?.index,
+      }
+    }
+    return null
+  }
+
+  it('a tx for another chain, expired or too far ahead makes the block invalid; the state is unchanged', () => {
     const chain = funded()
     const h = chain.height + 1
+    const root = toHex(chain.state.map.root)
     const wrong = chain.tx(ALICE, send(1), { validUntil: h })
-    const txs = [
-      { ...wrong, chainId: 'other-chain' },
-      chain.tx(ALICE, send(1), { validUntil: h - 1 }),
-      chain.tx(ALICE, send(1), { validUntil: h + 100 }),
-      chain.tx(ALICE, send(1), { validUntil: h + 101 }),
-      chain.tx(ALICE, send(1), { validUntil: h }),
-    ]
-    const codes = chain.block(txs).receipts.map((r) => r.error)
-    expect(codes).toEqual([
-      StateErrorCode.wrongChain,
-      StateErrorCode.txExpired,
-      null,
-      StateErrorCode.txExpiryTooFar,
-      null,
-    ])
+    const good = chain.tx(ALICE, send(1), { validUntil: h })
+    const cases = [
+      [{ ...wrong, chainId: 'other-chain' }, StateErrorCode.wrongChain],
+      [chain.tx(ALICE, send(1), { validUntil: h - 1 }), StateErrorCode.txExpired],
+      [chain.tx(ALICE, send(1), { validUntil: h + 101 }), StateErrorCode.txExpiryTooFar],
+    ] as const
+    for (const [tx, code] of cases) {
+      expect(blockError(() => chain.block([good, tx]))).toEqual({ code, index: 1 })
+      expect(toHex(chain.state.map.root)).toBe(root)
+      expect(chain.height).toBe(h - 1)
+    }
+    const edges = [good, chain.tx(ALICE, send(1), { validUntil: h + 100 })]
+    expect(chain.block(edges).receipts.map((r) => r.error)).toEqual([null, null])
   })
 
-  it('includes a tx hash at most once, in the same block and in later blocks', () => {
+  it('a tx too far ahead is never included, and once included it can never be included again', () => {
+    const chain = funded()
+    const far = chain.tx(ALICE, send(1), { validUntil: chain.height + 1 + 100 + 5 })
+    expect(blockError(() => chain.block([far]))).toMatchObject({ code: StateErrorCode.txExpiryTooFar })
+    for (let i = 0; i < 5; i++) chain.block([])
+    // Within the window now: included once, whatever happens next.
+    expect(chain.block([far]).receipts[0]?.error).toBeNull()
+    expect(checkTx(chain.state, far, { chainId: TEST_CHAIN_ID, height: chain.height + 1 })?.code).toBe(
+      StateErrorCode.txDuplicate,
+    )
+    for (let i = 0; i < 50; i++) {
+      expect(blockError(() => chain.block([far]))).toMatchObject({ code: StateErrorCode.txDuplicate })
+      chain.block([])
+    }
+    expect(createLedgerQuery(chain.state).balance(POINT, BOB)).toBe(1)
+  })
+
+  it('includes a tx hash at most once, whatever its outcome, in the same block and in later blocks', () => {
     const chain = funded()
     const tx = chain.tx(ALICE, send(1), { validUntil: chain.height + 5 })
-    expect(chain.block([tx, tx]).receipts.map((r) => r.error)).toEqual([null, StateErrorCode.txDuplicate])
-    expect(chain.block([tx]).receipts[0]?.error).toBe(StateErrorCode.txDuplicate)
+    expect(blockError(() => chain.block([tx, tx]))).toEqual({ code: StateErrorCode.txDuplicate, index: 1 })
+    expect(chain.block([tx]).receipts[0]?.error).toBeNull()
+    expect(blockError(() => chain.block([tx]))).toMatchObject({ code: StateErrorCode.txDuplicate })
     expect(checkTx(chain.state, tx, { chainId: TEST_CHAIN_ID, height: chain.height + 1 })?.code).toBe(
       StateErrorCode.txDuplicate,
     )
-    // After its expiry the hash is pruned, and the tx is rejected as expired instead.
+    // A tx that failed (in its body, or at its sponsor) is included too, and never again.
+    const tooMuch = chain.tx(ALICE, send(1_000_000))
+    const unsponsored = chain.tx(ALICE, send(1), { sponsor: ALICE })
+    expect(chain.block([tooMuch, unsponsored]).receipts.map((r) => r.error)).toEqual([
+      StateErrorCode.insufficientBalance,
+      StateErrorCode.sponsorNotAllowed,
+    ])
+    for (const again of [tooMuch, unsponsored]) {
+      expect(blockError(() => chain.block([again]))).toMatchObject({ code: StateErrorCode.txDuplicate })
+    }
+    // After its expiry the hash is pruned, and the tx is refused as expired instead.
     for (let i = 0; i < 5; i++) chain.block([])
-    expect(chain.block([tx]).receipts[0]?.error).toBe(StateErrorCode.txExpired)
+    expect(blockError(() => chain.block([tx]))).toMatchObject({ code: StateErrorCode.txExpired })
     expect(createLedgerQuery(chain.state).balance(POINT, BOB)).toBe(1)
   })
 
@@ -142,6 +182,41 @@ describe('block validity', () => {
     const boundary = chain.block([])
     expect(boundary.validatorSetChanged).toBe(true)
     expect(boundary.nextValidatorSet.validators.map((v) => toHex(v.publicKey))).toEqual([toHex(account(10))])
+  })
+  it('skips evidence naming a key no association runs, so an honest leader cannot invalidate its block', () => {
+    const stranger = generateKeyPair()
+    const chain = new TestChain()
+    const vote = (hash: Uint8Array) =>
+      signVote(TEST_CHAIN_ID, { kind: 'commit', height: 1, view: 0, blockHash: hash }, stranger)
+    const evidence = { a: vote(new Uint8Array(32).fill(1)), b: vote(new Uint8Array(32).fill(2)) }
+    const result = chain.block([], { evidence: [evidence] })
+    expect(result.blockEvents).toEqual([])
+    expect(result.validatorSetChanged).toBe(false)
+    // Evidence against an association already jailed (twice in one block, or again later) is harmless too.
+    const node = generateKeyPair()
+    const jailed = new TestChain(
+      testGenesis({
+        associations: [
+          { account: ASSOCIATION, name: 'a', nodeKey: node.publicKey, stake: 1_000 },
+          { account: account(9), name: 'b', nodeKey: account(10), stake: 500 },
+        ],
+      }),
+    )
+    const doubleVote = (key: typeof node) => ({
+      a: signVote(
+        TEST_CHAIN_ID,
+        { kind: 'prepare', height: 1, view: 0, blockHash: new Uint8Array(32).fill(1) },
+        key,
+      ),
+      b: signVote(
+        TEST_CHAIN_ID,
+        { kind: 'prepare', height: 1, view: 0, blockHash: new Uint8Array(32).fill(2) },
+        key,
+      ),
+    })
+    const first = jailed.block([], { evidence: [doubleVote(node), doubleVote(node), doubleVote(stranger)] })
+    expect(first.blockEvents.map((e) => e.type)).toEqual(['jailed'])
+    expect(jailed.block([], { evidence: [doubleVote(node)] }).blockEvents).toEqual([])
   })
 })
 

@@ -3,28 +3,47 @@
  * receipts, the new state root, the store writes and the validator set for the next height.
  *
  * The caller has ALREADY verified every tx signature (the mempool and block validation do it, in
- * bulk, with native Ed25519): applyBlock trusts `tx.signer` signed `tx.payload`. It still judges
- * every tx against the state, cheapest check first, each failure becoming a failure receipt:
- *   1. chain id; 2. expiry (`validUntil` ≥ height); 3. expiry window (`validUntil` ≤ height +
- *   maxTxValidityBlocks); 4. not already included (replay.ts); 5. sponsor and quota (sponsorship.ts);
- *   6. the body. A tx failing 1–4 leaves no trace. From 4 on its hash is recorded, so a tx is included
- *   at most once; from 5 on its quota is spent; the body's writes are kept only if it succeeds.
- * A block at the wrong height, with time going backwards, or with invalid evidence is invalid as a
- * whole: applyBlock throws a StateError and the block must be rejected.
+ * bulk, with native Ed25519): applyBlock trusts `tx.signer` signed `tx.payload`.
+ *
+ * What makes a block invalid (applyBlock throws a StateError; the block must be rejected, it is the
+ * proposer's fault): a wrong height, time going backwards, evidence that does not prove a double
+ * vote, and a tx that may not be included at all: 1. for another chain; 2. expired (`validUntil` <
+ * height); 3. expiring beyond the window (`validUntil` > height + maxTxValidityBlocks); 4. already
+ * included (replay.ts), earlier or in this block. An honest leader never proposes such a tx: the
+ * mempool admits a tx only if it passes 1–4 at the next height (the window only widens as heights
+ * grow), and drops included and expired txs after every block (node/mempool).
+ *
+ * Every tx that passes 1–4 is included, exactly once: its hash is recorded in the replay index under
+ * its `validUntil` (≤ height + maxTxValidityBlocks, so the index stays bounded) until it expires, so
+ * a tx hash gets at most one receipt, whatever its outcome. (A tx failing 1–3 cannot be recorded
+ * instead: one too far ahead would have to stay in the index until a validUntil its signer picks,
+ * and an expired or foreign one forever, so failed receipts for them would be replayable.)
+ * Then, per included tx: 5. sponsor and quota (sponsorship.ts), spent from here on whatever follows;
+ * 6. the body, whose writes are kept only if it succeeds. Any error in 5–6, whatever its class (a
+ * state rule, a record past the value limit, a RangeError from a bug), fails that tx with a receipt
+ * and leaves no trace but its replay entry and sponsor charge: one tx never makes a block invalid.
+ * (Errors of a bug are deterministic on every node; an exhausted stack or heap is not, and may make
+ * the one node that hits it disagree about the state root: it then stops voting, it never forks.)
+ *
+ * Evidence: each item must prove a double vote (two valid signatures by one key, same height, view
+ * and kind, different blocks) or the block is invalid. Evidence against a key that no association
+ * runs (never a validator: nothing to jail) is skipped, and evidence against an association already
+ * jailed changes nothing; so evidence an honest leader verified can never make its block invalid.
  */
 import { type Bytes, bytesEqual } from '../protocol/bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { type Evidence, isValidEvidence } from '../protocol/vote.ts'
-import { getPoint, requireAdmin, requireManager, rolesOf, type TxContext } from './context.ts'
+import { envelopeError } from './admission.ts'
+import type { TxContext } from './context.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
-import { execute, KIND_AUTHORITY } from './executors.ts'
+import { execute } from './executors.ts'
 import { Keys, keyId } from './keys.ts'
 import { type LedgerState, toValidatorSet } from './ledger.ts'
 import type { KvWrite } from './ports.ts'
 import { type LedgerEvent, type Receipt, ReceiptStatus } from './receipt.ts'
 import { type Meta, metaCodec, validatorSetCodec } from './records.ts'
-import { hasTx, ReplayBuilder } from './replay.ts'
+import { ReplayBuilder } from './replay.ts'
 import { chargeSponsor } from './sponsorship.ts'
 import { jail, runElection } from './staking.ts'
 import { isEpochBoundary } from './staking-election.ts'
@@ -50,19 +69,13 @@ export interface ApplyBlockResult {
   readonly blockEvents: LedgerEvent[]
 }
 
-/** The envelope checks 1–3 shared by applyBlock and checkTx. */
-function envelopeError(tx: SignedTx, chainId: string, height: number, meta: Meta): StateError | null {
-  if (tx.chainId !== chainId)
-    return new StateError(StateErrorCode.wrongChain, `tx is for chain ${tx.chainId}`)
-  if (tx.validUntil < height) return new StateError(StateErrorCode.txExpired, 'tx expired')
-  if (tx.validUntil > height + meta.params.maxTxValidityBlocks) {
-    return new StateError(StateErrorCode.txExpiryTooFar, 'tx validUntil lies beyond the allowed window')
-  }
-  return null
-}
-
 function failed(tx: SignedTx, height: number, index: number, code: string): Receipt {
   return { txHash: tx.hash, height, index, status: ReceiptStatus.failed, error: code, events: [] }
+}
+
+/** The code of an error raised while a tx ran: a state rule's own, any other error is a fault. */
+function codeOf(err: unknown): string {
+  return err instanceof StateError ? err.code : StateErrorCode.internalError
 }
 
 export function applyBlock(
@@ -80,27 +93,23 @@ export function applyBlock(
   const blockEvents: LedgerEvent[] = []
   const { height, timeMs } = block
 
-  // Evidence first: never a false accusation, so anything doubtful invalidates the block.
+  // Evidence first: never a false accusation, so anything doubtful invalidates the block. A key no
+  // association runs has nothing to jail: skipped (see the header).
   for (const e of block.evidence) {
     if (!isValidEvidence(ctx.chainId, e))
       fail(StateErrorCode.invalidEvidence, 'evidence does not prove a double vote')
-    if (!jail(ws, e.a.validator, blockEvents))
-      fail(StateErrorCode.invalidEvidence, 'evidence names no association')
+    jail(ws, e.a.validator, blockEvents)
   }
 
   const receipts: Receipt[] = []
   for (let index = 0; index < block.txs.length; index++) {
     const tx = block.txs[index] as SignedTx
+    // 1–4: a tx that may not be included makes the block invalid.
     const envelope = envelopeError(tx, ctx.chainId, height, meta)
-    if (envelope !== null) {
-      receipts.push(failed(tx, height, index, envelope.code))
-      continue
-    }
+    if (envelope !== null) fail(envelope.code, `tx ${index}: ${envelope.message}`, { index })
     const hashId = keyId(tx.hash)
-    if (replay.has(tx.validUntil, hashId)) {
-      receipts.push(failed(tx, height, index, StateErrorCode.txDuplicate))
-      continue
-    }
+    if (replay.has(tx.validUntil, hashId))
+      fail(StateErrorCode.txDuplicate, `tx ${index} is already included`, { index })
     replay.add(tx.validUntil, hashId)
     const signerId = keyId(tx.signer)
     ws.beginTx()
@@ -109,8 +118,7 @@ export function applyBlock(
       ws.commitTx()
     } catch (err) {
       ws.abortTx()
-      if (!(err instanceof StateError)) throw err
-      receipts.push(failed(tx, height, index, err.code))
+      receipts.push(failed(tx, height, index, codeOf(err)))
       continue
     }
     const events: LedgerEvent[] = []
@@ -131,8 +139,7 @@ export function applyBlock(
       receipts.push({ txHash: tx.hash, height, index, status: ReceiptStatus.ok, error: null, events })
     } catch (err) {
       ws.abortTx()
-      if (!(err instanceof StateError)) throw err
-      receipts.push(failed(tx, height, index, err.code))
+      receipts.push(failed(tx, height, index, codeOf(err)))
     }
   }
 
@@ -166,38 +173,4 @@ export function applyBlock(
     validatorSetChanged,
     blockEvents,
   }
-}
-
-/**
- * The cheap stateful admission checks the mempool runs before admitting a tx (signature already
- * verified): expiry window, not already included, sponsor grant with quota left (counted at the last
- * block's time; quota used by txs still in the mempool is the mempool's to count), and for kinds
- * reserved to one role, that the signer holds it. `height` is the height the tx would be included at.
- */
-export function checkTx(
-  state: LedgerState,
-  tx: SignedTx,
-  ctx: { readonly chainId: string; readonly height: number },
-): StateError | null {
-  const envelope = envelopeError(tx, ctx.chainId, ctx.height, state.meta)
-  if (envelope !== null) return envelope
-  if (hasTx(state.replay, tx.validUntil, keyId(tx.hash))) {
-    return new StateError(StateErrorCode.txDuplicate, 'tx already included')
-  }
-  const ws = new WorkingSet(state.map, state.cache, state.recent)
-  const signerId = keyId(tx.signer)
-  try {
-    chargeSponsor(ws, tx, signerId, ctx.height, state.meta.timeMs, false)
-    const authority = KIND_AUTHORITY[tx.body.kind]
-    const probe = { ws, signerId } as TxContext
-    if (authority === 'admin') requireAdmin(probe)
-    else if (authority === 'issuer' && !rolesOf(ws, signerId).issuer)
-      fail(StateErrorCode.notIssuer, 'not an issuer')
-    else if (authority === 'manager' && 'point' in tx.body) requireManager(probe, tx.body.point)
-    else if ('point' in tx.body && tx.body.kind !== 'point.create') getPoint(ws, tx.body.point)
-  } catch (err) {
-    if (err instanceof StateError) return err
-    throw err
-  }
-  return null
 }

@@ -4,6 +4,7 @@
  * (the tx) and the device's proof of possession over `devicePossessionSignBytes(chainId, owner, device)`,
  * so nobody can bind a key they do not hold. Periods are counted in block time.
  */
+import type { Bytes } from '../protocol/bytes.ts'
 import { verify } from '../protocol/crypto.ts'
 import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
@@ -13,6 +14,11 @@ import { fail, StateErrorCode } from './errors.ts'
 import { Keys, keyId } from './keys.ts'
 import { payPoints } from './merchants.ts'
 import { bytesListCodec, deviceCodec } from './records.ts'
+
+/** Rule: an owner binds at most `maxDevicesPerOwner` devices. */
+export function requireDeviceRoom(devices: readonly Bytes[], params: { maxDevicesPerOwner: number }): void {
+  if (devices.length >= params.maxDevicesPerOwner) fail(StateErrorCode.tooManyDevices, 'too many devices')
+}
 
 export function deviceBind(ctx: TxContext, body: TxBodyOf<'device.bind'>): void {
   getPoint(ctx.ws, body.point)
@@ -32,7 +38,7 @@ export function deviceBind(ctx: TxContext, body: TxBodyOf<'device.bind'>): void 
   }
   const listKey = Keys.ownerDevices(ctx.signerId)
   const devices = ctx.ws.get(listKey, bytesListCodec) ?? []
-  if (devices.length >= ctx.params.maxDevicesPerOwner) fail(StateErrorCode.tooManyDevices, 'too many devices')
+  requireDeviceRoom(devices, ctx.params)
   ctx.ws.put(listKey, bytesListCodec, [...devices, body.device])
   ctx.ws.put(Keys.device(deviceId), deviceCodec, {
     owner: ctx.signer,

@@ -5,11 +5,12 @@
 import { ArcadeError } from '../protocol/errors.ts'
 
 export const StateErrorCode = {
-  // --- envelope (checked before the body runs) ---
+  // --- envelope and replay (refused at admission; in a block they make the block invalid) ---
   wrongChain: 'STATE_WRONG_CHAIN',
   txExpired: 'STATE_TX_EXPIRED',
   txExpiryTooFar: 'STATE_TX_EXPIRY_TOO_FAR',
   txDuplicate: 'STATE_TX_DUPLICATE',
+  // --- sponsor (refused at admission; in a block, a failed receipt) ---
   noQuota: 'STATE_NO_QUOTA',
   sponsorNotAllowed: 'STATE_SPONSOR_NOT_ALLOWED',
   // --- authorization ---
@@ -57,6 +58,15 @@ export const StateErrorCode = {
   insufficientStake: 'STATE_INSUFFICIENT_STAKE',
   insufficientDelegation: 'STATE_INSUFFICIENT_DELEGATION',
   tooManyDelegations: 'STATE_TOO_MANY_DELEGATIONS',
+  /** point.create when the chain holds MAX_POINTS points. */
+  tooManyPoints: 'STATE_TOO_MANY_POINTS',
+  /** A write whose record would pass the state's value limit (MAX_STATE_VALUE_BYTES); fails its tx. */
+  recordTooLarge: 'STATE_RECORD_TOO_LARGE',
+  /**
+   * The tx raised an error that is not a state rule (a bug, such as a RangeError): it failed and
+   * left no trace. Never the block: one tx cannot make a block invalid.
+   */
+  internalError: 'STATE_INTERNAL_ERROR',
   // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
   badHeight: 'STATE_BAD_HEIGHT',
   badBlockTime: 'STATE_BAD_BLOCK_TIME',

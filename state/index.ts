@@ -1,7 +1,8 @@
 // state/ public surface: the deterministic ledger, its queries and its storage port.
 
+export * from './admission.ts'
 export { jstDayOf } from './amounts.ts'
-export * from './apply-block.ts'
+export { type ApplyBlockResult, applyBlock, type BlockInput } from './apply-block.ts'
 export * from './errors.ts'
 export * from './ledger.ts'
 export * from './memory-kv.ts'
@@ -10,4 +11,4 @@ export * from './query.ts'
 export * from './receipt.ts'
 export type * from './records.ts'
 export { MerchantStatus } from './records.ts'
-export { electValidators, epochOf, isEpochBoundary } from './staking-election.ts'
+export { electValidators, epochOf, isEpochBoundary, MAX_TOTAL_STAKE } from './staking-election.ts'

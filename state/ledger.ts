@@ -15,6 +15,7 @@ import type { KvWrite } from './ports.ts'
 import type { LedgerEvent } from './receipt.ts'
 import {
   bytesListCodec,
+  LEDGER_PARAM_MAX,
   type LedgerParams,
   type Meta,
   metaCodec,
@@ -26,6 +27,7 @@ import {
 } from './records.ts'
 import { EMPTY_REPLAY, type ReplayIndex, replayFromKeys } from './replay.ts'
 import { delegate, registerAssociation, runElection } from './staking.ts'
+import { MAX_TOTAL_STAKE } from './staking-election.ts'
 import { type DecodeCache, readRecord, type TouchedRecords, WorkingSet } from './working-set.ts'
 
 export type { LedgerParams } from './records.ts'
@@ -80,6 +82,9 @@ function checkParams(params: LedgerParams): void {
     invalid(`params.maxValidators must be 1 to ${Limits.maxValidators}`)
   }
   if (params.maxTxValidityBlocks < 1) invalid('params.maxTxValidityBlocks must be at least 1')
+  for (const [f, max] of Object.entries(LEDGER_PARAM_MAX)) {
+    if (params[f as keyof LedgerParams] > max) invalid(`params.${f} must be at most ${max}`)
+  }
 }
 
 /** The state at height 0 and its writes (everything, for an empty store). */
@@ -89,6 +94,13 @@ export function createGenesisState(input: GenesisStateInput): { state: LedgerSta
   checkParams(params)
   if (!Number.isSafeInteger(input.genesisTimeMs) || input.genesisTimeMs < 0) invalid('genesisTimeMs')
   if (input.associations.length === 0) invalid('genesis needs at least one association')
+  // Rule: all the stake there will ever be is here (no tx creates stake), and it is bounded so that
+  // no election's total voting power can overflow (staking-election.ts).
+  let totalStake = 0
+  for (const { stake } of [...input.accounts, ...input.associations]) {
+    totalStake += Number.isSafeInteger(stake) && stake > 0 ? stake : 0
+    if (totalStake > MAX_TOTAL_STAKE) invalid(`total stake exceeds ${MAX_TOTAL_STAKE}`)
+  }
   const ws = new WorkingSet(createAuthMap())
   const meta: Meta = {
     chainId: input.chainId,

@@ -142,6 +142,12 @@ export function merchantRevoke(ctx: TxContext, body: TxBodyOf<'merchant.revoke'>
   }
 }
 
+/** Rule: a merchant has at most `maxTerminalsPerMerchant` terminals. */
+export function requireTerminalRoom(m: MerchantRecord, params: { maxTerminalsPerMerchant: number }): void {
+  if (m.terminals.length >= params.maxTerminalsPerMerchant)
+    fail(StateErrorCode.tooManyTerminals, 'too many terminals')
+}
+
 export function merchantAddTerminal(ctx: TxContext, body: TxBodyOf<'merchant.addTerminal'>): void {
   // Rule: only the merchant itself (not a terminal) manages its terminals.
   const m =
@@ -154,8 +160,7 @@ export function merchantAddTerminal(ctx: TxContext, body: TxBodyOf<'merchant.add
   if (side !== undefined) fail(StateErrorCode.roleConflict, 'is a merchant')
   if (balanceOf(ctx.ws, body.point, t) !== 0)
     fail(StateErrorCode.roleConflict, 'terminal key holds a customer balance')
-  if (m.terminals.length >= ctx.params.maxTerminalsPerMerchant)
-    fail(StateErrorCode.tooManyTerminals, 'too many terminals')
+  requireTerminalRoom(m, ctx.params)
   const terminals = [...m.terminals, body.terminal].sort(compareBytes)
   putMerchant(ctx.ws, body.point, ctx.signerId, { ...m, terminals })
   ctx.ws.put(Keys.side(body.point, t), bytesCodec, ctx.signer)

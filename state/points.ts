@@ -42,6 +42,18 @@ export function roleRevoke(ctx: TxContext, body: TxBodyOf<'role.revoke'>): void 
 
 export const MAX_DECIMALS = 18
 
+/**
+ * Most points one chain holds (a regional programme has a handful). The list of point ids is one
+ * record (13 KiB at this bound), read whole by the RPC.
+ */
+export const MAX_POINTS = 1_000
+
+/** Rule: point.create needs room in the list of points. */
+export function requirePointRoom(points: readonly string[]): void {
+  if (points.length >= MAX_POINTS)
+    fail(StateErrorCode.tooManyPoints, `a chain holds at most ${MAX_POINTS} points`)
+}
+
 export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): void {
   // Rule: only an issuer creates a point; it becomes the point's manager.
   if (!rolesOf(ctx.ws, ctx.signerId).issuer) fail(StateErrorCode.notIssuer, 'signer is not an issuer')
@@ -50,6 +62,8 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
   if (ctx.ws.get(Keys.point(body.point), pointCodec) !== undefined) {
     fail(StateErrorCode.pointExists, `point ${body.point} exists`)
   }
+  const points = ctx.ws.get(Keys.points, stringListCodec) ?? []
+  requirePointRoom(points)
   putPoint(ctx.ws, body.point, {
     manager: ctx.signer,
     name: body.name,
@@ -63,7 +77,7 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     grantCount: 0,
     directGrants: 0,
   })
-  ctx.ws.put(Keys.points, stringListCodec, [...(ctx.ws.get(Keys.points, stringListCodec) ?? []), body.point])
+  ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })
 }
 

@@ -2,6 +2,14 @@
  * The records of the state and their canonical encodings. Each record is a fixed-order msgpack tuple
  * (protocol/codec.ts), so its bytes, and therefore the state root, depend on its values alone.
  * Records are immutable: executors build a new object for every change.
+ *
+ * Record sizes. The authenticated map refuses values over MAX_STATE_VALUE_BYTES (64 KiB). A record
+ * without a list is a few hundred bytes at most (its strings are bounded by the tx schemas). A record
+ * with a list a tx can grow has two guards: the list has a bound (a parameter capped by
+ * LEDGER_PARAM_MAX, or MAX_POINTS) that keeps it far below the limit, and its codec has a
+ * `sizeBound`, a cheap upper bound of its encoding, which the working set checks on every write (and
+ * encodes only past the limit), so a write too large fails its tx (STATE_RECORD_TOO_LARGE), never
+ * the block.
  */
 import type { Bytes } from '../protocol/bytes.ts'
 import { decodeRaw, encode, type WireValue } from '../protocol/codec.ts'
@@ -11,6 +19,25 @@ import { fail, StateErrorCode } from './errors.ts'
 export interface RecordCodec<T> {
   encode(value: T): Bytes
   decode(bytes: Bytes): T
+  /**
+   * For records that hold a list: an upper bound of `encode(value).length`, in O(1) or O(list) without
+   * encoding. Lists of keys count 32-byte keys (every key in the state is an address or a hash).
+   */
+  readonly sizeBound?: (value: T) => number
+}
+
+// Upper bounds of msgpack parts: an array, string or bin header; an integer (int64 at most); a
+// 32-byte key as bin8; a string, at most 3 UTF-8 bytes per UTF-16 unit.
+const HEADER = 5
+const UINT = 9
+const KEY = 2 + 32
+/** A [key, amount] pair: an array header, a key and an integer. */
+const KEY_UINT = 1 + KEY + UINT
+const textBound = (text: string) => HEADER + 3 * text.length
+const textsBound = (texts: readonly string[]) => {
+  let bound = HEADER
+  for (const text of texts) bound += textBound(text)
+  return bound
 }
 
 function raw(bytes: Bytes): unknown {
@@ -18,8 +45,12 @@ function raw(bytes: Bytes): unknown {
 }
 
 /** A record stored as the tuple of its fields, in the order given. */
-export function structCodec<T extends object>(fields: readonly (keyof T & string)[]): RecordCodec<T> {
+export function structCodec<T extends object>(
+  fields: readonly (keyof T & string)[],
+  sizeBound?: (value: T) => number,
+): RecordCodec<T> {
   return {
+    ...(sizeBound === undefined ? {} : { sizeBound }),
     encode(value) {
       const record = value as Record<string, unknown>
       return encode(fields.map((f) => record[f] as WireValue))
@@ -54,8 +85,10 @@ export const bytesCodec: RecordCodec<Bytes> = {
   },
 }
 
+/** A list of 32-byte keys. */
 export const bytesListCodec: RecordCodec<readonly Bytes[]> = {
   encode: (value) => encode(value),
+  sizeBound: (value) => HEADER + KEY * value.length,
   decode(bytes) {
     const value = raw(bytes)
     if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'expected a list record')
@@ -65,6 +98,7 @@ export const bytesListCodec: RecordCodec<readonly Bytes[]> = {
 
 export const stringListCodec: RecordCodec<readonly string[]> = {
   encode: (value) => encode(value),
+  sizeBound: textsBound,
   decode(bytes) {
     const value = raw(bytes)
     if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
@@ -101,6 +135,18 @@ export const PARAM_FIELDS = [
   'maxDevicesPerOwner',
   'maxDelegationsPerMember',
 ] as const satisfies readonly (keyof LedgerParams)[]
+
+/**
+ * Ceilings of the parameters that bound a list a tx can grow, so that the record holding it stays far
+ * below the state's 64 KiB value limit: 1,024 terminals or devices are 35 KiB, 1,025 unbonding entries
+ * (merged per epoch, see staking.ts) 19 KiB, 256 delegations 11 KiB. Genesis refuses more.
+ */
+export const LEDGER_PARAM_MAX = {
+  unbondingEpochs: 1_024,
+  maxTerminalsPerMerchant: 1_024,
+  maxDevicesPerOwner: 1_024,
+  maxDelegationsPerMember: 256,
+} as const satisfies Partial<Record<keyof LedgerParams, number>>
 
 export interface Meta {
   readonly chainId: string
@@ -199,15 +245,10 @@ export interface MerchantRecord {
   readonly terminals: readonly Bytes[]
   readonly anchorCount: number
 }
-export const merchantCodec = structCodec<MerchantRecord>([
-  'name',
-  'status',
-  'creditLimit',
-  'float',
-  'liability',
-  'terminals',
-  'anchorCount',
-])
+export const merchantCodec = structCodec<MerchantRecord>(
+  ['name', 'status', 'creditLimit', 'float', 'liability', 'terminals', 'anchorCount'],
+  (m) => HEADER + textBound(m.name) + textBound(m.status) + 4 * UINT + HEADER + KEY * m.terminals.length,
+)
 
 // --- traffic ---
 
@@ -295,16 +336,10 @@ export interface DeviceRecord {
   readonly period: number
   readonly spent: number
 }
-export const deviceCodec = structCodec<DeviceRecord>([
-  'owner',
-  'point',
-  'maxPerTx',
-  'maxPerPeriod',
-  'periodMs',
-  'merchants',
-  'period',
-  'spent',
-])
+export const deviceCodec = structCodec<DeviceRecord>(
+  ['owner', 'point', 'maxPerTx', 'maxPerPeriod', 'periodMs', 'merchants', 'period', 'spent'],
+  (d) => HEADER + KEY + textBound(d.point) + 5 * UINT + HEADER + KEY * d.merchants.length,
+)
 
 export interface GrantRecord {
   readonly grantee: Bytes | null
@@ -315,14 +350,10 @@ export interface GrantRecord {
   readonly kinds: readonly string[]
   readonly revoked: boolean
 }
-export const grantCodec = structCodec<GrantRecord>([
-  'grantee',
-  'txsPerPeriod',
-  'periodMs',
-  'expiresAtHeight',
-  'kinds',
-  'revoked',
-])
+export const grantCodec = structCodec<GrantRecord>(
+  ['grantee', 'txsPerPeriod', 'periodMs', 'expiresAtHeight', 'kinds', 'revoked'],
+  (g) => HEADER + KEY + 3 * UINT + textsBound(g.kinds) + 1,
+)
 
 export interface QuotaUse {
   readonly period: number
@@ -337,10 +368,16 @@ export interface StakeRecord {
   readonly free: number
   /** [association, amount], sorted by association. */
   readonly delegations: readonly (readonly [Bytes, number])[]
-  /** [amount, epoch at which it becomes free], in the order they were made. */
+  /**
+   * [amount, epoch at which it becomes free], by epoch, one entry per epoch (undelegations of one
+   * epoch merge), so at most `unbondingEpochs + 1` entries.
+   */
   readonly unbonding: readonly (readonly [number, number])[]
 }
-export const stakeCodec = structCodec<StakeRecord>(['free', 'delegations', 'unbonding'])
+export const stakeCodec = structCodec<StakeRecord>(
+  ['free', 'delegations', 'unbonding'],
+  (s) => 3 * HEADER + UINT + KEY_UINT * s.delegations.length + (1 + 2 * UINT) * s.unbonding.length,
+)
 
 export interface AssociationRecord {
   readonly name: string
@@ -360,6 +397,7 @@ export const associationCodec = structCodec<AssociationRecord>([
 export type ValidatorSetRecord = readonly (readonly [nodeKey: Bytes, power: number])[]
 export const validatorSetCodec: RecordCodec<ValidatorSetRecord> = {
   encode: (value) => encode(value as WireValue),
+  sizeBound: (value) => HEADER + KEY_UINT * value.length,
   decode(bytes) {
     const value = raw(bytes)
     if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad validator set record')

@@ -100,9 +100,59 @@ function grantUsable(g: GrantRecord | undefined, kind: string, height: number): 
   )
 }
 
+/** One quota a tx may charge: its use record, and how many txs it pays for in the current period. */
+export interface QuotaSlotUse {
+  /** The key of the quota-use record (`qu/<point>/<signer>/<grantee>`): one count per signer and grant. */
+  readonly key: string
+  readonly period: number
+  readonly used: number
+  readonly limit: number
+}
+
 /**
- * The ante check: may this tx's sponsor pay for it? Consumes one unit of quota when `consume` is set
- * (applyBlock); checkTx only looks. Throws STATE_SPONSOR_NOT_ALLOWED or STATE_NO_QUOTA.
+ * Who pays for a tx: null when the signer sponsors itself (no quota is used), else the usable grants
+ * of the manager that the tx may charge, in the order tried (the signer's own grant, then the grant to
+ * everyone), counted at `timeMs`; with `untilFree`, only up to the first with quota left (what
+ * charging needs). Throws STATE_SPONSOR_NOT_ALLOWED when the named sponsor may not pay.
+ */
+export function sponsorQuotas(
+  ws: WorkingSet,
+  tx: SignedTx,
+  signerId: string,
+  height: number,
+  timeMs: number,
+  untilFree: boolean,
+): QuotaSlotUse[] | null {
+  const point = pointOfTx(ws, tx.body)
+  const sponsorId = keyId(tx.sponsor)
+  if (sponsorId === signerId) {
+    if (maySelfSponsor(ws, signerId, point)) return null
+    fail(StateErrorCode.sponsorNotAllowed, 'signer holds no role that lets it sponsor itself')
+  }
+  if (point === null)
+    fail(StateErrorCode.sponsorNotAllowed, 'only self-sponsored txs may act outside a point')
+  const p = ws.get(Keys.point(point), pointCodec)
+  if (p === undefined || keyId(p.manager) !== sponsorId) {
+    fail(StateErrorCode.sponsorNotAllowed, 'the sponsor must be the manager of the tx point')
+  }
+  const slots: QuotaSlotUse[] = []
+  for (const grantee of p.directGrants > 0 ? [signerId, EVERYONE] : [EVERYONE]) {
+    const g = ws.get(Keys.grant(point, grantee), grantCodec)
+    if (!grantUsable(g, tx.body.kind, height)) continue
+    const key = Keys.quotaUse(point, signerId, grantee)
+    const period = periodOf(timeMs, g.periodMs)
+    const use = ws.get(key, quotaUseCodec)
+    const used = use !== undefined && use.period === period ? use.used : 0
+    slots.push({ key, period, used, limit: g.txsPerPeriod })
+    if (untilFree && used < g.txsPerPeriod) break
+  }
+  return slots
+}
+
+/**
+ * The ante check: may this tx's sponsor pay for it? Consumes one unit of quota, from the first slot
+ * with some left, when `consume` is set (applyBlock); checkTx only looks. Throws
+ * STATE_SPONSOR_NOT_ALLOWED or STATE_NO_QUOTA.
  */
 export function chargeSponsor(
   ws: WorkingSet,
@@ -112,27 +162,11 @@ export function chargeSponsor(
   timeMs: number,
   consume: boolean,
 ): void {
-  const point = pointOfTx(ws, tx.body)
-  const sponsorId = keyId(tx.sponsor)
-  if (sponsorId === signerId) {
-    if (maySelfSponsor(ws, signerId, point)) return
-    fail(StateErrorCode.sponsorNotAllowed, 'signer holds no role that lets it sponsor itself')
-  }
-  if (point === null)
-    fail(StateErrorCode.sponsorNotAllowed, 'only self-sponsored txs may act outside a point')
-  const p = ws.get(Keys.point(point), pointCodec)
-  if (p === undefined || keyId(p.manager) !== sponsorId) {
-    fail(StateErrorCode.sponsorNotAllowed, 'the sponsor must be the manager of the tx point')
-  }
-  for (const grantee of p.directGrants > 0 ? [signerId, EVERYONE] : [EVERYONE]) {
-    const g = ws.get(Keys.grant(point, grantee), grantCodec)
-    if (!grantUsable(g, tx.body.kind, height)) continue
-    const useKey = Keys.quotaUse(point, signerId, grantee)
-    const period = periodOf(timeMs, g.periodMs)
-    const use = ws.get(useKey, quotaUseCodec)
-    const used = use !== undefined && use.period === period ? use.used : 0
-    if (used >= g.txsPerPeriod) continue
-    if (consume) ws.put(useKey, quotaUseCodec, { period, used: used + 1 })
+  const slots = sponsorQuotas(ws, tx, signerId, height, timeMs, true)
+  if (slots === null) return
+  for (const slot of slots) {
+    if (slot.used >= slot.limit) continue
+    if (consume) ws.put(slot.key, quotaUseCodec, { period: slot.period, used: slot.used + 1 })
     return
   }
   fail(StateErrorCode.noQuota, 'no sponsor quota left for this tx')

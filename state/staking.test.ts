@@ -112,9 +112,41 @@ describe('election', () => {
     const one = electValidators([c(1, 100), c(2, 99)], { maxValidators: 5, minValidatorStake: 100 }, prev)
     expect(one.map(([k]) => k[31])).toEqual([1])
   })
+  it('keeps the old set when the total voting power would pass MAX_TOTAL_STAKE', () => {
+    const set = electValidators(
+      [c(1, 2 ** 52), c(2, 2 ** 52 - 1)],
+      { maxValidators: 5, minValidatorStake: 1 },
+      prev,
+    )
+    expect(set).toBe(prev)
+  })
   it('never empty: keeps the old set when nobody qualifies', () => {
     expect(
       electValidators([c(1, 10), c(2, 900, true)], { maxValidators: 3, minValidatorStake: 100 }, prev),
     ).toBe(prev)
+  })
+})
+
+describe('total stake', () => {
+  it('a genesis whose total stake could overflow an election is refused', () => {
+    const genesis = (free: number) =>
+      testGenesis({
+        accounts: [
+          { address: ADMIN, roles: ['admin'], stake: 0 },
+          { address: MEMBER, roles: [], stake: free },
+        ],
+      })
+    expect(() => genesis(2 ** 52)).toThrow(expect.objectContaining({ code: StateErrorCode.invalidGenesis }))
+    // Below the bound, every delegation at once still elects a valid set.
+    const chain = new TestChain(genesis(2 ** 50))
+    chain.run(ADMIN, {
+      kind: 'staking.registerAssociation',
+      association: ASSOC_B,
+      name: 'b',
+      nodeKey: NODE_B,
+    })
+    chain.run(MEMBER, { kind: 'staking.delegate', association: ASSOC_B, amount: 2 ** 50 })
+    while (chain.height < 10) chain.block([])
+    expect(chain.last?.nextValidatorSet.totalPower).toBe(2 ** 50 + 1_000)
   })
 })

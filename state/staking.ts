@@ -3,6 +3,12 @@
  * associations; undelegated stake unbonds for `unbondingEpochs` epochs before it is free again
  * (matured lazily, the next time the member's record is touched). Admins register associations.
  * Double-sign evidence jails an association: the next election leaves it out.
+ *
+ * Bounds: a member's undelegations of one epoch share one unbonding entry (they are released
+ * together), and entries of past epochs mature the next time the record is touched, so the list holds
+ * at most `unbondingEpochs + 1` entries however many undelegations a member sends; delegations are at
+ * most `maxDelegationsPerMember`. Stake is never created after genesis, so every association's
+ * delegated stake, and any election's total power, stays within the genesis total (≤ MAX_TOTAL_STAKE).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
@@ -77,6 +83,17 @@ export function stakingRegister(ctx: TxContext, body: TxBodyOf<'staking.register
   registerAssociation(ctx.ws, body.association, body.name, body.nodeKey, ctx.events)
 }
 
+/** Rule: a member delegates to at most `maxDelegationsPerMember` associations (adding to one is fine). */
+export function requireDelegationRoom(
+  stake: StakeRecord,
+  association: Bytes,
+  params: { maxDelegationsPerMember: number },
+): void {
+  if (stake.delegations.length < params.maxDelegationsPerMember) return
+  if (stake.delegations.some(([x]) => compareBytes(x, association) === 0)) return
+  fail(StateErrorCode.tooManyDelegations, 'too many delegations')
+}
+
 /** Adds `amount` of free stake to a delegation (used by txs and by genesis self-delegation). */
 export function delegate(
   ws: WorkingSet,
@@ -89,10 +106,8 @@ export function delegate(
   const a = ws.get(Keys.association(hex(association)), associationCodec)
   if (a === undefined) fail(StateErrorCode.unknownAssociation, 'unknown association')
   const free = sub(stake.free, amount, StateErrorCode.insufficientStake, 'free stake')
+  requireDelegationRoom(stake, association, params)
   const existing = stake.delegations.find(([x]) => compareBytes(x, association) === 0)
-  if (existing === undefined && stake.delegations.length >= params.maxDelegationsPerMember) {
-    fail(StateErrorCode.tooManyDelegations, 'too many delegations')
-  }
   const delegations = [
     ...stake.delegations.filter(([x]) => compareBytes(x, association) !== 0),
     [association, add(existing?.[1] ?? 0, amount)] as const,
@@ -118,6 +133,19 @@ export function stakingDelegate(ctx: TxContext, body: TxBodyOf<'staking.delegate
   })
 }
 
+/** The unbonding list with `amount` more released at `releaseEpoch`: merged into that epoch's entry. */
+function withUnbonding(
+  unbonding: StakeRecord['unbonding'],
+  amount: number,
+  releaseEpoch: number,
+): StakeRecord['unbonding'] {
+  const i = unbonding.findIndex(([, release]) => release === releaseEpoch)
+  if (i < 0) return [...unbonding, [amount, releaseEpoch] as const]
+  const merged = unbonding.slice()
+  merged[i] = [add((unbonding[i] as readonly [number, number])[0], amount), releaseEpoch] as const
+  return merged
+}
+
 export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undelegate'>): void {
   requirePositive(body.amount)
   const stake = memberStake(ctx)
@@ -131,7 +159,7 @@ export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undele
   ctx.ws.put(Keys.stake(ctx.signerId), stakeCodec, {
     ...stake,
     delegations,
-    unbonding: [...stake.unbonding, [body.amount, releaseEpoch] as const],
+    unbonding: withUnbonding(stake.unbonding, body.amount, releaseEpoch),
   })
   ctx.ws.put(Keys.association(hex(body.association)), associationCodec, {
     ...a,

@@ -5,12 +5,19 @@
  * Map lookup. At the end of the block the touched records are encoded once each, sorted by key, and
  * applied to the map in one update.
  *
+ * A write of a record whose codec has a `sizeBound` (records that hold a list) is checked against the
+ * map's value limit at once: past the bound it is encoded, and if the bytes are over the limit the
+ * write throws STATE_RECORD_TOO_LARGE inside the tx that made it (so that tx fails, not the block);
+ * the bytes of a write that fits are kept for `encodedWrites`. Other records are never encoded twice.
+ *
  * Decoded records are cached by the identity of their stored bytes (a WeakMap the caller owns, kept
  * across blocks): the map hands back the very bytes it was given, and records are immutable, so a
  * cached decoding is always the decoding of those bytes, in any version of the state.
  */
 import type { Bytes } from '../protocol/bytes.ts'
+import { MAX_STATE_VALUE_BYTES } from '../protocol/state-proof.ts'
 import type { AuthMap } from './auth-map-types.ts'
+import { fail, StateErrorCode } from './errors.ts'
 import { keyBytes } from './keys.ts'
 import type { RecordCodec } from './records.ts'
 
@@ -19,6 +26,8 @@ interface Entry {
   /** undefined = absent (deleted when `dirty`). */
   readonly value: unknown
   readonly dirty: boolean
+  /** The encoding of `value`, when a size check already made it. */
+  readonly bytes: Bytes | undefined
 }
 
 export { keyBytes }
@@ -63,7 +72,7 @@ export class WorkingSet {
     for (const layer of this.#recent) {
       const known = layer.get(key)
       if (known !== undefined) {
-        this.#entries.set(key, { codec: null, value: known.value, dirty: false })
+        this.#entries.set(key, { codec: null, value: known.value, dirty: false, bytes: undefined })
         return known.value as T | undefined
       }
     }
@@ -76,16 +85,34 @@ export class WorkingSet {
         this.#cache.set(bytes, value)
       }
     }
-    this.#entries.set(key, { codec: null, value, dirty: false })
+    this.#entries.set(key, { codec: null, value, dirty: false, bytes: undefined })
     return value as T | undefined
   }
 
   put<T>(key: string, codec: RecordCodec<T>, value: T): void {
-    this.#write(key, { codec: codec as RecordCodec<unknown>, value, dirty: true })
+    let bytes: Bytes | undefined
+    const sizeBound = codec.sizeBound
+    if (sizeBound !== undefined && sizeBound(value) > MAX_STATE_VALUE_BYTES) {
+      bytes = codec.encode(value)
+      if (bytes.length > MAX_STATE_VALUE_BYTES) {
+        // The key's family only (`stk`, `mc`…): its other parts are raw bytes.
+        fail(StateErrorCode.recordTooLarge, 'the record would pass the state value limit', {
+          record: key.split('/', 1)[0],
+          bytes: bytes.length,
+          limit: MAX_STATE_VALUE_BYTES,
+        })
+      }
+    }
+    this.#write(key, { codec: codec as RecordCodec<unknown>, value, dirty: true, bytes })
   }
 
   delete<T>(key: string, codec: RecordCodec<T>): void {
-    this.#write(key, { codec: codec as RecordCodec<unknown>, value: undefined, dirty: true })
+    this.#write(key, {
+      codec: codec as RecordCodec<unknown>,
+      value: undefined,
+      dirty: true,
+      bytes: undefined,
+    })
   }
 
   #write(key: string, entry: Entry): void {
@@ -128,7 +155,7 @@ export class WorkingSet {
       if (entry.value === undefined) {
         out.push([keyBytes(key), null])
       } else {
-        const bytes = (entry.codec as RecordCodec<unknown>).encode(entry.value)
+        const bytes = entry.bytes ?? (entry.codec as RecordCodec<unknown>).encode(entry.value)
         this.#cache.set(bytes, entry.value)
         out.push([keyBytes(key), bytes])
       }

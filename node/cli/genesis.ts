@@ -37,7 +37,15 @@ function nodeConfigJson(devnet: Devnet, index: number): Record<string, unknown> 
     nodeKey: `keys/${node.name}.json`,
     dataDir: `data/${node.name}`,
     p2p: { host: node.host, port: node.p2pPort },
-    rpc: { host: node.host, port: node.rpcPort },
+    rpc: {
+      host: node.host,
+      port: node.rpcPort,
+      // A local network: every client is on this machine (the wallet, explorers, the bench's load
+      // generator), so loopback skips the per-client bounds, and a few keys may sign thousands of
+      // txs a second. A real node keeps the defaults (rpc/options.ts) and allow-lists its back offices.
+      allowList: ['127.0.0.0/8', '::1/128'],
+      signerRateLimit: null,
+    },
     peers: validators
       .filter((v) => v !== node)
       .map((v) => ({

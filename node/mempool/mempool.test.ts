@@ -4,7 +4,9 @@ import { generateKeyPair } from '../../protocol/crypto.ts'
 import { ArcadeError } from '../../protocol/errors.ts'
 import { Limits } from '../../protocol/limits.ts'
 import { decodeTx, encodeTx, type SignedTx, signTx } from '../../protocol/tx.ts'
-import { createMempool } from './mempool.ts'
+import { checkTx, sponsorSlots } from '../../state/admission.ts'
+import { ISSUER, POINT, setupPoint, TEST_CHAIN_ID, TestChain } from '../../state/test-kit.ts'
+import { type Admission, createMempool, type QuotaSlot } from './mempool.ts'
 import { createVerifyPool } from './verify-pool.ts'
 
 const chainId = 'arcade-test'
@@ -36,8 +38,15 @@ afterAll(async () => {
   await threaded.stop()
 })
 
-function pool(maxTxs = 100, checkTx: (tx: SignedTx) => ArcadeError | null = () => null) {
-  return createMempool({ chainId, maxTxs, maxBytes: 1 << 20, maxBatch: 1000 }, { verifier: inline, checkTx })
+function pool(
+  maxTxs = 100,
+  checkTx: (tx: SignedTx) => ArcadeError | null = () => null,
+  sponsorSlots: (tx: SignedTx) => readonly QuotaSlot[] = () => [],
+) {
+  return createMempool(
+    { chainId, maxTxs, maxBytes: 1 << 20, maxBatch: 1000 },
+    { verifier: inline, checkTx, sponsorSlots },
+  )
 }
 
 describe('mempool admission', () => {
@@ -174,7 +183,7 @@ describe('addDecoded', () => {
   it('refuses pooled duplicates, oversize, too large batches and a closed pool', async () => {
     const m = createMempool(
       { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 2 },
-      { verifier: threaded, checkTx: () => null },
+      { verifier: threaded, checkTx: () => null, sponsorSlots: () => [] },
     )
     const a = makeTx(320)
     expect((await m.addDecoded([decoded(a.bytes)]))[0]?.accepted).toBe(true)
@@ -211,6 +220,7 @@ describe('second stateful check', () => {
       { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 100 },
       {
         verifier,
+        sponsorSlots: () => [],
         headState: () => head,
         checkTx: () => {
           checks++
@@ -230,6 +240,32 @@ describe('second stateful check', () => {
       'STATE_TX_EXPIRED',
     ])
     expect(m.size).toBe(2)
+  })
+})
+
+describe('reap', () => {
+  it('re-checks what it reaps when the head moved without afterCommit, so a block never carries a stale tx', async () => {
+    let head = {}
+    let included = new Set<string>()
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 100 },
+      {
+        verifier: inline,
+        sponsorSlots: () => [],
+        headState: () => head,
+        checkTx: (tx) =>
+          included.has(toHex(tx.hash)) ? new ArcadeError('STATE_TX_DUPLICATE', 'already included') : null,
+      },
+    )
+    const txs = [700, 701, 702].map((n) => makeTx(n))
+    await m.add(txs.map((t) => t.bytes))
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 701, 702])
+    // A block including 701 commits; the leader reaps before the pool heard of it.
+    head = {}
+    included = new Set([toHex(txs[1]?.tx.hash as Uint8Array)])
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 702])
+    m.afterCommit([txs[1]?.tx.hash as Uint8Array])
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([700, 702])
   })
 })
 
@@ -269,5 +305,155 @@ describe('pending-txs wake-up', () => {
     m.onPendingTxs(() => wakes++)
     await m.add([makeTx(1).bytes])
     expect(wakes).toBe(0)
+  })
+})
+
+describe('sponsor quota reservation', () => {
+  const codes = (rs: readonly Admission[]) => rs.map((r) => (r.accepted ? 'ok' : r.error.code))
+  const slot = (key: string, remaining: number): QuotaSlot => ({ key, remaining })
+
+  it('refuses txs beyond what is left in their slot, counting the txs already pooled', async () => {
+    const m = pool(
+      100,
+      () => null,
+      () => [slot('alice', 2)],
+    )
+    expect(codes(await m.add([600, 601, 602].map((n) => makeTx(n).bytes)))).toEqual([
+      'ok',
+      'ok',
+      'STATE_NO_QUOTA',
+    ])
+    expect(codes(await m.add([makeTx(603).bytes]))).toEqual(['STATE_NO_QUOTA'])
+    expect(m.size).toBe(2)
+  })
+
+  it('falls back to the next slot the tx may charge, as the state does', async () => {
+    const m = pool(
+      100,
+      () => null,
+      () => [slot('own', 1), slot('everyone', 2)],
+    )
+    expect(codes(await m.add([610, 611, 612, 613].map((n) => makeTx(n).bytes)))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'STATE_NO_QUOTA',
+    ])
+  })
+
+  it('frees the reservation when a tx leaves: committed, evicted, or refused after the signature check', async () => {
+    const left = new Map([['alice', 1]])
+    const m = pool(
+      100,
+      () => null,
+      () => [slot('alice', left.get('alice') ?? 0)],
+    )
+    const forged = makeTx(620).bytes.slice()
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1
+    expect(codes(await m.add([forged]))).toEqual(['PROTOCOL_BAD_SIGNATURE'])
+    const first = makeTx(621)
+    expect(codes(await m.add([first.bytes, makeTx(622).bytes]))).toEqual(['ok', 'STATE_NO_QUOTA'])
+    // The block spends the quota: nothing is left in this period.
+    left.set('alice', 0)
+    m.afterCommit([first.tx.hash])
+    expect(codes(await m.add([makeTx(623).bytes]))).toEqual(['STATE_NO_QUOTA'])
+    // A new period: two left, and the pool counts from zero again.
+    left.set('alice', 2)
+    m.afterCommit([])
+    expect(codes(await m.add([624, 625, 626].map((n) => makeTx(n).bytes)))).toEqual([
+      'ok',
+      'ok',
+      'STATE_NO_QUOTA',
+    ])
+    // The head now has less left than the pool holds (txs from another node's pool committed):
+    // the re-check after the block keeps the oldest that fit and evicts the rest.
+    left.set('alice', 1)
+    expect(m.afterCommit([])).toBe(1)
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([624])
+  })
+
+  it('counts reservations of batches whose signatures are still being verified', async () => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const verifier = {
+      async verify(items: readonly unknown[]) {
+        await gate
+        return new Uint8Array(items.length).fill(1)
+      },
+      verifyBatch: async () => [],
+      stop: async () => {},
+    }
+    let head = {}
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 100 },
+      { verifier, checkTx: () => null, sponsorSlots: () => [slot('alice', 3)], headState: () => head },
+    )
+    const a = m.add([630, 631].map((n) => makeTx(n).bytes))
+    const b = m.add([632, 633].map((n) => makeTx(n).bytes))
+    // A block commits while both batches wait: the pool recounts, and the batches re-check.
+    head = {}
+    m.afterCommit([])
+    release()
+    expect([...codes(await a), ...codes(await b)]).toEqual(['ok', 'ok', 'ok', 'STATE_NO_QUOTA'])
+    expect(m.size).toBe(3)
+  })
+
+  it('with the state: a grantee with a quota of 1 tx a day gets 1 tx admitted, not 2,000', async () => {
+    const chain = new TestChain()
+    setupPoint(chain)
+    chain.run(ISSUER, {
+      kind: 'sponsor.grant',
+      point: POINT,
+      grantee: alice.publicKey,
+      txsPerPeriod: 1,
+      periodMs: 86_400_000,
+      expiresAtHeight: 0,
+      kinds: [],
+    })
+    // The grant to everyone does not pay for approvals: only alice's own grant does.
+    chain.run(ISSUER, {
+      kind: 'sponsor.grant',
+      point: POINT,
+      grantee: null,
+      txsPerPeriod: 1_000_000,
+      periodMs: 86_400_000,
+      expiresAtHeight: 0,
+      kinds: ['point.transfer'],
+    })
+    const ctx = () => ({ chainId: TEST_CHAIN_ID, height: chain.height + 1 })
+    const m = createMempool(
+      { chainId: TEST_CHAIN_ID, maxTxs: 5_000, maxBytes: 64 << 20, maxBatch: 5_000 },
+      {
+        verifier: inline,
+        checkTx: (tx) => checkTx(chain.state, tx, ctx()),
+        sponsorSlots: (tx) => sponsorSlots(chain.state, tx, ctx()),
+        headState: () => chain.state,
+      },
+    )
+    const approvals = Array.from({ length: 2_000 }, (_, n) =>
+      encodeTx(
+        signTx(
+          {
+            chainId: TEST_CHAIN_ID,
+            signer: alice.publicKey,
+            nonce: n,
+            validUntil: chain.height + 50,
+            sponsor: ISSUER,
+            body: { kind: 'point.approve', point: POINT, spender: bob.publicKey, amount: n + 1 },
+          },
+          alice.secretKey,
+        ),
+      ),
+    )
+    const results = await m.add(approvals)
+    expect(results.filter((r) => r.accepted).length).toBe(1)
+    expect(new Set(codes(results).slice(1))).toEqual(new Set(['STATE_NO_QUOTA']))
+    const block = chain.block(m.reap(5_000, 64 << 20).map((e) => e.tx))
+    expect(block.receipts.map((r) => r.error)).toEqual([null])
+    m.afterCommit(block.receipts.map((r) => r.txHash))
+    expect(m.size).toBe(0)
+    expect(codes(await m.add([approvals[1] as Uint8Array]))).toEqual(['STATE_NO_QUOTA'])
   })
 })

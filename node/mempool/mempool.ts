@@ -6,11 +6,23 @@
  * committed meanwhile. When full it refuses with MEMPOOL_FULL instead of growing. `addDecoded` is the
  * same path for txs the caller has already decoded. Txs are keyed by the latin1 string of their hash.
  * Txs leave the pool when committed; after each block the rest are re-checked against the new state.
+ *
+ * Sponsor quota is reserved, not only checked: the state knows the quota left in each slot (a grant,
+ * per signer) as of the head, and the pool counts its own txs that will charge each slot, so a
+ * grantee with 1 tx a day gets 1 tx admitted, not as many as it sends (the rest would be free block
+ * space, each failing with STATE_NO_QUOTA). A tx goes to the first slot it may charge that has room
+ * (as applyBlock charges them); when none has, it is refused with STATE_NO_QUOTA, the state's own
+ * code for "no quota left", counting pending txs (a client does the same in both cases: wait for the
+ * next period). Counts are per slot key (Map lookups): a tx reserves its slot before its signature
+ * is verified (so concurrent batches see it), keeps it while pooled, and frees it when it leaves
+ * (committed, evicted, refused). After each block the counts are rebuilt against the new head, oldest
+ * first, evicting the txs that no longer fit (the quota was also spent by txs from other pools).
  */
 import { bytesKey } from '../../protocol/bytes.ts'
 import { type ArcadeError, isArcadeError, ProtocolError, ProtocolErrorCode } from '../../protocol/errors.ts'
 import { Limits } from '../../protocol/limits.ts'
 import { decodeTx, type SignedTx } from '../../protocol/tx.ts'
+import { StateError, StateErrorCode } from '../../state/errors.ts'
 import { MempoolError, MempoolErrorCode } from './errors.ts'
 import type { SignatureVerifier } from './verify-pool.ts'
 
@@ -24,10 +36,21 @@ export interface MempoolOptions {
 
 export const defaultMempoolOptions = { maxTxs: 50_000, maxBytes: 64 * 1024 * 1024, maxBatch: 10_000 } as const
 
+/** A sponsor quota a tx may charge: its key and how many more txs it pays for (state's `sponsorSlots`). */
+export interface QuotaSlot {
+  readonly key: string
+  readonly remaining: number
+}
+
 export interface MempoolDeps {
   readonly verifier: SignatureVerifier
   /** Stateful admission check against the current head (null = admissible). */
   readonly checkTx: (tx: SignedTx) => ArcadeError | null
+  /**
+   * The quota slots a tx admitted by `checkTx` may charge, in the order the state tries them, with what
+   * the head has left in each; empty when it charges no quota (state's `sponsorSlots`).
+   */
+  readonly sponsorSlots: (tx: SignedTx) => readonly QuotaSlot[]
   /**
    * The identity of the head state `checkTx` reads (the state object itself): when it is the same
    * after the signatures were verified as before, the second stateful check is skipped, since it
@@ -48,13 +71,21 @@ export interface DecodedTx {
 
 interface Entry extends DecodedTx {
   readonly key: string
+  /** The quota slot this tx holds a reservation in (null: it charges none). */
+  slot: string | null
 }
+
+/** `pickSlot`'s answer when every slot the tx may charge is taken. */
+const NO_ROOM = Symbol('no quota room')
 
 export interface Mempool {
   add(encodedTxs: readonly Uint8Array[]): Promise<Admission[]>
   /** `add` for txs the caller has already decoded: the same checks and results, minus the decode. */
   addDecoded(items: readonly DecodedTx[]): Promise<Admission[]>
-  /** Oldest first, up to the limits. Does not remove anything: txs leave when committed. */
+  /**
+   * Oldest first, up to the limits, only txs that may be included on the head (re-checked if the head
+   * moved since afterCommit). Does not remove anything: txs leave when committed.
+   */
   reap(maxTxs: number, maxBytes: number): DecodedTx[]
   has(hashHex: string): boolean
   get(hashHex: string): SignedTx | undefined
@@ -93,6 +124,29 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   const pendingListeners = new Set<() => void>()
   let totalBytes = 0
   let closed = false
+  /** The head every pooled tx was last re-checked against (afterCommit); reap re-checks if it moved. */
+  let checkedHead = deps.headState?.()
+  /** Pooled txs per quota slot, and reservations of txs whose signatures are being verified. */
+  const pooledUse = new Map<string, number>()
+  const verifyingUse = new Map<string, number>()
+
+  function bump(counts: Map<string, number>, slot: string | null, by: number): void {
+    if (slot === null) return
+    const n = (counts.get(slot) ?? 0) + by
+    if (n === 0) counts.delete(slot)
+    else counts.set(slot, n)
+  }
+
+  /** The first slot the tx may charge with room left beside the pool's (and, if asked, in-flight) use. */
+  function pickSlot(tx: SignedTx, countVerifying: boolean): string | null | typeof NO_ROOM {
+    const slots = deps.sponsorSlots(tx)
+    if (slots.length === 0) return null
+    for (const { key, remaining } of slots) {
+      const pending = (pooledUse.get(key) ?? 0) + (countVerifying ? (verifyingUse.get(key) ?? 0) : 0)
+      if (pending < remaining) return key
+    }
+    return NO_ROOM
+  }
 
   function roomFor(bytes: number, reservedTxs: number, reservedBytes: number): boolean {
     return (
@@ -110,6 +164,8 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       },
     )
   const duplicate = () => new MempoolError(MempoolErrorCode.duplicate, 'tx is already in the mempool')
+  const noQuota = () =>
+    new StateError(StateErrorCode.noQuota, 'no sponsor quota left for this tx, counting txs already pending')
   const closedError = () => new MempoolError(MempoolErrorCode.closed, 'mempool is closed')
   const badSignature = () =>
     new ProtocolError(ProtocolErrorCode.badSignature, 'tx signature does not verify', {
@@ -141,6 +197,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     const indexes: number[] = []
     const keys: string[] = []
     const txs: SignedTx[] = []
+    const reserved: (string | null)[] = []
     const inBatch = new Set<string>()
     let reservedBytes = 0
     for (let i = 0; i < count; i++) {
@@ -169,31 +226,52 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         results[i] = { accepted: false, hash: tx.hash, error: early }
         continue
       }
+      const slot = pickSlot(tx, true)
+      if (slot === NO_ROOM) {
+        results[i] = { accepted: false, hash: tx.hash, error: noQuota() }
+        continue
+      }
       if (!roomFor(bytes.length, txs.length, reservedBytes)) {
         results[i] = { accepted: false, hash: tx.hash, error: full() }
         continue
       }
+      bump(verifyingUse, slot, 1)
       inBatch.add(key)
       reservedBytes += bytes.length
       indexes.push(i)
       keys.push(key)
       txs.push(tx)
+      reserved.push(slot)
     }
     if (txs.length === 0) return results
     const head = deps.headState?.()
-    const verdicts = await deps.verifier.verify(txs)
+    let verdicts: ArrayLike<number>
+    try {
+      verdicts = await deps.verifier.verify(txs)
+    } catch (err) {
+      for (const slot of reserved) bump(verifyingUse, slot, -1)
+      throw err
+    }
     // Re-checked after the await: a block may have committed while the signatures were verified.
     const recheck = deps.headState === undefined || deps.headState() !== head
     for (let j = 0; j < txs.length; j++) {
       const index = indexes[j] as number
       const tx = txs[j] as SignedTx
+      // The reservation made before the await ends here: the tx is pooled with a slot, or refused.
+      let slot = reserved[j] as string | null
+      bump(verifyingUse, slot, -1)
       if (verdicts[j] !== 1) {
         results[index] = { accepted: false, hash: tx.hash, error: badSignature() }
         continue
       }
       const key = keys[j] as string
       const bytes = bytesAt(index)
-      const stateError = closed ? closedError() : recheck ? deps.checkTx(tx) : null
+      let stateError = closed ? closedError() : recheck ? deps.checkTx(tx) : null
+      if (stateError === null && recheck) {
+        const picked = pickSlot(tx, true)
+        if (picked === NO_ROOM) stateError = noQuota()
+        else slot = picked
+      }
       if (stateError !== null) {
         results[index] = { accepted: false, hash: tx.hash, error: stateError }
       } else if (entries.has(key)) {
@@ -201,7 +279,8 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       } else if (!roomFor(bytes.length, 0, 0)) {
         results[index] = { accepted: false, hash: tx.hash, error: full() }
       } else {
-        entries.set(key, { key, tx, bytes })
+        entries.set(key, { key, tx, bytes, slot })
+        bump(pooledUse, slot, 1)
         totalBytes += bytes.length
         results[index] = { accepted: true, hash: tx.hash, tx }
       }
@@ -213,6 +292,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   function remove(entry: Entry): void {
     entries.delete(entry.key)
     totalBytes -= entry.bytes.length
+    bump(pooledUse, entry.slot, -1)
   }
 
   return {
@@ -249,11 +329,16 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     },
 
     reap(maxTxs, maxBytes) {
+      // A tx that may not be included (already included, expired) makes the whole block invalid, so a
+      // leader must never reap one. afterCommit drops them after every block; should the head have
+      // moved without it (a commit racing this call), what is reaped is re-checked here.
+      const stale = deps.headState !== undefined && deps.headState() !== checkedHead
       const out: DecodedTx[] = []
       let bytes = 0
       for (const entry of entries.values()) {
         if (out.length >= maxTxs) break
         if (bytes + entry.bytes.length > maxBytes) break
+        if (stale && deps.checkTx(entry.tx) !== null) continue
         bytes += entry.bytes.length
         out.push(entry)
       }
@@ -267,16 +352,30 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     admittedByHash: (hash) => entries.get(txKey(hash)),
 
     afterCommit(committedHashes) {
+      checkedHead = deps.headState?.()
       for (const hash of committedHashes) {
         const entry = entries.get(txKey(hash))
         if (entry !== undefined) remove(entry)
       }
+      // Re-check the rest against the new head, and count their quota again, oldest first (the order
+      // they are reaped and charged in). Txs still verifying are not counted: they re-check after.
+      pooledUse.clear()
       let evicted = 0
       for (const entry of entries.values()) {
+        entry.slot = null
         if (deps.checkTx(entry.tx) !== null) {
           remove(entry)
           evicted++
+          continue
         }
+        const slot = pickSlot(entry.tx, false)
+        if (slot === NO_ROOM) {
+          remove(entry)
+          evicted++
+          continue
+        }
+        entry.slot = slot
+        bump(pooledUse, slot, 1)
       }
       return evicted
     },

@@ -8,22 +8,31 @@
  * Sends are fire-and-forget by design: `sendConsensus` / `broadcastConsensus` / `gossipTxs` queue and
  * return at once, never reject, and report a drop (peer not connected, queue full) as false / a count.
  * Requests (`requestBlocks`, `requestStatus`, `dial`) take an AbortSignal and reject with P2P_* codes.
+ *
+ * Admission and budgets (limits.ts): connections are rate-limited per IP and per peer; every inbound
+ * stream and frame spends from the sending peer's budgets (peer-budget.ts), over which its stream is
+ * held; a peer far over its budget for long, or misbehaving, is disconnected, banned for `banMs` and
+ * reported through `onPenalized`.
  */
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import { tcp } from '@libp2p/tcp'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { ipPortToMultiaddr } from '@libp2p/utils'
-import { createLibp2p } from 'libp2p'
 import type { Bytes } from '../../protocol/bytes.ts'
 import { type ConsensusHandler, createConsensusProtocol } from './consensus.ts'
-import { errorFields, type ProtocolContext } from './context.ts'
+import {
+  admitInbound,
+  asError,
+  errorFields,
+  type P2pReports,
+  type ProtocolContext,
+  type RefusalReason,
+} from './context.ts'
 import { Dialer, type PeerAddress } from './dialer.ts'
 import { P2pError, P2pErrorCode } from './errors.ts'
 import type { FramedProtocol } from './framed-protocol.ts'
 import { AllowList, allowListGater } from './gater.ts'
 import { DEFAULT_P2P_LIMITS, type P2pLimits, Protocols } from './limits.ts'
 import { type P2pLogger, silentLogger } from './logger.ts'
+import { type AbuseReason, PeerBudgets } from './peer-budget.ts'
 import {
   libp2pPeerId,
   libp2pPrivateKey,
@@ -32,9 +41,12 @@ import {
   peerKeyOf,
 } from './peer-id.ts'
 import { BlockSync, type SyncServer, type SyncStatus } from './sync.ts'
+import { createTransport } from './transport.ts'
 import { type TxBatchHandler, TxGossip } from './tx-gossip.ts'
 
+export type { RefusalReason } from './context.ts'
 export type { PeerAddress } from './dialer.ts'
+export type { AbuseReason } from './peer-budget.ts'
 export type { SyncServer, SyncStatus } from './sync.ts'
 
 export interface P2pHostOptions {
@@ -44,22 +56,38 @@ export interface P2pHostOptions {
   readonly nodeKey: { readonly secretKey: Bytes; readonly publicKey: Bytes }
   /** Node keys admitted at start (validators and observers); replace later with `setAllowedPeers`. */
   readonly allowedPeers: readonly Bytes[]
+  /**
+   * Node keys that may exchange consensus messages and tx gossip with us (the validators); replace
+   * later with `setConsensusPeers`. Omitted: every allowed peer.
+   */
+  readonly consensusPeers?: readonly Bytes[]
   /** Overrides of `DEFAULT_P2P_LIMITS` (lower them in tests). */
   readonly limits?: Partial<P2pLimits>
 }
 
 export interface P2pHostDeps {
-  /** Each inbound consensus message, in per-peer send order. A returned promise pauses that peer's stream. */
-  readonly onConsensus: ConsensusHandler
-  /** Each inbound tx batch; omit to ignore gossip. */
+  /**
+   * Each inbound consensus message from a consensus peer, in per-peer send order; a returned promise
+   * pauses that peer's stream until it settles. Omit (an observer) to not speak the protocol at all.
+   */
+  readonly onConsensus?: ConsensusHandler
+  /** Each inbound tx batch from a consensus peer; omit (an observer) to neither take nor send gossip. */
   readonly onTxs?: TxBatchHandler
   /** Answers block-sync requests; omit (or null) to serve none. */
   readonly sync?: SyncServer | null
   readonly onPeerConnected?: (peer: string) => void
   readonly onPeerDisconnected?: (peer: string) => void
+  /** An inbound stream or frame refused before anything decoded it (for metrics). */
+  readonly onRefused?: (peer: string, protocol: string, reason: RefusalReason) => void
+  /** A peer's stream held for `waitMs` because it is over its rate (for metrics). */
+  readonly onThrottled?: (peer: string, protocol: string, waitMs: number) => void
+  /** A peer disconnected and banned for `banMs`: far over its budget for long, or misbehaving. */
+  readonly onPenalized?: (peer: string, reason: AbuseReason) => void
   readonly log?: P2pLogger
   /** Jitter for reconnect backoff, in [0, 1). Defaults to Math.random. */
   readonly random?: () => number
+  /** Monotonic ms for budgets and bans. Defaults to performance.now. */
+  readonly nowMs?: () => number
 }
 
 export interface P2pHost {
@@ -75,6 +103,8 @@ export interface P2pHost {
   listenAddress(): { host: string; port: number }
   /** Replaces the allow-list; connections to peers no longer on it are closed, new ones are dialled. */
   setAllowedPeers(keys: readonly Bytes[]): void
+  /** Replaces who may exchange consensus messages with us (see `P2pHostOptions.consensusPeers`). */
+  setConsensusPeers(keys: readonly Bytes[]): void
   /** Replaces the set of peers to keep connected (dialled now, redialled with backoff when lost). */
   connectTo(peers: readonly PeerAddress[]): void
   /** One dial attempt. Rejects with `P2P_NOT_ALLOWED` or `P2P_DIAL_FAILED`. */
@@ -84,11 +114,11 @@ export interface P2pHost {
   isConnected(peer: string): boolean
   /** Resolves when `peer` is connected; rejects with `P2P_ABORTED` on the signal. */
   whenConnected(peer: string, signal?: AbortSignal): Promise<void>
-  /** Queues a consensus message for one peer; false if not connected or its queue is full (dropped). */
+  /** Queues a consensus message for one consensus peer; false if not one, not connected or its queue is full. */
   sendConsensus(peer: string, bytes: Bytes): boolean
-  /** Queues a consensus message for every connected peer; returns how many accepted it. */
+  /** Queues a consensus message for every connected consensus peer; returns how many accepted it. */
   broadcastConsensus(bytes: Bytes): number
-  /** Gossips txs to every connected peer (split into batches as needed); returns peers reached. */
+  /** Gossips txs to every connected consensus peer (split into batches as needed); returns peers reached. */
   gossipTxs(txs: readonly Bytes[]): number
   requestBlocks(peer: string, fromHeight: number, maxBlocks: number, signal?: AbortSignal): Promise<Bytes[]>
   requestStatus(peer: string, signal?: AbortSignal): Promise<SyncStatus>
@@ -107,9 +137,13 @@ function portOf(libp2p: Libp2p): number {
 export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps): Promise<P2pHost> {
   const limits: P2pLimits = { ...DEFAULT_P2P_LIMITS, ...options.limits }
   const log = deps.log ?? silentLogger
+  const nowMs = deps.nowMs ?? (() => performance.now())
   const self = peerKeyOf(options.nodeKey.publicKey)
   const privateKey = libp2pPrivateKey(options.nodeKey.secretKey, options.nodeKey.publicKey)
   const allowList = new AllowList(options.nodeKey.publicKey, options.allowedPeers)
+  const keySet = (keys: readonly Bytes[]): ReadonlySet<string> => new Set(keys.map(peerKeyOf))
+  let consensusPeers: ReadonlySet<string> | null =
+    options.consensusPeers === undefined ? null : keySet(options.consensusPeers)
   const peerIds = new Map<string, PeerId>()
   const peerIdOf = (peer: string): PeerId => {
     let id = peerIds.get(peer)
@@ -119,44 +153,57 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     }
     return id
   }
+  // The gater is built before libp2p exists; it counts connections through this late binding.
+  let connectionsOf: (peerId: PeerId) => number = () => 0
 
-  const libp2p = await createLibp2p({
-    start: false,
+  const libp2p = await createTransport({
+    listen: options.listen,
     privateKey,
-    addresses: { listen: [ipPortToMultiaddr(options.listen.host, options.listen.port).toString()] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    connectionGater: allowListGater(allowList),
-    connectionManager: {
-      maxConnections: limits.maxConnections,
-      dialTimeout: limits.dialTimeoutMs,
-      inboundConnectionThreshold: limits.maxConnections,
-    },
+    limits,
+    gater: allowListGater(allowList, {
+      nowMs,
+      connectionCount: (peerId) => connectionsOf(peerId),
+      maxConnectionsPerPeer: limits.maxConnectionsPerPeer,
+    }),
   })
+  connectionsOf = (peerId) => libp2p.getConnections(peerId).filter((c) => c.status === 'open').length
 
+  const admitted = (peer: string): boolean => allowList.has(peer) && !allowList.isBanned(peer, nowMs())
   const connectionTo = (peer: string): Connection | null => {
-    if (!allowList.has(peer)) return null
+    if (!admitted(peer)) return null
     return libp2p.getConnections(peerIdOf(peer)).find((c) => c.status === 'open') ?? null
   }
   const isConnected = (peer: string): boolean => connectionTo(peer) !== null
+  const report: P2pReports = {
+    refused: (peer, protocol, reason) => deps.onRefused?.(peer, protocol, reason),
+    throttled: (peer, protocol, waitMs) => deps.onThrottled?.(peer, protocol, waitMs),
+  }
+  // Set once the protocols exist: penalising drops their queues.
+  let penalize: (peer: string, reason: AbuseReason) => void = () => {}
+  const budgets = new PeerBudgets(limits, { nowMs, onAbuse: (peer, reason) => penalize(peer, reason) })
   const ctx: ProtocolContext = {
     libp2p,
     limits,
     log,
+    budgets,
+    report,
     peerOf: (peerId) => {
       const hex = nodeKeyHexFromPeerId(peerId)
-      return hex !== null && allowList.has(hex) ? hex : null
+      return hex !== null && admitted(hex) ? hex : null
     },
     connectionTo,
   }
-  const consensus: FramedProtocol = createConsensusProtocol(ctx, deps.onConsensus)
-  const txs = new TxGossip(ctx, deps.onTxs ?? (() => {}))
+  const isConsensusPeer = (peer: string): boolean => consensusPeers?.has(peer) ?? true
+  const consensus: FramedProtocol | null =
+    deps.onConsensus === undefined ? null : createConsensusProtocol(ctx, deps.onConsensus, isConsensusPeer)
+  // Tx gossip feeds the mempools that proposals are built from: it runs among the consensus peers too.
+  const txs: TxGossip | null =
+    deps.onTxs === undefined ? null : new TxGossip(ctx, deps.onTxs, isConsensusPeer)
   const sync = new BlockSync(ctx, deps.sync ?? null)
 
   const dial = async (address: PeerAddress, signal?: AbortSignal): Promise<void> => {
     const peer = peerKeyOf(address.nodeKey)
-    if (!allowList.has(peer)) throw new P2pError(P2pErrorCode.notAllowed, 'peer not allowed', { peer })
+    if (!admitted(peer)) throw new P2pError(P2pErrorCode.notAllowed, 'peer not allowed', { peer })
     const target = ipPortToMultiaddr(address.host, address.port).encapsulate(`/p2p/${peerIdOf(peer)}`)
     const timeout = AbortSignal.timeout(limits.dialTimeoutMs)
     const dialSignal = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
@@ -164,10 +211,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       const connection = await libp2p.dial(target, { signal: dialSignal })
       // Our side of the upgrade can finish before the remote's gater has ruled (Noise carries the muxer
       // choice in its handshake), so admission is proven by the remote answering a protocol negotiation.
-      const probe = await connection.newStream(Protocols.consensus, {
-        signal: dialSignal,
-        maxOutboundStreams: limits.maxLongLivedStreams,
-      })
+      const probe = await connection.newStream(Protocols.admit, { signal: dialSignal, maxOutboundStreams: 1 })
       await probe.close({ signal: dialSignal })
     } catch (err) {
       throw new P2pError(P2pErrorCode.dialFailed, 'dial failed', { peer, ...errorFields(err) })
@@ -176,7 +220,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
   const dialer = new Dialer(limits, {
     dial,
     isConnected,
-    isAllowed: (p) => allowList.has(p),
+    isAllowed: admitted,
     log,
     random: deps.random ?? Math.random,
   })
@@ -196,21 +240,48 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     log.info({ peer }, 'p2p peer connected')
     deps.onPeerConnected?.(peer)
   }
+  const dropQueues = (peer: string): void => {
+    consensus?.peerDisconnected(peer)
+    txs?.peerDisconnected(peer)
+  }
   const onDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = nodeKeyHexFromPeerId(event.detail)
     if (peer === null) return
-    consensus.peerDisconnected(peer)
-    txs.peerDisconnected(peer)
+    dropQueues(peer)
     dialer.peerDisconnected(peer)
     if (allowList.has(peer)) {
       log.info({ peer }, 'p2p peer disconnected')
       deps.onPeerDisconnected?.(peer)
     }
   }
+  const hangUp = (peer: string): void => {
+    libp2p.hangUp(peerIdOf(peer)).catch((err: unknown) => {
+      log.debug({ peer, ...errorFields(err) }, 'p2p hang up failed')
+    })
+  }
+  // The admission probe: answering it is all a dialler needs (see `dial`).
+  const onAdmitProbe = (stream: Stream, connection: Connection): void => {
+    if (admitInbound(ctx, stream, connection, Protocols.admit, 1) === null) return
+    stream.close().catch((err: unknown) => stream.abort(asError(err)))
+  }
 
+  const banTimers = new Set<ReturnType<typeof setTimeout>>()
   let state: 'new' | 'running' | 'stopped' = 'new'
   const requireRunning = (): void => {
     if (state !== 'running') throw new P2pError(P2pErrorCode.notRunning, 'host not running')
+  }
+  penalize = (peer, reason) => {
+    if (state !== 'running' || !allowList.ban(peer, nowMs() + limits.banMs, nowMs())) return
+    log.warn({ peer, reason, banMs: limits.banMs }, 'p2p peer penalized')
+    deps.onPenalized?.(peer, reason)
+    dropQueues(peer)
+    hangUp(peer)
+    // Once the ban ends, the dialer may reach the peer again (if it is one of our targets).
+    const timer = setTimeout(() => {
+      banTimers.delete(timer)
+      dialer.refresh()
+    }, limits.banMs)
+    banTimers.add(timer)
   }
 
   return {
@@ -222,8 +293,12 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       libp2p.addEventListener('peer:connect', onConnect)
       libp2p.addEventListener('peer:disconnect', onDisconnect)
       await libp2p.start()
-      await consensus.start()
-      await txs.start()
+      await libp2p.handle(Protocols.admit, onAdmitProbe, {
+        maxInboundStreams: limits.maxStreamsPerConnection,
+        maxOutboundStreams: 1,
+      })
+      await consensus?.start()
+      await txs?.start()
       await sync.start()
       state = 'running'
       dialer.start()
@@ -236,9 +311,12 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       }
       state = 'stopped'
       dialer.stop()
+      for (const timer of banTimers) clearTimeout(timer)
+      banTimers.clear()
       await sync.stop()
-      await txs.stop()
-      await consensus.stop()
+      await txs?.stop()
+      await consensus?.stop()
+      await libp2p.unhandle(Protocols.admit)
       await libp2p.stop()
       libp2p.removeEventListener('peer:connect', onConnect)
       libp2p.removeEventListener('peer:disconnect', onDisconnect)
@@ -250,14 +328,19 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     },
     setAllowedPeers(keys) {
       const removed = allowList.set(keys)
+      budgets.retain((peer) => allowList.has(peer))
       dialer.refresh()
       for (const peer of removed) {
-        consensus.peerDisconnected(peer)
-        txs.peerDisconnected(peer)
-        if (state === 'running') {
-          libp2p.hangUp(peerIdOf(peer)).catch((err: unknown) => {
-            log.debug({ peer, ...errorFields(err) }, 'p2p hang up failed')
-          })
+        dropQueues(peer)
+        if (state === 'running') hangUp(peer)
+      }
+    },
+    setConsensusPeers(keys) {
+      consensusPeers = keySet(keys)
+      for (const peer of peers()) {
+        if (!isConsensusPeer(peer)) {
+          consensus?.peerDisconnected(peer)
+          txs?.peerDisconnected(peer)
         }
       }
     },
@@ -291,14 +374,20 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
         signal?.addEventListener('abort', onAbort)
       })
     },
-    sendConsensus: (peer, bytes) => consensus.send(peer, bytes),
-    broadcastConsensus: (bytes) => consensus.broadcast(peers(), bytes),
-    gossipTxs: (batch) => txs.gossip(peers(), batch),
+    sendConsensus: (peer, bytes) => consensus?.send(peer, bytes) ?? false,
+    broadcastConsensus: (bytes) => {
+      if (consensus === null) return 0
+      return consensus.broadcast(
+        peers().filter((peer) => consensus.admits(peer)),
+        bytes,
+      )
+    },
+    gossipTxs: (batch) => txs?.gossip(peers(), batch) ?? 0,
     requestBlocks: (peer, fromHeight, maxBlocks, signal) =>
       sync.requestBlocks(peer, fromHeight, maxBlocks, signal),
     requestStatus: (peer, signal) => sync.requestStatus(peer, signal),
     async flush() {
-      await Promise.all([consensus.flush(), txs.flush()])
+      await Promise.all([consensus?.flush(), txs?.flush()])
     },
   }
 }

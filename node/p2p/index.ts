@@ -2,8 +2,23 @@
 export type { ConsensusHandler } from './consensus.ts'
 export type { PeerAddress } from './dialer.ts'
 export { P2pError, P2pErrorCode } from './errors.ts'
-export { createP2pHost, type P2pHost, type P2pHostDeps, type P2pHostOptions } from './host.ts'
-export { DEFAULT_P2P_LIMITS, type P2pLimits, Protocols } from './limits.ts'
+export {
+  type AbuseReason,
+  createP2pHost,
+  type P2pHost,
+  type P2pHostDeps,
+  type P2pHostOptions,
+  type RefusalReason,
+} from './host.ts'
+export {
+  type ConsensusMessageBounds,
+  consensusMessageBounds,
+  DEFAULT_P2P_LIMITS,
+  maxConnectionsFor,
+  type P2pLimits,
+  Protocols,
+  type RateLimit,
+} from './limits.ts'
 export type { P2pLogger } from './logger.ts'
 export { nodeKeyFromPeerKey, peerIdFromNodeKey, peerKeyOf } from './peer-id.ts'
 export type { SyncServer, SyncStatus } from './sync.ts'

@@ -42,7 +42,7 @@ describe('allow-list gater', () => {
   it('denies every stage for a key not on the list, allows a listed one, and follows updates', () => {
     const [self, v1, v2] = [generateKeyPair(), generateKeyPair(), generateKeyPair()]
     const list = new AllowList(self.publicKey, [self.publicKey, v1.publicKey])
-    const gater = allowListGater(list)
+    const gater = allowListGater(list, { nowMs: () => 0, connectionCount: () => 0, maxConnectionsPerPeer: 2 })
     const p1 = libp2pPeerId(v1.publicKey)
     const p2 = libp2pPeerId(v2.publicKey)
     const conn = {} as never
@@ -59,5 +59,31 @@ describe('allow-list gater', () => {
     expect(list.set([v2.publicKey])).toEqual([toHex(v1.publicKey)])
     expect(gater.denyInboundEncryptedConnection?.(p1, conn)).toBe(true)
     expect(gater.denyInboundEncryptedConnection?.(p2, conn)).toBe(false)
+  })
+
+  it('denies a banned peer both ways until its ban ends, and a peer past its connection cap inbound', () => {
+    const [self, v1] = [generateKeyPair(), generateKeyPair()]
+    const list = new AllowList(self.publicKey, [v1.publicKey])
+    let now = 1_000
+    let connections = 0
+    const gater = allowListGater(list, {
+      nowMs: () => now,
+      connectionCount: () => connections,
+      maxConnectionsPerPeer: 2,
+    })
+    const p1 = libp2pPeerId(v1.publicKey)
+    const conn = {} as never
+    expect(list.ban(toHex(v1.publicKey), 2_000, now)).toBe(true)
+    expect(list.ban(toHex(v1.publicKey), 2_500, now)).toBe(false)
+    expect(gater.denyDialPeer?.(p1)).toBe(true)
+    expect(gater.denyInboundEncryptedConnection?.(p1, conn)).toBe(true)
+    now = 2_500
+    expect(gater.denyDialPeer?.(p1)).toBe(false)
+    expect(gater.denyInboundEncryptedConnection?.(p1, conn)).toBe(false)
+    connections = 2
+    expect(gater.denyInboundEncryptedConnection?.(p1, conn)).toBe(true)
+    expect(gater.denyInboundUpgradedConnection?.(p1, conn)).toBe(true)
+    // Our own dial is not refused for the count: libp2p reuses the open connection.
+    expect(gater.denyDialPeer?.(p1)).toBe(false)
   })
 })

@@ -8,6 +8,7 @@
  */
 import type { Stream } from '@libp2p/interface'
 import type { Bytes } from '../../protocol/bytes.ts'
+import { asError } from './context.ts'
 import { P2pError, P2pErrorCode } from './errors.ts'
 import { encodeFrame, encodeVarint, FrameDecoder } from './frame.ts'
 
@@ -227,7 +228,14 @@ export function attachInbound(stream: Stream, maxFrameBytes: number, handlers: I
       }
     }
     delivering = false
-    if (paused && stream.readStatus === 'paused') stream.resume()
+    if (paused && stream.readStatus === 'paused') {
+      // Resuming sends a window update: it throws if the connection went away while we held the stream.
+      try {
+        stream.resume()
+      } catch (err) {
+        handlers.onError(err, 'resume')
+      }
+    }
   }
 
   // We never write on an inbound stream: once the remote has finished, close our side so it is freed.
@@ -263,10 +271,6 @@ export async function writeFrame(stream: Stream, payload: Bytes, signal: AbortSi
     ok = stream.send(payload) && ok
   }
   if (!ok) await stream.onDrain({ signal })
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err))
 }
 
 /**

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Bytes } from '../../protocol/bytes.ts'
 import { P2pErrorCode } from './errors.ts'
+import { Protocols } from './limits.ts'
 import type { SyncServer } from './sync.ts'
-import { keys, meshConnect, startNode, type TestNode } from './testing.ts'
+import { keys, meshConnect, startNode, startReportingNode, type TestNode } from './testing.ts'
 
 const started: TestNode[] = []
 afterEach(async () => {
@@ -131,5 +132,42 @@ describe('block sync', () => {
     await expect(client.host.requestStatus(stranger)).rejects.toMatchObject({
       code: P2pErrorCode.notConnected,
     })
+  })
+
+  it('serves a peer over its request rate later, not never', async () => {
+    const [kc, ks] = keys(2)
+    const all = [kc!.publicKey, ks!.publicKey]
+    const client = await startNode({ key: kc, allowed: all })
+    const server = await startReportingNode({
+      key: ks,
+      allowed: all,
+      sync: chain(3, 10),
+      limits: { syncRequestsPerPeer: { burst: 2, perSecond: 10 } },
+    })
+    started.push(client, server)
+    await meshConnect([client, server])
+    const answers = Array.from({ length: 5 }, () => client.host.requestStatus(server.host.peerKey))
+    const held = await server.reports.waitFor((r) => r.kind === 'throttled')
+    expect(held).toMatchObject({ peer: client.host.peerKey, protocol: Protocols.sync })
+    expect(await Promise.all(answers)).toEqual(Array.from({ length: 5 }, () => ({ height: 3 })))
+  })
+
+  it('writes a response more slowly to a peer over its byte rate', async () => {
+    const [kc, ks] = keys(2)
+    const all = [kc!.publicKey, ks!.publicKey]
+    const calls: [number, number][] = []
+    const client = await startNode({ key: kc, allowed: all })
+    const server = await startReportingNode({
+      key: ks,
+      allowed: all,
+      sync: chain(10, 3_000, calls),
+      limits: { syncBytesPerPeer: { burst: 4_000, perSecond: 30_000 } },
+    })
+    started.push(client, server)
+    await meshConnect([client, server])
+    const first = client.host.requestBlocks(server.host.peerKey, 1, 5)
+    await server.reports.waitFor((r) => r.kind === 'throttled')
+    expect(await first).toHaveLength(5)
+    expect(calls).toEqual([[1, 5]])
   })
 })

@@ -6,11 +6,13 @@
  * Every response ends with an empty frame, so a server that goes away mid-response (its stream closed
  * gracefully by a shutdown) is a truncated response, never mistaken for "no more blocks".
  * Both ends enforce the limits; a breach fails the exchange and resets the stream, not the connection.
+ * The server serves each peer within its request and byte rates (`syncRequestsPerPeer`,
+ * `syncBytesPerPeer`): over them it waits before serving or writing, and a malformed request is a strike.
  */
 import type { Connection, Stream } from '@libp2p/interface'
 import type { Bytes } from '../../protocol/bytes.ts'
 import { decodeRaw, encode } from '../../protocol/codec.ts'
-import { errorFields, openStream, type ProtocolContext } from './context.ts'
+import { admitInbound, asError, errorFields, holdFor, openStream, type ProtocolContext } from './context.ts'
 import { P2pError, P2pErrorCode } from './errors.ts'
 import { Protocols } from './limits.ts'
 import { readFrames, writeFrame } from './streams.ts'
@@ -48,10 +50,6 @@ export function decodeSyncRequest(bytes: Bytes, maxBytes: number, maxBlocksLimit
   throw new P2pError(P2pErrorCode.badFrame, 'not a valid sync request')
 }
 
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err))
-}
-
 export class BlockSync {
   readonly #ctx: ProtocolContext
   readonly #server: SyncServer | null
@@ -70,7 +68,7 @@ export class BlockSync {
     const { libp2p, limits } = this.#ctx
     if (this.#server !== null) {
       await libp2p.handle(Protocols.sync, (stream, connection) => this.#serve(stream, connection), {
-        maxInboundStreams: limits.maxInboundSyncStreams,
+        maxInboundStreams: limits.maxStreamsPerConnection,
         maxOutboundStreams: limits.maxOutboundSyncStreams,
       })
     }
@@ -144,23 +142,37 @@ export class BlockSync {
   }
 
   async #serve(stream: Stream, connection: Connection): Promise<void> {
-    const { limits, log } = this.#ctx
+    const { limits, log, budgets, report } = this.#ctx
     const server = this.#server
-    const from = this.#ctx.peerOf(connection.remotePeer)
-    if (from === null || server === null) {
-      stream.abort(new P2pError(P2pErrorCode.notAllowed, 'peer not allowed'))
+    if (server === null) {
+      stream.abort(new P2pError(P2pErrorCode.notAllowed, 'this host serves no sync'))
       return
     }
+    const from = admitInbound(this.#ctx, stream, connection, Protocols.sync, limits.maxInboundSyncStreams)
+    if (from === null) return
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(limits.syncTimeoutMs)])
+    // Over its rate, a peer's request waits (its stream open, within maxInboundSyncStreams): a syncing
+    // peer is slowed, never refused, since catching up as fast as it may is what an honest one does.
+    const hold = async (waitMs: number): Promise<void> => {
+      if (waitMs === 0) return
+      report.throttled(from, Protocols.sync, waitMs)
+      if (!(await holdFor(waitMs, signal))) throw new P2pError(P2pErrorCode.aborted, 'stopped while held')
+    }
     try {
-      const frames: Bytes[] = []
-      const readSignal = AbortSignal.any([signal, AbortSignal.timeout(limits.syncRequestReadTimeoutMs)])
-      await readFrames(stream, limits.maxSyncRequestBytes, readSignal, (frame) => {
-        if (frames.length > 0) throw new P2pError(P2pErrorCode.badFrame, 'one request per stream')
-        frames.push(frame)
-      })
-      if (frames[0] === undefined) throw new P2pError(P2pErrorCode.badFrame, 'no request')
-      const request = decodeSyncRequest(frames[0], limits.maxSyncRequestBytes, limits.maxSyncBlocksPerRequest)
+      let request: SyncRequest
+      try {
+        request = await this.#readRequest(stream, signal)
+      } catch (err) {
+        // A timeout or a reset may be the network's doing; anything else is a malformed request.
+        const code = err instanceof P2pError ? err.code : null
+        if (code !== P2pErrorCode.aborted && code !== P2pErrorCode.requestFailed) {
+          report.refused(from, Protocols.sync, 'bad-frame')
+          budgets.strike(from)
+        }
+        throw err
+      }
+      // A peer still in debt for the bytes of its last response waits before we read the store again.
+      await hold(Math.max(budgets.syncRequest(from), budgets.syncBytes(from, 0)))
       let response: Bytes[]
       if (request.kind === 'status') {
         response = [encode([(await server.serveStatus()).height])]
@@ -170,13 +182,28 @@ export class BlockSync {
           request.maxBlocks,
         )
       }
-      for (const frame of response) await writeFrame(stream, frame, signal)
+      for (const frame of response) {
+        await hold(budgets.syncBytes(from, frame.length))
+        await writeFrame(stream, frame, signal)
+      }
       await writeFrame(stream, END_OF_RESPONSE, signal)
       await stream.close({ signal })
     } catch (err) {
       log.debug({ peer: from, ...errorFields(err) }, 'p2p sync serve failed')
       if (stream.status === 'open') stream.abort(asError(err))
     }
+  }
+
+  async #readRequest(stream: Stream, signal: AbortSignal): Promise<SyncRequest> {
+    const { limits } = this.#ctx
+    const frames: Bytes[] = []
+    const readSignal = AbortSignal.any([signal, AbortSignal.timeout(limits.syncRequestReadTimeoutMs)])
+    await readFrames(stream, limits.maxSyncRequestBytes, readSignal, (frame) => {
+      if (frames.length > 0) throw new P2pError(P2pErrorCode.badFrame, 'one request per stream')
+      frames.push(frame)
+    })
+    if (frames[0] === undefined) throw new P2pError(P2pErrorCode.badFrame, 'no request')
+    return decodeSyncRequest(frames[0], limits.maxSyncRequestBytes, limits.maxSyncBlocksPerRequest)
   }
 
   /** Keeps the longest prefix within the count and byte limits (a prefix, so heights stay contiguous). */

@@ -67,18 +67,22 @@ export class TxGossip {
   readonly #framed: FramedProtocol
   readonly #limits: P2pLimits
 
-  constructor(ctx: ProtocolContext, onBatch: TxBatchHandler) {
+  /** `admits`: who gossips with us (the validators, whose mempools feed proposals); omitted: everyone. */
+  constructor(ctx: ProtocolContext, onBatch: TxBatchHandler, admits?: (peer: string) => boolean) {
     this.#limits = ctx.limits
     this.#framed = new FramedProtocol(
-      { protocol: Protocols.txs, maxFrameBytes: ctx.limits.maxTxBatchBytes },
+      { protocol: Protocols.txs, budget: 'txs', maxFrameBytes: ctx.limits.maxTxBatchBytes },
       {
         ctx,
+        ...(admits === undefined ? {} : { admits }),
         onFrame: (from, bytes) => {
           let txs: Bytes[]
           try {
             txs = decodeTxBatch(bytes, ctx.limits)
           } catch (err) {
             ctx.log.warn({ peer: from, ...errorFields(err) }, 'p2p bad tx batch dropped')
+            ctx.report.refused(from, Protocols.txs, 'bad-frame')
+            ctx.budgets.strike(from)
             return
           }
           return onBatch(from, txs)
@@ -109,6 +113,7 @@ export class TxGossip {
     const frames = splitTxBatches(txs, this.#limits).map(encodeTxBatch)
     let complete = 0
     for (const peer of peers) {
+      if (!this.#framed.admits(peer)) continue
       let ok = true
       for (const frame of frames) ok = this.#framed.send(peer, frame) && ok
       if (ok) complete++

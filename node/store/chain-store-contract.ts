@@ -8,10 +8,10 @@ import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
 import type { ChainStore } from './chain-store.ts'
 import { StoreErrorCode } from './errors.ts'
-import { encodeHead, encodeU64, MetaKey } from './keys.ts'
+import { encodeHead, encodeU64, FORMAT_VERSION, MetaKey } from './keys.ts'
 import type { KvChainStoreOptions } from './kv-chain-store.ts'
 import type { RawKv } from './raw-kv.ts'
-import { ALICE, BOB, hashOf, sampleCommit } from './sample-commit.ts'
+import { ALICE, BOB, hashOf, sampleCommit, sampleError, sampleKind } from './sample-commit.ts'
 
 export interface ChainStoreFixture {
   /** A new, unopened store over this fixture's data. */
@@ -111,6 +111,15 @@ export function describeChainStoreContract(
           [1, 0],
         ])
         expect(all[0]?.txHash).toEqual(hashOf(0x77, 2, 1))
+        // Each entry shows the tx's kind and outcome without reading its block or receipt.
+        expect(all.map((e) => [e.kind, e.error])).toEqual([
+          [sampleKind(1), null],
+          [sampleKind(0), null],
+          [sampleKind(2), sampleError(2)],
+          [sampleKind(1), null],
+          [sampleKind(0), null],
+        ])
+        expect(sampleError(2)).not.toBeNull()
         const page1 = await store.accountHistory(ALICE, { limit: 2 })
         const last = page1[1] as { height: number; index: number }
         const page2 = await store.accountHistory(ALICE, { limit: 2, before: last })
@@ -159,7 +168,9 @@ export function describeChainStoreContract(
     it('a rejected commit (bad tx index) leaves no trace and the same height can commit after', () =>
       withStore(async (store) => {
         await store.commitBlock(sampleCommit(1))
-        const bad = sampleCommit(2, 2, { accountIndex: [{ account: ALICE, txIndex: 2 }] })
+        const bad = sampleCommit(2, 2, {
+          accountIndex: [{ account: ALICE, txIndex: 2, kind: 'k', error: null }],
+        })
         await expectCode(store.commitBlock(bad), StoreErrorCode.invalidArgument)
         expect(await store.head()).toEqual({ height: 1, blockHash: hashOf(0xbb, 1) })
         expect(await store.getBlock(2)).toBeNull()
@@ -169,12 +180,27 @@ export function describeChainStoreContract(
         expect((await store.head())?.height).toBe(2)
       }))
 
+    it('refuses a history entry whose kind or error is not short printable ASCII, writing nothing', () =>
+      withStore(async (store) => {
+        const entry = (kind: string, error: string | null) =>
+          sampleCommit(1, 1, { accountIndex: [{ account: ALICE, txIndex: 0, kind, error }] })
+        for (const bad of [entry('', null), entry('k'.repeat(256), null), entry('point.transfér', null)]) {
+          await expectCode(store.commitBlock(bad), StoreErrorCode.invalidArgument)
+        }
+        await expectCode(store.commitBlock(entry('k', 'E'.repeat(256))), StoreErrorCode.invalidArgument)
+        expect(await store.head()).toBeNull()
+        await store.commitBlock(entry('k'.repeat(255), 'E'.repeat(255)))
+        expect(await store.accountHistory(ALICE, { limit: 1 })).toMatchObject([
+          { kind: 'k'.repeat(255), error: 'E'.repeat(255) },
+        ])
+      }))
+
     it('meta entries of a commit are written with the block, and not at all when it is refused', () =>
       withStore(async (store) => {
         await store.commitBlock({ ...sampleCommit(1), meta: [['evidence-heights', utf8('1')]] })
         expect(await store.getMeta('evidence-heights')).toEqual(utf8('1'))
         const bad = {
-          ...sampleCommit(2, 2, { accountIndex: [{ account: ALICE, txIndex: 9 }] }),
+          ...sampleCommit(2, 2, { accountIndex: [{ account: ALICE, txIndex: 9, kind: 'k', error: null }] }),
           meta: [['evidence-heights', utf8('2')] as const],
         }
         await expectCode(store.commitBlock(bad), StoreErrorCode.invalidArgument)
@@ -299,7 +325,7 @@ export function describeChainStoreContract(
         await raw.close()
         const repaired = fixture.store()
         await repaired.open()
-        await repaired.setMeta(MetaKey.formatVersion, encodeU64(2))
+        await repaired.setMeta(MetaKey.formatVersion, encodeU64(FORMAT_VERSION + 1))
         await repaired.close()
         await expectCode(fixture.store().open(), StoreErrorCode.unsupportedFormat)
       } finally {

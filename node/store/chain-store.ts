@@ -32,6 +32,14 @@ export interface AccountIndexEntry {
   readonly account: Bytes
   /** Position of the tx in `txs` (and so in the block). */
   readonly txIndex: number
+  /**
+   * What a history page shows of the tx, kept in the entry so that a page is one range read (no
+   * block or receipt decoded per entry): its body kind (printable ASCII, 1 to 255 chars, e.g.
+   * `point.transfer`) and its receipt's error code (printable ASCII, at most 255 chars), null when
+   * it applied. Every entry of one tx carries the same values.
+   */
+  readonly kind: string
+  readonly error: string | null
 }
 
 export interface BlockCommit {
@@ -67,6 +75,9 @@ export interface AccountHistoryEntry {
   readonly height: number
   readonly index: number
   readonly txHash: Bytes
+  /** As written in the tx's `AccountIndexEntry`. */
+  readonly kind: string
+  readonly error: string | null
 }
 
 export interface AccountHistoryQuery {

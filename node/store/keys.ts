@@ -12,10 +12,14 @@
  * | 0x21   | block hash → height  | block hash                                    | height u64                   |
  * | 0x22   | commit certificates  | height u64                                    | certificate bytes            |
  * | 0x30   | txs (and receipts)   | tx hash                                       | height u64 ‖ index u32 ‖ receipt |
- * | 0x32   | account history      | len u8 ‖ account ‖ ~height u64 ‖ ~index u32   | tx hash                      |
+ * | 0x32   | account history      | len u8 ‖ account ‖ ~height u64 ‖ ~index u32   | history value (below)        |
  * | 0x40   | consensus WAL        | seq u64 (append order)                        | height u64 ‖ entry bytes     |
  *
  * `~x` is the bitwise complement, so ascending iteration of an account's history is newest first.
+ * A history value is `hashLen u8 ‖ tx hash ‖ kindLen u8 ‖ kind ‖ error`, kind and error in ASCII
+ * (an empty error: the tx applied), so a history page is one range read: no block and no receipt is
+ * decoded per entry. Format 2 added the kind and error (format 1 held the hash alone); there is no
+ * deployed network yet, so an older store is refused (STORE_UNSUPPORTED_FORMAT), not migrated.
  * A receipt lives in its tx's entry (not under its own key): one op per tx instead of two, and a tx
  * lookup is one read. LevelDB's cost per op (mostly building the native batch) dominates a commit.
  */
@@ -43,7 +47,7 @@ export const MetaKey = {
   genesisHash: 'genesis-hash',
 } as const
 
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 
 const TWO_32 = 2 ** 32
 const MAX_U32 = 0xffffffff
@@ -156,6 +160,60 @@ function writeAccountHistoryKey(out: Bytes, at: number, account: Bytes, height: 
   writeU32(out, n + 8, MAX_U32 - index)
 }
 
+/** Longest kind and error a history value holds (each is one length byte). */
+export const MAX_HISTORY_TEXT = 255
+
+/** Bytes of a history value; the caller has checked the texts with `isHistoryText`. */
+export const historyValueLength = (hash: Bytes, kind: string, error: string | null): number =>
+  2 + hash.length + kind.length + (error?.length ?? 0)
+
+/** Printable ASCII of at most `MAX_HISTORY_TEXT` chars (one byte each, as written). */
+export function isHistoryText(text: string): boolean {
+  if (text.length > MAX_HISTORY_TEXT) return false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x20 || c > 0x7e) return false
+  }
+  return true
+}
+
+function writeAscii(out: Bytes, at: number, text: string): void {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i)
+}
+
+function writeHistoryValue(out: Bytes, at: number, hash: Bytes, kind: string, error: string | null): void {
+  out[at] = hash.length
+  out.set(hash, at + 1)
+  const k = at + 1 + hash.length
+  out[k] = kind.length
+  writeAscii(out, k + 1, kind)
+  if (error !== null) writeAscii(out, k + 1 + kind.length, error)
+}
+
+export function encodeHistoryValue(hash: Bytes, kind: string, error: string | null): Bytes {
+  const out = new Uint8Array(historyValueLength(hash, kind, error))
+  writeHistoryValue(out, 0, hash, kind, error)
+  return out
+}
+
+/** A history value back, or null when it is not one (a corrupt store). */
+export function parseHistoryValue(
+  value: Bytes,
+): { txHash: Bytes; kind: string; error: string | null } | null {
+  const hashLength = value[0]
+  if (hashLength === undefined || value.length < 2 + hashLength) return null
+  const k = 1 + hashLength
+  const kindLength = value[k] as number
+  if (value.length < k + 1 + kindLength) return null
+  const ascii = (from: number, to: number) => String.fromCharCode(...value.subarray(from, to))
+  const errorText = ascii(k + 1 + kindLength, value.length)
+  return {
+    txHash: value.slice(1, k),
+    kind: ascii(k + 1, k + 1 + kindLength),
+    error: errorText === '' ? null : errorText,
+  }
+}
+
 /**
  * One off-heap buffer holding a batch's many small keys and values, handed out as views. LevelDB's
  * binding copies every key and value it is given, but a small fresh Uint8Array lives on V8's heap and
@@ -202,6 +260,13 @@ export class ByteSlab {
     writeU64(this.#bytes, at, height)
     writeU32(this.#bytes, at + 8, index)
     this.#bytes.set(receiptBytes, at + 12)
+    return this.#view(at)
+  }
+
+  /** As `encodeHistoryValue`. */
+  historyValue(hash: Bytes, kind: string, error: string | null): Bytes {
+    const at = this.#take(historyValueLength(hash, kind, error))
+    writeHistoryValue(this.#bytes, at, hash, kind, error)
     return this.#view(at)
   }
 

@@ -27,10 +27,14 @@ import {
   encodeU64,
   FORMAT_VERSION,
   headKey,
+  historyValueLength,
+  isHistoryText,
+  MAX_HISTORY_TEXT,
   MetaKey,
   metaKey,
   Prefix,
   parseAccountHistoryKey,
+  parseHistoryValue,
   readU32,
   readU64,
   txKey,
@@ -63,12 +67,27 @@ function checkAccount(account: Bytes): void {
   if (account.length < 1 || account.length > 255) throw invalidArgument('account', 'must be 1 to 255 bytes')
 }
 
+function checkHistoryTexts(kind: string, error: string | null): void {
+  if (kind.length === 0 || !isHistoryText(kind)) {
+    throw invalidArgument('accountIndex.kind', `must be 1 to ${MAX_HISTORY_TEXT} printable ASCII chars`)
+  }
+  if (error !== null && (error.length === 0 || !isHistoryText(error))) {
+    throw invalidArgument(
+      'accountIndex.error',
+      `must be null or 1 to ${MAX_HISTORY_TEXT} printable ASCII chars`,
+    )
+  }
+}
+
 /** Room for every small key and value `commitBlock` puts in its slab (an upper bound). */
 function slabBytes(commit: BlockCommit): number {
   let n = 0
   for (const [key, value] of commit.stateWrites) n += 1 + key.length + slabValueBytes(value)
   for (const tx of commit.txs) n += 1 + tx.hash.length + 12 + tx.receiptBytes.length + tx.hash.length
-  for (const { account } of commit.accountIndex) n += accountHistoryKeyLength(account)
+  for (const { account, txIndex, kind, error } of commit.accountIndex) {
+    const hash = commit.txs[txIndex]?.hash
+    n += accountHistoryKeyLength(account) + (hash === undefined ? 0 : historyValueLength(hash, kind, error))
+  }
   return n
 }
 
@@ -193,20 +212,23 @@ export class KvChainStore implements ChainStore {
         const value = slab.txEntry(height, i, tx.receiptBytes)
         ops.push({ type: 'put', key: slab.prefixed(Prefix.tx, tx.hash), value })
       }
-      // Each tx's hash copied once into the slab, for all the history entries that point at it.
-      const hashCopies: (Bytes | undefined)[] = new Array(txs.length)
-      for (const { account, txIndex } of commit.accountIndex) {
+      // Each tx's history value written once into the slab, for all the entries that show it.
+      const values: ({ kind: string; error: string | null; bytes: Bytes } | undefined)[] = new Array(
+        txs.length,
+      )
+      for (const { account, txIndex, kind, error } of commit.accountIndex) {
         const tx = txs[txIndex]
         if (tx === undefined || !Number.isInteger(txIndex)) {
           throw invalidArgument('accountIndex.txIndex', `must index txs (0..${txs.length - 1})`)
         }
         checkAccount(account)
-        let value = hashCopies[txIndex]
-        if (value === undefined) {
-          value = slab.copy(tx.hash)
-          hashCopies[txIndex] = value
+        let value = values[txIndex]
+        if (value === undefined || value.kind !== kind || value.error !== error) {
+          checkHistoryTexts(kind, error)
+          value = { kind, error, bytes: slab.historyValue(tx.hash, kind, error) }
+          values[txIndex] = value
         }
-        ops.push({ type: 'put', key: slab.accountHistoryKey(account, height, txIndex), value })
+        ops.push({ type: 'put', key: slab.accountHistoryKey(account, height, txIndex), value: value.bytes })
       }
       for (const [name, value] of commit.meta ?? [])
         ops.push({ type: 'put', key: metaKey(name), value: value.slice() })
@@ -293,8 +315,10 @@ export class KvChainStore implements ChainStore {
       limit: query.limit,
     }
     const out: AccountHistoryEntry[] = []
-    for await (const [key, txHash] of this.#kv.entries(range)) {
-      out.push({ ...parseAccountHistoryKey(key), txHash })
+    for await (const [key, value] of this.#kv.entries(range)) {
+      const shown = parseHistoryValue(value)
+      if (shown === null) throw corrupt('account history entry', { length: value.length })
+      out.push({ ...parseAccountHistoryKey(key), ...shown })
     }
     return out
   }

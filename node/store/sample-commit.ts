@@ -4,7 +4,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
-import type { BlockCommit } from './chain-store.ts'
+import type { AccountIndexEntry, BlockCommit } from './chain-store.ts'
 import { writeU32 } from './keys.ts'
 
 const b = (...xs: number[]): Bytes => Uint8Array.from(xs)
@@ -22,7 +22,15 @@ export function hashOf(tag: number, n: number, m = 0): Bytes {
 export const ALICE: Bytes = new Uint8Array(32).fill(0xa1)
 export const BOB: Bytes = new Uint8Array(32).fill(0xb0)
 
-/** A small block at `height` (≤ 255) with `txCount` txs; tx i touches ALICE, and BOB when i is odd. */
+/** The kind `sampleCommit` records for tx i: transfers at even positions, awards at odd ones. */
+export const sampleKind = (i: number): string => (i % 2 === 0 ? 'point.transfer' : 'merchant.award')
+/** The error `sampleCommit` records for tx i: the third tx of a block failed. */
+export const sampleError = (i: number): string | null => (i === 2 ? 'STATE_INSUFFICIENT_BALANCE' : null)
+
+/**
+ * A small block at `height` (≤ 255) with `txCount` txs; tx i touches ALICE, and BOB when i is odd;
+ * its history entries carry `sampleKind(i)` and `sampleError(i)`.
+ */
 export function sampleCommit(height: number, txCount = 3, extra: Partial<BlockCommit> = {}): BlockCommit {
   const txs = Array.from({ length: txCount }, (_, i) => ({
     hash: hashOf(0x77, height, i),
@@ -38,10 +46,13 @@ export function sampleCommit(height: number, txCount = 3, extra: Partial<BlockCo
       [b(2), utf8(`latest ${height}`)],
     ],
     txs,
-    accountIndex: txs.flatMap((_, i) => [
-      { account: ALICE, txIndex: i },
-      ...(i % 2 === 1 ? [{ account: BOB, txIndex: i }] : []),
-    ]),
+    accountIndex: txs.flatMap((_, i) => {
+      const shown = { kind: sampleKind(i), error: sampleError(i) }
+      return [
+        { account: ALICE, txIndex: i, ...shown },
+        ...(i % 2 === 1 ? [{ account: BOB, txIndex: i, ...shown }] : []),
+      ]
+    }),
     ...extra,
   }
 }
@@ -77,7 +88,7 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
   const accountCount = shape.accountCount ?? 1000
   const txs: { hash: Bytes; receiptBytes: Bytes }[] = []
   const stateWrites: (readonly [Bytes, Bytes])[] = []
-  const accountIndex: { account: Bytes; txIndex: number }[] = []
+  const accountIndex: AccountIndexEntry[] = []
   for (let i = 0; i < shape.txCount; i++) {
     const receiptBytes = new Uint8Array(receiptSize)
     writeU32(receiptBytes, 0, height)
@@ -87,7 +98,8 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
       stateWrites.push([syntheticStateKey(height, i, j), receiptBytes.subarray(0, 8 + j)])
     }
     for (let a = 0; a < accountsPerTx; a++) {
-      accountIndex.push({ account: syntheticAccount((i * accountsPerTx + a) % accountCount), txIndex: i })
+      const account = syntheticAccount((i * accountsPerTx + a) % accountCount)
+      accountIndex.push({ account, txIndex: i, kind: 'point.transfer', error: null })
     }
   }
   const latest = new Uint8Array(4)

@@ -166,7 +166,8 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
       schema: {
         summary: 'Double-sign evidence included in blocks (two conflicting signed votes), newest first',
         tags: ['staking'],
-        querystring: S.object({ limit: S.limitQuery(100, 20) }),
+        // Each item may cost a stored block's decode: a small page.
+        querystring: S.object({ limit: S.limitQuery(20, 20) }),
         response: withErrors(
           S.object({ items: S.arrayOf(S.object({ height: S.uint, evidence: S.evidence })) }),
         ),

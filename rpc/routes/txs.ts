@@ -10,12 +10,36 @@ import { invalidField } from '../../protocol/errors.ts'
 import { Limits } from '../../protocol/limits.ts'
 import { decodeTx, txHashOfEncoded } from '../../protocol/tx.ts'
 import type { Receipt } from '../../state/receipt.ts'
-import { codeAndMessage, RpcError, RpcErrorCode, statusOfCode } from '../errors.ts'
+import { createClientSlots } from '../client-slots.ts'
+import { codeAndMessage, RpcError, RpcErrorCode, retryLater, statusOfCode } from '../errors.ts'
+import { forwardTx } from '../forward.ts'
 import { hex, parseHash, parseTxText, renderReceipt } from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import type { AdmissionResult, DecodedTx, NodeStatus } from '../ports.ts'
 import * as S from '../schemas.ts'
-import { createCommitWaiters } from '../wait.ts'
+import { createSubmitGuard } from '../submit-guard.ts'
+import { createCommitWaiters, type PendingWait } from '../wait.ts'
+
+/** What the tx routes answer with 400 and 429 (the OpenAPI document lists them). */
+const TX_BAD_REQUEST_CODES = [
+  RpcErrorCode.badRequest,
+  RpcErrorCode.badEncoding,
+  RpcErrorCode.jsonTooComplex,
+  'PROTOCOL_MALFORMED',
+  'PROTOCOL_INVALID_FIELD',
+  'PROTOCOL_NON_CANONICAL',
+  'PROTOCOL_WRONG_CHAIN',
+]
+const TX_RATE_CODES = [
+  RpcErrorCode.rateLimited,
+  RpcErrorCode.tooManyWaits,
+  RpcErrorCode.signatureCreditExhausted,
+]
+const WAIT_AND_CREDIT_HELP =
+  '?wait=true is refused with 429 RPC_TOO_MANY_WAITS, before anything is submitted, when too many ' +
+  'requests wait already (node-wide or from this client): retry, or submit without ?wait and poll ' +
+  'GET /v1/txs/{hash}. A client whose txs fail signature checks faster than its credit refills is ' +
+  'refused with 429 RPC_SIGNATURE_CREDIT_EXHAUSTED before any signature is checked.'
 
 /** A JSON body carries the tx as hex (twice its size), plus a little framing. */
 export const TX_ROUTE_BODY_LIMIT = 2 * Limits.maxTxBytes + 1024
@@ -28,7 +52,7 @@ const bodyOf = (json: Record<string, unknown>) => ({
   },
 })
 
-interface WaitQuery {
+export interface WaitQuery {
   wait: boolean
   timeoutMs?: number
 }
@@ -93,6 +117,21 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
   const { options, deps } = ctx
   const commits = createCommitWaiters(deps.events)
   app.addHook('onClose', async () => commits.close())
+  const waits = createClientSlots({ max: options.maxWaits, maxPerClient: options.maxWaitsPerClient })
+  const guard = createSubmitGuard(options, { submitter: deps.submitter, nowMs: ctx.nowMs })
+
+  /** A slot for a `?wait=true` request (released in `finally`), or a 429 before anything is done. */
+  function waitSlot(request: FastifyRequest<{ Querystring: WaitQuery }>): (() => void) | null {
+    if (!request.query.wait) return null
+    const grant = waits.acquire(ctx.clientOf(request))
+    if ('release' in grant) return grant.release
+    const who = grant.refused === 'node' ? 'this node' : 'this client'
+    throw retryLater(
+      RpcErrorCode.tooManyWaits,
+      `${who} has too many requests waiting for commits: retry later, or without ?wait and poll`,
+      1,
+    )
+  }
   const waitQuery = S.object(
     {
       wait: { type: 'boolean', default: false, description: 'wait until committed (or the timeout)' },
@@ -101,6 +140,8 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
     ['wait', 'timeoutMs'],
   )
 
+  const waitTimeout = (q: WaitQuery) => q.timeoutMs ?? options.waitTimeoutMs
+
   /** The node's status when it takes writes; otherwise forwards (returns the reply) or refuses. */
   async function admitWrites(
     request: FastifyRequest,
@@ -108,33 +149,21 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
   ): Promise<NodeStatus | FastifyReply> {
     const status = await deps.chain.status()
     if (status.role === 'observer') {
-      if (options.forwardTxsTo !== null) return forward(request, reply, options.forwardTxsTo)
+      if (options.forwardTxsTo !== null) {
+        const query = request.query as WaitQuery
+        const waitMs = query.wait ? waitTimeout(query) : 0
+        return forwardTx(request, reply, {
+          base: options.forwardTxsTo,
+          query,
+          // A forwarded wait lasts as long as the target waits, plus the usual time to answer.
+          timeoutMs: options.forwardTimeoutMs + waitMs,
+          fetch: deps.fetch ?? globalThis.fetch,
+        })
+      }
       throw new RpcError(RpcErrorCode.readOnly, 'this node is an observer: it serves reads and refuses txs')
     }
     if (status.syncing) throw new RpcError(RpcErrorCode.syncing, 'the node is syncing; retry later')
     return status
-  }
-
-  async function forward(request: FastifyRequest, reply: FastifyReply, base: string): Promise<FastifyReply> {
-    const fetchFn = deps.fetch ?? globalThis.fetch
-    const body = Buffer.isBuffer(request.body) ? request.body : JSON.stringify(request.body)
-    let status: number
-    let text: string
-    try {
-      const res = await fetchFn(new URL(request.url, base), {
-        method: 'POST',
-        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
-        body,
-        signal: AbortSignal.timeout(options.forwardTimeoutMs),
-      })
-      status = res.status
-      text = await res.text()
-      JSON.parse(text)
-    } catch {
-      throw new RpcError(RpcErrorCode.forwardFailed, 'could not forward the tx to the configured node')
-    }
-    // Relayed as-is: a string body is not re-serialized.
-    return reply.status(status).type('application/json').send(text)
   }
 
   function abortOnClose(reply: FastifyReply): AbortSignal {
@@ -142,8 +171,6 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
     reply.raw.once('close', () => controller.abort())
     return controller.signal
   }
-
-  const waitTimeout = (q: WaitQuery) => q.timeoutMs ?? options.waitTimeoutMs
 
   app.post<{ Body: TxBody | undefined; Querystring: WaitQuery }>(
     '/txs',
@@ -153,26 +180,39 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
         summary: 'Submit one signed tx (raw msgpack, or JSON {"tx": hex or base64})',
         description:
           '202 when admitted to the mempool; with ?wait=true, 200 with the receipt once committed, or ' +
-          '202 with status "pending" when the timeout passes first. A refusal answers with its code.',
+          '202 with status "pending" when the timeout passes first. A refusal answers with its code. ' +
+          WAIT_AND_CREDIT_HELP,
         tags: ['txs'],
         querystring: waitQuery,
         body: bodyOf(S.txBodyJson),
-        response: { 200: S.admission, 202: S.admission, ...S.errorResponses },
+        response: {
+          200: S.admission,
+          202: S.admission,
+          ...S.refusals({
+            400: TX_BAD_REQUEST_CODES,
+            429: [...TX_RATE_CODES, RpcErrorCode.signerRateLimited],
+          }),
+          ...S.errorResponses,
+        },
       },
     },
     async (request, reply) => {
-      const admitted = await admitWrites(request, reply)
-      if (!('chainId' in admitted)) return admitted
-      const bytes = txBytesOf(request.body)
-      const tx = decodeTx(bytes, admitted.chainId)
-      const watcher = request.query.wait ? commits.watch([tx.hash]) : null
+      const releaseWait = waitSlot(request)
+      let watcher: PendingWait | null = null
       try {
-        const [result] = await deps.submitter.submit([{ bytes, tx }])
+        const admitted = await admitWrites(request, reply)
+        if (!('chainId' in admitted)) return admitted
+        const bytes = txBytesOf(request.body)
+        const tx = decodeTx(bytes, admitted.chainId)
+        watcher = request.query.wait ? commits.watch([tx.hash]) : null
+        const [result] = await guard.submit(ctx.clientOf(request), [{ bytes, tx }])
         if (result === undefined) throw new Error('submitter returned no result')
         const hash = hex(tx.hash)
         if (!result.accepted) {
           const { code, message } = admissionFields(result) as { code: string; message: string }
-          return reply.status(statusOfCode(code)).send({ code, message, hash })
+          const status = statusOfCode(code)
+          if (status === 429) void reply.header('retry-after', '1')
+          return reply.status(status).send({ code, message, hash })
         }
         if (watcher === null) return reply.status(202).send({ hash, accepted: true, status: 'pending' })
         const [committed] = await watcher.wait([tx.hash], waitTimeout(request.query), abortOnClose(reply))
@@ -180,6 +220,7 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
         return reply.status(done.status === 'committed' ? 200 : 202).send(done)
       } finally {
         watcher?.dispose()
+        releaseWait?.()
       }
     },
   )
@@ -199,58 +240,76 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
       bodyLimit: 2 * options.maxBatchBytes + 4 * options.maxBatchTxs + 1024,
       schema: {
         summary: 'Submit many signed txs (a msgpack array of encoded txs, or JSON {"txs": [...]})',
-        description: `At most ${options.maxBatchTxs} txs. Answers 200 with one result per tx, in order.`,
+        description:
+          `At most ${options.maxBatchTxs} txs. Answers 200 with one result per tx, in order; a tx over its ` +
+          "signer's limit (RPC_SIGNER_RATE_LIMITED) or past the client's signature credit " +
+          `(RPC_SIGNATURE_CREDIT_EXHAUSTED) is refused in its result. ${WAIT_AND_CREDIT_HELP}`,
         tags: ['txs'],
         querystring: waitQuery,
         body: bodyOf(batchJson),
-        response: { 200: S.object({ results: S.arrayOf(S.admission) }), ...S.errorResponses },
+        response: {
+          200: S.object({ results: S.arrayOf(S.admission) }),
+          ...S.refusals({ 400: TX_BAD_REQUEST_CODES, 413: [RpcErrorCode.batchTooLarge], 429: TX_RATE_CODES }),
+          ...S.errorResponses,
+        },
       },
     },
     async (request, reply) => {
-      const admitted = await admitWrites(request, reply)
-      if (!('chainId' in admitted)) return admitted
-      if (request.body === undefined || request.body === null) throw missingBody()
-      const items = batchItems(request.body, options.maxBatchTxs, options.maxBatchBytes)
-      const results: TxResult[] = new Array(items.length)
-      const valid: (DecodedTx & { at: number })[] = []
-      for (const [at, item] of items.entries()) {
-        let bytes: Bytes | null = null
-        try {
-          bytes = typeof item === 'string' ? parseTxText(item, `txs[${at}]`) : item
-          valid.push({ at, bytes, tx: decodeTx(bytes, admitted.chainId) })
-        } catch (err) {
-          const { code, message } = codeAndMessage(err)
-          results[at] = { hash: bytes === null ? null : tryHash(bytes), accepted: false, code, message }
-        }
-      }
-      const watcher = request.query.wait ? commits.watch(valid.map((v) => v.tx.hash)) : null
+      const releaseWait = waitSlot(request)
       try {
-        const admissions = valid.length === 0 ? [] : await deps.submitter.submit(valid)
-        if (admissions.length !== valid.length)
-          throw new Error('submitter returned the wrong number of results')
-        const accepted: { at: number; hash: Bytes; hashHex: string }[] = []
-        for (const [i, v] of valid.entries()) {
-          const fields = admissionFields(admissions[i] as AdmissionResult)
-          const hashHex = hex(v.tx.hash)
-          results[v.at] = { hash: hashHex, ...fields, ...(fields.accepted ? { status: 'pending' } : {}) }
-          if (fields.accepted) accepted.push({ at: v.at, hash: v.tx.hash, hashHex })
-        }
-        if (watcher !== null && accepted.length > 0) {
-          const signal = abortOnClose(reply)
-          const committed = await watcher.wait(
-            accepted.map((a) => a.hash),
-            waitTimeout(request.query),
-            signal,
-          )
-          for (const [i, a] of accepted.entries())
-            results[a.at] = waitedResult(a.hashHex, committed[i] ?? null)
-        }
-        return reply.status(200).type('application/json').send(batchResponseJson(results))
+        return await submitBatch(request, reply)
       } finally {
-        watcher?.dispose()
+        releaseWait?.()
       }
     },
   )
+
+  async function submitBatch(
+    request: FastifyRequest<{ Body: BatchBody | undefined; Querystring: WaitQuery }>,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const admitted = await admitWrites(request, reply)
+    if (!('chainId' in admitted)) return admitted
+    if (request.body === undefined || request.body === null) throw missingBody()
+    const items = batchItems(request.body, options.maxBatchTxs, options.maxBatchBytes)
+    const results: TxResult[] = new Array(items.length)
+    const valid: (DecodedTx & { at: number })[] = []
+    for (const [at, item] of items.entries()) {
+      let bytes: Bytes | null = null
+      try {
+        bytes = typeof item === 'string' ? parseTxText(item, `txs[${at}]`) : item
+        valid.push({ at, bytes, tx: decodeTx(bytes, admitted.chainId) })
+      } catch (err) {
+        const { code, message } = codeAndMessage(err)
+        results[at] = { hash: bytes === null ? null : tryHash(bytes), accepted: false, code, message }
+      }
+    }
+    const watcher = request.query.wait ? commits.watch(valid.map((v) => v.tx.hash)) : null
+    try {
+      const admissions = valid.length === 0 ? [] : await guard.submit(ctx.clientOf(request), valid)
+      if (admissions.length !== valid.length)
+        throw new Error('submitter returned the wrong number of results')
+      const accepted: { at: number; hash: Bytes; hashHex: string }[] = []
+      for (const [i, v] of valid.entries()) {
+        const fields = admissionFields(admissions[i] as AdmissionResult)
+        const hashHex = hex(v.tx.hash)
+        results[v.at] = { hash: hashHex, ...fields, ...(fields.accepted ? { status: 'pending' } : {}) }
+        if (fields.accepted) accepted.push({ at: v.at, hash: v.tx.hash, hashHex })
+      }
+      if (watcher !== null && accepted.length > 0) {
+        const signal = abortOnClose(reply)
+        const committed = await watcher.wait(
+          accepted.map((a) => a.hash),
+          waitTimeout(request.query),
+          signal,
+        )
+        for (const [i, a] of accepted.entries()) results[a.at] = waitedResult(a.hashHex, committed[i] ?? null)
+      }
+      return reply.status(200).type('application/json').send(batchResponseJson(results))
+    } finally {
+      watcher?.dispose()
+    }
+  }
 
   app.get<{ Params: { hash: string } }>(
     '/txs/:hash',

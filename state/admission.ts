@@ -1,0 +1,122 @@
+/**
+ * Admission: the cheap stateful checks the mempool runs before it admits a tx (signature already
+ * verified), and the sponsor quota a tx would charge, so the mempool can count the quota its waiting
+ * txs will use. `height` is the height the tx would be included at (the head's + 1).
+ *
+ * checkTx refuses, cheapest first, each with the code applyBlock would give:
+ *   - what would make a block invalid (apply-block.ts): another chain, expired, expiry beyond the
+ *     window, already included;
+ *   - what its sponsor cannot pay for: no role to sponsor itself, no usable grant, no quota left in
+ *     the last block's period (quota used by txs still in the mempool is the mempool's to count, with
+ *     `sponsorSlots`);
+ *   - a kind reserved to a role the signer lacks;
+ *   - what is sure to fail on a bound: a terminal, device, delegation or point past its limit.
+ */
+import type { SignedTx } from '../protocol/tx.ts'
+import type { TxBodyOf, TxKind } from '../protocol/tx-body.ts'
+import { getPoint, merchantOf, requireAdmin, requireManager, rolesOf, type TxContext } from './context.ts'
+import { requireDeviceRoom } from './devices.ts'
+import { fail, StateError, StateErrorCode } from './errors.ts'
+import { KIND_AUTHORITY } from './executors.ts'
+import { Keys, keyId } from './keys.ts'
+import type { LedgerState } from './ledger.ts'
+import { requireTerminalRoom } from './merchants.ts'
+import { requirePointRoom } from './points.ts'
+import { bytesListCodec, type LedgerParams, type Meta, stakeCodec, stringListCodec } from './records.ts'
+import { hasTx } from './replay.ts'
+import { chargeSponsor, sponsorQuotas } from './sponsorship.ts'
+import { requireDelegationRoom } from './staking.ts'
+import { WorkingSet } from './working-set.ts'
+
+/** The envelope checks 1–3 of apply-block.ts, shared with applyBlock. */
+export function envelopeError(tx: SignedTx, chainId: string, height: number, meta: Meta): StateError | null {
+  if (tx.chainId !== chainId)
+    return new StateError(StateErrorCode.wrongChain, `tx is for chain ${tx.chainId}`)
+  if (tx.validUntil < height) return new StateError(StateErrorCode.txExpired, 'tx expired')
+  if (tx.validUntil > height + meta.params.maxTxValidityBlocks) {
+    return new StateError(StateErrorCode.txExpiryTooFar, 'tx validUntil lies beyond the allowed window')
+  }
+  return null
+}
+
+type BoundCheck<K extends TxKind> = (
+  ws: WorkingSet,
+  signerId: string,
+  body: TxBodyOf<K>,
+  params: LedgerParams,
+) => void
+
+/** The kinds that grow a bounded list, and the check their executor makes first. */
+const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
+  'point.create': (ws) => requirePointRoom(ws.get(Keys.points, stringListCodec) ?? []),
+  'merchant.addTerminal': (ws, signerId, body, params) => {
+    const m = merchantOf(ws, body.point, signerId)
+    if (m !== undefined) requireTerminalRoom(m, params)
+  },
+  'device.bind': (ws, signerId, _body, params) =>
+    requireDeviceRoom(ws.get(Keys.ownerDevices(signerId), bytesListCodec) ?? [], params),
+  'staking.delegate': (ws, signerId, body, params) => {
+    const stake = ws.get(Keys.stake(signerId), stakeCodec)
+    if (stake !== undefined) requireDelegationRoom(stake, body.association, params)
+  },
+}
+
+export function checkTx(
+  state: LedgerState,
+  tx: SignedTx,
+  ctx: { readonly chainId: string; readonly height: number },
+): StateError | null {
+  const envelope = envelopeError(tx, ctx.chainId, ctx.height, state.meta)
+  if (envelope !== null) return envelope
+  if (hasTx(state.replay, tx.validUntil, keyId(tx.hash))) {
+    return new StateError(StateErrorCode.txDuplicate, 'tx already included')
+  }
+  const ws = new WorkingSet(state.map, state.cache, state.recent)
+  const signerId = keyId(tx.signer)
+  try {
+    chargeSponsor(ws, tx, signerId, ctx.height, state.meta.timeMs, false)
+    const authority = KIND_AUTHORITY[tx.body.kind]
+    const probe = { ws, signerId } as TxContext
+    if (authority === 'admin') requireAdmin(probe)
+    else if (authority === 'issuer' && !rolesOf(ws, signerId).issuer)
+      fail(StateErrorCode.notIssuer, 'not an issuer')
+    else if (authority === 'manager' && 'point' in tx.body) requireManager(probe, tx.body.point)
+    else if ('point' in tx.body && tx.body.kind !== 'point.create') getPoint(ws, tx.body.point)
+    const bound = BOUND_CHECKS[tx.body.kind] as BoundCheck<TxKind> | undefined
+    bound?.(ws, signerId, tx.body as never, state.meta.params)
+  } catch (err) {
+    if (err instanceof StateError) return err
+    throw err
+  }
+  return null
+}
+
+/** One sponsor quota a tx would charge: its key, and how many txs it pays for before it runs out. */
+export interface QuotaSlot {
+  readonly key: string
+  readonly remaining: number
+}
+
+/**
+ * The quota slots a tx would charge, in the order applyBlock tries them (the signer's own grant,
+ * then the grant to everyone), each with what is left of it in the head state's period: the first
+ * with quota left pays. Empty when the tx charges no quota (self-sponsored), or when its sponsor may
+ * not pay at all (which checkTx refuses). Pure, like checkTx.
+ */
+export function sponsorSlots(
+  state: LedgerState,
+  tx: SignedTx,
+  ctx: { readonly height: number },
+): QuotaSlot[] {
+  const signerId = keyId(tx.signer)
+  if (keyId(tx.sponsor) === signerId) return []
+  const ws = new WorkingSet(state.map, state.cache, state.recent)
+  let slots: ReturnType<typeof sponsorQuotas>
+  try {
+    slots = sponsorQuotas(ws, tx, signerId, ctx.height, state.meta.timeMs, false)
+  } catch (err) {
+    if (err instanceof StateError) return []
+    throw err
+  }
+  return (slots ?? []).map((s) => ({ key: s.key, remaining: Math.max(0, s.limit - s.used) }))
+}
