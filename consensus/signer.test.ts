@@ -8,7 +8,7 @@ import { ConsensusDriver } from './driver.ts'
 import { createLeaderSchedule } from './leader.ts'
 import { consensusOptions } from './options.ts'
 import type { SignaturePort, WalEntry } from './ports.ts'
-import { createDoubleSignGuard, signMessage } from './signer.ts'
+import { createDoubleSignGuard, restoreFromWal, signMessage } from './signer.ts'
 
 const CHAIN = 'arcade-test'
 const keys: SignaturePort[] = [1, 2, 3, 4].map((i) => {
@@ -60,6 +60,24 @@ describe('double-sign guard', () => {
     expect(guard.check({ ...vote(2), kind: 'commit' })).toBe('new')
     const wal: WalEntry[] = [{ type: 'signed', message: signMessage(CHAIN, me, vote(1)) }]
     expect(createDoubleSignGuard(wal).check(vote(2))).toBe('conflict')
+  })
+})
+
+describe('restoring from the WAL', () => {
+  const vc = (height: number, view: number) =>
+    signMessage(CHAIN, me, { type: 'view-change', height, view, prepared: null })
+  const vote = (height: number, view: number) =>
+    signMessage(CHAIN, me, { type: 'vote', kind: 'prepare', height, view, blockHash: new Uint8Array(32) })
+  const signed = (...messages: ConsensusMessage[]): WalEntry[] =>
+    messages.map((message) => ({ type: 'signed', message }))
+
+  it('is still changing view when its last word at the height was a VIEW-CHANGE', () => {
+    expect(restoreFromWal(signed(vote(4, 0), vc(4, 1)), 4)).toMatchObject({ view: 1, phase: 'view-change' })
+    // It voted in view 1 afterwards: it had followed the NEW-VIEW.
+    expect(restoreFromWal(signed(vc(4, 1), vote(4, 1)), 4)).toMatchObject({ view: 1, phase: 'normal' })
+    // Other heights do not count.
+    expect(restoreFromWal(signed(vc(3, 5), vote(4, 0)), 4)).toMatchObject({ view: 0, phase: 'normal' })
+    expect(restoreFromWal([], 4)).toEqual({ view: 0, phase: 'normal', prepared: null })
   })
 })
 
