@@ -27,6 +27,21 @@ describe('simulation: protocol attacks by a byzantine member', () => {
     },
   )
 
+  // The header commits to every byte of every tx (txRoot), so blockFits refuses B′ before its hash is
+  // judged: no honest node commits B′'s bytes (a validity check of the fake executor) or stalls on it.
+  it('never commits nor stalls on a same-hash block with other tx bytes (20 seeds)', () => {
+    const failures: string[] = []
+    let swapped = 0
+    for (const seed of range(1, 20)) {
+      const r = runSeed(seed, 'same-hash')
+      swapped += r.attacks.sameHash
+      if (r.violations.length > 0)
+        failures.push(`${r.violations[0]} — replay: ${replayCommand(seed, 'same-hash')}`)
+    }
+    expect(failures).toEqual([])
+    expect(swapped).toBeGreaterThan(20)
+  })
+
   it('has a bounds check with teeth: a held message that is not authentic is a violation', () => {
     const s = started()
     const [x, y] = others as [SignaturePort, SignaturePort]
