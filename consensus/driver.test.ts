@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blockHash, evidenceRootOf, txRootOf, ZERO_HASH } from '../protocol/block.ts'
-import { bytesEqual } from '../protocol/bytes.ts'
+import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import type { ConsensusMessage } from '../protocol/consensus-message.ts'
 import { publicKeyFromSecret, sign, verify } from '../protocol/crypto.ts'
 import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
@@ -74,7 +74,7 @@ function harness(overrides: { executor?: Partial<ExecutorPort>; wal?: Partial<Wa
 describe('driver loop', () => {
   it('keeps events posted before start and runs them after the start event', () => {
     const h = harness()
-    expect(() => h.driver.receive(proposal)).not.toThrow()
+    expect(() => h.driver.receive(proposal, toHex(leader.publicKey))).not.toThrow()
     expect(h.sent).toEqual([])
     h.driver.start()
     expect(h.driver.state?.view).toBe(0)
@@ -92,8 +92,8 @@ describe('driver loop', () => {
       },
     })
     h.driver.start()
-    h.driver.receive(proposal)
-    expect(h.warnings).toEqual(['step-failed'])
+    h.driver.receive(proposal, toHex(leader.publicKey))
+    expect(h.warnings).toEqual(['validate-failed'])
     // The loop is not wedged: the view-0 timeout still starts a view change.
     const timeout = h.timers[0] as () => void
     timeout()
@@ -113,10 +113,10 @@ describe('driver loop', () => {
       },
     })
     h.driver.start()
-    h.driver.receive(proposal)
+    h.driver.receive(proposal, toHex(leader.publicKey))
     await new Promise<void>((resolve) => queueMicrotask(resolve))
     await Promise.resolve()
-    expect(h.warnings).toEqual(['effect-failed'])
+    expect(h.warnings).toEqual(['wal-append-failed'])
     expect(h.kinds()).toEqual([])
     ;(h.timers[0] as () => void)()
     expect(h.kinds()).toEqual(['view-change'])
@@ -211,7 +211,7 @@ describe('leader waiting for txs', () => {
     const hooked = leaderHarness(true)
     hooked.driver.start()
     expect(hooked.wakes.size).toBe(1)
-    hooked.driver.stop()
+    void hooked.driver.stop()
     expect(hooked.wakes.size).toBe(0)
   })
 })

@@ -2,16 +2,24 @@
  * The one loop that owns the mutable consensus state. Events go through the pure `step` one at a time;
  * the driver runs the effects in order against the ports. Everything this node signs is checked by the
  * double-sign guard and appended to the WAL before it is signed and sent; after a restart the WAL rebuilds
- * the guard, the view and the prepared proof. Ports may answer synchronously (the simulator) or with
- * promises (the node): the loop only waits when it is given a promise.
+ * the guard, the view (and whether it was changing view) and the prepared proof. Ports may answer
+ * synchronously (the simulator) or with promises (the node): the loop only waits when given a promise.
+ *
+ * No promise is left unhandled and no port failure is fatal: a failing effect is reported through the
+ * observer and handled so that consensus stays live (a failed build proposes nothing and the view
+ * changes; a failed validation is a 'bad' verdict; a failed commit is retried; a failed sync is tried
+ * again). Peers' messages wait in a bounded inbox served fairly (inbox.ts), with back-pressure.
  */
 import { blockHash, ZERO_HASH } from '../protocol/block.ts'
-import { bytesEqual, toHex } from '../protocol/bytes.ts'
-import type { ConsensusMessage, PreparedProof } from '../protocol/consensus-message.ts'
+import { toHex } from '../protocol/bytes.ts'
+import { type ConsensusMessage, consensusMessageWeight, signerOf } from '../protocol/consensus-message.ts'
 import { type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
+import { ChainEffects, type CommitEffect } from './chain-effects.ts'
+import { EffectCalls, errorText, type Pending } from './effect-calls.ts'
+import { Inbox } from './inbox.ts'
 import { createLeaderSchedule, type LeaderSchedule } from './leader.ts'
 import { step } from './machine.ts'
-import type { ConsensusOptions } from './options.ts'
+import { type ConsensusOptions, memoryBounds } from './options.ts'
 import type {
   ConsensusObserver,
   ExecutorPort,
@@ -19,11 +27,12 @@ import type {
   SignaturePort,
   SyncPort,
   TimerPort,
+  ValidationResult,
   WalEntry,
   WalPort,
 } from './ports.ts'
 import { type BuildEffect, ProposalWait } from './proposal-wait.ts'
-import { createDoubleSignGuard, type DoubleSignGuard, signMessage } from './signer.ts'
+import { createDoubleSignGuard, type DoubleSignGuard, restoreFromWal, signMessage } from './signer.ts'
 import {
   type ConsensusEffect,
   type ConsensusEvent,
@@ -51,31 +60,36 @@ export interface DriverDeps {
   readonly observer?: ConsensusObserver
 }
 
-type Pending = Promise<void> | undefined
-
-/** Events kept while the WAL loads; past this a flood before start is dropped (peers retransmit). */
-const MAX_QUEUED_BEFORE_START = 10_000
-
-function heightOf(m: ConsensusMessage): number {
-  return m.type === 'vote' ? m.vote.height : m.height
+export interface DriverStats {
+  /** Peers' events waiting in the inbox, and their bytes. */
+  readonly queued: number
+  readonly queuedBytes: number
+  /** Peers' messages dropped past the inbox's hard limits since start. */
+  readonly dropped: number
 }
 
-function viewOf(m: ConsensusMessage): number {
-  return m.type === 'vote' ? m.vote.view : m.view
-}
+/** The loop's own work: the machine's events, and a commit tried again after it failed. */
+type LocalItem = ConsensusEvent | { readonly type: 'retry-commit'; readonly effect: CommitEffect }
 
 export class ConsensusDriver {
   readonly #options: DriverOptions
   readonly #deps: DriverDeps
   readonly #cfg: MachineConfig
-  readonly #queue: ConsensusEvent[] = []
-  readonly #timers = new Set<unknown>()
+  /** This node's hex key ('' for an observer): the `from` of its own messages fed back to the machine. */
+  readonly #self: string
+  readonly #local: LocalItem[] = []
+  readonly #inbox: Inbox<ConsensusEvent>
+  /** Port calls, observer callbacks and timers, all failure-proof; tracks what stop() waits for. */
+  readonly #calls: EffectCalls
+  readonly #chain: ChainEffects
   #state: ConsensusState | null = null
   #guard: DoubleSignGuard = createDoubleSignGuard()
   #schedule: { hash: string; schedule: LeaderSchedule } | null = null
   #running = false
   #stopped = false
-  #syncing = false
+  #stopping: Promise<void> | null = null
+  /** A WAL write of the current step failed: nothing more is signed in that step. */
+  #walFailed = false
   readonly #proposalWait: ProposalWait
 
   constructor(options: DriverOptions, deps: DriverDeps) {
@@ -87,10 +101,34 @@ export class ConsensusDriver {
       options: options.consensus,
       verify: deps.verify,
     }
+    this.#self = deps.signer === null ? '' : toHex(deps.signer.publicKey)
+    this.#calls = new EffectCalls(deps)
+    this.#chain = new ChainEffects({
+      executor: deps.executor,
+      wal: deps.wal,
+      sync: deps.sync,
+      calls: this.#calls,
+      retryMs: options.consensus.viewTimeoutBaseMs,
+      context: () => this.context(),
+      state: () => this.#state,
+      post: (event) => this.post(event),
+      retryInLoop: (effect) => {
+        this.#local.push({ type: 'retry-commit', effect })
+        this.#drain()
+      },
+      stopped: () => this.#stopped,
+    })
+    const bounds = memoryBounds(options.consensus)
+    this.#inbox = new Inbox({
+      eventsPerPeer: options.consensus.maxQueuedPerPeer,
+      bytesPerPeer: bounds.queuedBytesPerPeer,
+      events: options.consensus.maxQueuedEvents,
+      bytes: bounds.queuedBytes,
+    })
     this.#proposalWait = new ProposalWait(options.consensus, {
       executor: deps.executor,
-      schedule: (afterMs, fire) => this.#timer(afterMs, fire),
-      cancel: (handle) => this.#cancelTimer(handle),
+      schedule: (afterMs, fire) => this.#calls.timer(afterMs, fire),
+      cancel: (handle) => this.#calls.cancel(handle),
       isCurrent: (effect) => this.#isCurrent(effect),
       propose: (effect) => this.#propose(effect),
     })
@@ -101,7 +139,11 @@ export class ConsensusDriver {
     return this.#state
   }
 
-  /** Loads the WAL, restores the guard, view and prepared proof of the current height, and starts. */
+  get stats(): DriverStats {
+    return { queued: this.#inbox.size, queuedBytes: this.#inbox.bytes, dropped: this.#inbox.dropped }
+  }
+
+  /** Loads the WAL, restores the guard, view, phase and prepared proof of the current height, and starts. */
   start(): Pending {
     this.#proposalWait.start()
     const loaded = this.#deps.wal.load()
@@ -113,39 +155,62 @@ export class ConsensusDriver {
   #begin(entries: readonly WalEntry[]): void {
     this.#guard = createDoubleSignGuard(entries)
     const ctx = this.context()
-    let view = 0
-    let prepared: PreparedProof | null = null
-    for (const e of entries) {
-      if (e.type === 'signed' && heightOf(e.message) === ctx.height) view = Math.max(view, viewOf(e.message))
-      if (e.type === 'prepared' && e.proof.certificate.height === ctx.height) {
-        if (prepared === null || e.proof.certificate.view > prepared.certificate.view) prepared = e.proof
-      }
-    }
-    this.#state = initialState(ctx, { view, prepared })
+    this.#state = initialState(ctx, restoreFromWal(entries, ctx.height))
     if (this.#stopped) return
-    // 'start' goes first; messages that arrived while the WAL was loading follow it in order.
-    this.#queue.unshift({ type: 'start' })
+    // 'start' goes first; messages that arrived while the WAL was loading follow it.
+    this.#local.unshift({ type: 'start' })
     this.#drain()
   }
 
-  stop(): void {
+  /**
+   * Stops taking events, cancels the timers, and resolves once the effects in flight (a commit being
+   * written, a proposal being built) have finished. Calling it again returns the same promise.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#halt()
+    return this.#stopping
+  }
+
+  async #halt(): Promise<void> {
     this.#stopped = true
     this.#proposalWait.stop()
-    for (const t of this.#timers) this.#deps.timers.cancel(t)
-    this.#timers.clear()
-    this.#queue.length = 0
+    this.#calls.cancelAll()
+    this.#local.length = 0
+    this.#inbox.clear()
+    await this.#calls.settled()
   }
 
-  /** A message from the network (already decoded and statelessly validated). */
-  receive(message: ConsensusMessage): void {
-    this.post({ type: 'message', message })
+  /**
+   * A message from the network (decoded and statelessly validated), delivered over the connection of
+   * the peer `from` (its hex node key). Returns a promise when that peer (or the whole inbox) is over
+   * its bound: the caller should read nothing more from that peer until it resolves.
+   */
+  receive(message: ConsensusMessage, from: string): void | Promise<void> {
+    if (this.#stopped) return
+    // A message signed by another than the peer that delivered it never takes room (the machine would
+    // drop it anyway: see onMessage).
+    const signer = signerOf(message)
+    if (signer !== null && toHex(signer) !== from) return
+    const admitted = this.#inbox.push(
+      from,
+      { type: 'message', message, from },
+      consensusMessageWeight(message),
+    )
+    if (admitted === 'dropped') {
+      const n = this.#inbox.droppedFrom(from)
+      // Reported at 1, 2, 4, 8, … drops per peer: a flood cannot flood the log too.
+      if ((n & (n - 1)) === 0)
+        this.#calls.warn('queue-dropped', { peer: from, dropped: n, total: this.#inbox.dropped })
+      return
+    }
+    this.#drain()
+    return admitted === 'wait' ? this.#inbox.waitFor(from) : undefined
   }
 
-  /** Queues an event; before `start()` has loaded the WAL it is kept and processed after 'start'. */
+  /** Queues one of this node's own events; before `start()` has loaded the WAL it is kept for after 'start'. */
   post(event: ConsensusEvent): void {
     if (this.#stopped) return
-    if (this.#queue.length >= MAX_QUEUED_BEFORE_START && this.#state === null) return
-    this.#queue.push(event)
+    this.#local.push(event)
     this.#drain()
   }
 
@@ -175,34 +240,35 @@ export class ConsensusDriver {
   }
 
   /**
-   * Runs queued events one at a time. Nothing runs before `start()` has set the state. A throwing step
-   * or effect is reported as a warning and the loop goes on with the next event: one bad event must
-   * never wedge the node.
+   * Runs queued items one at a time, this node's own first, then peers' in turn. Nothing runs before
+   * `start()` has set the state. A throwing step is reported and the loop goes on with the next item:
+   * one bad event must never wedge the node.
    */
   #drain(): void {
     if (this.#running || this.#state === null) return
     this.#running = true
     let waiting = false
     try {
-      while (this.#queue.length > 0 && !this.#stopped) {
-        const event = this.#queue.shift() as ConsensusEvent
+      while (!this.#stopped) {
+        const item = this.#local.shift() ?? this.#inbox.shift()?.item
+        if (item === undefined) break
         let pending: Pending
         try {
-          const result = step(this.#cfg, this.#state, event)
-          this.#state = result.state
-          pending = this.#runAll(result.effects, 0)
+          pending = item.type === 'retry-commit' ? this.#chain.retry(item.effect) : this.#step(item)
         } catch (err) {
-          this.#warn('step-failed', { event: event.type }, err)
+          this.#calls.warn('step-failed', { event: item.type }, err)
           continue
         }
         if (pending !== undefined) {
           waiting = true
-          pending.then(
-            () => this.#resume(),
-            (err: unknown) => {
-              this.#warn('effect-failed', { event: event.type }, err)
-              this.#resume()
-            },
+          this.#calls.track(
+            pending.then(
+              () => this.#resume(),
+              (err: unknown) => {
+                this.#calls.warn('effect-failed', { event: item.type }, err)
+                this.#resume()
+              },
+            ),
           )
           return
         }
@@ -217,87 +283,69 @@ export class ConsensusDriver {
     this.#drain()
   }
 
-  #warn(name: string, data: Record<string, unknown>, err: unknown): void {
-    try {
-      this.#deps.observer?.onWarning?.(name, { ...data, error: String(err) })
-    } catch {
-      // An observer that throws must not wedge the loop either.
-    }
+  #step(event: ConsensusEvent): Pending {
+    const result = step(this.#cfg, this.#state as ConsensusState, event)
+    this.#state = result.state
+    this.#walFailed = false
+    return this.#runAll(result.effects, 0)
   }
 
   #runAll(effects: readonly ConsensusEffect[], from: number): Pending {
-    for (let i = from; i < effects.length; i++) {
+    for (let i = from; i < effects.length && !this.#stopped; i++) {
       const pending = this.#run(effects[i] as ConsensusEffect)
       if (pending !== undefined) return pending.then(() => this.#runAll(effects, i + 1))
     }
     return undefined
   }
 
-  #timer(afterMs: number, fire: () => void): unknown {
-    const handle = this.#deps.timers.schedule(afterMs, () => {
-      this.#timers.delete(handle)
-      fire()
-    })
-    this.#timers.add(handle)
-    return handle
-  }
-
-  #cancelTimer(handle: unknown): void {
-    if (this.#timers.delete(handle)) this.#deps.timers.cancel(handle)
-  }
-
+  /** Runs one effect. Never throws and never rejects: a port failure is reported and handled. */
   #run(effect: ConsensusEffect): Pending {
-    const { network, executor, wal, observer } = this.#deps
+    const { network, executor, wal } = this.#deps
     switch (effect.type) {
       case 'sign-and-broadcast':
         return this.#signAndBroadcast(effect.message)
       case 'send':
-        network.send(effect.peer, effect.message)
+        this.#calls.attempt('send-failed', () => network.send(effect.peer, effect.message))
         return undefined
       case 'persist':
-        return asPending(wal.append(effect.entry))
+        // The prepared proof must be durable before the COMMIT that follows it is signed.
+        return this.#calls.call(
+          () => wal.append(effect.entry),
+          () => {},
+          (err) => this.#walFailure(err),
+        )
       case 'schedule-timeout':
-        this.#timer(effect.afterMs, () =>
+        this.#calls.timer(effect.afterMs, () =>
           this.post({ type: 'timeout', height: effect.height, view: effect.view }),
         )
         return undefined
       case 'build-proposal':
-        this.#proposalWait.build(effect)
+        // A failed build proposes nothing: the view's timer is armed, and a view change follows.
+        this.#calls.attempt('build-failed', () => this.#proposalWait.build(effect))
         return undefined
       case 'validate-proposal': {
         const hash = blockHash(effect.block.header)
-        return then(executor.validateProposal(effect.block), (result) =>
-          this.post({ type: 'proposal-validated', hash, result }),
+        const verdict = (result: ValidationResult) => this.post({ type: 'proposal-validated', hash, result })
+        return this.#calls.call(
+          () => executor.validateProposal(effect.block),
+          verdict,
+          (err) => {
+            // An executor that cannot say is a 'bad' verdict, never a 'pending' one forever.
+            this.#calls.warn('validate-failed', { height: effect.block.header.height }, err)
+            verdict({ ok: false, reason: errorText(err) })
+          },
         )
       }
-      case 'commit': {
-        // A sync may have stored this height already; the decided block must then be the same one.
-        const head = executor.head().header
-        if (head !== null && head.height >= effect.block.header.height) {
-          const stored = head.height === effect.block.header.height ? blockHash(head) : null
-          if (stored !== null && !bytesEqual(stored, effect.certificate.blockHash)) {
-            observer?.onWarning?.('decided-block-differs-from-synced', { height: head.height })
-            observer?.onConflictingDecision?.(effect.block, effect.certificate, stored)
-          }
-          this.post({ type: 'block-committed', context: this.context() })
-          return undefined
-        }
-        return then(executor.commit(effect.block, effect.certificate), () => {
-          const { height, view } = effect.block.header
-          observer?.onCommit?.(height, effect.certificate.view ?? view, effect.certificate.blockHash)
-          const context = this.context()
-          wal.prune(context.height)
-          this.post({ type: 'block-committed', context })
-        })
-      }
+      case 'commit':
+        return this.#chain.commit(effect)
       case 'request-sync':
-        this.#sync(effect.fromHeight, effect.targetHeight)
+        this.#chain.sync(effect.fromHeight, effect.targetHeight)
         return undefined
       case 'report-evidence':
-        observer?.onEvidence?.(effect.evidence)
+        this.#calls.notify((o) => o.onEvidence?.(effect.evidence))
         return undefined
       case 'view-entered':
-        if (effect.view > 0) observer?.onViewChange?.(effect.height, effect.view)
+        if (effect.view > 0) this.#calls.notify((o) => o.onViewChange?.(effect.height, effect.view))
         return undefined
     }
   }
@@ -305,22 +353,39 @@ export class ConsensusDriver {
   #signAndBroadcast(message: Parameters<typeof signMessage>[2]): Pending {
     const signer = this.#deps.signer
     if (signer === null) return undefined
-    const verdict = this.#guard.check(message)
-    if (verdict === 'conflict') {
-      this.#deps.observer?.onWarning?.('double-sign-refused', { type: message.type, height: message.height })
+    if (this.#walFailed) {
+      this.#calls.warn('sign-skipped-after-wal-failure', { type: message.type, height: message.height })
       return undefined
     }
-    const signed = signMessage(this.#options.chainId, signer, message)
-    const send = () => {
-      this.#deps.network.broadcast(signed)
-      this.post({ type: 'message', message: signed })
-    }
-    if (verdict === 'repeat') {
-      send()
+    if (this.#guard.check(message) === 'conflict') {
+      this.#calls.warn('double-sign-refused', { type: message.type, height: message.height })
       return undefined
     }
+    let signed: ConsensusMessage
+    try {
+      signed = signMessage(this.#options.chainId, signer, message)
+    } catch (err) {
+      this.#calls.warn('sign-failed', { type: message.type, height: message.height }, err)
+      return undefined
+    }
+    // Recorded before it is durable: a slot is never signed for another block, even if the write fails.
+    // A repeat is appended again: only a durable message is ever sent.
     this.#guard.record(message)
-    return then(this.#deps.wal.append({ type: 'signed', message: signed }), send)
+    return this.#calls.call(
+      () => this.#deps.wal.append({ type: 'signed', message: signed }),
+      () => {
+        this.#calls.notify((o) => o.onSigned?.(signed))
+        if (this.#stopped) return
+        this.#calls.attempt('send-failed', () => this.#deps.network.broadcast(signed))
+        this.post({ type: 'message', message: signed, from: this.#self })
+      },
+      (err) => this.#walFailure(err),
+    )
+  }
+
+  #walFailure(err: unknown): void {
+    this.#walFailed = true
+    this.#calls.warn('wal-append-failed', {}, err)
   }
 
   #isCurrent(effect: BuildEffect): boolean {
@@ -329,51 +394,16 @@ export class ConsensusDriver {
   }
 
   #propose(effect: BuildEffect): void {
-    if (!this.#isCurrent(effect)) return
-    then(
-      this.#deps.executor.buildProposal(effect.height, effect.view, {
-        lastCommit: effect.lastCommit,
-        evidence: effect.evidence,
-      }),
+    if (this.#stopped || !this.#isCurrent(effect)) return
+    const pending = this.#calls.call(
+      () =>
+        this.#deps.executor.buildProposal(effect.height, effect.view, {
+          lastCommit: effect.lastCommit,
+          evidence: effect.evidence,
+        }),
       (block) => this.post({ type: 'proposal-built', height: effect.height, view: effect.view, block }),
+      (err) => this.#calls.warn('build-failed', { height: effect.height, view: effect.view }, err),
     )
+    this.#calls.track(pending)
   }
-
-  #sync(fromHeight: number, targetHeight: number): void {
-    if (this.#syncing) return
-    this.#syncing = true
-    const done = () => {
-      this.#syncing = false
-      if (this.#stopped) return
-      const context = this.context()
-      const at = this.#state?.ctx.height ?? 0
-      if (context.height > at) {
-        this.post({ type: 'sync-done', context })
-      } else if (at <= fromHeight) {
-        // Nothing new yet (no peer had it): try again after a base timeout.
-        this.#timer(this.#options.consensus.viewTimeoutBaseMs, () => this.#sync(fromHeight, targetHeight))
-      }
-    }
-    // A failed sync is reported and retried like an empty one; it must not leave `#syncing` stuck.
-    const failed = (err: unknown) => {
-      this.#warn('sync-failed', { fromHeight, targetHeight }, err)
-      done()
-    }
-    try {
-      const pending = then(this.#deps.sync.request(fromHeight, targetHeight), done)
-      pending?.catch(failed)
-    } catch (err) {
-      failed(err)
-    }
-  }
-}
-
-function asPending(value: void | Promise<void>): Pending {
-  return value instanceof Promise ? value : undefined
-}
-
-function then<T>(value: T | Promise<T>, fn: (v: T) => void): Pending {
-  if (value instanceof Promise) return value.then(fn)
-  fn(value)
-  return undefined
 }

@@ -1,17 +1,48 @@
 /**
  * The normal case of one view: accept the leader's proposal, have the executor re-run it, PREPARE,
- * COMMIT after a PREPARE quorum, decide after a COMMIT quorum. Also the evidence rule: a second,
- * different vote by one validator for the same (height, view, kind) is reported and kept for the next
- * proposal.
+ * COMMIT after a PREPARE quorum, decide after a COMMIT quorum (or on a valid commit certificate). Also
+ * the evidence rule: a second, different vote by one validator for the same (height, view, kind) is
+ * reported and kept for the next proposal.
+ *
+ * The window of views. Votes are taken only for views from one below this node's view to two above it,
+ * so a member holds at most 2 kinds × 4 views × 2 votes here, and a flood of votes over many views costs
+ * one comparison each. This is safe: dropping a vote never makes a node sign anything, so safety (quorum
+ * intersection of signed votes) is untouched. It keeps liveness because after GST all honest members
+ * meet in one view (the view-change rules in machine-view-change.ts: a third of the power asking for
+ * later views pulls a node along, and a node moves past a view only with a quorum at or above it), and
+ * there every honest vote is inside every honest window: one view ahead and behind covers votes that
+ * arrive just before a node enters the view or just after it left. A COMMIT quorum of an older view
+ * still decides, whatever the window, when it comes whole: as a relayed commit certificate or in the
+ * next height's block, or through a sync (which trusts only certified blocks).
  */
-import { type Block, blockHash, checkBlockCommitments } from '../protocol/block.ts'
+import { type Block, type BlockHeader, blockHash, checkBlockCommitments } from '../protocol/block.ts'
 import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import type { Proposal } from '../protocol/consensus-message.ts'
-import { findValidator } from '../protocol/validator-set.ts'
 import { type CommitCertificate, certificateFromVotes, type Vote } from '../protocol/vote.ts'
 import type { ConsensusEffect, ConsensusState, MachineConfig } from './state.ts'
 import { isValidCertificate, isValidEvidenceWith, verifyProposalWith, verifyVoteWith } from './verify.ts'
-import { addVote, tallyOf } from './vote-set.ts'
+import { addVote, tallyPower, tallyVotes, wouldCount } from './vote-set.ts'
+
+/** Votes (and proposals' blocks) are taken for views [view − BEHIND, view + AHEAD] of this node's view. */
+export const VOTE_VIEWS_BEHIND = 1
+export const VOTE_VIEWS_AHEAD = 2
+
+export const inVoteWindow = (nodeView: number, view: number): boolean =>
+  view + VOTE_VIEWS_BEHIND >= nodeView && view <= nodeView + VOTE_VIEWS_AHEAD
+
+/** Distinct blocks with a COMMIT certificate kept per height: one unless a third of the power lies. */
+const MAX_CERTIFIED = 4
+
+/** Block hashes by header object (headers are never changed): `progress` runs after every event. */
+const hashes = new WeakMap<BlockHeader, Uint8Array>()
+function headerHash(header: BlockHeader): Uint8Array {
+  let hash = hashes.get(header)
+  if (hash === undefined) {
+    hash = blockHash(header)
+    hashes.set(header, hash)
+  }
+  return hash
+}
 
 const withDone = (s: ConsensusState, duty: string): ConsensusState => ({
   ...s,
@@ -61,11 +92,16 @@ export function onProposal(
   if (p.view > 0 && !justified) return s
   if (p.view === 0 && (p.block.header.view !== 0 || !bytesEqual(p.block.header.proposer, p.proposer)))
     return s
-  if (!verifyProposalWith(cfg.verify, cfg.chainId, p)) return s
   const hex = toHex(blockHash(p.block.header))
-  if (!s.blocks.has(hex)) {
+  const known = s.blocks.has(hex)
+  // Rule (memory): blocks are learned from proposals of views near this node's, at most two per view (the
+  // leader's, and one more from a leader that equivocates: a COMMIT quorum may name either).
+  const learn = s.done.has(`block/${p.view}`) ? `block2/${p.view}` : `block/${p.view}`
+  if (!known && (!inVoteWindow(s.view, p.view) || s.done.has(learn))) return s
+  if (!verifyProposalWith(cfg.verify, cfg.chainId, p)) return s
+  if (!known) {
     if (!blockFits(cfg, s, p.block)) return s
-    s = { ...s, blocks: new Map(s.blocks).set(hex, p.block) }
+    s = { ...withDone(s, learn), blocks: new Map(s.blocks).set(hex, p.block) }
   }
   // A proposal of another view still teaches this node the block (a COMMIT quorum may name it).
   if (p.view !== s.view || s.phase !== 'normal' || s.proposals.has(p.view)) return s
@@ -83,8 +119,10 @@ export function onVote(
   vote: Vote,
   out: ConsensusEffect[],
 ): ConsensusState {
-  const member = findValidator(s.ctx.validators, vote.validator)
+  const member = s.ctx.validators.byKey.get(toHex(vote.validator))
   if (member === undefined || vote.height !== s.ctx.height) return s
+  // Cheapest first: the window, then a repeat, then the signature.
+  if (!inVoteWindow(s.view, vote.view) || !wouldCount(s.votes, vote)) return s
   if (!verifyVoteWith(cfg.verify, cfg.chainId, vote)) return s
   const r = addVote(s.votes, vote, member.power)
   if (r.evidence !== null) {
@@ -94,7 +132,40 @@ export function onVote(
       s = { ...s, reported: new Set(s.reported).add(key), evidence: [...s.evidence, r.evidence] }
     }
   }
-  return r.added ? { ...s, votes: r.set } : s
+  if (!r.added) return s
+  s = { ...s, votes: r.set }
+  // Only the tally this vote joined can have just reached a quorum.
+  const hex = toHex(vote.blockHash)
+  if (vote.kind !== 'commit' || isCertified(s, vote.blockHash)) return s
+  if (!cfg.options.quorum(tallyPower(s.votes, 'commit', vote.view, hex), s.ctx.validators.totalPower))
+    return s
+  return withCertified(
+    s,
+    certificateFromVotes(tallyVotes(s.votes, 'commit', vote.view, hex)) as CommitCertificate,
+  )
+}
+
+const isCertified = (s: ConsensusState, hash: Uint8Array): boolean =>
+  s.certified.some((c) => bytesEqual(c.blockHash, hash))
+
+function withCertified(s: ConsensusState, cert: CommitCertificate): ConsensusState {
+  if (s.certified.length >= MAX_CERTIFIED) return s
+  return { ...s, certified: [...s.certified, cert] }
+}
+
+/**
+ * A whole COMMIT certificate of this height (relayed by a member, or carried by the next height's block):
+ * checked by its own signatures and quorum, then decided like a quorum of votes.
+ */
+export function onCertificate(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  cert: CommitCertificate,
+): ConsensusState {
+  if (s.phase === 'decided' || cert.kind !== 'commit' || cert.height !== s.ctx.height) return s
+  if (isCertified(s, cert.blockHash) || s.certified.length >= MAX_CERTIFIED) return s
+  if (!isValidCertificate(cfg.verify, cfg.options.quorum, cfg.chainId, cert, s.ctx.validators)) return s
+  return withCertified(s, cert)
 }
 
 /** After every event: decide on a COMMIT quorum; else PREPARE and COMMIT in the current view when due. */
@@ -102,25 +173,21 @@ export function progress(cfg: MachineConfig, s: ConsensusState, out: ConsensusEf
   if (s.phase === 'decided') return s
   const quorum = cfg.options.quorum
   const total = s.ctx.validators.totalPower
-  for (const [key, tally] of s.votes.tallies) {
-    if (!key.startsWith('commit/') || !quorum(tally.power, total)) continue
-    const hex = key.slice(key.lastIndexOf('/') + 1)
-    const block = s.blocks.get(hex)
-    if (block === undefined) {
-      if (!s.done.has('sync')) {
-        out.push({ type: 'request-sync', fromHeight: s.ctx.height, targetHeight: s.ctx.height })
-        s = withDone(s, 'sync')
-      }
-      continue
-    }
-    const certificate = certificateFromVotes(tally.votes) as CommitCertificate
+  for (const certificate of s.certified) {
+    const block = s.blocks.get(toHex(certificate.blockHash))
+    if (block === undefined) continue
     out.push({ type: 'commit', block, certificate })
     return { ...s, phase: 'decided', decided: block }
   }
+  if (s.certified.length > 0 && !s.done.has('sync')) {
+    // Decided, but this node never saw the block: fetch it (a sync trusts only certified blocks).
+    out.push({ type: 'request-sync', fromHeight: s.ctx.height, targetHeight: s.ctx.height })
+    s = withDone(s, 'sync')
+  }
   if (s.phase !== 'normal' || cfg.self === null || s.done.has('behind')) return s
   const p = s.proposals.get(s.view)
-  if (p === undefined) return s
-  const hash = blockHash(p.block.header)
+  if (p === undefined || s.done.has(`commit/${s.view}`)) return s
+  const hash = headerHash(p.block.header)
   const hex = toHex(hash)
   if (s.validation.get(hex) !== 'ok') return s
   const { height } = s.ctx
@@ -132,11 +199,13 @@ export function progress(cfg: MachineConfig, s: ConsensusState, out: ConsensusEf
     })
     s = withDone(s, `prepare/${view}`)
   }
-  const prepares = tallyOf(s.votes, 'prepare', view, hex)
-  if (prepares !== undefined && quorum(prepares.power, total) && !s.done.has(`commit/${view}`)) {
+  if (quorum(tallyPower(s.votes, 'prepare', view, hex), total) && !s.done.has(`commit/${view}`)) {
     // The prepared proof is persisted before the COMMIT is signed: after a crash this node still
     // carries it into view changes, which is what keeps a committed block from being replaced.
-    const proof = { certificate: certificateFromVotes(prepares.votes), block: p.block }
+    const proof = {
+      certificate: certificateFromVotes(tallyVotes(s.votes, 'prepare', view, hex)),
+      block: p.block,
+    }
     if (s.prepared === null || s.prepared.certificate.view < view) {
       out.push({ type: 'persist', entry: { type: 'prepared', proof } })
       s = { ...s, prepared: proof }

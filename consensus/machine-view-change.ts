@@ -4,16 +4,25 @@
  * member timed out). The new leader, on a quorum of VIEW-CHANGEs, sends NEW-VIEW: the view changes plus
  * a proposal, which must be the block of the highest prepared proof among them, or a fresh block of its
  * own when there is none. Validators check exactly that before they follow it.
+ *
+ * Memory is bounded per member: VIEW-CHANGEs are kept for this node's view and the few above it
+ * (VIEW_CHANGES_AHEAD), a prepared block shared with the copy this node already knows; of later views
+ * only each member's highest view is remembered (all that the join rule needs). Moving to a view forgets
+ * the votes and view changes of the views it leaves behind.
  */
 import type { Block } from '../protocol/block.ts'
 import { blockHash } from '../protocol/block.ts'
 import { bytesEqual, compareBytes, toHex } from '../protocol/bytes.ts'
 import type { NewView, PreparedProof, ViewChange } from '../protocol/consensus-message.ts'
 import { findValidator, hasOneThird } from '../protocol/validator-set.ts'
-import { blockFits, onProposal } from './machine-normal.ts'
+import { blockFits, onProposal, VOTE_VIEWS_BEHIND } from './machine-normal.ts'
 import { viewTimeoutMs } from './options.ts'
 import type { ConsensusEffect, ConsensusState, MachineConfig } from './state.ts'
-import { verifyViewChangeWith } from './verify.ts'
+import { verifyViewChangeSignatureWith, verifyViewChangeWith } from './verify.ts'
+import { keepViewsFrom } from './vote-set.ts'
+
+/** VIEW-CHANGEs (and NEW-VIEWs) are taken for this node's view and up to this many views above it. */
+export const VIEW_CHANGES_AHEAD = 4
 
 const withDone = (s: ConsensusState, duty: string): ConsensusState => ({
   ...s,
@@ -23,6 +32,13 @@ const withDone = (s: ConsensusState, duty: string): ConsensusState => ({
 const isLeader = (cfg: MachineConfig, s: ConsensusState, view: number): boolean =>
   cfg.self !== null && bytesEqual(cfg.self, s.ctx.schedule.leaderOf(s.ctx.height, view))
 
+/** Sets the view; moving up forgets the votes and view changes of the views left behind. */
+function moveTo(s: ConsensusState, view: number): ConsensusState {
+  if (view <= s.view) return { ...s, view }
+  const viewChanges = new Map([...s.viewChanges].filter(([v]) => v >= view))
+  return { ...s, view, votes: keepViewsFrom(s.votes, view - VOTE_VIEWS_BEHIND), viewChanges }
+}
+
 /** Enter `view` in the normal phase: arm its timer; the view-0 leader builds its proposal. */
 export function enterView(
   cfg: MachineConfig,
@@ -31,7 +47,7 @@ export function enterView(
   out: ConsensusEffect[],
 ): ConsensusState {
   const { height } = s.ctx
-  s = { ...s, view, phase: 'normal' }
+  s = { ...moveTo(s, view), phase: 'normal' }
   out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
   out.push({ type: 'view-entered', height, view })
   if (view === 0 && isLeader(cfg, s, 0) && !s.done.has('build/0')) {
@@ -88,6 +104,15 @@ function forgetHelp(s: ConsensusState): ConsensusState {
   return kept === null ? s : { ...s, done: kept }
 }
 
+/** After a restart in the middle of a view change (the WAL's last word was VIEW-CHANGE): carry on with it. */
+export function resumeViewChange(
+  cfg: MachineConfig,
+  s: ConsensusState,
+  out: ConsensusEffect[],
+): ConsensusState {
+  return startViewChange(cfg, s, s.view, out)
+}
+
 function startViewChange(
   cfg: MachineConfig,
   s: ConsensusState,
@@ -95,7 +120,7 @@ function startViewChange(
   out: ConsensusEffect[],
 ): ConsensusState {
   const { height } = s.ctx
-  s = { ...s, view, phase: 'view-change' }
+  s = { ...moveTo(s, view), phase: 'view-change' }
   out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
   if (cfg.self !== null && !s.done.has(`vc/${view}`)) {
     out.push({
@@ -115,34 +140,44 @@ export function onViewChange(
 ): ConsensusState {
   if (s.phase === 'decided' || m.view < s.view) return s
   const id = toHex(m.validator)
-  if (s.viewChanges.get(m.view)?.has(id)) return s
-  if (!verifyViewChangeWith(cfg.verify, cfg.options.quorum, cfg.chainId, m, s.ctx.validators)) return s
-  const forView = new Map(s.viewChanges.get(m.view) ?? []).set(id, m)
-  s = { ...s, viewChanges: new Map(s.viewChanges).set(m.view, forView) }
-  // A prepared proof also teaches this node its block.
-  if (m.prepared !== null) {
-    const hex = toHex(m.prepared.certificate.blockHash)
-    if (!s.blocks.has(hex) && blockFits(cfg, s, m.prepared.block)) {
-      s = { ...s, blocks: new Map(s.blocks).set(hex, m.prepared.block) }
-    }
+  const asked = s.viewsAsked.get(id) ?? 0
+  const kept = m.view <= s.view + VIEW_CHANGES_AHEAD
+  // Cheapest first: nothing new (a repeat, or a view beyond those kept no higher than the member's last).
+  if (kept ? s.viewChanges.get(m.view)?.has(id) : m.view <= asked) return s
+  if (kept) {
+    if (!verifyViewChangeWith(cfg.verify, cfg.options.quorum, cfg.chainId, m, s.ctx.validators)) return s
+    s = keepViewChange(cfg, s, m, id)
+  } else if (!verifyViewChangeSignatureWith(cfg.verify, cfg.chainId, m)) {
+    return s
   }
+  if (m.view > asked) s = { ...s, viewsAsked: new Map(s.viewsAsked).set(id, m.view) }
   // Join rule: members with a third of the power want views above ours, so an honest one timed out.
-  const floor = s.view + 1
-  const highest = new Map<string, number>()
-  for (const [view, byValidator] of s.viewChanges) {
-    if (view < floor) continue
-    for (const key of byValidator.keys()) highest.set(key, Math.max(highest.get(key) ?? 0, view))
-  }
   let power = 0
   let target = Number.POSITIVE_INFINITY
-  for (const [key, view] of highest) {
+  for (const [key, view] of s.viewsAsked) {
+    if (view <= s.view) continue
     power += s.ctx.validators.byKey.get(key)?.power ?? 0
     target = Math.min(target, view)
   }
-  if (highest.size > 0 && hasOneThird(power, s.ctx.validators.totalPower)) {
+  if (power > 0 && hasOneThird(power, s.ctx.validators.totalPower)) {
     return startViewChange(cfg, s, target, out)
   }
   return maybeLead(cfg, s, out)
+}
+
+/** Stores a verified VIEW-CHANGE; its prepared proof teaches this node the block (one copy of it). */
+function keepViewChange(cfg: MachineConfig, s: ConsensusState, m: ViewChange, id: string): ConsensusState {
+  if (m.prepared !== null) {
+    const hex = toHex(m.prepared.certificate.blockHash)
+    const known = s.blocks.get(hex)
+    if (known !== undefined) {
+      m = { ...m, prepared: { ...m.prepared, block: known } }
+    } else if (blockFits(cfg, s, m.prepared.block)) {
+      s = { ...s, blocks: new Map(s.blocks).set(hex, m.prepared.block) }
+    }
+  }
+  const forView = new Map(s.viewChanges.get(m.view) ?? []).set(id, m)
+  return { ...s, viewChanges: new Map(s.viewChanges).set(m.view, forView) }
 }
 
 function quorumOfViewChanges(cfg: MachineConfig, s: ConsensusState, view: number): ViewChange[] | null {
@@ -155,12 +190,9 @@ function quorumOfViewChanges(cfg: MachineConfig, s: ConsensusState, view: number
 }
 
 function quorumAtOrAbove(cfg: MachineConfig, s: ConsensusState, view: number): boolean {
-  const members = new Set<string>()
-  for (const [v, byValidator] of s.viewChanges) {
-    if (v >= view) for (const key of byValidator.keys()) members.add(key)
-  }
   let power = 0
-  for (const key of members) power += s.ctx.validators.byKey.get(key)?.power ?? 0
+  for (const [key, asked] of s.viewsAsked)
+    if (asked >= view) power += s.ctx.validators.byKey.get(key)?.power ?? 0
   return cfg.options.quorum(power, s.ctx.validators.totalPower)
 }
 
@@ -233,9 +265,13 @@ export function onNewView(
 ): ConsensusState {
   if (s.phase === 'decided' || m.view === 0 || m.view < s.view) return s
   if (m.view === s.view && s.phase === 'normal') return s
+  // Rule (work): views near this node's only, and one full check per view (only its leader can send one).
+  const checked = `nv-checked/${m.view}`
+  if (m.view > s.view + VIEW_CHANGES_AHEAD || s.done.has(checked)) return s
   const { validators } = s.ctx
   // Rule: the proposal is by the leader of the new view.
   if (!bytesEqual(m.proposal.proposer, s.ctx.schedule.leaderOf(s.ctx.height, m.view))) return s
+  s = withDone(s, checked)
   // Rule: a quorum of valid VIEW-CHANGEs for this view, one per member.
   let power = 0
   const seen = new Set<string>()

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type Block, blockHash, evidenceRootOf, txRootOf, ZERO_HASH } from '../protocol/block.ts'
-import { bytesEqual } from '../protocol/bytes.ts'
-import type { ConsensusMessage, ViewChange } from '../protocol/consensus-message.ts'
-import { publicKeyFromSecret, sign, verify } from '../protocol/crypto.ts'
-import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
+import { type Block, blockHash } from '../protocol/block.ts'
+import type { ViewChange } from '../protocol/consensus-message.ts'
 import {
   certificateFromVotes,
   certificateHash,
@@ -11,91 +8,26 @@ import {
   type Vote,
   verifyCertificate,
 } from '../protocol/vote.ts'
-import { createLeaderSchedule } from './leader.ts'
-import { step } from './machine.ts'
 import { consensusOptions, viewTimeoutMs } from './options.ts'
 import type { SignaturePort } from './ports.ts'
-import { signMessage, type UnsignedMessage } from './signer.ts'
+import type { ConsensusEffect } from './state.ts'
 import {
-  type ConsensusEffect,
-  type ConsensusEvent,
-  type ConsensusState,
-  initialState,
-  type MachineConfig,
-} from './state.ts'
-
-const CHAIN = 'arcade-test'
-const keys: SignaturePort[] = [1, 2, 3, 4].map((i) => {
-  const secret = new Uint8Array(32).fill(i)
-  return { publicKey: publicKeyFromSecret(secret), sign: (m) => sign(m, secret), verify }
-})
-const set = createValidatorSet(keys.map((k) => ({ publicKey: k.publicKey, power: 10 })))
-const schedule = createLeaderSchedule(set)
-const ctx = {
-  height: 1,
-  validators: set,
-  validatorSetHash: validatorSetHash(set),
-  schedule,
-  parentHash: ZERO_HASH,
-  parentTimeMs: 0,
-  lastCommit: null,
-  lastValidators: null,
-}
-const keyOf = (pub: Uint8Array) => keys.find((k) => bytesEqual(k.publicKey, pub)) as SignaturePort
-const leader0 = keyOf(schedule.leaderOf(1, 0))
-const leader1 = keyOf(schedule.leaderOf(1, 1))
-const me = keys.find((k) => k !== leader0 && k !== leader1) as SignaturePort
-const others = keys.filter((k) => k !== me)
-
-const cfg: MachineConfig = { chainId: CHAIN, self: me.publicKey, options: consensusOptions(), verify }
-
-function block(proposer: Uint8Array, view = 0, timeMs = 5): Block {
-  return {
-    header: {
-      chainId: CHAIN,
-      height: 1,
-      view,
-      timeMs,
-      parentHash: ZERO_HASH,
-      txRoot: txRootOf([]),
-      stateRoot: new Uint8Array(32).fill(7),
-      lastCommitHash: ZERO_HASH,
-      validatorSetHash: validatorSetHash(set),
-      nextValidatorSetHash: validatorSetHash(set),
-      evidenceRoot: evidenceRootOf([]),
-      proposer,
-    },
-    txs: [],
-    lastCommit: null,
-    evidence: [],
-  }
-}
-
-const signed = (k: SignaturePort, m: UnsignedMessage): ConsensusMessage => signMessage(CHAIN, k, m)
-const vote = (k: SignaturePort, kind: 'prepare' | 'commit', b: Block, view = 0) =>
-  signed(k, { type: 'vote', kind, height: 1, view, blockHash: blockHash(b.header) })
-
-function run(
-  state: ConsensusState,
-  events: ConsensusEvent[],
-): { state: ConsensusState; effects: ConsensusEffect[] } {
-  const effects: ConsensusEffect[] = []
-  for (const e of events) {
-    const r = step(cfg, state, e)
-    state = r.state
-    effects.push(...r.effects)
-  }
-  return { state, effects }
-}
-
-const started = () => run(initialState(ctx), [{ type: 'start' }]).state
-const msg = (message: ConsensusMessage): ConsensusEvent => ({ type: 'message', message })
-const signs = (effects: ConsensusEffect[], kind: string) =>
-  effects.filter(
-    (e) =>
-      e.type === 'sign-and-broadcast' &&
-      (e.message.type === kind || (e.message.type === 'vote' && e.message.kind === kind)),
-  )
+  block,
+  CHAIN,
+  keys,
+  leader0,
+  leader1,
+  me,
+  msg,
+  others,
+  run,
+  set,
+  signed,
+  signs,
+  started,
+  vote,
+} from './testing.ts'
+import { countedVotes } from './vote-set.ts'
 
 describe('consensus machine', () => {
   const a = block(leader0.publicKey)
@@ -213,7 +145,7 @@ describe('consensus machine', () => {
       msg(vote(x, 'prepare', b)),
       msg(vote(x, 'prepare', c)),
     ])
-    expect([...lone.state.votes.tallies.keys()].filter((k) => k.startsWith('prepare/'))).toHaveLength(2)
+    expect(countedVotes(lone.state.votes).filter((v) => v.kind === 'prepare')).toHaveLength(2)
   })
 
   function viewChanges(prepared: boolean): ViewChange[] {

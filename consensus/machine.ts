@@ -5,15 +5,23 @@
  * PREPARE quorum, which becomes this node's prepared proof) → decided (after a COMMIT quorum). A view that
  * times out ends in VIEW-CHANGE; the next leader's NEW-VIEW proves a quorum of them and re-proposes the
  * highest prepared block. Proposal and vote rules are in machine-normal.ts, view change in
- * machine-view-change.ts.
+ * machine-view-change.ts, messages of other heights in machine-future.ts.
  */
 import { blockHash as blockHashOf } from '../protocol/block.ts'
-import { bytesEqual, toHex } from '../protocol/bytes.ts'
-import type { ConsensusMessage } from '../protocol/consensus-message.ts'
-import { findValidator, hasOneThird } from '../protocol/validator-set.ts'
+import { toHex } from '../protocol/bytes.ts'
+import { type ConsensusMessage, heightOf, signerOf } from '../protocol/consensus-message.ts'
 import { evidenceHash } from '../protocol/vote.ts'
-import { onProposal, onVote, progress } from './machine-normal.ts'
-import { enterView, onNewView, onTimeout, onViewChange, onViewChangeBuilt } from './machine-view-change.ts'
+import { bufferedMessages } from './future-buffer.ts'
+import { helpBehind, onFuture } from './machine-future.ts'
+import { onCertificate, onProposal, onVote, progress } from './machine-normal.ts'
+import {
+  enterView,
+  onNewView,
+  onTimeout,
+  onViewChange,
+  onViewChangeBuilt,
+  resumeViewChange,
+} from './machine-view-change.ts'
 import {
   type ConsensusEffect,
   type ConsensusEvent,
@@ -22,7 +30,6 @@ import {
   initialState,
   type MachineConfig,
 } from './state.ts'
-import { isValidCertificate, verifyProposalWith, verifyVoteWith } from './verify.ts'
 
 export interface StepResult {
   readonly state: ConsensusState
@@ -34,10 +41,11 @@ export function step(cfg: MachineConfig, state: ConsensusState, event: Consensus
   let s = state
   switch (event.type) {
     case 'start':
-      s = enterView(cfg, s, s.view, out)
+      // A node restarted after it asked for a view change resumes it (it may follow that view's NEW-VIEW).
+      s = s.phase === 'view-change' ? resumeViewChange(cfg, s, out) : enterView(cfg, s, s.view, out)
       break
     case 'message':
-      s = onMessage(cfg, s, event.message, out)
+      s = onMessage(cfg, s, event.message, event.from, out)
       break
     case 'timeout':
       s = onTimeout(cfg, s, event.height, event.view, out)
@@ -81,33 +89,28 @@ function onProposalBuilt(
   return onViewChangeBuilt(cfg, s, e.block, out)
 }
 
-function messageHeight(m: ConsensusMessage): number {
-  return m.type === 'vote' ? m.vote.height : m.height
-}
-
-function senderOf(m: ConsensusMessage): Uint8Array {
-  switch (m.type) {
-    case 'vote':
-      return m.vote.validator
-    case 'proposal':
-      return m.proposer
-    case 'view-change':
-      return m.validator
-    case 'new-view':
-      return m.proposal.proposer
-  }
-}
-
-function onMessage(
+/**
+ * A message from the peer `from`. Rule: a member speaks only for itself, over its own connection. A
+ * message whose signer is not the peer that delivered it is a relay or a forgery and is dropped before it
+ * can influence anything (buffers, counts, sync targets); so is anything from a peer outside this
+ * height's validator set (observers never vote). A commit certificate carries no single signer: any
+ * member may pass one on, and it is checked by its own signatures and quorum.
+ */
+export function onMessage(
   cfg: MachineConfig,
   s: ConsensusState,
   m: ConsensusMessage,
+  from: string,
   out: ConsensusEffect[],
 ): ConsensusState {
+  const signer = signerOf(m)
+  if (signer !== null && toHex(signer) !== from) return s
   const h = s.ctx.height
-  const mh = messageHeight(m)
-  if (mh < h) return helpBehind(cfg, s, m, mh, out)
-  if (mh > h) return onFuture(cfg, s, m, mh, out)
+  const mh = heightOf(m)
+  if (mh < h) return helpBehind(cfg, s, m, mh, from, out)
+  const member = s.ctx.validators.byKey.get(from)
+  if (member === undefined) return s
+  if (mh > h) return onFuture(cfg, s, m, mh, from, member.power, out)
   switch (m.type) {
     case 'proposal':
       return onProposal(cfg, s, m, false, out)
@@ -117,122 +120,9 @@ function onMessage(
       return onViewChange(cfg, s, m, out)
     case 'new-view':
       return onNewView(cfg, s, m, out)
+    case 'commit-certificate':
+      return onCertificate(cfg, s, m.certificate)
   }
-}
-
-/**
- * A member still at the previous height missed its end (it asks for a view change there): send it the
- * COMMIT votes of the certificate this height carries (once per peer and timeout), so it can decide
- * without a sync.
- */
-function helpBehind(
-  cfg: MachineConfig,
-  s: ConsensusState,
-  m: ConsensusMessage,
-  mh: number,
-  out: ConsensusEffect[],
-): ConsensusState {
-  // Only a VIEW-CHANGE shows the peer is stuck: late votes of the last height are normal traffic.
-  const cert = s.ctx.lastCommit
-  if (m.type !== 'view-change' || cert === null || mh !== h1(s) || cfg.self === null) return s
-  // Once per peer between two of this node's own timeouts (onTimeout forgets these duties): help lost
-  // before GST is resent after it, and a flood of VIEW-CHANGEs cannot make this node send more.
-  const peer = toHex(senderOf(m))
-  const duty = `help/${peer}`
-  if (s.done.has(duty) || findValidator(s.ctx.validators, senderOf(m)) === undefined) return s
-  if (bytesEqual(senderOf(m), cfg.self)) return s
-  for (const sig of cert.signatures) {
-    out.push({
-      type: 'send',
-      peer,
-      message: {
-        type: 'vote',
-        vote: {
-          kind: 'commit',
-          height: cert.height,
-          view: cert.view,
-          blockHash: cert.blockHash,
-          validator: sig.validator,
-          signature: sig.signature,
-        },
-      },
-    })
-  }
-  return { ...s, done: new Set(s.done).add(duty) }
-}
-
-const h1 = (s: ConsensusState) => s.ctx.height - 1
-
-/**
- * A message from a later height. The next height's messages are kept for later; a next-height proposal
- * carries the commit certificate of this height (decide at once when the block is known); and members
- * with a third of the power ahead of this node mean it is behind: ask for a sync.
- */
-function onFuture(
-  cfg: MachineConfig,
-  s: ConsensusState,
-  m: ConsensusMessage,
-  mh: number,
-  out: ConsensusEffect[],
-): ConsensusState {
-  const set = s.ctx.validators
-  const sender = senderOf(m)
-  const member = findValidator(set, sender)
-  if (member === undefined) return s
-  const authentic =
-    m.type === 'vote'
-      ? verifyVoteWith(cfg.verify, cfg.chainId, m.vote)
-      : m.type === 'proposal'
-        ? verifyProposalWith(cfg.verify, cfg.chainId, m)
-        : m.type === 'new-view'
-          ? verifyProposalWith(cfg.verify, cfg.chainId, m.proposal)
-          : true
-  if (!authentic) return s
-  if (mh === s.ctx.height + 1 && s.future.length < cfg.options.maxFutureMessages) {
-    s = { ...s, future: [...s.future, m] }
-  }
-  if (s.phase !== 'decided' && mh === s.ctx.height + 1 && (m.type === 'proposal' || m.type === 'new-view')) {
-    const block = m.type === 'proposal' ? m.block : m.proposal.block
-    const cert = block.lastCommit
-    if (cert !== null && cert.height === s.ctx.height) {
-      for (const sig of cert.signatures) {
-        const vote = {
-          kind: 'commit' as const,
-          height: cert.height,
-          view: cert.view,
-          blockHash: cert.blockHash,
-          validator: sig.validator,
-          signature: sig.signature,
-        }
-        s = onVote(cfg, s, vote, out)
-      }
-    }
-  }
-  // A valid commit certificate for a later height (same epoch's set): this node is behind. It stops
-  // voting here and asks for a sync.
-  if ((m.type === 'proposal' || m.type === 'new-view') && !s.done.has('behind')) {
-    const cert = (m.type === 'proposal' ? m.block : m.proposal.block).lastCommit
-    if (
-      cert !== null &&
-      cert.height > s.ctx.height &&
-      isValidCertificate(cfg.verify, cfg.options.quorum, cfg.chainId, cert, set)
-    ) {
-      out.push({ type: 'request-sync', fromHeight: s.ctx.height, targetHeight: cert.height })
-      s = { ...s, done: new Set(s.done).add('behind').add('sync') }
-    }
-  }
-  const id = toHex(sender)
-  if (!s.ahead.has(id)) {
-    const ahead = new Map(s.ahead).set(id, member.power)
-    s = { ...s, ahead }
-    let power = 0
-    for (const p of ahead.values()) power += p
-    if (hasOneThird(power, set.totalPower) && !s.done.has('sync')) {
-      out.push({ type: 'request-sync', fromHeight: s.ctx.height, targetHeight: mh - 1 })
-      s = { ...s, done: new Set(s.done).add('sync') }
-    }
-  }
-  return s
 }
 
 /** The next height: fresh per-height state; evidence not yet on chain carries over; buffered messages replay. */
@@ -248,6 +138,6 @@ function advance(
   const reported = s.reported.size > 4096 ? new Set<string>() : s.reported
   let next: ConsensusState = { ...initialState(ctx), evidence, reported }
   next = enterView(cfg, next, 0, out)
-  for (const m of s.future) next = onMessage(cfg, next, m, out)
+  for (const b of bufferedMessages(s.future)) next = onMessage(cfg, next, b.message, b.from, out)
   return next
 }

@@ -3,6 +3,7 @@
  * (never doubling without bound: see Besu QBFT's multi-hour rounds), so recovery after an outage takes
  * at most a couple of capped timeouts.
  */
+import { Limits } from '../protocol/limits.ts'
 import { hasQuorum } from '../protocol/validator-set.ts'
 import { ConsensusError, ConsensusErrorCode } from './errors.ts'
 
@@ -20,8 +21,21 @@ export interface ConsensusOptions {
    * `onPendingTxs` wake-up (the simulator's fakes). Default 50.
    */
   readonly txPollMs: number
-  /** Messages for the next height held until this node gets there. Default 1024. */
-  readonly maxFutureMessages: number
+  /**
+   * The chain's block size limit (genesis `maxBlockBytes`), from which the byte bounds of the
+   * next-height buffer and of the driver's queue are derived (see `memoryBounds`). Default: the
+   * protocol ceiling, Limits.maxBlockBytes; the node passes its genesis value.
+   */
+  readonly maxBlockBytes: number
+  /** Messages for the next height held per member until this node gets there. Default 16. */
+  readonly maxFutureMessagesPerMember: number
+  /**
+   * Events a peer may have queued in the driver before `receive` asks it to wait (back-pressure);
+   * four times as many and it is dropped. Default 64.
+   */
+  readonly maxQueuedPerPeer: number
+  /** Events queued in the driver in all before every sender is asked to wait; twice that, dropped. Default 4096. */
+  readonly maxQueuedEvents: number
   /**
    * The quorum rule: more than 2/3 of the power (`hasQuorum`). Only the simulator's planted-bug test
    * overrides it, to prove the checks catch an unsafe rule.
@@ -35,7 +49,10 @@ export const defaultConsensusOptions: ConsensusOptions = {
   viewTimeoutCapMs: 10_000,
   emptyBlockIntervalMs: 1000,
   txPollMs: 50,
-  maxFutureMessages: 1024,
+  maxBlockBytes: Limits.maxBlockBytes,
+  maxFutureMessagesPerMember: 16,
+  maxQueuedPerPeer: 64,
+  maxQueuedEvents: 4096,
   quorum: hasQuorum,
 }
 
@@ -47,7 +64,10 @@ export function consensusOptions(overrides: Partial<ConsensusOptions> = {}): Con
     'viewTimeoutCapMs',
     'emptyBlockIntervalMs',
     'txPollMs',
-    'maxFutureMessages',
+    'maxBlockBytes',
+    'maxFutureMessagesPerMember',
+    'maxQueuedPerPeer',
+    'maxQueuedEvents',
   ] as const) {
     const value = o[field]
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -65,7 +85,45 @@ export function consensusOptions(overrides: Partial<ConsensusOptions> = {}): Con
       },
     )
   }
+  if (o.maxBlockBytes === 0 || o.maxBlockBytes > Limits.maxBlockBytes) {
+    throw new ConsensusError(
+      ConsensusErrorCode.badOptions,
+      `need 0 < maxBlockBytes <= ${Limits.maxBlockBytes}`,
+      { field: 'maxBlockBytes' },
+    )
+  }
+  for (const field of ['maxFutureMessagesPerMember', 'maxQueuedPerPeer', 'maxQueuedEvents'] as const) {
+    if (o[field] === 0) {
+      throw new ConsensusError(ConsensusErrorCode.badOptions, `${field} must be positive`, { field })
+    }
+  }
   return o
+}
+
+/** Byte bounds of what peers can make this node hold, all derived from the chain's maxBlockBytes. */
+export interface MemoryBounds {
+  /** Next-height messages of all members: each may use its stake share of this. */
+  readonly futureBytes: number
+  /** A member may always use this much of the next-height buffer, whatever its stake. */
+  readonly futureFloorBytes: number
+  /** And never more than this: one full block and small messages. */
+  readonly futureMemberCapBytes: number
+  /** Bytes a peer may have queued in the driver before it is asked to wait (four times: dropped). */
+  readonly queuedBytesPerPeer: number
+  /** Bytes queued in the driver in all before every sender waits (twice: dropped). */
+  readonly queuedBytes: number
+}
+
+const FLOOR_BYTES = 64 * 1024
+
+export function memoryBounds(o: Pick<ConsensusOptions, 'maxBlockBytes'>): MemoryBounds {
+  return {
+    futureBytes: 4 * o.maxBlockBytes,
+    futureFloorBytes: FLOOR_BYTES,
+    futureMemberCapBytes: o.maxBlockBytes + FLOOR_BYTES,
+    queuedBytesPerPeer: 2 * o.maxBlockBytes + FLOOR_BYTES,
+    queuedBytes: 8 * o.maxBlockBytes,
+  }
 }
 
 /** How long a validator waits in `view` before asking for the next one (the proposal wait included). */

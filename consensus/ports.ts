@@ -88,6 +88,11 @@ export interface ConsensusObserver {
   onViewChange?(height: number, view: number): void
   onWarning?(event: string, data: Record<string, unknown>): void
   /**
+   * This node signed `message` and the WAL holds it durably; called before it is sent (a crash from here
+   * on restarts with it remembered, so the node never signs a conflicting one).
+   */
+  onSigned?(message: ConsensusMessage): void
+  /**
    * This node decided `block` with a valid commit certificate, but a sync had already stored another
    * block at that height: two certificates for one height, possible only with a third of the power
    * byzantine. The stored block stays; this hands the evidence of the fork to whoever audits it.

@@ -63,7 +63,13 @@ export class ProposalWait {
    */
   #txsArrived(): void {
     const waiting = this.#waiting
-    if (waiting === null || !this.#deps.executor.hasPendingTxs()) return
+    if (waiting === null) return
+    try {
+      if (!this.#deps.executor.hasPendingTxs()) return
+    } catch {
+      // Never throw into the mempool that woke us: the interval timer still proposes.
+      return
+    }
     this.#wait(waiting.effect, 0)
   }
 

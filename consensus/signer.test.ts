@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { blockHash, evidenceRootOf, txRootOf, ZERO_HASH } from '../protocol/block.ts'
-import { bytesEqual } from '../protocol/bytes.ts'
+import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import type { ConsensusMessage } from '../protocol/consensus-message.ts'
 import { publicKeyFromSecret, sign, verify } from '../protocol/crypto.ts'
 import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
@@ -8,7 +8,7 @@ import { ConsensusDriver } from './driver.ts'
 import { createLeaderSchedule } from './leader.ts'
 import { consensusOptions } from './options.ts'
 import type { SignaturePort, WalEntry } from './ports.ts'
-import { createDoubleSignGuard, signMessage } from './signer.ts'
+import { createDoubleSignGuard, restoreFromWal, signMessage } from './signer.ts'
 
 const CHAIN = 'arcade-test'
 const keys: SignaturePort[] = [1, 2, 3, 4].map((i) => {
@@ -63,6 +63,24 @@ describe('double-sign guard', () => {
   })
 })
 
+describe('restoring from the WAL', () => {
+  const vc = (height: number, view: number) =>
+    signMessage(CHAIN, me, { type: 'view-change', height, view, prepared: null })
+  const vote = (height: number, view: number) =>
+    signMessage(CHAIN, me, { type: 'vote', kind: 'prepare', height, view, blockHash: new Uint8Array(32) })
+  const signed = (...messages: ConsensusMessage[]): WalEntry[] =>
+    messages.map((message) => ({ type: 'signed', message }))
+
+  it('is still changing view when its last word at the height was a VIEW-CHANGE', () => {
+    expect(restoreFromWal(signed(vote(4, 0), vc(4, 1)), 4)).toMatchObject({ view: 1, phase: 'view-change' })
+    // It voted in view 1 afterwards: it had followed the NEW-VIEW.
+    expect(restoreFromWal(signed(vc(4, 1), vote(4, 1)), 4)).toMatchObject({ view: 1, phase: 'normal' })
+    // Other heights do not count.
+    expect(restoreFromWal(signed(vc(3, 5), vote(4, 0)), 4)).toMatchObject({ view: 0, phase: 'normal' })
+    expect(restoreFromWal([], 4)).toEqual({ view: 0, phase: 'normal', prepared: null })
+  })
+})
+
 describe('driver restart', () => {
   function node(wal: WalEntry[], sent: ConsensusMessage[]) {
     return new ConsensusDriver(
@@ -99,20 +117,20 @@ describe('driver restart', () => {
     const sent: ConsensusMessage[] = []
     const first = node(wal, sent)
     first.start()
-    first.receive(proposal(5))
+    first.receive(proposal(5), toHex(leader.publicKey))
     expect(prepares(sent)).toEqual([blockHash(block(5).header)])
     expect(wal.some((e) => e.type === 'signed' && e.message.type === 'vote')).toBe(true)
-    first.stop()
+    void first.stop()
 
     const after: ConsensusMessage[] = []
     const second = node(wal, after)
     second.start()
-    second.receive(proposal(6)) // the leader equivocates; this node already prepared the other block
+    second.receive(proposal(6), toHex(leader.publicKey)) // the leader equivocates; this node already prepared the other block
     expect(prepares(after)).toEqual([])
     const fresh: ConsensusMessage[] = []
     const third = node([], fresh)
     third.start()
-    third.receive(proposal(6))
+    third.receive(proposal(6), toHex(leader.publicKey))
     expect(prepares(fresh)).toEqual([blockHash(block(6).header)])
   })
 })

@@ -9,11 +9,13 @@ import { blockHash } from '../protocol/block.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import {
   type ConsensusMessage,
+  heightOf,
   type PreparedProof,
   type Proposal,
   proposalSignBytes,
   type ViewChange,
   viewChangeSignBytes,
+  viewOf,
 } from '../protocol/consensus-message.ts'
 import { type VoteKind, voteBytes } from '../protocol/vote.ts'
 import type { SignaturePort, WalEntry } from './ports.ts'
@@ -59,6 +61,7 @@ function slotOf(m: UnsignedMessage | ConsensusMessage): { slot: string; hash: st
       }
       return { slot: `proposal/${m.height}/${m.view}`, hash: toHex(blockHash(m.block.header)) }
     case 'view-change':
+    case 'commit-certificate':
       return null
   }
 }
@@ -86,6 +89,38 @@ export function createDoubleSignGuard(entries: readonly WalEntry[] = []): Double
   }
   for (const e of entries) if (e.type === 'signed') guard.record(e.message)
   return guard
+}
+
+/**
+ * What this node had reached at `height` by what it signed: the highest view it signed in, whether its
+ * last word there was a VIEW-CHANGE (it was changing view: it must still follow that view's NEW-VIEW),
+ * and its highest prepared proof.
+ */
+export function restoreFromWal(
+  entries: readonly WalEntry[],
+  height: number,
+): { view: number; phase: 'normal' | 'view-change'; prepared: PreparedProof | null } {
+  let view = 0
+  let changing = false
+  let prepared: PreparedProof | null = null
+  for (const e of entries) {
+    if (e.type === 'prepared') {
+      const c = e.proof.certificate
+      if (c.height === height && (prepared === null || c.view > prepared.certificate.view)) prepared = e.proof
+      continue
+    }
+    const m = e.message
+    if (heightOf(m) !== height) continue
+    const v = viewOf(m)
+    const isViewChange = m.type === 'view-change'
+    if (v > view) {
+      view = v
+      changing = isViewChange
+    } else if (v === view && !isViewChange) {
+      changing = false
+    }
+  }
+  return { view, phase: changing ? 'view-change' : 'normal', prepared }
 }
 
 export function signMessage(chainId: string, port: SignaturePort, m: UnsignedMessage): ConsensusMessage {

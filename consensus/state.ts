@@ -7,6 +7,7 @@ import type { Bytes } from '../protocol/bytes.ts'
 import type { ConsensusMessage, PreparedProof, Proposal, ViewChange } from '../protocol/consensus-message.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
+import { emptyFutureBuffer, type FutureBuffer } from './future-buffer.ts'
 import type { LeaderSchedule } from './leader.ts'
 import type { ConsensusOptions } from './options.ts'
 import type { ValidationResult, WalEntry } from './ports.ts'
@@ -49,16 +50,29 @@ export interface ConsensusState {
   /** Blocks of this height seen in proposals or prepared proofs, by hex hash. */
   readonly blocks: ReadonlyMap<string, Block>
   readonly validation: ReadonlyMap<string, 'pending' | 'ok' | 'bad'>
+  /** Votes of the views near this node's (see machine-normal.ts for the window). */
   readonly votes: VoteSet
+  /**
+   * Valid COMMIT certificates of this height (from a vote quorum, a relayed certificate, or the next
+   * height's block): the first whose block this node knows is decided. At most a few (distinct blocks).
+   */
+  readonly certified: readonly CommitCertificate[]
   /** Highest PREPARE quorum this node has formed at this height (persisted before it commits). */
   readonly prepared: PreparedProof | null
-  /** Duties done: `prepare/v`, `commit/v`, `vc/v`, `nv/v`, `build/v`, `sync`, `help/peer` (forgotten on each timeout). */
+  /**
+   * Duties done: `prepare/v`, `commit/v`, `vc/v`, `nv/v`, `build/v`, `sync`, `behind`, `block/v` and
+   * `block2/v` (blocks learned from proposals of view v), `nv-checked/v`, `help/peer` (forgotten on each
+   * timeout).
+   */
   readonly done: ReadonlySet<string>
+  /** VIEW-CHANGEs for the views from this node's view up to a few above it, by view and hex member key. */
   readonly viewChanges: ReadonlyMap<number, ReadonlyMap<string, ViewChange>>
-  /** Members seen at a later height (hex key → power): at a third of the power, this node is behind. */
+  /** The highest view each member asked for in a signed VIEW-CHANGE at this height (hex key → view). */
+  readonly viewsAsked: ReadonlyMap<string, number>
+  /** The highest height each member claimed in a signed message (hex key → height). */
   readonly ahead: ReadonlyMap<string, number>
-  /** Messages for the next height, replayed when this node gets there. */
-  readonly future: readonly ConsensusMessage[]
+  /** Signed messages for the next height, bounded per member, replayed when this node gets there. */
+  readonly future: FutureBuffer
   /** Evidence seen and not yet in a committed block (offered to the next proposal). */
   readonly evidence: readonly Evidence[]
   /** Evidence already reported (dedup keys). */
@@ -67,7 +81,8 @@ export interface ConsensusState {
 
 export type ConsensusEvent =
   | { readonly type: 'start' }
-  | { readonly type: 'message'; readonly message: ConsensusMessage }
+  /** `from`: the hex node key of the peer whose connection delivered the message (this node's own for its own). */
+  | { readonly type: 'message'; readonly message: ConsensusMessage; readonly from: string }
   | { readonly type: 'timeout'; readonly height: number; readonly view: number }
   | { readonly type: 'proposal-built'; readonly height: number; readonly view: number; readonly block: Block }
   | { readonly type: 'proposal-validated'; readonly hash: Bytes; readonly result: ValidationResult }
@@ -100,8 +115,10 @@ export type ConsensusEffect =
   | { readonly type: 'report-evidence'; readonly evidence: Evidence }
   | { readonly type: 'view-entered'; readonly height: number; readonly view: number }
 
+/** What the WAL says this node signed at the height: its view, whether it was changing view, its proof. */
 export interface Restored {
   readonly view: number
+  readonly phase: 'normal' | 'view-change'
   readonly prepared: PreparedProof | null
 }
 
@@ -109,17 +126,19 @@ export function initialState(ctx: HeightContext, restored: Restored | null = nul
   return {
     ctx,
     view: restored?.view ?? 0,
-    phase: 'normal',
+    phase: restored?.phase ?? 'normal',
     decided: null,
     proposals: new Map(),
     blocks: new Map(),
     validation: new Map(),
     votes: emptyVoteSet,
+    certified: [],
     prepared: restored?.prepared ?? null,
     done: new Set(),
     viewChanges: new Map(),
+    viewsAsked: new Map(),
     ahead: new Map(),
-    future: [],
+    future: emptyFutureBuffer,
     evidence: [],
     reported: new Set(),
   }

@@ -1,6 +1,8 @@
 /**
  * Signature and certificate checks through the SignaturePort, so the same rules run with real Ed25519
- * in the node and with the simulator's cheap scheme. Each returns a boolean and never throws.
+ * in the node and with the simulator's cheap scheme. Each returns a boolean and never throws (a field
+ * that cannot even be encoded, such as a height past 2^53 in a message built in memory, is a bad
+ * signature).
  */
 import { blockHash } from '../protocol/block.ts'
 import { bytesEqual } from '../protocol/bytes.ts'
@@ -16,12 +18,33 @@ import { type Evidence, type QuorumCertificate, type Vote, voteBytes } from '../
 export type Verify = (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean
 export type QuorumRule = (power: number, totalPower: number) => boolean
 
+/** `check`, with anything it throws taken as a failed check. */
+function safely(check: () => boolean): boolean {
+  try {
+    return check()
+  } catch {
+    return false
+  }
+}
+
 export function verifyVoteWith(verify: Verify, chainId: string, v: Vote): boolean {
-  return verify(v.signature, voteBytes(chainId, v.kind, v.height, v.view, v.blockHash), v.validator)
+  return safely(() =>
+    verify(v.signature, voteBytes(chainId, v.kind, v.height, v.view, v.blockHash), v.validator),
+  )
 }
 
 /** Every signer is a member, every signature verifies, and together they pass the quorum rule. */
 export function isValidCertificate(
+  verify: Verify,
+  quorum: QuorumRule,
+  chainId: string,
+  cert: QuorumCertificate,
+  set: ValidatorSet,
+): boolean {
+  return safely(() => isValidCertificateUnsafe(verify, quorum, chainId, cert, set))
+}
+
+function isValidCertificateUnsafe(
   verify: Verify,
   quorum: QuorumRule,
   chainId: string,
@@ -61,10 +84,15 @@ export function isValidEvidenceWith(
 }
 
 export function verifyProposalWith(verify: Verify, chainId: string, p: Proposal): boolean {
-  return verify(
-    p.signature,
-    proposalSignBytes(chainId, p.height, p.view, blockHash(p.block.header)),
-    p.proposer,
+  return safely(() =>
+    verify(p.signature, proposalSignBytes(chainId, p.height, p.view, blockHash(p.block.header)), p.proposer),
+  )
+}
+
+/** The sender's own signature only (enough to trust its claim of height and view). */
+export function verifyViewChangeSignatureWith(verify: Verify, chainId: string, m: ViewChange): boolean {
+  return safely(() =>
+    verify(m.signature, viewChangeSignBytes(chainId, m.height, m.view, m.prepared), m.validator),
   )
 }
 
@@ -77,7 +105,6 @@ export function verifyViewChangeWith(
   set: ValidatorSet,
 ): boolean {
   if (findValidator(set, m.validator) === undefined) return false
-  if (!verify(m.signature, viewChangeSignBytes(chainId, m.height, m.view, m.prepared), m.validator))
-    return false
+  if (!verifyViewChangeSignatureWith(verify, chainId, m)) return false
   return m.prepared === null || isValidCertificate(verify, quorum, chainId, m.prepared.certificate, set)
 }

@@ -1,29 +1,102 @@
 /**
- * Votes of one height, tallied per (kind, view, block) with integer voting power. Immutable: `addVote`
- * returns a new set, so the machine's step stays pure. A second vote of a validator for another block
- * in the same (kind, view) is returned as evidence; it is counted too, within bounds (see addVote).
+ * Votes of one height, tallied per (kind, view, block) with integer voting power. Immutable from the
+ * caller's point of view (the machine's step stays pure) yet O(1) per vote: the counted votes are an
+ * append-only journal shared by successive versions (journal.ts), indexed by slot and by tally.
+ *
+ * A slot is (kind, view, validator). Its first vote is counted; a second vote for another block is
+ * returned as evidence and counted too, in its own block's tally. Counting it is safe: a quorum of
+ * signed votes is a valid certificate whoever holds it. Not counting it can stall the height: an
+ * equivocator's vote may complete the COMMIT quorum another node decided on, and the nodes that saw its
+ * other vote first could never rebuild that certificate. A third block in one slot is not counted (the
+ * equivocation is already proven), so a member holds at most two votes per slot: with the machine's
+ * window of views, a bounded number in all.
  */
-import { bytesEqual, toHex } from '../protocol/bytes.ts'
+import { toHex } from '../protocol/bytes.ts'
 import type { Evidence, Vote, VoteKind } from '../protocol/vote.ts'
+import {
+  append,
+  countBelow,
+  emptyVersion,
+  entries,
+  type JournalKind,
+  type Version,
+  versionOf,
+} from './journal.ts'
 
-export interface Tally {
+interface Counted {
+  readonly vote: Vote
   readonly power: number
-  readonly votes: readonly Vote[]
 }
 
-export interface VoteSet {
-  /** `${kind}/${view}/${hashHex}` → tally. */
-  readonly tallies: ReadonlyMap<string, Tally>
-  /** `${kind}/${view}/${validatorHex}` → the first vote counted. */
-  readonly first: ReadonlyMap<string, Vote>
-  /** The same slots → a second, conflicting vote counted in a tally of its own block. */
-  readonly second: ReadonlyMap<string, Vote>
+interface Slot {
+  readonly first: number
+  /** Position of the second vote, or -1. Set once, on the newest version; older ones ignore it by position. */
+  second: number
 }
 
-export const emptyVoteSet: VoteSet = { tallies: new Map(), first: new Map(), second: new Map() }
+interface TallyIndex {
+  /** Positions of the tally's votes, ascending, and the power summed up to each. */
+  readonly positions: number[]
+  readonly power: number[]
+}
 
-export function tallyKey(kind: VoteKind, view: number, hashHex: string): string {
-  return `${kind}/${view}/${hashHex}`
+interface VoteIndex {
+  /** `${kind}/${view}/${validatorHex}` → the slot's votes. */
+  readonly slots: Map<string, Slot>
+  /** `${kind}/${view}/${hashHex}` → the tally. */
+  readonly tallies: Map<string, TallyIndex>
+}
+
+const kind: JournalKind<Counted, VoteIndex> = {
+  createIndex: () => ({ slots: new Map(), tallies: new Map() }),
+  index(index, { vote, power }, pos) {
+    const who = slotKey(vote.kind, vote.view, toHex(vote.validator))
+    const slot = index.slots.get(who)
+    if (slot === undefined) index.slots.set(who, { first: pos, second: -1 })
+    else slot.second = pos
+    const key = tallyKey(vote.kind, vote.view, toHex(vote.blockHash))
+    let tally = index.tallies.get(key)
+    if (tally === undefined) {
+      tally = { positions: [], power: [] }
+      index.tallies.set(key, tally)
+    }
+    tally.power.push((tally.power.at(-1) ?? 0) + power)
+    tally.positions.push(pos)
+  },
+}
+
+export type VoteSet = Version<Counted, VoteIndex>
+
+export const emptyVoteSet: VoteSet = emptyVersion(kind)
+
+export function tallyKey(voteKind: VoteKind, view: number, hashHex: string): string {
+  return `${voteKind}/${view}/${hashHex}`
+}
+
+function slotKey(voteKind: VoteKind, view: number, validatorHex: string): string {
+  return `${voteKind}/${view}/${validatorHex}`
+}
+
+/** The slot's first and second vote as this version sees them. */
+function slotOf(set: VoteSet, v: Vote): { first: Vote; second: Vote | null } | null {
+  const slot = set.journal.index.slots.get(slotKey(v.kind, v.view, toHex(v.validator)))
+  if (slot === undefined || slot.first >= set.length) return null
+  const log = set.journal.log
+  const second = slot.second >= 0 && slot.second < set.length ? (log[slot.second] as Counted).vote : null
+  return { first: (log[slot.first] as Counted).vote, second }
+}
+
+const sameBlock = (a: Vote, b: Vote) => toHex(a.blockHash) === toHex(b.blockHash)
+
+/**
+ * Whether `vote` would change the set: false for a repeat of a counted vote, or for a third block in a
+ * slot that already holds two. Cheap (no signature check): the machine asks before it verifies.
+ */
+export function wouldCount(set: VoteSet, vote: Vote): boolean {
+  const slot = slotOf(set, vote)
+  if (slot === null) return true
+  if (sameBlock(slot.first, vote)) return false
+  return slot.second === null
 }
 
 export interface AddResult {
@@ -33,39 +106,48 @@ export interface AddResult {
   readonly evidence: Evidence | null
 }
 
+/** Counts a vote whose signature the caller has checked. O(1). */
 export function addVote(set: VoteSet, vote: Vote, power: number): AddResult {
-  const who = `${vote.kind}/${vote.view}/${toHex(vote.validator)}`
-  const prior = set.first.get(who)
-  const hashHex = toHex(vote.blockHash)
-  const key = tallyKey(vote.kind, vote.view, hashHex)
-  const old = set.tallies.get(key)
-  if (prior !== undefined) {
-    if (toHex(prior.blockHash) === hashHex) return { set, added: false, evidence: null }
-    const evidence = { a: prior, b: vote }
-    // A conflicting vote still counts for its own block: into a tally others voted for, or as the one
-    // extra tally an equivocator may open per slot (so made-up blocks cannot grow the set). Counting it
-    // is safe: a quorum of signed votes is a valid certificate whoever holds it. Not counting it can stall
-    // the height: an equivocator's vote may complete the COMMIT quorum another node decided on, and the
-    // nodes that saw its other vote first could never rebuild that certificate.
-    if (old?.votes.some((v) => sameValidator(v, vote))) return { set, added: false, evidence }
-    if (old === undefined && set.second.has(who)) return { set, added: false, evidence }
-    const tallies = new Map(set.tallies)
-    tallies.set(key, { power: (old?.power ?? 0) + power, votes: [...(old?.votes ?? []), vote] })
-    const second = set.second.has(who) ? set.second : new Map(set.second).set(who, vote)
-    return { set: { ...set, tallies, second }, added: true, evidence }
-  }
-  const tally: Tally = { power: (old?.power ?? 0) + power, votes: [...(old?.votes ?? []), vote] }
-  const tallies = new Map(set.tallies)
-  tallies.set(key, tally)
-  const first = new Map(set.first)
-  first.set(who, vote)
-  return { set: { ...set, tallies, first }, added: true, evidence: null }
+  const slot = slotOf(set, vote)
+  if (slot === null) return { set: append(kind, set, { vote, power }), added: true, evidence: null }
+  if (sameBlock(slot.first, vote)) return { set, added: false, evidence: null }
+  const evidence = { a: slot.first, b: vote }
+  if (slot.second !== null) return { set, added: false, evidence }
+  return { set: append(kind, set, { vote, power }), added: true, evidence }
 }
 
-export function tallyOf(set: VoteSet, kind: VoteKind, view: number, hashHex: string): Tally | undefined {
-  return set.tallies.get(tallyKey(kind, view, hashHex))
+function tallyIndex(set: VoteSet, voteKind: VoteKind, view: number, hashHex: string) {
+  const t = set.journal.index.tallies.get(tallyKey(voteKind, view, hashHex))
+  if (t === undefined) return null
+  const n = countBelow(t.positions, set.length)
+  return n === 0 ? null : { t, n }
 }
 
-function sameValidator(a: Vote, b: Vote): boolean {
-  return bytesEqual(a.validator, b.validator)
+/** The power voting `kind` for the block in `view` (0 when none). O(1) at the newest version. */
+export function tallyPower(set: VoteSet, voteKind: VoteKind, view: number, hashHex: string): number {
+  const found = tallyIndex(set, voteKind, view, hashHex)
+  return found === null ? 0 : (found.t.power[found.n - 1] as number)
+}
+
+/** The votes of that tally (to build a certificate from). */
+export function tallyVotes(set: VoteSet, voteKind: VoteKind, view: number, hashHex: string): Vote[] {
+  const found = tallyIndex(set, voteKind, view, hashHex)
+  if (found === null) return []
+  const log = set.journal.log
+  return found.t.positions.slice(0, found.n).map((p) => (log[p] as Counted).vote)
+}
+
+/** The same set without the views below `minView` (a fresh journal: O(votes kept)). */
+export function keepViewsFrom(set: VoteSet, minView: number): VoteSet {
+  const all = entries(set)
+  if (all.every((c) => c.vote.view >= minView)) return set
+  return versionOf(
+    kind,
+    all.filter((c) => c.vote.view >= minView),
+  )
+}
+
+/** Every counted vote, oldest first (for tests and the simulator's checks). */
+export function countedVotes(set: VoteSet): Vote[] {
+  return entries(set).map((c) => c.vote)
 }

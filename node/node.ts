@@ -287,6 +287,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
         viewTimeoutCapMs: c.viewTimeoutCapMs,
         emptyBlockIntervalMs: config.emptyBlockIntervalMs ?? c.emptyBlockIntervalMs,
+        maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
       const observer: NodeConsensusObserver = consensusObserver(consensusLog, metrics)

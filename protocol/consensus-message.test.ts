@@ -5,9 +5,11 @@ import { encode } from './codec.ts'
 import {
   type ConsensusMessage,
   consensusMessageToTuple,
+  consensusMessageWeight,
   decodeConsensusMessage,
   encodeConsensusMessage,
   type NewView,
+  signerOf,
   type ViewChange,
 } from './consensus-message.ts'
 import { ProtocolErrorCode } from './errors.ts'
@@ -147,6 +149,40 @@ describe('consensus messages', () => {
         ProtocolErrorCode.invalidField,
       )
     }
+  })
+
+  it('round-trips a commit certificate, and rejects one of another kind, height or view', () => {
+    const cert = { ...prepareCert(b), kind: 'commit' as const }
+    const m: ConsensusMessage = { type: 'commit-certificate', height: 1, view: 0, certificate: cert }
+    const bytes = encodeConsensusMessage(m)
+    expect(
+      encode([
+        4,
+        1,
+        0,
+        ['commit', 1, 0, cert.blockHash, cert.signatures.map((s) => [s.validator, s.signature])],
+      ]),
+    ).toEqual(bytes)
+    expect(toHex(encodeConsensusMessage(decodeConsensusMessage(bytes, CHAIN)))).toBe(toHex(bytes))
+    const bad = [
+      { ...m, certificate: prepareCert(b) },
+      { ...m, height: 2 },
+      { ...m, view: 1 },
+    ]
+    for (const x of bad) {
+      expect(
+        codeOf(() => decodeConsensusMessage(encode(consensusMessageToTuple(x as ConsensusMessage)), CHAIN)),
+      ).toBe(ProtocolErrorCode.invalidField)
+    }
+  })
+
+  it('names the signer of every message but a commit certificate, and weighs a block by its txs', () => {
+    expect(messages.map((x) => toHex(signerOf(x) ?? new Uint8Array()))).toEqual(
+      [1, 2, 2, 3, 1].map((i) => toHex(key(i))),
+    )
+    const heavy = { ...b, txs: [new Uint8Array(100_000)] }
+    expect(consensusMessageWeight(proposal(heavy))).toBeGreaterThan(100_000)
+    expect(consensusMessageWeight(proposal(b))).toBeLessThan(2048)
   })
 
   it('rejects a proposal whose height is not its block height', () => {

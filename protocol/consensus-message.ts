@@ -1,9 +1,10 @@
 /**
  * Consensus wire messages: PRE-PREPARE (a proposal carrying the block), PREPARE and COMMIT votes,
- * VIEW-CHANGE (carrying the sender's highest prepared certificate with its block) and NEW-VIEW (a quorum
- * of VIEW-CHANGEs plus the new leader's proposal). Decoding checks the size limit first and then every
- * stateless rule; signatures, membership and quorum power are checked by consensus against the validator
- * set of the height.
+ * VIEW-CHANGE (carrying the sender's highest prepared certificate with its block), NEW-VIEW (a quorum
+ * of VIEW-CHANGEs plus the new leader's proposal) and COMMIT-CERTIFICATE (a whole commit certificate, sent
+ * to a member stuck one height behind). Decoding checks the size limit first and then every stateless
+ * rule; signatures, membership and quorum power are checked by consensus against the validator set of
+ * the height.
  */
 
 import { type Block, blockFromTuple, blockHash, blockToTuple } from './block.ts'
@@ -14,6 +15,7 @@ import { readBytes, readUint } from './fields.ts'
 import { Limits } from './limits.ts'
 import { consensusSignBytes, Domain } from './sign-bytes.ts'
 import {
+  type CommitCertificate,
   certificateFromTuple,
   certificateHash,
   certificateToTuple,
@@ -66,9 +68,21 @@ export interface NewView {
   readonly proposal: Proposal
 }
 
-export type ConsensusMessage = Proposal | VoteMessage | ViewChange | NewView
+/**
+ * A commit certificate of (height, view), passed on whole. It carries no signature of its own: it is
+ * checked by its COMMIT signatures and their quorum, so any member may send it (it replaces relaying
+ * other validators' votes, which a receiver could not tell from forgeries by the relaying peer).
+ */
+export interface CommitCertificateMessage {
+  readonly type: 'commit-certificate'
+  readonly height: number
+  readonly view: number
+  readonly certificate: CommitCertificate
+}
 
-const Tag = { proposal: 0, vote: 1, viewChange: 2, newView: 3 } as const
+export type ConsensusMessage = Proposal | VoteMessage | ViewChange | NewView | CommitCertificateMessage
+
+const Tag = { proposal: 0, vote: 1, viewChange: 2, newView: 3, commitCertificate: 4 } as const
 
 export function proposalSignBytes(chainId: string, height: number, view: number, hash: Bytes): Bytes {
   return consensusSignBytes(Domain.proposal, chainId, [height, view, hash])
@@ -110,6 +124,8 @@ export function consensusMessageToTuple(m: ConsensusMessage): WireValue {
         m.viewChanges.map(viewChangeToTuple),
         proposalToTuple(m.proposal),
       ]
+    case 'commit-certificate':
+      return [Tag.commitCertificate, m.height, m.view, certificateToTuple(m.certificate)]
   }
 }
 
@@ -214,6 +230,19 @@ function newViewFromTuple(raw: unknown, chainId: string, field: string): NewView
   return { type: 'new-view', height, view, viewChanges, proposal }
 }
 
+function commitCertificateFromTuple(raw: unknown, field: string): CommitCertificateMessage {
+  const t = tuple(raw, 4, field)
+  const height = readUint(t[1], `${field}.height`)
+  const view = readUint(t[2], `${field}.view`)
+  const certificate = certificateFromTuple(t[3], `${field}.certificate`)
+  // Rule: a COMMIT certificate, for the height and view the message names.
+  if (certificate.kind !== 'commit') throw invalidField(`${field}.certificate.kind`, 'must be commit')
+  if (certificate.height !== height || certificate.view !== view) {
+    throw invalidField(`${field}.certificate`, 'must be for the height and view of the message')
+  }
+  return { type: 'commit-certificate', height, view, certificate: certificate as CommitCertificate }
+}
+
 export function consensusMessageFromTuple(raw: unknown, chainId: string): ConsensusMessage {
   if (!Array.isArray(raw) || raw.length === 0) throw invalidField('message', 'must be a tagged tuple')
   switch (raw[0]) {
@@ -227,6 +256,8 @@ export function consensusMessageFromTuple(raw: unknown, chainId: string): Consen
       return viewChangeFromTuple(raw, chainId, 'viewChange')
     case Tag.newView:
       return newViewFromTuple(raw, chainId, 'newView')
+    case Tag.commitCertificate:
+      return commitCertificateFromTuple(raw, 'commitCertificate')
     default:
       throw new ProtocolError(ProtocolErrorCode.unknownKind, 'unknown consensus message type', {
         // Never String() a decoded value: a msgpack map {toString: 1} would throw a TypeError.
@@ -241,4 +272,69 @@ export function decodeConsensusMessage(bytes: Bytes, chainId: string): Consensus
     decodeRaw(bytes, Limits.maxConsensusMessageBytes, 'consensus message'),
     chainId,
   )
+}
+
+// --- who signed it, and what it weighs ---
+
+/** The member a message is signed by, or null for a commit certificate (signed by a quorum). */
+export function signerOf(m: ConsensusMessage): Bytes | null {
+  switch (m.type) {
+    case 'vote':
+      return m.vote.validator
+    case 'proposal':
+      return m.proposer
+    case 'view-change':
+      return m.validator
+    case 'new-view':
+      return m.proposal.proposer
+    case 'commit-certificate':
+      return null
+  }
+}
+
+export function heightOf(m: ConsensusMessage): number {
+  return m.type === 'vote' ? m.vote.height : m.height
+}
+
+export function viewOf(m: ConsensusMessage): number {
+  return m.type === 'vote' ? m.vote.view : m.view
+}
+
+/** Room for a message's fixed fields, a header, or one signature entry (an upper estimate, in bytes). */
+const FIXED_BYTES = 512
+const SIGNATURE_ENTRY_BYTES = 104
+
+function blockWeight(b: Block): number {
+  let bytes = FIXED_BYTES + b.evidence.length * 2 * FIXED_BYTES
+  for (const tx of b.txs) bytes += tx.length + 5
+  if (b.lastCommit !== null) bytes += b.lastCommit.signatures.length * SIGNATURE_ENTRY_BYTES
+  return bytes
+}
+
+function viewChangeWeight(m: ViewChange): number {
+  if (m.prepared === null) return FIXED_BYTES
+  const sigs = m.prepared.certificate.signatures.length * SIGNATURE_ENTRY_BYTES
+  return FIXED_BYTES + sigs + blockWeight(m.prepared.block)
+}
+
+/**
+ * What a decoded message holds in memory, estimated from its parts without encoding it (about its wire
+ * size): a block-carrying message counts its block. Used to bound buffers and queues.
+ */
+export function consensusMessageWeight(m: ConsensusMessage): number {
+  switch (m.type) {
+    case 'vote':
+      return FIXED_BYTES
+    case 'proposal':
+      return FIXED_BYTES + blockWeight(m.block)
+    case 'view-change':
+      return viewChangeWeight(m)
+    case 'new-view': {
+      let bytes = FIXED_BYTES + blockWeight(m.proposal.block)
+      for (const vc of m.viewChanges) bytes += viewChangeWeight(vc)
+      return bytes
+    }
+    case 'commit-certificate':
+      return FIXED_BYTES + m.certificate.signatures.length * SIGNATURE_ENTRY_BYTES
+  }
 }

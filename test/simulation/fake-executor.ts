@@ -44,7 +44,10 @@ export class TxPool {
 
 const ids = new WeakMap<Bytes, string>()
 
-/** A fake tx is msgpack [payload, 64 zero bytes]; its hash is SHA-256 of the payload (txHashOfEncoded). */
+/**
+ * A fake tx is msgpack [payload, signature]; its hash is SHA-256 of the payload (txHashOfEncoded), and its
+ * signature is valid when it is the 64 zero bytes the pool wrote (a same-hash block flips one).
+ */
 function txId(tx: Bytes): string {
   let id = ids.get(tx)
   if (id === undefined) {
@@ -52,6 +55,11 @@ function txId(tx: Bytes): string {
     ids.set(tx, id)
   }
   return id
+}
+
+function hasValidSignature(tx: Bytes): boolean {
+  for (let i = tx.length - 64; i < tx.length; i++) if (tx[i] !== 0) return false
+  return true
 }
 
 export interface FakeExecutorOptions {
@@ -154,7 +162,7 @@ export class FakeExecutor implements ExecutorPort {
     const seen = new Set<string>()
     for (const tx of block.txs) {
       const id = txId(tx)
-      if (!this.#pool.known.has(id) || this.#included.has(id) || seen.has(id)) {
+      if (!this.#pool.known.has(id) || this.#included.has(id) || seen.has(id) || !hasValidSignature(tx)) {
         return { ok: false, reason: 'bad tx' }
       }
       seen.add(id)
@@ -185,6 +193,8 @@ export class FakeExecutor implements ExecutorPort {
     for (const tx of block.txs) {
       const id = txId(tx)
       if (this.#included.has(id)) this.faults.push(`tx included twice at height ${h.height}`)
+      if (!hasValidSignature(tx))
+        this.faults.push(`committed a tx with a bad signature at height ${h.height}`)
       this.#included.add(id)
     }
     this.#roots.push(h.stateRoot)

@@ -1,10 +1,12 @@
 /**
  * Simulator CLI: node test/simulation/run.ts --seeds N [--from S] [--scenario NAME] [--verbose]
  * Runs seeds S..S+N-1, prints seeds/min and every failing seed with the command that replays it.
- * With --quorum-bug it plants the > 1/2 quorum rule, to show the checks catch it.
+ * With --quorum-bug it plants the > 1/2 quorum rule, to show the checks catch it. --cost prints the
+ * consensus bytes per block; --flood N times a flood of N votes from one validator through the machine.
  */
 import { parseArgs } from 'node:util'
 import { measureCost } from './cost.ts'
+import { measureVoteFlood } from './flood-bench.ts'
 import { createPrng } from './prng.ts'
 import { families, familyFor } from './scenarios.ts'
 import { runScenario, type SimResult } from './sim.ts'
@@ -34,8 +36,16 @@ function main(): void {
       verbose: { type: 'boolean', default: false },
       'quorum-bug': { type: 'boolean', default: false },
       cost: { type: 'boolean', default: false },
+      flood: { type: 'string' },
     },
   })
+  if (values.flood !== undefined) {
+    const f = measureVoteFlood(Number(values.flood))
+    console.log(
+      `${values.flood} votes: ${f.stepsMs.toFixed(1)} ms of steps, ${f.perVoteUs.toFixed(2)} µs per vote`,
+    )
+    return
+  }
   if (values.cost) {
     for (const n of [4, 16, 64]) {
       for (const txs of [0, 10, 200]) {
@@ -73,7 +83,7 @@ function main(): void {
     perFamily.set(family, (perFamily.get(family) ?? 0) + 1)
     if (values.verbose) {
       console.log(
-        `seed ${seed} ${family}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}`,
+        `seed ${seed} ${family}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}, attacks ${JSON.stringify(result.attacks)}`,
       )
     }
     if (result.violations.length > 0) {

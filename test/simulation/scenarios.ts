@@ -7,7 +7,8 @@ import type { ConsensusOptions } from '../../consensus/options.ts'
 import type { Prng } from './prng.ts'
 import type { NetworkConfig } from './world.ts'
 
-export type ByzantineKind = 'twins' | 'vote-all' | 'equivocate'
+/** twins, vote-all, equivocate: see byzantine.ts; forge, flood, same-hash: protocol attacks (adversary.ts). */
+export type ByzantineKind = 'twins' | 'vote-all' | 'equivocate' | 'forge' | 'flood' | 'same-hash'
 
 export interface Scenario {
   readonly name: string
@@ -107,7 +108,49 @@ const base = (prng: Prng, n: number) => {
 
 type Family = (prng: Prng) => Scenario
 
+const attackTurns = ['faulty', 'forged', 'flooded']
+
+/** One member holding less than a third of the power (in every epoch), picked at random. */
+function oneMinority(prng: Prng, epochs: readonly (readonly number[])[]): number {
+  const n = (epochs[0] as readonly number[]).length
+  const eligible = Array.from({ length: n }, (_, i) => i).filter((i) =>
+    epochs.every((e) => (e[i] as number) * 3 < e.reduce((a, b) => a + b, 0)),
+  )
+  return prng.pick(eligible)
+}
+
+/**
+ * One byzantine member (below a third of the power) running a protocol attack from adversary.ts on a
+ * network that is faulty until GST; the honest members must stay safe, bounded and live.
+ */
+function attacked(name: string, kind: 'forge' | 'flood' | 'same-hash'): Family {
+  return (prng) => {
+    const n = 4 + prng.int(3)
+    const { epochPowers } = base(prng, n)
+    const gstMs = 1000 + prng.int(2000)
+    return {
+      name,
+      epochPowers,
+      epochLength: 1_000_000,
+      byzantine: [{ keyIndex: oneMinority(prng, epochPowers), kind }],
+      crashes: [],
+      network: network(prng, n, gstMs, true),
+      options: fastTimers,
+      maxTxsPerBlock: 20,
+      txBytes: 32,
+      // Txs keep coming, so a byzantine leader always has a block with txs to swap.
+      txBursts: Array.from({ length: Math.ceil((gstMs + 4000) / 400) }, (_, i) => [i * 400, 5] as const),
+      durationMs: gstMs + 4000,
+      ed25519: false,
+      expect: { accountableOnly: false, liveness: true, minProgressAfterGst: 2, fairness: false },
+    }
+  }
+}
+
 export const families: Record<string, Family> = {
+  forged: attacked('forged', 'forge'),
+  flooded: attacked('flooded', 'flood'),
+  'same-hash': attacked('same-hash', 'same-hash'),
   calm(prng) {
     const n = 4 + prng.int(4)
     const { epochPowers } = base(prng, n)
@@ -254,8 +297,12 @@ export const families: Record<string, Family> = {
   },
 }
 
-/** The family for a seed when none is named: mostly faulty runs, some of each other kind. */
+/**
+ * The family for a seed when none is named: mostly faulty runs, some of each other kind. One of the
+ * faulty slots takes turns with the protocol attacks (seeds ending in 6: faulty, forged, flooded).
+ */
 export function familyFor(seed: number): string {
+  if (seed % 10 === 6) return attackTurns[Math.floor(seed / 10) % attackTurns.length] as string
   const names = [
     'faulty',
     'faulty',

@@ -4,6 +4,7 @@
  */
 
 import { ConsensusDriver } from '../../consensus/driver.ts'
+import { inVoteWindow } from '../../consensus/machine-normal.ts'
 import { consensusOptions } from '../../consensus/options.ts'
 import type { SignaturePort, WalEntry, WalPort } from '../../consensus/ports.ts'
 import { isValidCertificate } from '../../consensus/verify.ts'
@@ -11,6 +12,14 @@ import { blockHash } from '../../protocol/block.ts'
 import { bytesEqual, toHex } from '../../protocol/bytes.ts'
 import type { ConsensusMessage } from '../../protocol/consensus-message.ts'
 import { createValidatorSet, type ValidatorSet } from '../../protocol/validator-set.ts'
+import {
+  type AttackContext,
+  type AttackStats,
+  sameHashNetwork,
+  startFlooding,
+  startForging,
+} from './adversary.ts'
+import { checkBounds } from './bounds.ts'
 import { equivocatingNetwork, voteForEverything } from './byzantine.ts'
 import { type CheckInput, type HonestNode, runChecks } from './checks.ts'
 import { ed25519Scheme, fakeScheme } from './fake-crypto.ts'
@@ -21,6 +30,8 @@ import { type Instance, SimNetwork, type TrafficStats, VirtualClock } from './wo
 
 export const CHAIN_ID = 'arcade-sim'
 
+type NodeKind = 'honest' | 'twin' | 'equivocate' | 'forge' | 'flood' | 'same-hash'
+
 export interface SimResult {
   readonly seed: number
   readonly scenario: string
@@ -30,6 +41,8 @@ export interface SimResult {
   readonly stats: TrafficStats
   readonly virtualMs: number
   readonly forked: boolean
+  /** What the byzantine members' protocol attacks sent (zero in the families without them). */
+  readonly attacks: AttackStats
 }
 
 function memoryWal(): WalPort & { entries: WalEntry[] } {
@@ -86,7 +99,10 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
 
   const sources = () => honest.filter((n) => n.instance.up && !byzantine.has(n.keyIndex))
 
-  const makeNode = (keyIndex: number, copy: number, kind: 'honest' | 'twin' | 'equivocate'): void => {
+  const attacks: AttackStats = { forged: 0, flooded: 0, sameHash: 0 }
+  const highestHonest = () => honest.reduce((h, n) => Math.max(h, n.executor.height), 0)
+
+  const makeNode = (keyIndex: number, copy: number, kind: NodeKind): void => {
     const key = keys[keyIndex] as SignaturePort
     const wal = memoryWal()
     const isHonest = kind === 'honest'
@@ -116,8 +132,18 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
       instance: {
         key: toHex(key.publicKey),
         up: true,
-        deliver: (m: ConsensusMessage) => {
-          if (isHonest && m.type === 'vote' && m.vote.height === node.driver.state?.ctx.height) {
+        deliver: (m: ConsensusMessage, from: string) => {
+          // An equivocation this node can see: two votes of one slot, each inside its window of views
+          // when it arrived over its signer's own connection (votes outside the window are never looked at).
+          const state = node.driver.state
+          if (
+            isHonest &&
+            m.type === 'vote' &&
+            state !== null &&
+            m.vote.height === state.ctx.height &&
+            toHex(m.vote.validator) === from &&
+            inVoteWindow(state.view, m.vote.view)
+          ) {
             const v = m.vote
             const slot = `${v.kind}/${v.height}/${v.view}/${toHex(v.validator)}`
             const prior = slots.get(slot)
@@ -126,7 +152,8 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
             else if (prior !== hash) node.sawEquivocation.add(toHex(v.validator))
           }
           if (isHonest && m.type === 'new-view' && scenario.expect.accountableOnly) node.newViews.push(m)
-          node.driver.receive(m)
+          relay?.(m)
+          node.driver.receive(m, from)
         },
       },
       reported: [],
@@ -138,16 +165,35 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     const index = net.add(node.instance)
     ;(node as { index: number }).index = index
     const plain = net.port(index)
+    const attacking = kind === 'forge' || kind === 'flood' || kind === 'same-hash'
+    // Only attackers draw from the PRNG here, so the other families' runs stay as they were.
+    const attack: AttackContext = {
+      chainId: CHAIN_ID,
+      key,
+      keys: keys.map((k) => k.publicKey),
+      net,
+      self: index,
+      prng: attacking ? prng.fork() : prng,
+      clock,
+      position: () => ({ height: node.driver.state?.ctx.height ?? 1, view: node.driver.state?.view ?? 0 }),
+      stats: attacks,
+    }
+    let relay: ((m: ConsensusMessage) => void) | null = null
+    if (kind === 'forge') relay = startForging(attack, 300, scenario.durationMs)
+    if (kind === 'flood') startFlooding(attack, 500, scenario.durationMs)
     const network =
       kind === 'equivocate'
         ? equivocatingNetwork(CHAIN_ID, key, net, index, prng.fork())
-        : {
-            send: plain.send,
-            broadcast: (m: ConsensusMessage) => {
-              if (isHonest && m.type === 'new-view' && scenario.expect.accountableOnly) node.newViews.push(m)
-              plain.broadcast(m)
-            },
-          }
+        : kind === 'same-hash'
+          ? sameHashNetwork(attack)
+          : {
+              send: plain.send,
+              broadcast: (m: ConsensusMessage) => {
+                if (isHonest && m.type === 'new-view' && scenario.expect.accountableOnly)
+                  node.newViews.push(m)
+                plain.broadcast(m)
+              },
+            }
     const newDriver = () =>
       new ConsensusDriver(
         { chainId: CHAIN_ID, consensus: options },
@@ -159,7 +205,13 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
           executor,
           timers: clock,
           sync: {
-            request: () => {
+            request: (_from, target) => {
+              // Rule: a sync target is never beyond what honest members have reached (a lie by less than
+              // a third of the power, or an unsigned claim, must not set it).
+              const highest = highestHonest()
+              if (isHonest && target > highest + 1) {
+                executor.faults.push(`sync requested up to ${target}, highest honest height ${highest}`)
+              }
               // Copy certified blocks from the live honest node with the longest chain this one can reach.
               let best: HonestNode | null = null
               for (const n of sources()) {
@@ -208,13 +260,13 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     for (const c of scenario.crashes) {
       if (c.keyIndex !== keyIndex || !isHonest) continue
       clock.schedule(c.atMs, () => {
-        node.driver.stop()
+        void node.driver.stop()
         node.instance.up = false
       })
       if (c.restartMs !== null) {
         clock.schedule(c.restartMs, () => {
           // Overlapping crash windows: the process is restarted once, never run twice.
-          node.driver.stop()
+          void node.driver.stop()
           node.instance.up = true
           node.slots.clear()
           node.driver = newDriver()
@@ -230,7 +282,7 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     else if (b.kind === 'twins') {
       makeNode(i, 0, 'twin')
       makeNode(i, 1, 'twin')
-    } else if (b.kind === 'equivocate') makeNode(i, 0, 'equivocate')
+    } else if (b.kind !== 'vote-all') makeNode(i, 0, b.kind)
     else {
       const key = keys[i] as SignaturePort
       const instance: Instance = { key: toHex(key.publicKey), up: true, deliver: () => {} }
@@ -245,6 +297,17 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
   clock.schedule(scenario.network.gstMs, () => {
     for (const n of honest) n.heightAtGst = n.executor.height
   })
+  // What peers can make an honest node hold stays within its bounds, and only authentic messages are held.
+  const boundViolations: string[] = []
+  const inspect = () => {
+    for (const n of honest) {
+      const state = n.driver.state
+      if (n.instance.up && state !== null)
+        boundViolations.push(...checkBounds(n.index, state, options, scheme.verify, CHAIN_ID))
+    }
+    if (boundViolations.length === 0 && clock.now + 500 < scenario.durationMs) clock.schedule(500, inspect)
+  }
+  clock.schedule(500, inspect)
   clock.runUntil(scenario.durationMs)
 
   const input: CheckInput = {
@@ -259,8 +322,19 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     quorumCertValid: (cert, set) =>
       isValidCertificate(scheme.verify, (p, t) => p * 3 > t * 2, CHAIN_ID, cert, set),
   }
-  const { violations, forked } = runChecks(input)
+  const checked = runChecks(input)
+  const violations = [...checked.violations, ...boundViolations.slice(0, 5)]
+  const forked = checked.forked
   let height = 0
   for (const n of honest) height = Math.max(height, n.executor.height)
-  return { seed, scenario: scenario.name, violations, height, stats: net.stats, virtualMs: clock.now, forked }
+  return {
+    seed,
+    scenario: scenario.name,
+    violations,
+    height,
+    stats: net.stats,
+    virtualMs: clock.now,
+    forked,
+    attacks,
+  }
 }

@@ -16,7 +16,8 @@ function failuresOf(seeds: Iterable<number>, family?: string): string[] {
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i)
 
 describe('simulation: more seeds, real Ed25519, and the checks have teeth', () => {
-  it.each([601, 701, 801, 901])('passes seeds %i.. of the mixed families (100 seeds)', (from) => {
+  // Three chunks (the fourth gave its time to simulation-attacks.test.ts, within the suite's budget).
+  it.each([601, 701, 801])('passes seeds %i.. of the mixed families (100 seeds)', (from) => {
     expect(failuresOf(range(from, 100))).toEqual([])
   })
 

@@ -105,7 +105,8 @@ export interface NetworkConfig {
 export interface Instance {
   readonly key: string
   up: boolean
-  deliver(message: ConsensusMessage): void
+  /** `from`: the key of the instance whose connection carried the message (never what it claims). */
+  deliver(message: ConsensusMessage, from: string): void
 }
 
 export interface TrafficStats {
@@ -198,7 +199,11 @@ export class SimNetwork {
       this.#clock.schedule(delay, () => {
         const target = this.instances[to] as Instance
         if (!target.up || !this.connected(from, to)) return
-        target.deliver(c.wire && bytes !== null ? decodeConsensusMessage(bytes, this.#chainId) : message)
+        const sender = (this.instances[from] as Instance).key
+        target.deliver(
+          c.wire && bytes !== null ? decodeConsensusMessage(bytes, this.#chainId) : message,
+          sender,
+        )
       })
     }
   }
