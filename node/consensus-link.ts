@@ -2,34 +2,21 @@
  * The node's links between p2p, the chain and the consensus driver: which peers may speak consensus
  * (the validators of the heights the driver can act on), how a frame reaches the driver (with the peer
  * that delivered it), and what the driver reports (logs and metrics).
- *
- * Two calls here are written against contracts agreed with other branches and adapted in one place
- * each until they land (the lead swaps the adaptation at merge):
- * - `ConsensusDriver.receive(message, from)`, returning `void | Promise<void>` (a promise means that
- *   sender has too much queued: its stream stays paused until it settles): see `receiveFrom`;
- * - `ConsensusObserver.onSigned(message)`, called after a signed message is durable in the WAL and
- *   before it is sent: see `consensusObserver`.
  */
 import type { ConsensusDriver } from '../consensus/driver.ts'
 import type { ConsensusObserver } from '../consensus/ports.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { toHex } from '../protocol/bytes.ts'
-import type { ConsensusMessage } from '../protocol/consensus-message.ts'
+import { type ConsensusMessage, heightOf, viewOf } from '../protocol/consensus-message.ts'
 import type { Chain } from './chain.ts'
 import type { Logger } from './logger.ts'
 import type { NodeMetrics } from './metrics.ts'
 
-/** `receive` as agreed with the consensus branch. */
+/** How a frame reaches the driver: with the delivering peer; a promise holds that peer's stream. */
 export type ReceiveFrom = (message: ConsensusMessage, from: string) => void | Promise<void>
 
-/**
- * The driver's `receive`, called with the delivering peer. On main `receive` takes the message only
- * (the extra argument is ignored and nothing is returned); on the consensus branch it is exactly
- * `ReceiveFrom`, and this cast becomes `(m, from) => driver.receive(m, from)`.
- */
 export function receiveFrom(driver: ConsensusDriver): ReceiveFrom {
-  const receive = driver.receive as ReceiveFrom
-  return (message, from) => receive.call(driver, message, from)
+  return (message, from) => driver.receive(message, from)
 }
 
 /**
@@ -57,21 +44,10 @@ export function signedFields(message: ConsensusMessage): Record<string, unknown>
     const { kind, height, view } = message.vote
     return { type: message.type, kind, height, view }
   }
-  // Read loosely: the consensus branch may add message types (a commit certificate carries its slot in
-  // `certificate`).
-  const m = message as {
-    type: string
-    height?: number
-    view?: number
-    certificate?: { height: number; view: number }
-  }
-  return { type: m.type, height: m.height ?? m.certificate?.height, view: m.view ?? m.certificate?.view }
+  return { type: message.type, height: heightOf(message), view: viewOf(message) }
 }
 
-/** `ConsensusObserver` with the consensus branch's `onSigned` (an extra member until it lands). */
-export type NodeConsensusObserver = ConsensusObserver & { onSigned?(message: ConsensusMessage): void }
-
-export function consensusObserver(log: Logger, metrics: NodeMetrics): NodeConsensusObserver {
+export function consensusObserver(log: Logger, metrics: NodeMetrics): ConsensusObserver {
   return {
     onViewChange: (height, view) => {
       metrics.consensus.viewChanges.inc()

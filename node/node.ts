@@ -26,7 +26,6 @@ import { Chain } from './chain.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
 import {
   consensusObserver,
-  type NodeConsensusObserver,
   type ReceiveFrom,
   receiveFrom,
 } from './consensus-link.ts'
@@ -290,7 +289,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
-      const observer: NodeConsensusObserver = consensusObserver(consensusLog, metrics)
+      const observer = consensusObserver(consensusLog, metrics)
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },
         {

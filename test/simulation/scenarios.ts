@@ -108,7 +108,7 @@ const base = (prng: Prng, n: number) => {
 
 type Family = (prng: Prng) => Scenario
 
-const attackTurns = ['faulty', 'forged', 'flooded']
+const attackTurns = ['faulty', 'forged', 'flooded', 'same-hash']
 
 /** One member holding less than a third of the power (in every epoch), picked at random. */
 function oneMinority(prng: Prng, epochs: readonly (readonly number[])[]): number {
