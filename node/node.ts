@@ -24,11 +24,7 @@ import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
-import {
-  consensusObserver,
-  type ReceiveFrom,
-  receiveFrom,
-} from './consensus-link.ts'
+import { consensusObserver, type ReceiveFrom, receiveFrom } from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
