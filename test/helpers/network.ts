@@ -165,6 +165,21 @@ export class TestNetwork {
     if (proc !== undefined) await stopNode(proc, signal)
   }
 
+  /** A running node's resident memory in MiB (VmRSS from /proc), or null when it is not running. */
+  async rssMiB(name: string): Promise<number | null> {
+    const pid = this.isRunning(name) ? this.#procs.get(name)?.child.pid : undefined
+    if (pid === undefined) return null
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')
+    const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1]
+    return kib === undefined ? null : Number(kib) / 1024
+  }
+
+  /** SIGKILLs a running node at once, without waiting (for a kill timed to a message). */
+  killNow(name: string): void {
+    const proc = this.#procs.get(name)
+    if (proc !== undefined && this.isRunning(name)) proc.child.kill('SIGKILL')
+  }
+
   status(name: string): Promise<StatusJson> {
     return getJson<StatusJson>(`${this.url(name)}/v1/status`)
   }
