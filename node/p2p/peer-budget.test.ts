@@ -59,6 +59,26 @@ describe('peer budgets', () => {
     expect(abuse).toEqual([['a', 'over-rate']])
   })
 
+  it('sees a flood held at its rate as one hold, although timer jitter lets some frames through unheld', () => {
+    const { b, abuse, at } = budgets({
+      consensusFramesPerPeer: { burst: 10, perSecond: 1_000 },
+      maxThrottledMs: 1_000,
+    })
+    // Each hold lasts a little longer than asked (timers fire late), so now and then a frame finds the
+    // balance just above zero and passes at once; the flooder never pauses to rest.
+    let now = 0
+    let unheld = 0
+    while (now < 2_000 && abuse.length === 0) {
+      at(now)
+      const waitMs = b.frame('a', 'consensus', 100)
+      if (waitMs === 0) unheld++
+      now += waitMs > 0 ? waitMs + 0.3 : 0.01
+    }
+    expect(unheld).toBeGreaterThan(100)
+    expect(abuse).toEqual([['a', 'over-rate']])
+    expect(now).toBeLessThan(1_100)
+  })
+
   it('forgets a hold once the peer is back within its budget', () => {
     const { b, abuse, at } = budgets({
       consensusFramesPerPeer: { burst: 1, perSecond: 10 },

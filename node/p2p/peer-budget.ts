@@ -35,6 +35,17 @@ export class TokenBucket {
     return Math.ceil((-this.#tokens * 1000) / this.#limit.perSecond)
   }
 
+  /** The balance now (negative while in debt), without spending. */
+  balance(nowMs: number): number {
+    this.#refill(nowMs)
+    return this.#tokens
+  }
+
+  /** Whether the balance is back to at least half the burst: the holder has been under its rate a while. */
+  rested(nowMs: number): boolean {
+    return this.balance(nowMs) >= this.#limit.burst / 2
+  }
+
   /** Spends `n` only if the balance covers it, never into debt. */
   trySpend(n: number, nowMs: number): boolean {
     this.#refill(nowMs)
@@ -108,9 +119,13 @@ export class PeerBudgets {
   frame(peer: string, protocol: BudgetedProtocol, size: number): number {
     const now = this.#deps.nowMs()
     const budget = this.#of(peer)[protocol]
+    // A hold ends only once the peer has rested (saved half its burst again). A peer sending as fast as
+    // it is let through hovers at a zero balance, and timer jitter lets some of its frames through
+    // without a wait: those must not count as a break, or a flood would never be seen as one.
+    const rested = budget.frames.rested(now) && budget.bytes.rested(now)
     const waitMs = Math.max(budget.frames.spend(1, now), budget.bytes.spend(size, now))
     if (waitMs === 0) {
-      budget.throttledSinceMs = null
+      if (rested) budget.throttledSinceMs = null
       return 0
     }
     budget.throttledSinceMs ??= now

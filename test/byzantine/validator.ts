@@ -34,6 +34,7 @@ import {
   type Proposal,
   proposalSignBytes,
   signerOf,
+  viewChangeSignBytes,
 } from '../../protocol/consensus-message.ts'
 import { sign } from '../../protocol/crypto.ts'
 import type { SignedTx } from '../../protocol/tx.ts'
@@ -236,6 +237,12 @@ export class ByzantineValidator {
 
   vote(kind: VoteKind, height: number, view: number, blockHash: Bytes): ConsensusMessage {
     return { type: 'vote', vote: signVote(this.chainId, { kind, height, view, blockHash }, this.key) }
+  }
+
+  /** A VIEW-CHANGE to `view` with nothing prepared, signed by this validator. */
+  viewChange(height: number, view: number): ConsensusMessage {
+    const signature = sign(viewChangeSignBytes(this.chainId, height, view, null), this.key.secretKey)
+    return { type: 'view-change', height, view, prepared: null, validator: this.key.publicKey, signature }
   }
 
   /** Signs a proposal of `block` for (block height, view) as this validator. */
