@@ -40,6 +40,9 @@ let b: ByzantineNetwork
 beforeAll(async () => {
   b = await startByzantineNetwork({
     basePort: BASE_PORT,
+    // The attacker's proposals must arrive within view 0 of the heights it leads, also on a loaded
+    // machine: a 2 s view timeout gives it room (it learns of each commit within a few ms).
+    consensus: { viewTimeoutBaseMs: 2_000 },
     editGenesis: (g) => {
       g.params.ledger.epochLength = EPOCH_LENGTH
       g.params.consensus.maxBlockBytes = MAX_BLOCK_BYTES
