@@ -225,15 +225,27 @@ export interface Association {
   readonly jailed: boolean
 }
 
+export interface ValidatorJson {
+  readonly nodeKey: string
+  readonly power: number
+  readonly association: string | null
+  readonly jailed: boolean
+}
+
 export interface ValidatorsJson {
   readonly height: number
+  /** The set certifying the next height. */
   readonly totalPower: number
-  readonly items: readonly {
-    readonly nodeKey: string
-    readonly power: number
-    readonly association: string | null
-    readonly jailed: boolean
-  }[]
+  readonly items: readonly ValidatorJson[]
+  /**
+   * A projection: the set the election at the end of this epoch would choose from the state now,
+   * from `fromHeight` on (txs before the boundary can still change it).
+   */
+  readonly nextEpoch?: {
+    readonly fromHeight: number
+    readonly totalPower: number
+    readonly items: readonly ValidatorJson[]
+  }
 }
 
 export interface EvidenceItem {

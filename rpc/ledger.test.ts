@@ -193,6 +193,13 @@ describe('stakes, validators, evidence, proofs', () => {
       },
     ])
     expect(v.body.totalPower).toBe(1000)
+    // The next election, projected from the state now: the same association with the same stake.
+    expect(v.body.nextEpoch).toEqual({
+      fromHeight: expect.any(Number),
+      totalPower: 1000,
+      items: v.body.items,
+    })
+    expect(v.body.nextEpoch.fromHeight).toBeGreaterThan(v.body.height)
     expect(await get('/v1/evidence')).toMatchObject({ status: 501, body: { code: 'RPC_NOT_SUPPORTED' } })
   })
 

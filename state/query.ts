@@ -41,7 +41,7 @@ import {
   uintCodec,
   validatorSetCodec,
 } from './records.ts'
-import { epochOf } from './staking-election.ts'
+import { electValidators, epochOf } from './staking-election.ts'
 import { keyBytes } from './working-set.ts'
 
 const h = keyId
@@ -111,6 +111,12 @@ export interface LedgerQuery {
   stake(member: Bytes): StakeInfo | null
   associations(): AssociationInfo[]
   validators(): ValidatorInfo[]
+  /**
+   * The set the election at the end of this epoch would choose if it ran on this state (delegations,
+   * jailing and parameters as they stand), from `fromHeight` on. A projection: txs before the boundary
+   * can still change it.
+   */
+  nextEpochValidators(): { readonly fromHeight: number; readonly validators: ValidatorInfo[] }
   observers(): Bytes[]
   jstDay(timeMs: number): number
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
@@ -143,6 +149,13 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       out.push({ ...a, address, power: powers.get(h(a.nodeKey)) ?? 0 })
     }
     return out
+  }
+  const validatorInfos = (set: readonly (readonly [Bytes, number])[]): ValidatorInfo[] => {
+    const byNode = new Map(associations().map((a) => [h(a.nodeKey), a]))
+    return set.map(([nodeKey, power]) => {
+      const a = byNode.get(h(nodeKey))
+      return { nodeKey, power, association: a?.address ?? null, jailed: a?.jailed ?? false }
+    })
   }
   return {
     chainId: state.meta.chainId,
@@ -204,12 +217,13 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       return { ...s, matured }
     },
     associations,
-    validators() {
-      const byNode = new Map(associations().map((a) => [h(a.nodeKey), a]))
-      return validatorSet().map(([nodeKey, power]) => {
-        const a = byNode.get(h(nodeKey))
-        return { nodeKey, power, association: a?.address ?? null, jailed: a?.jailed ?? false }
-      })
+    validators: () => validatorInfos(validatorSet()),
+    nextEpochValidators() {
+      const { epochLength } = state.meta.params
+      // The election runs in the block at the epoch's last height (a multiple of epochLength).
+      const boundary = (epochOf(state.meta.height, epochLength) + 1) * epochLength
+      const elected = electValidators(associations(), state.meta.params, validatorSet())
+      return { fromHeight: boundary + 1, validators: validatorInfos(elected) }
     },
     observers: () => [...(read(Keys.observers, bytesListCodec) ?? [])],
     jstDay: jstDayOf,

@@ -45,6 +45,28 @@ describe('staking', () => {
     )
   })
 
+  it('the query projects the next election from the state now, and the set moves to it at the boundary', () => {
+    const chain = chainWithMember()
+    chain.run(MEMBER, { kind: 'staking.delegate', association: ASSOC_B, amount: 2_000 })
+    const q = () => createLedgerQuery(chain.state)
+    const keys = (vs: readonly { nodeKey: Uint8Array; power: number }[]) =>
+      vs.map((v) => [toHex(v.nodeKey), v.power])
+    // The epoch (10 blocks) has not ended: the set is still the genesis one, the projection has B.
+    expect(keys(q().validators())).toEqual([[toHex(NODE_KEY), 1_000]])
+    const projected = q().nextEpochValidators()
+    expect(projected.fromHeight).toBe(11)
+    expect(keys(projected.validators)).toEqual(
+      [
+        [toHex(NODE_KEY), 1_000],
+        [toHex(NODE_B), 2_000],
+      ].sort(),
+    )
+    while (chain.height < 10) chain.block([])
+    expect(keys(q().validators())).toEqual(keys(projected.validators))
+    // At height 10 the next election is the one at 20.
+    expect(q().nextEpochValidators().fromHeight).toBe(21)
+  })
+
   it('undelegation unbonds over the configured epochs', () => {
     const chain = chainWithMember({ unbondingEpochs: 2 })
     chain.run(MEMBER, { kind: 'staking.delegate', association: ASSOC_B, amount: 2_000 })

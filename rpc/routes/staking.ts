@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Bytes } from '../../protocol/bytes.ts'
-import { recordKey } from '../../state/query.ts'
+import { recordKey, type ValidatorInfo } from '../../state/query.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { address, hex, nodeKey, parseAddress, parseHex, renderCertificate, renderEvidence } from '../json.ts'
 import type { RouteContext } from '../options.ts'
@@ -50,6 +50,27 @@ export function parseProofRef(ref: string): Bytes {
 }
 
 const withErrors = (ok: Record<string, unknown>) => ({ 200: ok, ...S.errorResponses })
+
+const validatorItems = S.arrayOf(
+  S.object({
+    nodeKey: S.nodeKey,
+    power: S.uint,
+    association: S.nullable(S.account),
+    jailed: S.bool,
+  }),
+)
+
+function renderValidators(set: readonly ValidatorInfo[]) {
+  return {
+    totalPower: set.reduce((sum, v) => sum + v.power, 0),
+    items: set.map((v) => ({
+      nodeKey: nodeKey(v.nodeKey),
+      power: v.power,
+      association: v.association === null ? null : address(v.association),
+      jailed: v.jailed,
+    })),
+  }
+}
 
 export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteContext): void {
   const { chain } = deps
@@ -126,36 +147,29 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
     '/validators',
     {
       schema: {
-        summary: 'The validator set for the next height: node keys, voting power, association',
+        summary:
+          'The validator set for the next height, and the set the next election would choose from the state now',
+        description:
+          '`items` certify the next height. `nextEpoch` is a projection: the set the election in the block at ' +
+          'the end of this epoch would choose with delegations and jailing as they stand, from `fromHeight` on.',
         tags: ['staking'],
         response: withErrors(
           S.object({
             height: S.uint,
             totalPower: S.uint,
-            items: S.arrayOf(
-              S.object({
-                nodeKey: S.nodeKey,
-                power: S.uint,
-                association: S.nullable(S.account),
-                jailed: S.bool,
-              }),
-            ),
+            items: validatorItems,
+            nextEpoch: S.object({ fromHeight: S.uint, totalPower: S.uint, items: validatorItems }),
           }),
         ),
       },
     },
     async () => {
       const query = q()
-      const items = query.validators()
+      const next = query.nextEpochValidators()
       return {
         height: query.height,
-        totalPower: items.reduce((sum, v) => sum + v.power, 0),
-        items: items.map((v) => ({
-          nodeKey: nodeKey(v.nodeKey),
-          power: v.power,
-          association: v.association === null ? null : address(v.association),
-          jailed: v.jailed,
-        })),
+        ...renderValidators(query.validators()),
+        nextEpoch: { fromHeight: next.fromHeight, ...renderValidators(next.validators) },
       }
     },
   )
