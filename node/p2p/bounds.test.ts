@@ -4,6 +4,7 @@
  * with corrupt frames (refused, then banned), consensus only among validators, and the admission of
  * connections (per peer, per IP, and a 64-validator start-up burst).
  */
+import { connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { P2pErrorCode } from './errors.ts'
 import { Protocols } from './limits.ts'
@@ -242,6 +243,35 @@ describe('connection admission', () => {
     const accepted = results.filter((r) => r.status === 'fulfilled').length
     expect(accepted).toBeGreaterThanOrEqual(1)
     expect(accepted).toBeLessThan(dialers.length)
+  })
+
+  it('closes connections that never finish their handshake, and takes a real peer beside them', async () => {
+    const [kr, kp] = keys(2)
+    const receiver = await node({
+      key: kr,
+      allowed: [kp!.publicKey],
+      limits: {
+        inboundUpgradeTimeoutMs: 500,
+        maxPendingInboundConnections: 4,
+        inboundConnectionsPerIpPerSecond: 1_000,
+      },
+    })
+    const { host, port } = receiver.host.listenAddress()
+    // A slowloris: eight TCP connections that never say a word of Noise.
+    const sockets = Array.from({ length: 8 }, () => connect({ host, port }))
+    const closed = sockets.map(
+      (socket) =>
+        new Promise<number>((resolve) => {
+          const opened = Date.now()
+          socket.on('error', () => {})
+          socket.on('close', () => resolve(Date.now() - opened))
+        }),
+    )
+    const peer = await node({ key: kp, allowed: [kr!.publicKey] })
+    peer.host.connectTo([addressOf(receiver)])
+    await receiver.host.whenConnected(peer.host.peerKey, AbortSignal.timeout(10_000))
+    const lifetimes = await Promise.all(closed)
+    expect(Math.max(...lifetimes)).toBeLessThan(5_000)
   })
 
   it('a 64-validator start-up burst from one address connects within the default admission limits', async () => {
