@@ -26,6 +26,7 @@ import type {
   Stake,
   Status,
   TxStatus,
+  ValidatorSetJson,
   ValidatorsJson,
 } from './types.ts'
 
@@ -145,6 +146,18 @@ export class Queries {
   /** The validator set for the next height as a protocol ValidatorSet (for certificate checks). */
   async validatorSet(): Promise<ValidatorSet> {
     return parseValidatorSet(await this.validators())
+  }
+
+  /**
+   * The validator sets in force from `fromHeight` on (default 1), oldest first, as the node states
+   * them: a light client checks each change against the certificate of block `fromHeight − 1` before
+   * it trusts it.
+   */
+  async validatorSets(
+    opts: { fromHeight?: number; limit?: number } = {},
+  ): Promise<readonly ValidatorSetJson[]> {
+    return (await this.http.request<{ items: ValidatorSetJson[] }>('GET', '/validator-sets', { query: opts }))
+      .items
   }
 
   async evidence(opts: { limit?: number } = {}): Promise<readonly EvidenceItem[]> {

@@ -248,6 +248,15 @@ export interface ValidatorsJson {
   }
 }
 
+/** One entry of `GET /v1/validator-sets`: the set certifying heights from `fromHeight` on. */
+export interface ValidatorSetJson {
+  readonly fromHeight: number
+  /** Hex; block `fromHeight − 1` names it as its nextValidatorSetHash (for fromHeight > 1). */
+  readonly setHash: string
+  readonly totalPower: number
+  readonly validators: readonly { readonly nodeKey: string; readonly power: number }[]
+}
+
 export interface EvidenceItem {
   readonly height: number
   readonly evidence: unknown

@@ -48,6 +48,38 @@ export function encodeCertifyingSet(height: number, set: ValidatorSet): Bytes {
   return encode([height, set.validators.map((v) => [v.publicKey, v.power])])
 }
 
+/**
+ * The history of the sets, for clients that check blocks from genesis without trusting a node (the
+ * light client): `VALIDATOR_SET_CHANGES_META` lists, oldest first, each height from which a new set
+ * certifies, and `validatorSetMeta(h)` holds that set (as `[h, pairs]`, the certifying-set encoding).
+ * Both are written with the block that closed the epoch, in its batch. The genesis set (from height 1)
+ * is not stored: it follows from genesis.
+ */
+export const VALIDATOR_SET_CHANGES_META = 'validator-set-changes'
+
+export function validatorSetMeta(fromHeight: number): string {
+  return `validator-set/${fromHeight}`
+}
+
+export async function validatorSetChanges(store: ChainStore): Promise<number[]> {
+  const bytes = await store.getMeta(VALIDATOR_SET_CHANGES_META)
+  if (bytes === null) return []
+  const raw = decodeRaw(bytes, 1 << 24, 'validator set changes')
+  if (!Array.isArray(raw) || !raw.every((h) => Number.isSafeInteger(h))) {
+    throw new ChainError(ChainErrorCode.corrupt, 'the validator set index is malformed')
+  }
+  return raw as number[]
+}
+
+export async function storedValidatorSet(store: ChainStore, fromHeight: number): Promise<ValidatorSet> {
+  const bytes = await store.getMeta(validatorSetMeta(fromHeight))
+  const stored = bytes === null ? null : decodeCertifyingSet(bytes)
+  if (stored === null || stored.height !== fromHeight) {
+    throw new ChainError(ChainErrorCode.corrupt, `the validator set from height ${fromHeight} is not stored`)
+  }
+  return stored.set
+}
+
 function decodeCertifyingSet(bytes: Bytes): { height: number; set: ValidatorSet } {
   const raw = decodeRaw(bytes, 64 * 1024, 'certifying validator set')
   if (!Array.isArray(raw) || raw.length !== 2 || !Number.isSafeInteger(raw[0]) || !Array.isArray(raw[1])) {

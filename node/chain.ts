@@ -57,7 +57,15 @@ import {
 } from '../state/index.ts'
 import { accountsOf } from './account-index.ts'
 import { ChainError, ChainErrorCode } from './chain-errors.ts'
-import { CERTIFYING_SET_META, encodeCertifyingSet, headValidatorSet } from './chain-validator-sets.ts'
+import {
+  CERTIFYING_SET_META,
+  encodeCertifyingSet,
+  headValidatorSet,
+  storedValidatorSet,
+  VALIDATOR_SET_CHANGES_META,
+  validatorSetChanges,
+  validatorSetMeta,
+} from './chain-validator-sets.ts'
 import type { SignatureVerifier } from './mempool/verify-pool.ts'
 import type { AccountIndexEntry, ChainStore } from './store/index.ts'
 
@@ -486,6 +494,36 @@ export class Chain {
     return raw as number[]
   }
 
+  /**
+   * The validator sets in force from `fromHeight` on, oldest first: the set certifying `fromHeight`
+   * (from genesis or from the change before it) and every change after, at most `limit`. Each item is
+   * the height from which the set certifies; the change at height h was decided by block h − 1, whose
+   * header's nextValidatorSetHash commits to it.
+   */
+  async validatorSets(
+    fromHeight: number,
+    limit: number,
+  ): Promise<{ readonly fromHeight: number; readonly set: ValidatorSet }[]> {
+    const changes = await validatorSetChanges(this.#deps.store)
+    const starts = [1, ...changes]
+    let first = 0
+    while (first + 1 < starts.length && (starts[first + 1] as number) <= fromHeight) first++
+    const out: { fromHeight: number; set: ValidatorSet }[] = []
+    for (const start of starts.slice(first, first + limit)) {
+      out.push({
+        fromHeight: start,
+        set: start === 1 ? this.#genesisSet() : await storedValidatorSet(this.#deps.store, start),
+      })
+    }
+    return out
+  }
+
+  #genesisSetCache: ValidatorSet | null = null
+  #genesisSet(): ValidatorSet {
+    this.#genesisSetCache ??= validatorSetOf(createGenesisState(this.#options.genesisState).state)
+    return this.#genesisSetCache
+  }
+
   /** Checks that `certificate` proves `block` with the validator set of its height. */
   checkCertificate(block: Block, certificate: CommitCertificate): void {
     const hash = blockHash(block.header)
@@ -565,6 +603,12 @@ export class Chain {
     const certifyingSet = this.validatorSetFor(height)
     if (!bytesEqual(executed.header.nextValidatorSetHash, executed.header.validatorSetHash)) {
       meta.push([CERTIFYING_SET_META, encodeCertifyingSet(height, certifyingSet)])
+      // And the new set into the history a light client walks (validatorSets below).
+      meta.push([validatorSetMeta(height + 1), encodeCertifyingSet(height + 1, result.nextValidatorSet)])
+      meta.push([
+        VALIDATOR_SET_CHANGES_META,
+        encode([...(await validatorSetChanges(this.#deps.store)), height + 1]),
+      ])
     }
     await this.#deps.store.commitBlock({
       meta,

@@ -207,6 +207,7 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       }
       return out
     },
+    validatorSets: (page) => chain.validatorSets(page.fromHeight, page.limit),
     async accountHistory(address, page) {
       // The index entry holds all an entry shows (store/keys.ts): no block or receipt read per entry.
       const entries = await store.accountHistory(address, {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import { fromHex, toHex } from '../protocol/bytes.ts'
 import { verifyStateProof } from '../protocol/state-proof.ts'
+import { createValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
 import { ASSOCIATION, NODE_KEY } from '../state/test-kit.ts'
 import { CUSTOMER, deviceKey, type Harness, harness, ISSUER, MERCHANT, POINT, TERMINAL } from './testing.ts'
 
@@ -201,6 +202,49 @@ describe('stakes, validators, evidence, proofs', () => {
     })
     expect(v.body.nextEpoch.fromHeight).toBeGreaterThan(v.body.height)
     expect(await get('/v1/evidence')).toMatchObject({ status: 501, body: { code: 'RPC_NOT_SUPPORTED' } })
+  })
+
+  it('lists the validator sets from a height on, oldest first, each with its hash; 501 without a history', async () => {
+    h = harness()
+    expect(await get('/v1/validator-sets')).toMatchObject({
+      status: 501,
+      body: { code: 'RPC_NOT_SUPPORTED' },
+    })
+    const genesis = createValidatorSet([{ publicKey: NODE_KEY, power: 1000 }])
+    const later = createValidatorSet([
+      { publicKey: NODE_KEY, power: 1000 },
+      { publicKey: ISSUER, power: 500 },
+    ])
+    const asked: unknown[] = []
+    h.chain.validatorSets = (page) => {
+      asked.push(page)
+      return [
+        { fromHeight: 1, set: genesis },
+        { fromHeight: 11, set: later },
+      ]
+    }
+    const { status, body } = await get('/v1/validator-sets?fromHeight=5&limit=2')
+    expect(status).toBe(200)
+    expect(asked).toEqual([{ fromHeight: 5, limit: 2 }])
+    expect(body.items).toEqual([
+      {
+        fromHeight: 1,
+        setHash: toHex(validatorSetHash(genesis)),
+        totalPower: 1000,
+        validators: [{ nodeKey: encodeAddress(NODE_KEY, NODE_KEY_PREFIX), power: 1000 }],
+      },
+      {
+        fromHeight: 11,
+        setHash: toHex(validatorSetHash(later)),
+        totalPower: 1500,
+        validators: later.validators.map((v) => ({
+          nodeKey: encodeAddress(v.publicKey, NODE_KEY_PREFIX),
+          power: v.power,
+        })),
+      },
+    ])
+    expect((await get('/v1/validator-sets?fromHeight=0')).status).toBe(400)
+    expect((await get('/v1/validator-sets?limit=101')).status).toBe(400)
   })
 
   it('serves a balance proof that verifies against the state root its certificate signs', async () => {

@@ -4,10 +4,12 @@
  * keys and hashes are bytes, amounts are safe integers; the JSON form (hex, bech32m) is rpc's business.
  * Every read may be synchronous or asynchronous.
  */
+
 import type { Registry } from 'prom-client'
 import type { Block } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
+import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
 import type { LedgerQuery } from '../state/query.ts'
 import type { Receipt } from '../state/receipt.ts'
@@ -68,6 +70,14 @@ export interface ChainReader {
   ): Awaitable<readonly HistoryEntry[]>
   /** Double-sign evidence included in blocks, newest first; optional (the route answers 501). */
   evidence?(page: { readonly limit: number }): Awaitable<readonly { height: number; evidence: Evidence }[]>
+  /**
+   * The validator sets in force from `fromHeight` on, oldest first: the one certifying `fromHeight`,
+   * then each change (at most `limit` in all). Optional (the route answers 501).
+   */
+  validatorSets?(page: {
+    readonly fromHeight: number
+    readonly limit: number
+  }): Awaitable<readonly { fromHeight: number; set: ValidatorSet }[]>
 }
 
 export interface AdmissionResult {

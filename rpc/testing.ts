@@ -214,6 +214,8 @@ export class FakeChain implements ChainReader {
   readonly failedTx = makeTx(4)
   readonly pendingHash = fill(0x11)
   readonly blocks: (BlockRecord & { certificate: CommitCertificate })[] = []
+  /** Unset: a node without the history (the route answers 501); tests set it. */
+  validatorSets?: ChainReader['validatorSets']
   /** `height` blocks; the last but one carries two txs; each state root is `stateRootAt(h)`. */
   constructor(height: number, stateRootAt: (h: number) => Bytes) {
     for (let h = 1; h <= height; h++) {

@@ -165,8 +165,25 @@ const specs: QuerySpec[] = [
   },
   {
     name: 'validators',
-    summary: 'The validator set: node keys and voting power',
+    summary: 'The validator set: node keys and voting power, and the next election projected',
     run: (c) => c.validators(),
+  },
+  {
+    name: 'validator-sets',
+    summary: 'The validator sets in force from a height on, each with the height it certifies from',
+    options: {
+      'from-height': {
+        type: 'string',
+        value: 'H',
+        description: 'the set certifying H, then each change (default 1)',
+      },
+      limit: { type: 'string', value: 'N', description: 'at most N (default 20)' },
+    },
+    run: (c, _pos, args) =>
+      c.validatorSets({
+        fromHeight: intOption(args, 'from-height', 1, Number.MAX_SAFE_INTEGER, 1),
+        limit: intOption(args, 'limit', 1, 100, 20),
+      }),
   },
   {
     name: 'evidence',

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Bytes } from '../../protocol/bytes.ts'
+import { validatorSetHash } from '../../protocol/validator-set.ts'
 import { recordKey, type ValidatorInfo } from '../../state/query.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { address, hex, nodeKey, parseAddress, parseHex, renderCertificate, renderEvidence } from '../json.ts'
@@ -192,6 +193,53 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
         throw new RpcError(RpcErrorCode.notSupported, 'this node keeps no evidence index')
       const items = await chain.evidence({ limit: request.query.limit })
       return { items: items.map((e) => ({ height: e.height, evidence: renderEvidence(e.evidence) })) }
+    },
+  )
+
+  app.get<{ Querystring: { fromHeight: number; limit: number } }>(
+    '/validator-sets',
+    {
+      schema: {
+        summary: 'The validator sets in force from a height on: the one certifying it, then each change',
+        description:
+          'Oldest first. `fromHeight` of an item is the first height that set certifies; the change to it was ' +
+          "decided by block `fromHeight − 1`, whose header's `nextValidatorSetHash` is `setHash`. A light " +
+          "client trusting an earlier set checks that block's commit certificate with that set, then takes " +
+          'this one (it never needs to trust the node serving it).',
+        tags: ['staking'],
+        querystring: S.object({
+          fromHeight: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, default: 1 },
+          limit: S.limitQuery(100, 20),
+        }),
+        response: withErrors(
+          S.object({
+            items: S.arrayOf(
+              S.object({
+                fromHeight: S.uint,
+                setHash: S.hexBytes,
+                totalPower: S.uint,
+                validators: S.arrayOf(S.object({ nodeKey: S.nodeKey, power: S.uint })),
+              }),
+            ),
+          }),
+        ),
+      },
+    },
+    async (request) => {
+      if (chain.validatorSets === undefined)
+        throw new RpcError(RpcErrorCode.notSupported, 'this node keeps no validator set history')
+      const items = await chain.validatorSets({
+        fromHeight: request.query.fromHeight,
+        limit: request.query.limit,
+      })
+      return {
+        items: items.map(({ fromHeight, set }) => ({
+          fromHeight,
+          setHash: hex(validatorSetHash(set)),
+          totalPower: set.totalPower,
+          validators: set.validators.map((v) => ({ nodeKey: nodeKey(v.publicKey), power: v.power })),
+        })),
+      }
     },
   )
 

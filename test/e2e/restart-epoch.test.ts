@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeAddress, encodeAddress } from '../../protocol/address.ts'
 import { type BlockJson, expectSameChain, TestNetwork } from '../helpers/network.ts'
-import { waitFor } from '../helpers/processes.ts'
+import { getJson, waitFor } from '../helpers/processes.ts'
 import { ManagerTxs } from '../helpers/txs.ts'
 
 const BASE_PORT = 27400
@@ -109,8 +109,19 @@ describe('restart right after a validator-set change', () => {
     const atBoundary = (await net.block('validator-1', boundary)) as FullBlockJson
     expect(atBoundary.header.nextValidatorSetHash).not.toBe(atBoundary.header.validatorSetHash)
 
+    // The history a light client walks names the new set from H + 1, with the hash block H commits to.
+    type SetsJson = { items: { fromHeight: number; setHash: string }[] }
+    const sets = await getJson<SetsJson>(`${net.url('validator-1')}/v1/validator-sets?fromHeight=1`)
+    expect(sets.items[0]?.fromHeight).toBe(1)
+    expect(sets.items.find((s) => s.fromHeight === boundary + 1)?.setHash).toBe(
+      atBoundary.header.nextValidatorSetHash,
+    )
+
     await net.start(VICTIM)
     expect(await openedAt(VICTIM)).toBe(boundary)
+    // The restarted victim serves the same history, read back from its store.
+    const victimSets = await getJson<SetsJson>(`${net.url(VICTIM)}/v1/validator-sets?fromHeight=1`)
+    expect(victimSets.items.slice(0, sets.items.length)).toEqual(sets.items)
     const caughtUp = (await net.height('validator-1')) + 2
     await net.waitForHeight(VICTIM, caughtUp, 60_000)
 

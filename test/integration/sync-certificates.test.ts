@@ -303,6 +303,15 @@ describe('a restart right after a block that changed the validator set', () => {
       expect(reopened.height).toBe(3)
       expect(validatorSetHash(reopened.validatorSetFor(3))).toEqual(validatorSetHash(headSet))
       expect(validatorSetHash(reopened.validatorSetFor(4))).toEqual(validatorSetHash(nextSet))
+      // The history a light client walks survives the restart: genesis's set from 1, the new one from 4.
+      const history = await reopened.validatorSets(1, 10)
+      expect(history.map((h) => [h.fromHeight, validatorSetHash(h.set)])).toEqual([
+        [1, validatorSetHash(headSet)],
+        [4, validatorSetHash(nextSet)],
+      ])
+      expect((await reopened.validatorSets(3, 10)).map((h) => h.fromHeight)).toEqual([1, 4])
+      expect((await reopened.validatorSets(4, 10)).map((h) => h.fromHeight)).toEqual([4])
+      expect((await reopened.validatorSets(1, 1)).map((h) => h.fromHeight)).toEqual([1])
       // Block 4 carries the certificate of block 3 (checked against the head's set) and is certified by
       // the new set.
       const { block, certificate } = await next([])
