@@ -30,6 +30,8 @@ const BASE_PORT = 27700
 const BEHIND_BLOCKS = 8
 const CATCH_UP_MS = 25_000
 const PENALIZED = 'arcade_p2p_peers_penalized_total'
+/** How long the fuzz runs: 12 s in `npm test`; `npm run soak:fuzz` sets ARCADE_FUZZ_MS for a long run. */
+const FUZZ_MS = Number(process.env.ARCADE_FUZZ_MS ?? 12_000)
 
 let b: ByzantineNetwork
 
@@ -161,38 +163,42 @@ describe('a Byzantine validator against resources', () => {
     await expectLiveness(b.net)
   }, 90_000)
 
-  it('fuzzed frames on consensus, tx gossip and sync crash nothing and stall nothing', async () => {
-    // From here on the attacker speaks through raw connections with its key: its host steps aside, as
-    // a peer gets two connections at most. It withheld everything anyway.
-    const consensusSeeds = b.byz.received.items.slice(-64).map((r) => encodeConsensusMessage(r.message))
-    expect(consensusSeeds.length).toBeGreaterThan(10)
-    await b.byz.p2p.stop()
-    const seed = Number(process.env.ARCADE_FUZZ_SEED ?? Date.now() % 1_000_000)
-    const at = (await honestHeight(b.net)) + 500
-    const txs = Array.from({ length: 32 }, () => b.txs.approveFresh('FUZZ', 1, at).bytes)
-    const fuzzing = Promise.all(
-      // validator-1 banned the attacker in the test before: the fuzz goes to the other two.
-      HONEST.slice(1).map(async (name, i) =>
-        fuzzPeer({
-          key: b.byz.key,
-          target: await addressOf(name),
-          durationMs: 12_000,
-          framesPerSecond: 300,
-          seed: seed + i,
-          consensusSeeds: () => consensusSeeds,
-          txSeeds: () => txs,
-        }),
-      ),
-    )
-    await expectLiveness(b.net)
-    const reports = await fuzzing
-    for (const r of reports) {
-      expect(r.consensusFrames, `seed ${r.seed}`).toBeGreaterThan(1_000)
-      expect(r.txFrames, `seed ${r.seed}`).toBeGreaterThan(1_000)
-      expect(r.syncRequests, `seed ${r.seed}`).toBeGreaterThan(20)
-    }
-    await expectLiveness(b.net)
-  }, 90_000)
+  it(
+    'fuzzed frames on consensus, tx gossip and sync crash nothing and stall nothing',
+    async () => {
+      // From here on the attacker speaks through raw connections with its key: its host steps aside, as
+      // a peer gets two connections at most. It withheld everything anyway.
+      const consensusSeeds = b.byz.received.items.slice(-64).map((r) => encodeConsensusMessage(r.message))
+      expect(consensusSeeds.length).toBeGreaterThan(10)
+      await b.byz.p2p.stop()
+      const seed = Number(process.env.ARCADE_FUZZ_SEED ?? Date.now() % 1_000_000)
+      const at = (await honestHeight(b.net)) + 500
+      const txs = Array.from({ length: 32 }, () => b.txs.approveFresh('FUZZ', 1, at).bytes)
+      const fuzzing = Promise.all(
+        // validator-1 banned the attacker in the test before: the fuzz goes to the other two.
+        HONEST.slice(1).map(async (name, i) =>
+          fuzzPeer({
+            key: b.byz.key,
+            target: await addressOf(name),
+            durationMs: FUZZ_MS,
+            framesPerSecond: 300,
+            seed: seed + i,
+            consensusSeeds: () => consensusSeeds,
+            txSeeds: () => txs,
+          }),
+        ),
+      )
+      await expectLiveness(b.net)
+      const reports = await fuzzing
+      for (const r of reports) {
+        expect(r.consensusFrames, `seed ${r.seed}`).toBeGreaterThan(1_000)
+        expect(r.txFrames, `seed ${r.seed}`).toBeGreaterThan(1_000)
+        expect(r.syncRequests, `seed ${r.seed}`).toBeGreaterThan(20)
+      }
+      await expectLiveness(b.net)
+    },
+    FUZZ_MS + 78_000,
+  )
 
   it('corrupt and oversize frames get the attacker banned by its victim, and the rest go on', async () => {
     const victim = HONEST[1]
