@@ -70,6 +70,21 @@ export function createNodeMetrics(
     },
     p2p: {
       peers: new Gauge({ name: 'arcade_p2p_peers', help: 'Connected peers', registers: r }),
+      allowed: new Gauge({
+        name: 'arcade_p2p_allowed_peers',
+        help: 'Node keys on the allow-list (validator sets, observers and config peers the chain names)',
+        registers: r,
+      }),
+      dialTargets: new Gauge({
+        name: 'arcade_p2p_dial_targets',
+        help: 'Peers this node keeps connected (allowed validators with a known address, config peers)',
+        registers: r,
+      }),
+      allowListChanges: new Counter({
+        name: 'arcade_p2p_allow_list_changes_total',
+        help: 'Times the allow-list changed after a commit (epoch boundary, admission, removal)',
+        registers: r,
+      }),
       messagesIn: new Counter({
         name: 'arcade_p2p_messages_received_total',
         help: 'Messages received',

@@ -101,7 +101,10 @@ export interface P2pHost {
   stop(): Promise<void>
   /** The bound address once started (the real port when `listen.port` was 0). */
   listenAddress(): { host: string; port: number }
-  /** Replaces the allow-list; connections to peers no longer on it are closed, new ones are dialled. */
+  /**
+   * Replaces the allow-list; connections to peers no longer on it are aborted with their streams (they
+   * cannot connect again while off the list), and targets now allowed are dialled.
+   */
   setAllowedPeers(keys: readonly Bytes[]): void
   /** Replaces who may exchange consensus messages with us (see `P2pHostOptions.consensusPeers`). */
   setConsensusPeers(keys: readonly Bytes[]): void
@@ -259,6 +262,13 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       log.debug({ peer, ...errorFields(err) }, 'p2p hang up failed')
     })
   }
+  // A key that lost admission is cut off at once: every connection aborted with its streams in
+  // progress (a graceful close would let it finish what it is sending); the gater refuses it after.
+  const cutOff = (peer: string): void => {
+    for (const connection of libp2p.getConnections(peerIdOf(peer))) {
+      connection.abort(new P2pError(P2pErrorCode.notAllowed, 'peer no longer admitted', { peer }))
+    }
+  }
   // The admission probe: answering it is all a dialler needs (see `dial`).
   const onAdmitProbe = (stream: Stream, connection: Connection): void => {
     if (admitInbound(ctx, stream, connection, Protocols.admit, 1) === null) return
@@ -332,8 +342,9 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       dialer.refresh()
       for (const peer of removed) {
         dropQueues(peer)
-        if (state === 'running') hangUp(peer)
+        if (state === 'running') cutOff(peer)
       }
+      if (removed.length > 0) log.info({ removed, allowed: allowList.list().length }, 'p2p peers cut off')
     },
     setConsensusPeers(keys) {
       consensusPeers = keySet(keys)
