@@ -116,6 +116,19 @@ export function createNodeMetrics(
         registers: r,
       }),
     },
+    evidence: {
+      received: new Counter({
+        name: 'arcade_evidence_received_total',
+        help: 'Double-sign evidence offered to the pool, by source (self, peer) and verdict (added, known, invalid, ...)',
+        labelNames: ['source', 'verdict'] as const,
+        registers: r,
+      }),
+      pending: new Gauge({
+        name: 'arcade_evidence_pending',
+        help: 'Evidence in the pool, waiting for a block to include it',
+        registers: r,
+      }),
+    },
     node: {
       commitSubscriberErrors: new Counter({
         name: 'arcade_node_commit_subscriber_errors_total',

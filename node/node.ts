@@ -19,13 +19,14 @@ import { decodeRaw } from '../protocol/codec.ts'
 import { type ConsensusMessage, decodeConsensusMessage } from '../protocol/consensus-message.ts'
 import { verify } from '../protocol/crypto.ts'
 import { Limits } from '../protocol/limits.ts'
-import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.ts'
+import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
 import { consensusObserver, consensusPeerKeys, type ReceiveFrom, receiveFrom } from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
+import { createEvidenceLink } from './evidence-link.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
 import { membershipSourcesOf } from './membership-sources.ts'
@@ -175,6 +176,13 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     metrics.p2p.allowed.set(peers.allowed.length)
     metrics.p2p.dialTargets.set(peers.dialTargets.length)
     const c = genesis.params.consensus
+    // Evidence this node detects or a validator gossips, for the next proposal (validators only).
+    const evidence = createEvidenceLink({
+      chain,
+      gossip: (bytes, except) => p2p.gossipEvidence(bytes, except),
+      metrics,
+      log: log.child({ module: 'evidence' }),
+    })
     let receive: ReceiveFrom | null = null
     const p2pLog = log.child({ module: 'p2p' })
     const p2p: P2pHost = await createP2pHost(
@@ -206,6 +214,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
                 // A promise: this sender has too much queued; its stream stays paused until it settles.
                 return receive(message, from)
               },
+              onEvidence: (from: string, bytes: Uint8Array) => evidence.received(from, bytes),
               onTxs: async (_from: string, txs: Uint8Array[]) => {
                 metrics.p2p.messagesIn.inc({ protocol: 'txs' })
                 await mempool.add(txs)
@@ -244,7 +253,10 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       log,
       nowMs,
       // After a block that changed who the chain names, new members may connect; gone ones are cut.
-      after: () => peers.refresh(p2p),
+      after: (committed) => {
+        evidence.afterCommit(committed)
+        peers.refresh(p2p)
+      },
     })
     await p2p.start()
     stack.push(() => p2p.stop())
@@ -308,7 +320,14 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
-      const observer = consensusObserver(consensusLog, metrics)
+      const logged = consensusObserver(consensusLog, metrics)
+      const observer = {
+        ...logged,
+        onEvidence: (e: Evidence) => {
+          logged.onEvidence?.(e)
+          evidence.detected(e)
+        },
+      }
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },
         {
@@ -323,6 +342,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             maxBlockTxs: c.maxBlockTxs,
             maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
             onCommitted,
+            pendingEvidence: (max) => evidence.pending(max),
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,
