@@ -19,7 +19,7 @@ import {
   headerFromTuple,
   headerToTuple,
 } from '../protocol/block.ts'
-import type { Bytes } from '../protocol/bytes.ts'
+import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { decodeRaw, encode } from '../protocol/codec.ts'
 import {
   type ConsensusMessage,
@@ -31,7 +31,7 @@ import {
 import { type KeyPair, sign, verify } from '../protocol/crypto.ts'
 import { invalidField } from '../protocol/errors.ts'
 import { Limits } from '../protocol/limits.ts'
-import { certificateFromTuple, certificateToTuple } from '../protocol/vote.ts'
+import { certificateFromTuple, certificateToTuple, type Evidence, evidenceHash } from '../protocol/vote.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
 import type { Mempool } from './mempool/mempool.ts'
 import { VerifyPoolError } from './mempool/verify-pool.ts'
@@ -150,6 +150,21 @@ export interface ExecutorDeps {
   readonly maxBlockBytes: number
   /** Runs after every commit made by consensus (mempool cleanup, events, metrics). */
   readonly onCommitted: (committed: CommittedBlock) => void
+  /** Evidence gossiped to this node (the evidence pool), offered beside what consensus saw itself. */
+  readonly pendingEvidence?: (max: number) => readonly Evidence[]
+}
+
+/** Evidence items one proposal carries at most (the block decoder allows up to Limits.maxValidators). */
+export const MAX_PROPOSAL_EVIDENCE = 16
+
+/** Consensus's own evidence first, then the pool's, without repeats, at most `MAX_PROPOSAL_EVIDENCE`. */
+export function proposalEvidence(own: readonly Evidence[], pooled: readonly Evidence[]): Evidence[] {
+  const out = new Map<string, Evidence>()
+  for (const e of [...own, ...pooled]) {
+    if (out.size >= MAX_PROPOSAL_EVIDENCE) break
+    out.set(toHex(evidenceHash(e)), e)
+  }
+  return [...out.values()]
 }
 
 export function executorPort(deps: ExecutorDeps): ExecutorPort {
@@ -161,9 +176,10 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
     // Arriving txs wake a leader waiting for them, instead of it polling the pool.
     onPendingTxs: (wake) => mempool.onPendingTxs(wake),
     async buildProposal(_height, view, parent) {
+      const evidence = proposalEvidence(parent.evidence, deps.pendingEvidence?.(MAX_PROPOSAL_EVIDENCE) ?? [])
       // Leave room for the header, certificate, evidence and per-tx headers within the block limit.
       const overhead =
-        blockOverheadBytes(null, parent.lastCommit, parent.evidence, deps.maxBlockTxs) +
+        blockOverheadBytes(null, parent.lastCommit, evidence, deps.maxBlockTxs) +
         deps.maxBlockTxs * BLOCK_BYTES_PER_TX
       const txs = mempool.reap(deps.maxBlockTxs, Math.max(0, deps.maxBlockBytes - overhead))
       const execution = await chain.buildBlock({
@@ -171,7 +187,7 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
         proposer: deps.proposer,
         txs,
         lastCommit: parent.lastCommit,
-        evidence: parent.evidence,
+        evidence,
       })
       return execution.block
     },

@@ -70,6 +70,21 @@ export function createNodeMetrics(
     },
     p2p: {
       peers: new Gauge({ name: 'arcade_p2p_peers', help: 'Connected peers', registers: r }),
+      allowed: new Gauge({
+        name: 'arcade_p2p_allowed_peers',
+        help: 'Node keys on the allow-list (validator sets, observers and config peers the chain names)',
+        registers: r,
+      }),
+      dialTargets: new Gauge({
+        name: 'arcade_p2p_dial_targets',
+        help: 'Peers this node keeps connected (allowed validators with a known address, config peers)',
+        registers: r,
+      }),
+      allowListChanges: new Counter({
+        name: 'arcade_p2p_allow_list_changes_total',
+        help: 'Times the allow-list changed after a commit (epoch boundary, admission, removal)',
+        registers: r,
+      }),
       messagesIn: new Counter({
         name: 'arcade_p2p_messages_received_total',
         help: 'Messages received',
@@ -98,6 +113,19 @@ export function createNodeMetrics(
         name: 'arcade_p2p_peers_penalized_total',
         help: 'Peers disconnected and banned (over-rate, misbehaving)',
         labelNames: ['reason'] as const,
+        registers: r,
+      }),
+    },
+    evidence: {
+      received: new Counter({
+        name: 'arcade_evidence_received_total',
+        help: 'Double-sign evidence offered to the pool, by source (self, peer) and verdict (added, known, invalid, ...)',
+        labelNames: ['source', 'verdict'] as const,
+        registers: r,
+      }),
+      pending: new Gauge({
+        name: 'arcade_evidence_pending',
+        help: 'Evidence in the pool, waiting for a block to include it',
         registers: r,
       }),
     },

@@ -19,15 +19,17 @@ import { decodeRaw } from '../protocol/codec.ts'
 import { type ConsensusMessage, decodeConsensusMessage } from '../protocol/consensus-message.ts'
 import { verify } from '../protocol/crypto.ts'
 import { Limits } from '../protocol/limits.ts'
-import { type CommitCertificate, certificateFromTuple } from '../protocol/vote.ts'
+import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
-import { consensusObserver, type ReceiveFrom, receiveFrom } from './consensus-link.ts'
+import { consensusObserver, consensusPeerKeys, type ReceiveFrom, receiveFrom } from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
+import { createEvidenceLink } from './evidence-link.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
+import { membershipSourcesOf } from './membership-sources.ts'
 import { createMempool, defaultMempoolOptions } from './mempool/mempool.ts'
 import { createVerifyPool, defaultVerifyPoolOptions } from './mempool/verify-pool.ts'
 import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
@@ -148,10 +150,39 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       onListenerError: (err) => log.warn({ err: String(err) }, 'event listener failed'),
     })
 
-    // Peers: every genesis validator and observer may connect; the list follows the validator set.
-    // Consensus is spoken only with the validators of the heights consensus can act on.
-    const peers = new NodePeers(genesis, chain, nodeKey.publicKey)
+    // Peers: the validator sets and observers the chain names at the head, and the config peers; the
+    // list and the dial targets follow each commit (membership.ts). Consensus is spoken only with the
+    // validators of the heights consensus can act on.
+    const configPeers = config.peers.map((p) => ({ nodeKey: p.nodeKey, host: p.host, port: p.port }))
+    const peers = new NodePeers(nodeKey.publicKey, {
+      sources: () => membershipSourcesOf(chain, genesis, configPeers),
+      consensusKeys: () => consensusPeerKeys(chain),
+      onChange: (change) => {
+        metrics.p2p.allowed.set(change.allowed)
+        metrics.p2p.dialTargets.set(change.dialTargets)
+        metrics.p2p.allowListChanges.inc()
+        log.info(
+          {
+            height: chain.height,
+            added: change.added.map((k) => k.slice(0, 16)),
+            removed: change.removed.map((k) => k.slice(0, 16)),
+            allowed: change.allowed,
+            dialTargets: change.dialTargets,
+          },
+          'p2p allow-list changed',
+        )
+      },
+    })
+    metrics.p2p.allowed.set(peers.allowed.length)
+    metrics.p2p.dialTargets.set(peers.dialTargets.length)
     const c = genesis.params.consensus
+    // Evidence this node detects or a validator gossips, for the next proposal (validators only).
+    const evidence = createEvidenceLink({
+      chain,
+      gossip: (bytes, except) => p2p.gossipEvidence(bytes, except),
+      metrics,
+      log: log.child({ module: 'evidence' }),
+    })
     let receive: ReceiveFrom | null = null
     const p2pLog = log.child({ module: 'p2p' })
     const p2p: P2pHost = await createP2pHost(
@@ -183,6 +214,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
                 // A promise: this sender has too much queued; its stream stays paused until it settles.
                 return receive(message, from)
               },
+              onEvidence: (from: string, bytes: Uint8Array) => evidence.received(from, bytes),
               onTxs: async (_from: string, txs: Uint8Array[]) => {
                 metrics.p2p.messagesIn.inc({ protocol: 'txs' })
                 await mempool.add(txs)
@@ -220,12 +252,15 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       events,
       log,
       nowMs,
-      // After a set-changing block, the new validators may connect and speak consensus.
-      after: () => peers.refresh(p2p),
+      // After a block that changed who the chain names, new members may connect; gone ones are cut.
+      after: (committed) => {
+        evidence.afterCommit(committed)
+        peers.refresh(p2p)
+      },
     })
     await p2p.start()
     stack.push(() => p2p.stop())
-    p2p.connectTo(config.peers.map((p) => ({ nodeKey: p.nodeKey, host: p.host, port: p.port })))
+    p2p.connectTo(peers.dialTargets)
 
     const sync = new BlockSync(
       { batchSize: 64, pollIntervalMs: isValidator ? 1_000 : 200, requestTimeoutMs: 10_000 },
@@ -285,7 +320,14 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
       })
       const consensusLog = log.child({ module: 'consensus' })
-      const observer = consensusObserver(consensusLog, metrics)
+      const logged = consensusObserver(consensusLog, metrics)
+      const observer = {
+        ...logged,
+        onEvidence: (e: Evidence) => {
+          logged.onEvidence?.(e)
+          evidence.detected(e)
+        },
+      }
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },
         {
@@ -300,6 +342,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             maxBlockTxs: c.maxBlockTxs,
             maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
             onCommitted,
+            pendingEvidence: (max) => evidence.pending(max),
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,

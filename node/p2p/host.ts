@@ -28,6 +28,7 @@ import {
 } from './context.ts'
 import { Dialer, type PeerAddress } from './dialer.ts'
 import { P2pError, P2pErrorCode } from './errors.ts'
+import { createEvidenceProtocol, type EvidenceHandler } from './evidence-gossip.ts'
 import type { FramedProtocol } from './framed-protocol.ts'
 import { AllowList, allowListGater } from './gater.ts'
 import { DEFAULT_P2P_LIMITS, type P2pLimits, Protocols } from './limits.ts'
@@ -71,6 +72,8 @@ export interface P2pHostDeps {
    * pauses that peer's stream until it settles. Omit (an observer) to not speak the protocol at all.
    */
   readonly onConsensus?: ConsensusHandler
+  /** Each inbound evidence item from a consensus peer; omit (an observer) to not speak the protocol. */
+  readonly onEvidence?: EvidenceHandler
   /** Each inbound tx batch from a consensus peer; omit (an observer) to neither take nor send gossip. */
   readonly onTxs?: TxBatchHandler
   /** Answers block-sync requests; omit (or null) to serve none. */
@@ -101,7 +104,10 @@ export interface P2pHost {
   stop(): Promise<void>
   /** The bound address once started (the real port when `listen.port` was 0). */
   listenAddress(): { host: string; port: number }
-  /** Replaces the allow-list; connections to peers no longer on it are closed, new ones are dialled. */
+  /**
+   * Replaces the allow-list; connections to peers no longer on it are aborted with their streams (they
+   * cannot connect again while off the list), and targets now allowed are dialled.
+   */
   setAllowedPeers(keys: readonly Bytes[]): void
   /** Replaces who may exchange consensus messages with us (see `P2pHostOptions.consensusPeers`). */
   setConsensusPeers(keys: readonly Bytes[]): void
@@ -118,6 +124,8 @@ export interface P2pHost {
   sendConsensus(peer: string, bytes: Bytes): boolean
   /** Queues a consensus message for every connected consensus peer; returns how many accepted it. */
   broadcastConsensus(bytes: Bytes): number
+  /** Queues one evidence item for every connected consensus peer but `except`; returns how many took it. */
+  gossipEvidence(bytes: Bytes, except?: string): number
   /** Gossips txs to every connected consensus peer (split into batches as needed); returns peers reached. */
   gossipTxs(txs: readonly Bytes[]): number
   requestBlocks(peer: string, fromHeight: number, maxBlocks: number, signal?: AbortSignal): Promise<Bytes[]>
@@ -199,6 +207,8 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
   // Tx gossip feeds the mempools that proposals are built from: it runs among the consensus peers too.
   const txs: TxGossip | null =
     deps.onTxs === undefined ? null : new TxGossip(ctx, deps.onTxs, isConsensusPeer)
+  const evidence: FramedProtocol | null =
+    deps.onEvidence === undefined ? null : createEvidenceProtocol(ctx, deps.onEvidence, isConsensusPeer)
   const sync = new BlockSync(ctx, deps.sync ?? null)
 
   const dial = async (address: PeerAddress, signal?: AbortSignal): Promise<void> => {
@@ -243,6 +253,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
   const dropQueues = (peer: string): void => {
     consensus?.peerDisconnected(peer)
     txs?.peerDisconnected(peer)
+    evidence?.peerDisconnected(peer)
   }
   const onDisconnect = (event: CustomEvent<PeerId>): void => {
     const peer = nodeKeyHexFromPeerId(event.detail)
@@ -258,6 +269,13 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     libp2p.hangUp(peerIdOf(peer)).catch((err: unknown) => {
       log.debug({ peer, ...errorFields(err) }, 'p2p hang up failed')
     })
+  }
+  // A key that lost admission is cut off at once: every connection aborted with its streams in
+  // progress (a graceful close would let it finish what it is sending); the gater refuses it after.
+  const cutOff = (peer: string): void => {
+    for (const connection of libp2p.getConnections(peerIdOf(peer))) {
+      connection.abort(new P2pError(P2pErrorCode.notAllowed, 'peer no longer admitted', { peer }))
+    }
   }
   // The admission probe: answering it is all a dialler needs (see `dial`).
   const onAdmitProbe = (stream: Stream, connection: Connection): void => {
@@ -299,6 +317,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       })
       await consensus?.start()
       await txs?.start()
+      await evidence?.start()
       await sync.start()
       state = 'running'
       dialer.start()
@@ -314,6 +333,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       for (const timer of banTimers) clearTimeout(timer)
       banTimers.clear()
       await sync.stop()
+      await evidence?.stop()
       await txs?.stop()
       await consensus?.stop()
       await libp2p.unhandle(Protocols.admit)
@@ -332,8 +352,9 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       dialer.refresh()
       for (const peer of removed) {
         dropQueues(peer)
-        if (state === 'running') hangUp(peer)
+        if (state === 'running') cutOff(peer)
       }
+      if (removed.length > 0) log.info({ removed, allowed: allowList.list().length }, 'p2p peers cut off')
     },
     setConsensusPeers(keys) {
       consensusPeers = keySet(keys)
@@ -341,6 +362,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
         if (!isConsensusPeer(peer)) {
           consensus?.peerDisconnected(peer)
           txs?.peerDisconnected(peer)
+          evidence?.peerDisconnected(peer)
         }
       }
     },
@@ -382,12 +404,19 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
         bytes,
       )
     },
+    gossipEvidence: (bytes, except) => {
+      if (evidence === null) return 0
+      return evidence.broadcast(
+        peers().filter((peer) => peer !== except && evidence.admits(peer)),
+        bytes,
+      )
+    },
     gossipTxs: (batch) => txs?.gossip(peers(), batch) ?? 0,
     requestBlocks: (peer, fromHeight, maxBlocks, signal) =>
       sync.requestBlocks(peer, fromHeight, maxBlocks, signal),
     requestStatus: (peer, signal) => sync.requestStatus(peer, signal),
     async flush() {
-      await Promise.all([consensus?.flush(), txs?.flush()])
+      await Promise.all([consensus?.flush(), txs?.flush(), evidence?.flush()])
     },
   }
 }

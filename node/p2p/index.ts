@@ -2,6 +2,7 @@
 export type { ConsensusHandler } from './consensus.ts'
 export type { PeerAddress } from './dialer.ts'
 export { P2pError, P2pErrorCode } from './errors.ts'
+export type { EvidenceHandler } from './evidence-gossip.ts'
 export {
   type AbuseReason,
   createP2pHost,

@@ -11,6 +11,8 @@ export const Protocols = {
   consensus: '/arcade/consensus/1.0.0',
   /** Long-lived stream per peer; each frame is one batch of signed txs. */
   txs: '/arcade/txs/1.0.0',
+  /** Long-lived stream per peer; each frame is one item of double-sign evidence. Validators only. */
+  evidence: '/arcade/evidence/1.0.0',
   /** One stream per request: a request frame, then response frames until the server closes. */
   sync: '/arcade/sync/1.0.0',
   /** Opened and closed by a dialler: the remote answering it proves its gater admitted us. */
@@ -29,6 +31,8 @@ export interface RateLimit {
 export interface P2pLimits {
   /** Largest consensus frame (a proposal carries a whole block). Larger inbound frames are skipped. */
   readonly maxConsensusMessageBytes: number
+  /** Largest evidence frame (two signed votes). */
+  readonly maxEvidenceBytes: number
   /** Largest tx-gossip batch frame (the encoded array of txs). */
   readonly maxTxBatchBytes: number
   /** Most txs in one gossip batch. */
@@ -178,6 +182,7 @@ const MiB = 1024 * 1024
 
 export const DEFAULT_P2P_LIMITS: P2pLimits = {
   maxConsensusMessageBytes: Limits.maxConsensusMessageBytes,
+  maxEvidenceBytes: 1024,
   maxTxBatchBytes: 4 * MiB,
   maxTxsPerBatch: 1024,
   maxTxBytes: Limits.maxTxBytes,
@@ -210,7 +215,7 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   // A Noise handshake is two round trips and a few ms of CPU: 5 s is ample and frees a slot sooner.
   inboundUpgradeTimeoutMs: 5_000,
   protocolNegotiationTimeoutMs: 5_000,
-  // 4 consensus + 4 tx gossip + 8 sync + the admission probe, with room for a reopen of each.
+  // 4 consensus + 4 tx gossip + 4 evidence + 8 sync + the admission probe, with room for reopens.
   maxStreamsPerConnection: 32,
   maxStreamWindowBytes: 4 * MiB,
 

@@ -14,7 +14,9 @@ import { loadGenesisFile } from '../../genesis/load.ts'
 import { toGenesisStateInput } from '../../genesis/to-state-input.ts'
 import { Chain, type Execution } from '../../node/chain.ts'
 import { loadNodeConfig, type NodeConfig } from '../../node/config.ts'
+import { consensusPeerKeys } from '../../node/consensus-link.ts'
 import { type LoadedKey, readKeyFile } from '../../node/keys.ts'
+import { membershipSourcesOf } from '../../node/membership-sources.ts'
 import { createVerifyPool, defaultVerifyPoolOptions } from '../../node/mempool/verify-pool.ts'
 import type { SyncServer } from '../../node/p2p/index.ts'
 import { createP2pHost, type P2pHost, peerKeyOf } from '../../node/p2p/index.ts'
@@ -129,7 +131,11 @@ export class ByzantineValidator {
       { store, verifier, nowMs: Date.now },
       { certificate: decodeCertificate },
     )
-    const peers = new NodePeers(genesis, chain, key.publicKey)
+    const configPeers = config.peers.map((p) => ({ nodeKey: p.nodeKey, host: p.host, port: p.port }))
+    const peers = new NodePeers(key.publicKey, {
+      sources: () => membershipSourcesOf(chain, genesis, configPeers),
+      consensusKeys: () => consensusPeerKeys(chain),
+    })
     let self: ByzantineValidator | null = null
     const p2p = await createP2pHost(
       {
@@ -174,7 +180,7 @@ export class ByzantineValidator {
       stop: [() => sync.stop(), () => p2p.stop(), async () => verifier.stop(), () => store.close()],
     })
     await p2p.start()
-    p2p.connectTo(config.peers.map((p) => ({ nodeKey: p.nodeKey, host: p.host, port: p.port })))
+    p2p.connectTo(peers.dialTargets)
     sync.start()
     return self
   }
