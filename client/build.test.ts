@@ -36,6 +36,7 @@ function sample(field: Field, name: string): unknown {
     case 'varbytes':
       return new Uint8Array(1)
     case 'string':
+      if (field.check !== undefined) return name === 'rpc' ? 'https://rpc.example.org' : '127.0.0.1:26656'
       return field.pattern === undefined ? 'x'.repeat(Math.max(1, field.min)) : 'SHOP'
     case 'bool':
       return true
@@ -47,6 +48,10 @@ function sample(field: Field, name: string): unknown {
       return [sample(field.of, name)]
     case 'struct':
       return Object.fromEntries(Object.entries(field.fields).map(([k, f]) => [k, sample(f, k)]))
+    case 'union': {
+      const [kind, f] = Object.entries(field.variants)[0] as [string, Field]
+      return { kind, ...(sample(f, name) as object) }
+    }
   }
 }
 
