@@ -102,6 +102,14 @@ export function normalizeField(field: Field, value: unknown, path: string): unkn
       }
       return out
     }
+    case 'union': {
+      // A nested body (a proposal's action): `{ kind, ...fields }`, normalized by its variant.
+      const kind = (value as { kind?: unknown } | null)?.kind
+      if (typeof kind !== 'string' || !Object.hasOwn(field.variants, kind)) {
+        throw invalidInput(`${path}.kind`, `must be one of ${Object.keys(field.variants).join(', ')}`)
+      }
+      return { kind, ...(normalizeField(field.variants[kind] as Field, value, path) as object) }
+    }
     default:
       return value
   }

@@ -3,7 +3,7 @@ import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import { utf8 } from '../protocol/bytes.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from '../protocol/crypto.ts'
 import { planDevnet } from './devnet.ts'
-import { genesisToJson, validateGenesis } from './document.ts'
+import { DEFAULT_GENESIS_PARAMS, genesisToJson, validateGenesis } from './document.ts'
 import { GenesisErrorCode } from './errors.ts'
 import { parseGenesisJson } from './load.ts'
 
@@ -66,7 +66,7 @@ function failure(doc: unknown): { code: string; field: string } {
   return { code: 'accepted', field: '' }
 }
 
-const OPTIONAL = /\.(rpc|p2p)$/
+const OPTIONAL = /\.(rpc|p2p|jailEpochs)$/
 const leafPaths = paths(base()).filter((p) => p !== '' && !/\[\d+\]$/.test(p))
 
 describe('genesis validation', () => {
@@ -287,5 +287,13 @@ describe('genesis validation', () => {
     expect(() => parseGenesisJson('{"chainId": ')).toThrow(
       expect.objectContaining({ code: GenesisErrorCode.notJson }),
     )
+  })
+})
+
+describe('params.ledger.jailEpochs', () => {
+  it('defaults to the genesis default when a document predates it', () => {
+    const doc = base() as { params: { ledger: Record<string, unknown> } }
+    delete doc.params.ledger.jailEpochs
+    expect(validateGenesis(doc).params.ledger.jailEpochs).toBe(DEFAULT_GENESIS_PARAMS.ledger.jailEpochs)
   })
 })

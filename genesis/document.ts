@@ -11,6 +11,7 @@ import { validateChainId } from '../protocol/chain-id.ts'
 import { Limits } from '../protocol/limits.ts'
 import { ROLES } from '../protocol/tx-body.ts'
 import type { LedgerParams } from '../state/ledger.ts'
+import { MAX_OBSERVERS } from '../state/observers.ts'
 import { LEDGER_PARAM_MAX, PARAM_FIELDS } from '../state/records.ts'
 import { MAX_TOTAL_STAKE } from '../state/staking-election.ts'
 import { GenesisError, GenesisErrorCode, genesisField } from './errors.ts'
@@ -106,19 +107,21 @@ export const DEFAULT_GENESIS_PARAMS: GenesisParams = {
     maxTerminalsPerMerchant: 64,
     maxDevicesPerOwner: 16,
     maxDelegationsPerMember: 16,
+    jailEpochs: 2,
   },
 }
 
 const NAME = 64
 const MAX_ACCOUNTS = 100_000
-const MAX_OBSERVERS = 256
 const GENESIS_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/
 const read = jsonReader(genesisField)
 
 function readParams(raw: unknown): GenesisParams {
   const p = read.object(raw, 'params', ['consensus', 'ledger'])
   const c = read.object(p.consensus, 'params.consensus', CONSENSUS_PARAM_KEYS)
-  const l = read.object(p.ledger, 'params.ledger', LEDGER_PARAM_KEYS)
+  // jailEpochs came later: a genesis without it takes the default.
+  const required = LEDGER_PARAM_KEYS.filter((k) => k !== 'jailEpochs')
+  const l = read.object(p.ledger, 'params.ledger', required, ['jailEpochs'])
   const at = (k: string) => `params.consensus.${k}`
   const consensus: ConsensusParams = {
     maxBlockBytes: read.uint(c.maxBlockBytes, at('maxBlockBytes'), 1024, Limits.maxBlockBytes),
@@ -157,6 +160,10 @@ function readParams(raw: unknown): GenesisParams {
       1,
       LEDGER_PARAM_MAX.maxDelegationsPerMember,
     ),
+    jailEpochs:
+      l.jailEpochs === undefined
+        ? DEFAULT_GENESIS_PARAMS.ledger.jailEpochs
+        : read.uint(l.jailEpochs, lt('jailEpochs'), 0, LEDGER_PARAM_MAX.jailEpochs),
   }
   return { consensus, ledger }
 }

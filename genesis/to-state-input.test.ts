@@ -26,7 +26,9 @@ describe('genesis -> state', () => {
     )
     const input = toGenesisStateInput(devnet.genesis)
     expect(input.associations).toHaveLength(4)
-    expect(input.observers.map(toHex)).toEqual([toHex(devnet.nodes[4]?.nodeKey.publicKey as Uint8Array)])
+    expect(input.observers.map((o) => toHex(o.nodeKey))).toEqual([
+      toHex(devnet.nodes[4]?.nodeKey.publicKey as Uint8Array),
+    ])
     const { state } = createGenesisState(input)
     expect(state.meta.chainId).toBe('arcade-test')
     expect(state.meta.params.minValidatorStake).toBe(devnet.genesis.params.ledger.minValidatorStake)

@@ -14,6 +14,7 @@ export function toGenesisStateInput(g: Genesis): GenesisStateInput {
     maxTerminalsPerMerchant: l.maxTerminalsPerMerchant,
     maxDevicesPerOwner: l.maxDevicesPerOwner,
     maxDelegationsPerMember: l.maxDelegationsPerMember,
+    jailEpochs: l.jailEpochs,
   }
   return {
     chainId: g.chainId,
@@ -25,7 +26,9 @@ export function toGenesisStateInput(g: Genesis): GenesisStateInput {
       name: v.name,
       nodeKey: v.nodeKey,
       stake: v.stake,
+      p2p: v.p2p,
+      rpc: v.rpc,
     })),
-    observers: g.observers.map((o) => o.nodeKey),
+    observers: g.observers.map((o) => ({ nodeKey: o.nodeKey, name: o.name })),
   }
 }

@@ -30,6 +30,15 @@ export function arbitraryFor(field: Field): fc.Arbitrary<unknown> {
     case 'varbytes':
       return fc.uint8Array({ maxLength: Math.min(field.max, 64) })
     case 'string': {
+      if (field.check !== undefined) {
+        const samples = [
+          '127.0.0.1:26656',
+          '/dns4/node.example.org/tcp/26656',
+          'https://rpc.example.org',
+          'bad',
+        ]
+        return fc.constantFrom(...samples.filter(field.check.valid))
+      }
       const { min, max, pattern } = field
       const base =
         pattern === undefined
@@ -50,6 +59,12 @@ export function arbitraryFor(field: Field): fc.Arbitrary<unknown> {
       for (const [key, f] of Object.entries(field.fields)) record[key] = arbitraryFor(f)
       return fc.record(record)
     }
+    case 'union':
+      return fc.oneof(
+        ...Object.entries(field.variants).map(([kind, f]) =>
+          arbitraryFor(f).map((v) => ({ kind, ...(v as object) })),
+        ),
+      )
   }
 }
 

@@ -11,12 +11,21 @@ export type Field =
   | { readonly t: 'uint' }
   | { readonly t: 'bytes'; readonly length: number }
   | { readonly t: 'varbytes'; readonly max: number }
-  | { readonly t: 'string'; readonly min: number; readonly max: number; readonly pattern?: RegExp }
+  | {
+      readonly t: 'string'
+      readonly min: number
+      readonly max: number
+      readonly pattern?: RegExp
+      /** A rule a pattern cannot say (a network address), and what it requires, for the error. */
+      readonly check?: { readonly valid: (text: string) => boolean; readonly expected: string }
+    }
   | { readonly t: 'bool' }
   | { readonly t: 'enum'; readonly values: readonly string[] }
   | { readonly t: 'optional'; readonly of: Field }
   | { readonly t: 'list'; readonly of: Field; readonly max: number }
   | { readonly t: 'struct'; readonly fields: Readonly<Record<string, Field>> }
+  /** One of several structs, tagged by its kind: the tuple `[kind, ...fields]` (a nested tx body). */
+  | { readonly t: 'union'; readonly variants: Readonly<Record<string, Field>> }
 
 /** A non-negative safe integer (amounts, heights, counts, milliseconds). */
 export const uint = { t: 'uint' } as const
@@ -35,10 +44,15 @@ export const string = (min: number, max: number, pattern?: RegExp) =>
     readonly max: number
     readonly pattern?: RegExp
   }
+/** A string that must also pass `valid` (for rules a pattern cannot state). */
+export const checkedString = (max: number, valid: (text: string) => boolean, expected: string) =>
+  ({ t: 'string', min: 1, max, check: { valid, expected } }) as const
 export const oneOf = <const V extends readonly string[]>(values: V) => ({ t: 'enum', values }) as const
 export const optional = <F extends Field>(of: F) => ({ t: 'optional', of }) as const
 export const list = <F extends Field>(of: F, max: number) => ({ t: 'list', of, max }) as const
 export const struct = <const S extends Record<string, Field>>(fields: S) => ({ t: 'struct', fields }) as const
+export const union = <const V extends Record<string, Field>>(variants: V) =>
+  ({ t: 'union', variants }) as const
 
 export type Infer<F> = F extends { t: 'uint' }
   ? number
@@ -56,7 +70,9 @@ export type Infer<F> = F extends { t: 'uint' }
               ? readonly Infer<X>[]
               : F extends { t: 'struct'; fields: infer S }
                 ? { readonly [K in keyof S]: Infer<S[K]> }
-                : never
+                : F extends { t: 'union'; variants: infer V }
+                  ? { [K in keyof V]: { readonly kind: K } & Infer<V[K]> }[keyof V]
+                  : never
 
 /** The canonical tuple of a value: struct fields in schema order, recursively. */
 export function toTuple(field: Field, value: unknown): WireValue {
@@ -70,6 +86,10 @@ export function toTuple(field: Field, value: unknown): WireValue {
       const out: WireValue[] = []
       for (const key in field.fields) out.push(toTuple(field.fields[key] as Field, record[key]))
       return out
+    }
+    case 'union': {
+      const kind = (value as { kind: string }).kind
+      return [kind, ...(toTuple(field.variants[kind] as Field, value) as WireValue[])]
     }
     default:
       return value as WireValue
@@ -101,6 +121,8 @@ export function fromTuple(field: Field, raw: unknown, path: string): unknown {
       if (field.pattern !== undefined && !field.pattern.test(raw)) {
         throw invalidField(path, `must match ${field.pattern}`)
       }
+      if (field.check !== undefined && !field.check.valid(raw))
+        throw invalidField(path, `must be ${field.check.expected}`)
       return raw
     case 'bool':
       if (typeof raw !== 'boolean') throw invalidField(path, 'must be a boolean')
@@ -128,6 +150,15 @@ export function fromTuple(field: Field, raw: unknown, path: string): unknown {
         out[key] = fromTuple(field.fields[key] as Field, raw[i], path === '' ? key : `${path}.${key}`)
       }
       return out
+    }
+    case 'union': {
+      if (!Array.isArray(raw) || raw.length === 0)
+        throw invalidField(path, 'must be a tuple [kind, ...fields]')
+      const [kind, ...fields] = raw as unknown[]
+      if (typeof kind !== 'string' || !Object.hasOwn(field.variants, kind)) {
+        throw invalidField(`${path}.kind`, `must be one of ${Object.keys(field.variants).join(', ')}`)
+      }
+      return { kind, ...(fromTuple(field.variants[kind] as Field, fields, path) as object) }
     }
   }
 }

@@ -7,9 +7,11 @@
 
 import type { WireValue } from './codec.ts'
 import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
+import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import {
   address,
   bool,
+  checkedString,
   type Field,
   fromTuple,
   hash,
@@ -22,6 +24,7 @@ import {
   struct,
   toTuple,
   uint,
+  union,
 } from './schema.ts'
 
 /** A point's id is its symbol: upper-case letters and digits, starting with a letter. */
@@ -30,16 +33,77 @@ const label = string(0, 64)
 const name = string(1, 64)
 const reference = string(1, 64)
 
+/** An association's (or observer's) p2p address: `host:port` or a TCP multiaddr. */
+export const p2pAddress = checkedString(
+  256,
+  (t) => parseP2pAddress(t) !== null,
+  'host:port or a TCP multiaddr',
+)
+/** An association's public RPC base URL. */
+export const rpcUrl = checkedString(256, isRpcUrl, 'an http(s) URL without credentials, query or fragment')
+
 export const ROLES = ['admin', 'issuer'] as const
+
+/**
+ * The ledger parameters governance may change (effective at the next epoch boundary). Not
+ * epochLength: unbonding and jail releases are stored as epoch numbers (height / epochLength), which a
+ * new length would renumber. Consensus parameters (block limits, timeouts) live in genesis and the node.
+ */
+export const GOVERNABLE_PARAMS = [
+  'maxValidators',
+  'minValidatorStake',
+  'unbondingEpochs',
+  'maxTxValidityBlocks',
+  'maxTerminalsPerMerchant',
+  'maxDevicesPerOwner',
+  'maxDelegationsPerMember',
+  'jailEpochs',
+] as const
+
+/** Most blocks a proposal may stay open for. */
+export const MAX_VOTING_PERIOD_BLOCKS = 100_000
+
+/**
+ * The governed actions: each is a tx kind of its own (an admin may sign it while the bootstrap admin
+ * exists) and the action a `gov.propose` carries (executed with governance authority when it passes).
+ */
+export const GOVERNED_SCHEMAS = {
+  'role.grant': struct({ account: address, role: oneOf(ROLES) }),
+  'role.revoke': struct({ account: address, role: oneOf(ROLES) }),
+  'staking.registerAssociation': struct({
+    association: address,
+    name,
+    nodeKey: address,
+    p2p: optional(p2pAddress),
+    rpc: optional(rpcUrl),
+  }),
+  'association.update': struct({
+    association: address,
+    name,
+    nodeKey: address,
+    p2p: optional(p2pAddress),
+    rpc: optional(rpcUrl),
+  }),
+  'association.retire': struct({ association: address }),
+  'observer.admit': struct({ nodeKey: address, name }),
+  'observer.remove': struct({ nodeKey: address }),
+  'params.set': struct({
+    changes: list(struct({ param: oneOf(GOVERNABLE_PARAMS), value: uint }), GOVERNABLE_PARAMS.length),
+  }),
+} as const satisfies Record<string, Field>
+export type GovernedKind = keyof typeof GOVERNED_SCHEMAS
+export const GOVERNED_KINDS = Object.keys(GOVERNED_SCHEMAS) as GovernedKind[]
+/** A proposal's action: a governed body, nested as `[kind, ...fields]`. */
+export const governedAction = union(GOVERNED_SCHEMAS)
 export const TRAFFIC_KINDS = ['visit', 'view', 'click', 'purchase'] as const
 
 /** Most events a single traffic.record tx may carry. */
 export const MAX_TRAFFIC_EVENTS = 500
 
 export const TX_BODY_SCHEMAS = {
-  // --- roles (granted in genesis or by an admin) ---
-  'role.grant': struct({ account: address, role: oneOf(ROLES) }),
-  'role.revoke': struct({ account: address, role: oneOf(ROLES) }),
+  // --- roles (granted in genesis, by an admin or by governance) ---
+  'role.grant': GOVERNED_SCHEMAS['role.grant'],
+  'role.revoke': GOVERNED_SCHEMAS['role.revoke'],
 
   // --- points: ERC-20 parity ---
   'point.create': struct({ point: pointId, name, decimals: uint, transferable: bool }),
@@ -131,9 +195,25 @@ export const TX_BODY_SCHEMAS = {
   'sponsor.revoke': struct({ point: pointId, grantee: optional(address) }),
 
   // --- staking: the DS in DS-PBFT ---
-  'staking.registerAssociation': struct({ association: address, name, nodeKey: address }),
+  'staking.registerAssociation': GOVERNED_SCHEMAS['staking.registerAssociation'],
   'staking.delegate': struct({ association: address, amount: uint }),
   'staking.undelegate': struct({ association: address, amount: uint }),
+  /** Signed by a jailed association's account once its jail period is over. */
+  'staking.unjail': struct({}),
+
+  // --- associations and observers (admin or governance; an association moves its own server) ---
+  'association.update': GOVERNED_SCHEMAS['association.update'],
+  'association.retire': GOVERNED_SCHEMAS['association.retire'],
+  /** Signed by the association's own account: its new p2p address and RPC URL. */
+  'association.setAddresses': struct({ p2p: optional(p2pAddress), rpc: optional(rpcUrl) }),
+  'observer.admit': GOVERNED_SCHEMAS['observer.admit'],
+  'observer.remove': GOVERNED_SCHEMAS['observer.remove'],
+  'params.set': GOVERNED_SCHEMAS['params.set'],
+
+  // --- governance: proposals and stake-weighted votes ---
+  /** Signed by the account of an association in the current validator set. */
+  'gov.propose': struct({ action: governedAction, deadline: uint }),
+  'gov.vote': struct({ proposal: uint, yes: bool }),
 } as const satisfies Record<string, Field>
 
 export type TxKind = keyof typeof TX_BODY_SCHEMAS

@@ -10,22 +10,34 @@
  *     the last block's period (quota used by txs still in the mempool is the mempool's to count, with
  *     `sponsorSlots`);
  *   - a kind reserved to a role the signer lacks;
- *   - what is sure to fail on a bound: a terminal, device, delegation or point past its limit.
+ *   - what is sure to fail on a bound: a terminal, device, delegation, point, observer or open
+ *     proposal past its limit;
+ *   - governance and unjail refusals that need no more than a read: a proposer or voter that is not a
+ *     current validator's association, a bad deadline, a closed proposal, a jail not yet over.
  */
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBodyOf, TxKind } from '../protocol/tx-body.ts'
+import { getAssociation } from './associations.ts'
 import { getPoint, merchantOf, requireAdmin, requireManager, rolesOf, type TxContext } from './context.ts'
 import { requireDeviceRoom } from './devices.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
 import { KIND_AUTHORITY } from './executors.ts'
-import { Keys, keyId } from './keys.ts'
+import {
+  getOpenProposal,
+  openProposals,
+  requireDeadline,
+  requireProposalRoom,
+  requireVoter,
+} from './governance.ts'
+import { Keys, keyBytes, keyId } from './keys.ts'
 import type { LedgerState } from './ledger.ts'
 import { requireTerminalRoom } from './merchants.ts'
+import { observerKeys, requireObserverRoom } from './observers.ts'
 import { requirePointRoom } from './points.ts'
 import { bytesListCodec, type LedgerParams, type Meta, stakeCodec, stringListCodec } from './records.ts'
 import { hasTx } from './replay.ts'
 import { sponsorQuotas } from './sponsorship.ts'
-import { requireDelegationRoom } from './staking.ts'
+import { requireDelegationRoom, requireUnjailable } from './staking.ts'
 import { WorkingSet } from './working-set.ts'
 
 /** The envelope checks 1–3 of apply-block.ts, shared with applyBlock. */
@@ -44,9 +56,10 @@ type BoundCheck<K extends TxKind> = (
   signerId: string,
   body: TxBodyOf<K>,
   params: LedgerParams,
+  height: number,
 ) => void
 
-/** The kinds that grow a bounded list, and the check their executor makes first. */
+/** The kinds that grow a bounded list or need a standing, and the check their executor makes first. */
 const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
   'point.create': (ws) => requirePointRoom(ws.get(Keys.points, stringListCodec) ?? []),
   'merchant.addTerminal': (ws, signerId, body, params) => {
@@ -58,6 +71,18 @@ const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
   'staking.delegate': (ws, signerId, body, params) => {
     const stake = ws.get(Keys.stake(signerId), stakeCodec)
     if (stake !== undefined) requireDelegationRoom(stake, body.association, params)
+  },
+  'observer.admit': (ws) => requireObserverRoom(observerKeys(ws)),
+  'staking.unjail': (ws, signerId, _body, params, height) =>
+    requireUnjailable(getAssociation(ws, keyBytes(signerId)), height, params),
+  'gov.propose': (ws, signerId, body, _params, height) => {
+    requireVoter(ws, keyBytes(signerId))
+    requireDeadline(body.deadline, height)
+    requireProposalRoom(openProposals(ws))
+  },
+  'gov.vote': (ws, signerId, body) => {
+    requireVoter(ws, keyBytes(signerId))
+    getOpenProposal(ws, body.proposal)
   },
 }
 
@@ -88,7 +113,7 @@ export function checkTx(
     else if (authority === 'manager' && 'point' in tx.body) requireManager(probe, tx.body.point)
     else if ('point' in tx.body && tx.body.kind !== 'point.create') getPoint(ws, tx.body.point)
     const bound = BOUND_CHECKS[tx.body.kind] as BoundCheck<TxKind> | undefined
-    bound?.(ws, signerId, tx.body as never, state.meta.params)
+    bound?.(ws, signerId, tx.body as never, state.meta.params, ctx.height)
   } catch (err) {
     if (err instanceof StateError) return err
     throw err

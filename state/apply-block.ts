@@ -38,8 +38,10 @@ import { envelopeError } from './admission.ts'
 import type { TxContext } from './context.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
 import { execute } from './executors.ts'
+import { expireProposals } from './governance.ts'
 import { Keys, keyId } from './keys.ts'
 import { type LedgerState, toValidatorSet } from './ledger.ts'
+import { applyPendingParams } from './params.ts'
 import type { KvWrite } from './ports.ts'
 import { type LedgerEvent, type Receipt, ReceiptStatus } from './receipt.ts'
 import { type Meta, metaCodec, validatorSetCodec } from './records.ts'
@@ -65,7 +67,7 @@ export interface ApplyBlockResult {
   readonly writes: KvWrite[]
   readonly nextValidatorSet: ValidatorSet
   readonly validatorSetChanged: boolean
-  /** Events of the block itself, outside any tx (jailing by evidence). */
+  /** Events of the block itself, outside any tx (jailing by evidence, expired proposals, applied params). */
   readonly blockEvents: LedgerEvent[]
 }
 
@@ -98,7 +100,7 @@ export function applyBlock(
   for (const e of block.evidence) {
     if (!isValidEvidence(ctx.chainId, e))
       fail(StateErrorCode.invalidEvidence, 'evidence does not prove a double vote')
-    jail(ws, e.a.validator, blockEvents)
+    jail(ws, e.a.validator, height, blockEvents)
   }
 
   const receipts: Receipt[] = []
@@ -143,11 +145,15 @@ export function applyBlock(
     }
   }
 
+  expireProposals(ws, height, blockEvents)
   const current = ws.get(Keys.meta, metaCodec) as Meta
-  const nextMeta: Meta = { ...current, height, timeMs }
+  const boundary = isEpochBoundary(height, meta.params.epochLength)
+  // Governed parameter changes take effect with the epoch's last block, before its election.
+  const params = boundary ? applyPendingParams(ws, current.params, blockEvents) : current.params
+  const nextMeta: Meta = { ...current, height, timeMs, params }
   ws.put(Keys.meta, metaCodec, nextMeta)
   const previousSet = ws.get(Keys.validatorSet, validatorSetCodec) ?? []
-  const nextSet = isEpochBoundary(height, meta.params.epochLength) ? runElection(ws) : previousSet
+  const nextSet = boundary ? runElection(ws) : previousSet
   const validatorSetChanged =
     nextSet.length !== previousSet.length ||
     nextSet.some(([k, p], i) => {

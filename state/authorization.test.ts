@@ -83,7 +83,14 @@ const rows: Row[] = [
   },
   {
     action: 'staking.registerAssociation',
-    body: { kind: 'staking.registerAssociation', association: account(50), name: 'a', nodeKey: account(51) },
+    body: {
+      kind: 'staking.registerAssociation',
+      association: account(50),
+      name: 'a',
+      nodeKey: account(51),
+      p2p: null,
+      rpc: null,
+    },
     allowed: ['admin'],
     denied: { manager: StateErrorCode.notAdmin },
   },

@@ -55,7 +55,14 @@ function stakedChain(stake: number, params = {}) {
       params,
     ),
   )
-  chain.run(ADMIN, { kind: 'staking.registerAssociation', association: ASSOC_B, name: 'b', nodeKey: NODE_B })
+  chain.run(ADMIN, {
+    kind: 'staking.registerAssociation',
+    association: ASSOC_B,
+    name: 'b',
+    nodeKey: NODE_B,
+    p2p: null,
+    rpc: null,
+  })
   return chain
 }
 

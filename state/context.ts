@@ -11,7 +11,9 @@ import {
   type LedgerParams,
   type MerchantRecord,
   MerchantStatus,
+  type Meta,
   merchantCodec,
+  metaCodec,
   type PointRecord,
   pointCodec,
   type Roles,
@@ -29,9 +31,18 @@ export interface TxContext {
   readonly signer: Bytes
   readonly signerId: string
   readonly events: LedgerEvent[]
+  /**
+   * True while a passed proposal's action runs: the authority is the validators' stake, not the
+   * signer (who cast the deciding vote).
+   */
+  readonly governance?: boolean
 }
 
 export const hex = keyId
+
+export function getMeta(ws: WorkingSet): Meta {
+  return ws.get(Keys.meta, metaCodec) ?? fail(StateErrorCode.corruptState, 'no meta record')
+}
 
 export function rolesOf(ws: WorkingSet, accountId: string): Roles {
   return ws.get(Keys.roles(accountId), rolesCodec) ?? { admin: false, issuer: false }
@@ -40,6 +51,14 @@ export function rolesOf(ws: WorkingSet, accountId: string): Roles {
 export function requireAdmin(ctx: TxContext): void {
   // Rule: role grants and association registration are the admins' (the consortium's) alone.
   if (!rolesOf(ctx.ws, ctx.signerId).admin) fail(StateErrorCode.notAdmin, 'signer is not an admin')
+}
+
+/**
+ * Rule: governed actions (roles, associations, observers, parameters) are the consortium's: an admin
+ * (the genesis bootstrap, until governance revokes it) or a passed proposal.
+ */
+export function requireAdminOrGovernance(ctx: TxContext): void {
+  if (ctx.governance !== true) requireAdmin(ctx)
 }
 
 export function getPoint(ws: WorkingSet, point: string): PointRecord {

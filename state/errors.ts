@@ -58,6 +58,26 @@ export const StateErrorCode = {
   insufficientStake: 'STATE_INSUFFICIENT_STAKE',
   insufficientDelegation: 'STATE_INSUFFICIENT_DELEGATION',
   tooManyDelegations: 'STATE_TOO_MANY_DELEGATIONS',
+  associationRetired: 'STATE_ASSOCIATION_RETIRED',
+  /** association.update may not change the node key of a member of the current validator set. */
+  associationInSet: 'STATE_ASSOCIATION_IN_SET',
+  notJailed: 'STATE_NOT_JAILED',
+  /** staking.unjail before the jail period (jailEpochs) is over. */
+  jailNotOver: 'STATE_JAIL_NOT_OVER',
+  observerExists: 'STATE_OBSERVER_EXISTS',
+  unknownObserver: 'STATE_UNKNOWN_OBSERVER',
+  /** observer.admit when MAX_OBSERVERS are admitted. */
+  tooManyObservers: 'STATE_TOO_MANY_OBSERVERS',
+  // --- governance ---
+  /** gov.propose or gov.vote by an account that is not the association of a current validator. */
+  notValidatorAssociation: 'STATE_NOT_VALIDATOR_ASSOCIATION',
+  /** A deadline not after the current height or past MAX_VOTING_PERIOD_BLOCKS. */
+  badDeadline: 'STATE_BAD_DEADLINE',
+  /** gov.propose when MAX_OPEN_PROPOSALS are open. */
+  tooManyProposals: 'STATE_TOO_MANY_PROPOSALS',
+  unknownProposal: 'STATE_UNKNOWN_PROPOSAL',
+  /** gov.vote on a proposal that passed, failed or expired. */
+  proposalClosed: 'STATE_PROPOSAL_CLOSED',
   /** point.create when the chain holds MAX_POINTS points. */
   tooManyPoints: 'STATE_TOO_MANY_POINTS',
   /** A write whose record would pass the state's value limit (MAX_STATE_VALUE_BYTES); fails its tx. */

@@ -1,7 +1,14 @@
 /** The executor of every tx kind, by family. Adding a kind to protocol/tx-body.ts fails to compile here until it has one. */
 import type { TxBody, TxBodyOf, TxKind } from '../protocol/tx-body.ts'
+import {
+  associationRetire,
+  associationSetAddresses,
+  associationUpdate,
+  stakingRegister,
+} from './associations.ts'
 import type { TxContext } from './context.ts'
 import { deviceBind, devicePay, deviceRevoke } from './devices.ts'
+import { govPropose, govVote } from './governance.ts'
 import {
   merchantAddTerminal,
   merchantAdmit,
@@ -16,6 +23,8 @@ import {
   merchantSetLimit,
   merchantSuspend,
 } from './merchants.ts'
+import { observerAdmit, observerRemove } from './observers.ts'
+import { paramsSet } from './params.ts'
 import {
   pointApprove,
   pointCreate,
@@ -25,7 +34,7 @@ import {
   roleRevoke,
 } from './points.ts'
 import { sponsorGrant, sponsorRevoke } from './sponsorship.ts'
-import { stakingDelegate, stakingRegister, stakingUndelegate } from './staking.ts'
+import { stakingDelegate, stakingUndelegate, stakingUnjail } from './staking.ts'
 import { trafficAnchor, trafficRecord, trafficSetRules } from './traffic.ts'
 
 type Executors = { readonly [K in TxKind]: (ctx: TxContext, body: TxBodyOf<K>) => void }
@@ -60,6 +69,16 @@ export const EXECUTORS: Executors = {
   'staking.registerAssociation': stakingRegister,
   'staking.delegate': stakingDelegate,
   'staking.undelegate': stakingUndelegate,
+  'staking.unjail': stakingUnjail,
+  'association.update': associationUpdate,
+  'association.retire': associationRetire,
+  'association.setAddresses': associationSetAddresses,
+  'observer.admit': observerAdmit,
+  'observer.remove': observerRemove,
+  'params.set': paramsSet,
+  'gov.propose': govPropose,
+  // A passed proposal's action runs through `execute` itself.
+  'gov.vote': (ctx, body) => govVote(ctx, body, execute),
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {
@@ -71,6 +90,11 @@ export const KIND_AUTHORITY: Partial<Record<TxKind, 'admin' | 'issuer' | 'manage
   'role.grant': 'admin',
   'role.revoke': 'admin',
   'staking.registerAssociation': 'admin',
+  'association.update': 'admin',
+  'association.retire': 'admin',
+  'observer.admit': 'admin',
+  'observer.remove': 'admin',
+  'params.set': 'admin',
   'point.create': 'issuer',
   'merchant.admit': 'manager',
   'merchant.setLimit': 'manager',

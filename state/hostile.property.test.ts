@@ -67,6 +67,8 @@ function world(): TestChain {
     association: ASSOC_B,
     name: 'b',
     nodeKey: account(311),
+    p2p: null,
+    rpc: null,
   })
   if (chain.run(RICH, { kind: 'staking.delegate', association: ASSOC_B, amount: 2 ** 45 }).error !== null) {
     throw new Error('world setup failed')

@@ -30,8 +30,17 @@ export const Keys = {
   meta: 'meta',
   /** The validator set for the next height. */
   validatorSet: 'vs',
-  /** Node keys of the observers named in genesis (admitted by the p2p gater). */
+  /** Node keys of the admitted observers, sorted (named in genesis or admitted later; the p2p gater admits them). */
   observers: 'obs',
+  /** An admitted observer's record (its name). */
+  observer: (nodeKey: string) => `obr/${nodeKey}`,
+  /** Ledger parameters governance scheduled for the next epoch boundary. */
+  pendingParams: 'parp',
+  /** How many proposals were ever made (the next proposal's id). */
+  proposalCount: 'govn',
+  /** Open proposals with their deadlines. */
+  openProposals: 'govo',
+  proposal: (id: number) => `gov/${id}`,
   /** Every point id, in creation order (a regional program has a handful). */
   points: 'pts',
   roles: (account: string) => `role/${account}`,

@@ -5,28 +5,27 @@
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import { validateChainId } from '../protocol/chain-id.ts'
-import { Limits } from '../protocol/limits.ts'
 import { createValidatorSet, type ValidatorSet } from '../protocol/validator-set.ts'
+import { registerAssociation } from './associations.ts'
 import { authMapFromEntries, createAuthMap } from './auth-map.ts'
 import type { AuthMap } from './auth-map-types.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
 import { Keys, keyId, REPLAY_PREFIX } from './keys.ts'
+import { admitObserver } from './observers.ts'
+import { paramsProblem } from './params.ts'
 import type { KvWrite } from './ports.ts'
 import type { LedgerEvent } from './receipt.ts'
 import {
-  bytesListCodec,
-  LEDGER_PARAM_MAX,
   type LedgerParams,
   type Meta,
   metaCodec,
-  PARAM_FIELDS,
   rolesCodec,
   stakeCodec,
   type ValidatorSetRecord,
   validatorSetCodec,
 } from './records.ts'
 import { EMPTY_REPLAY, type ReplayIndex, replayFromKeys } from './replay.ts'
-import { delegate, registerAssociation, runElection } from './staking.ts'
+import { delegate, runElection } from './staking.ts'
 import { MAX_TOTAL_STAKE } from './staking-election.ts'
 import { type DecodeCache, readRecord, type TouchedRecords, WorkingSet } from './working-set.ts'
 
@@ -55,6 +54,7 @@ export const DEFAULT_LEDGER_PARAMS: LedgerParams = {
   maxTerminalsPerMerchant: 64,
   maxDevicesPerOwner: 16,
   maxDelegationsPerMember: 16,
+  jailEpochs: 2,
 }
 
 export interface GenesisStateInput {
@@ -64,8 +64,16 @@ export interface GenesisStateInput {
   readonly params?: Partial<LedgerParams>
   readonly accounts: readonly { address: Bytes; roles: readonly ('admin' | 'issuer')[]; stake: number }[]
   /** The genesis validators: each association's `stake` is self-delegated. */
-  readonly associations: readonly { account: Bytes; name: string; nodeKey: Bytes; stake: number }[]
-  readonly observers: readonly Bytes[]
+  readonly associations: readonly {
+    account: Bytes
+    name: string
+    nodeKey: Bytes
+    stake: number
+    /** Missing = not published. */
+    p2p?: string | null
+    rpc?: string | null
+  }[]
+  readonly observers: readonly { nodeKey: Bytes; name: string }[]
 }
 
 function invalid(message: string): never {
@@ -73,18 +81,8 @@ function invalid(message: string): never {
 }
 
 function checkParams(params: LedgerParams): void {
-  for (const f of PARAM_FIELDS) {
-    if (!Number.isSafeInteger(params[f]) || params[f] < 0)
-      invalid(`params.${f} must be a non-negative integer`)
-  }
-  if (params.epochLength < 1) invalid('params.epochLength must be at least 1')
-  if (params.maxValidators < 1 || params.maxValidators > Limits.maxValidators) {
-    invalid(`params.maxValidators must be 1 to ${Limits.maxValidators}`)
-  }
-  if (params.maxTxValidityBlocks < 1) invalid('params.maxTxValidityBlocks must be at least 1')
-  for (const [f, max] of Object.entries(LEDGER_PARAM_MAX)) {
-    if (params[f as keyof LedgerParams] > max) invalid(`params.${f} must be at most ${max}`)
-  }
+  const problem = paramsProblem(params)
+  if (problem !== null) invalid(problem)
 }
 
 /** The state at height 0 and its writes (everything, for an empty store). */
@@ -130,19 +128,23 @@ export function createGenesisState(input: GenesisStateInput): { state: LedgerSta
     for (const a of input.associations) {
       if (!Number.isSafeInteger(a.stake) || a.stake <= 0)
         invalid(`association ${a.name}: stake must be positive`)
-      registerAssociation(ws, a.account, a.name, a.nodeKey, events)
+      const { name, nodeKey } = a
+      registerAssociation(
+        ws,
+        { association: a.account, name, nodeKey, p2p: a.p2p ?? null, rpc: a.rpc ?? null },
+        events,
+      )
       const id = keyId(a.account)
       const stake = ws.get(Keys.stake(id), stakeCodec) ?? { free: 0, delegations: [], unbonding: [] }
       const withOwn = { ...stake, free: stake.free + a.stake }
       if (!Number.isSafeInteger(withOwn.free)) invalid('stake overflows')
       delegate(ws, params, a.account, a.account, a.stake, withOwn)
     }
+    for (const o of input.observers) admitObserver(ws, o.nodeKey, o.name, events)
   } catch (err) {
     if (err instanceof StateError && err.code !== StateErrorCode.invalidGenesis) invalid(err.message)
     throw err
   }
-  const observers = [...input.observers].sort(compareBytes)
-  if (observers.length > 0) ws.put(Keys.observers, bytesListCodec, observers)
   const elected = runElection(ws)
   if (elected.length === 0) invalid('no genesis association qualifies as a validator')
   const writes = ws.encodedWrites()

@@ -11,7 +11,7 @@ import {
   hex,
   isMerchantSide,
   putPoint,
-  requireAdmin,
+  requireAdminOrGovernance,
   rolesOf,
   setBalance,
   type TxContext,
@@ -21,7 +21,7 @@ import { Keys } from './keys.ts'
 import { pointCodec, rolesCodec, stringListCodec, uintCodec } from './records.ts'
 
 export function roleGrant(ctx: TxContext, body: TxBodyOf<'role.grant'>): void {
-  requireAdmin(ctx)
+  requireAdminOrGovernance(ctx)
   const who = hex(body.account)
   const roles = rolesOf(ctx.ws, who)
   ctx.ws.put(Keys.roles(who), rolesCodec, { ...roles, [body.role]: true })
@@ -29,10 +29,11 @@ export function roleGrant(ctx: TxContext, body: TxBodyOf<'role.grant'>): void {
 }
 
 export function roleRevoke(ctx: TxContext, body: TxBodyOf<'role.revoke'>): void {
-  requireAdmin(ctx)
+  requireAdminOrGovernance(ctx)
   const who = hex(body.account)
-  // Rule: an admin cannot drop its own admin role, so the consortium can never lock itself out by accident.
-  if (who === ctx.signerId && body.role === 'admin')
+  // Rule: an admin cannot drop its own admin role, so the consortium can never lock itself out by
+  // accident (governance may: that is how the bootstrap key is retired).
+  if (who === ctx.signerId && body.role === 'admin' && ctx.governance !== true)
     fail(StateErrorCode.invalidParam, 'cannot revoke own admin role')
   const roles = { ...rolesOf(ctx.ws, who), [body.role]: false }
   if (!roles.admin && !roles.issuer) ctx.ws.delete(Keys.roles(who), rolesCodec)

@@ -62,9 +62,9 @@ describe('LedgerQuery', () => {
   })
 
   it('reports observers, validators and chain parameters', () => {
-    const chain = new TestChain(testGenesis({ observers: [account(77)] }))
+    const chain = new TestChain(testGenesis({ observers: [{ nodeKey: account(77), name: 'regulator' }] }))
     const q = createLedgerQuery(chain.state)
-    expect(q.observers().map(toHex)).toEqual([toHex(account(77))])
+    expect(q.observers().map((o) => [toHex(o.nodeKey), o.name])).toEqual([[toHex(account(77)), 'regulator']])
     expect(q.validators()).toHaveLength(1)
     expect(q.params.epochLength).toBe(10)
     expect(q.height).toBe(0)

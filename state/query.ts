@@ -6,7 +6,9 @@
 import type { Bytes } from '../protocol/bytes.ts'
 import { type MerkleProof, verifyMerkleProof } from '../protocol/merkle.ts'
 import type { StateProof } from '../protocol/state-proof.ts'
+import { type TxBody, txBodyFromTuple } from '../protocol/tx-body.ts'
 import { jstDayOf } from './amounts.ts'
+import type { Tally } from './governance.ts'
 import { EVERYONE, Keys, keyId } from './keys.ts'
 import type { LedgerState } from './ledger.ts'
 import {
@@ -26,8 +28,14 @@ import {
   type LedgerParams,
   type MerchantRecord,
   merchantCodec,
+  type ObserverRecord,
+  observerCodec,
   type PointRecord,
+  type ProposalRecord,
+  type ProposalStatus,
+  paramsCodec,
   pointCodec,
+  proposalCodec,
   type RecordCodec,
   type Roles,
   rolesCodec,
@@ -65,6 +73,8 @@ export interface Page {
   readonly limit?: number
 }
 const MAX_PAGE = 1_000
+/** Most proposals one filtered listing reads. */
+const MAX_SCAN = 10_000
 
 export type MerchantInfo = MerchantRecord & { readonly address: Bytes }
 export type AssociationInfo = AssociationRecord & { readonly address: Bytes; readonly power: number }
@@ -77,6 +87,17 @@ export interface ValidatorInfo {
   readonly power: number
   readonly association: Bytes | null
   readonly jailed: boolean
+}
+
+export interface ObserverInfo {
+  readonly nodeKey: Bytes
+  readonly name: string
+}
+
+export interface ProposalInfo extends Omit<ProposalRecord, 'action'> {
+  readonly id: number
+  readonly action: TxBody
+  readonly tally: Tally
 }
 
 export interface LedgerQuery {
@@ -117,7 +138,14 @@ export interface LedgerQuery {
    * can still change it.
    */
   nextEpochValidators(): { readonly fromHeight: number; readonly validators: ValidatorInfo[] }
-  observers(): Bytes[]
+  /** The admitted observers, by node key. */
+  observers(): ObserverInfo[]
+  /** Proposals by id, newest first, optionally only those of one status. */
+  proposals(filter?: { readonly status?: ProposalStatus }, page?: Page): ProposalInfo[]
+  /** One proposal with its votes and its tally against the current set. */
+  proposal(id: number): ProposalInfo | null
+  /** Parameters governance scheduled for the next epoch boundary, or null. */
+  pendingParams(): LedgerParams | null
   jstDay(timeMs: number): number
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
 }
@@ -156,6 +184,24 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       const a = byNode.get(h(nodeKey))
       return { nodeKey, power, association: a?.address ?? null, jailed: a?.jailed ?? false }
     })
+  }
+  const proposal = (id: number): ProposalInfo | null => {
+    const p = read(Keys.proposal(id), proposalCodec)
+    if (p === undefined) return null
+    return { ...p, id, action: txBodyFromTuple(p.action), tally: tally(p.votes) }
+  }
+  const tally = (votes: ProposalRecord['votes']): Tally => {
+    const set = validatorSet()
+    const powers = new Map(set.map(([k, p]) => [h(k), p]))
+    let yes = 0
+    let no = 0
+    for (const [association, vote] of votes) {
+      const a = read(Keys.association(h(association)), associationCodec)
+      const power = a === undefined ? 0 : (powers.get(h(a.nodeKey)) ?? 0)
+      if (vote) yes += power
+      else no += power
+    }
+    return { yes, no, total: set.reduce((sum, [, p]) => sum + p, 0) }
   }
   return {
     chainId: state.meta.chainId,
@@ -222,10 +268,36 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       const { epochLength } = state.meta.params
       // The election runs in the block at the epoch's last height (a multiple of epochLength).
       const boundary = (epochOf(state.meta.height, epochLength) + 1) * epochLength
-      const elected = electValidators(associations(), state.meta.params, validatorSet())
+      const candidates = associations().filter((a) => !a.retired)
+      const elected = electValidators(candidates, state.meta.params, validatorSet())
       return { fromHeight: boundary + 1, validators: validatorInfos(elected) }
     },
-    observers: () => [...(read(Keys.observers, bytesListCodec) ?? [])],
+    observers: () =>
+      (read(Keys.observers, bytesListCodec) ?? []).map((nodeKey) => ({
+        nodeKey,
+        name: (read(Keys.observer(h(nodeKey)), observerCodec) as ObserverRecord).name,
+      })),
+    proposals(filter = {}, page = {}) {
+      const count = read(Keys.proposalCount, uintCodec) ?? 0
+      const offset = Math.max(0, page.offset ?? 0)
+      const limit = Math.min(MAX_PAGE, Math.max(0, page.limit ?? 100))
+      const out: ProposalInfo[] = []
+      let skipped = 0
+      // Newest first; a status filter scans at most every proposal once (reads only, bounded by MAX_SCAN).
+      for (
+        let id = count - 1, scanned = 0;
+        id >= 0 && out.length < limit && scanned < MAX_SCAN;
+        id--, scanned++
+      ) {
+        const p = proposal(id) as ProposalInfo
+        if (filter.status !== undefined && p.status !== filter.status) continue
+        if (skipped++ < offset) continue
+        out.push(p)
+      }
+      return out
+    },
+    proposal,
+    pendingParams: () => read(Keys.pendingParams, paramsCodec) ?? null,
     jstDay: jstDayOf,
     prove(key) {
       return { key, value: map.get(key) ?? null, proof: map.prove(key) }

@@ -33,15 +33,31 @@ export const EVENT_FIELDS = {
   undelegate: ['member', 'association', 'amount', 'releaseEpoch'],
   unbonded: ['member', 'amount'],
   jailed: ['association', 'nodeKey'],
+  unjailed: ['association', 'nodeKey'],
+  associationUpdated: ['association', 'nodeKey'],
+  associationRetired: ['association'],
+  observerAdmitted: ['nodeKey', 'name'],
+  observerRemoved: ['nodeKey'],
+  /** A governed parameter change, effective from the block after the epoch's last. */
+  paramScheduled: ['param', 'value'],
+  paramApplied: ['param', 'value'],
+  proposed: ['proposal', 'proposer', 'action', 'deadline'],
+  /** `power` is the voter's power in the set in force when the vote was counted. */
+  voted: ['proposal', 'association', 'yes', 'power'],
+  /** The proposal reached its quorum and its action executed (its events follow). */
+  proposalPassed: ['proposal', 'action'],
+  /** The proposal reached its quorum but its action failed with `error`: nothing of it was written. */
+  proposalFailed: ['proposal', 'action', 'error'],
+  proposalExpired: ['proposal'],
 } as const
 
 export type EventType = keyof typeof EVENT_FIELDS
 type EventValue = Bytes | number | string | boolean | null
 
 type Fields<T extends EventType> = { readonly [K in (typeof EVENT_FIELDS)[T][number]]: FieldType<K> }
-type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role'
+type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role' | 'name' | 'param' | 'action' | 'error'
   ? string
-  : K extends 'active'
+  : K extends 'active' | 'yes'
     ? boolean
     : K extends 'spender' | 'device' | 'grantee'
       ? Bytes | null
@@ -59,6 +75,7 @@ type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role'
             | 'association'
             | 'nodeKey'
             | 'member'
+            | 'proposer'
         ? Bytes
         : number
 

@@ -123,6 +123,8 @@ export interface LedgerParams {
   readonly maxTerminalsPerMerchant: number
   readonly maxDevicesPerOwner: number
   readonly maxDelegationsPerMember: number
+  /** Epochs a jailed association waits before it may unjail itself (staking.unjail). */
+  readonly jailEpochs: number
 }
 
 export const PARAM_FIELDS = [
@@ -134,6 +136,7 @@ export const PARAM_FIELDS = [
   'maxTerminalsPerMerchant',
   'maxDevicesPerOwner',
   'maxDelegationsPerMember',
+  'jailEpochs',
 ] as const satisfies readonly (keyof LedgerParams)[]
 
 /**
@@ -146,6 +149,7 @@ export const LEDGER_PARAM_MAX = {
   maxTerminalsPerMerchant: 1_024,
   maxDevicesPerOwner: 1_024,
   maxDelegationsPerMember: 256,
+  jailEpochs: 1_024,
 } as const satisfies Partial<Record<keyof LedgerParams, number>>
 
 export interface Meta {
@@ -385,6 +389,13 @@ export interface AssociationRecord {
   readonly delegated: number
   readonly jailed: boolean
   readonly seq: number
+  /** Where its validator node listens for peers, and its public RPC; null when not published. */
+  readonly p2p: string | null
+  readonly rpc: string | null
+  /** A retired association is never elected again; its delegators can still undelegate. */
+  readonly retired: boolean
+  /** While jailed: the first epoch at which it may unjail itself (0 when never jailed). */
+  readonly jailedUntilEpoch: number
 }
 export const associationCodec = structCodec<AssociationRecord>([
   'name',
@@ -392,7 +403,70 @@ export const associationCodec = structCodec<AssociationRecord>([
   'delegated',
   'jailed',
   'seq',
+  'p2p',
+  'rpc',
+  'retired',
+  'jailedUntilEpoch',
 ])
+
+/** Parameters as a fixed-order tuple (PARAM_FIELDS): the pending change governance scheduled. */
+export const paramsCodec: RecordCodec<LedgerParams> = {
+  encode: (p) => encode(PARAM_FIELDS.map((f) => p[f])),
+  decode(bytes) {
+    const t = raw(bytes)
+    if (!Array.isArray(t) || t.length !== PARAM_FIELDS.length) fail(StateErrorCode.corruptState, 'bad params')
+    return Object.fromEntries(PARAM_FIELDS.map((f, i) => [f, t[i]])) as unknown as LedgerParams
+  },
+}
+
+// --- observers and governance ---
+
+export interface ObserverRecord {
+  readonly name: string
+}
+export const observerCodec = structCodec<ObserverRecord>(['name'])
+
+export const ProposalStatus = {
+  open: 'open',
+  passed: 'passed',
+  failed: 'failed',
+  expired: 'expired',
+} as const
+export type ProposalStatus = (typeof ProposalStatus)[keyof typeof ProposalStatus]
+
+export interface ProposalRecord {
+  /** The association account that proposed it. */
+  readonly proposer: Bytes
+  /** The governed body, as its canonical tuple `[kind, ...fields]` (protocol/tx-body.ts). */
+  readonly action: WireValue
+  /** Last height at which it may be voted on. */
+  readonly deadline: number
+  readonly height: number
+  readonly status: ProposalStatus
+  /** The StateErrorCode its action failed with, when `failed`. */
+  readonly error: string | null
+  /** [association account, yes], sorted by account, one per association of the current set. */
+  readonly votes: readonly (readonly [Bytes, boolean])[]
+}
+/** A governed body's tuple: its strings are bounded by the schemas (name 64, p2p 256, rpc 256 chars). */
+const ACTION_BOUND = 4_096
+export const proposalCodec = structCodec<ProposalRecord>(
+  ['proposer', 'action', 'deadline', 'height', 'status', 'error', 'votes'],
+  (p) =>
+    HEADER + KEY + ACTION_BOUND + 3 * UINT + 2 * textBound('expired') + HEADER + (2 + KEY) * p.votes.length,
+)
+
+/** Open proposals as [id, deadline], by id (bounded by MAX_OPEN_PROPOSALS, governance.ts). */
+export type OpenProposals = readonly (readonly [id: number, deadline: number])[]
+export const openProposalsCodec: RecordCodec<OpenProposals> = {
+  encode: (value) => encode(value as WireValue),
+  sizeBound: (value) => HEADER + (1 + 2 * UINT) * value.length,
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad open proposals record')
+    return value as OpenProposals
+  },
+}
 
 export type ValidatorSetRecord = readonly (readonly [nodeKey: Bytes, power: number])[]
 export const validatorSetCodec: RecordCodec<ValidatorSetRecord> = {

@@ -21,7 +21,14 @@ function chainWithMember(params = {}) {
       { minValidatorStake: 100, ...params },
     ),
   )
-  chain.run(ADMIN, { kind: 'staking.registerAssociation', association: ASSOC_B, name: 'b', nodeKey: NODE_B })
+  chain.run(ADMIN, {
+    kind: 'staking.registerAssociation',
+    association: ASSOC_B,
+    name: 'b',
+    nodeKey: NODE_B,
+    p2p: null,
+    rpc: null,
+  })
   return chain
 }
 const powers = (chain: TestChain) =>
@@ -97,6 +104,8 @@ describe('staking', () => {
       association: account(400),
       name: 'c',
       nodeKey: NODE_B,
+      p2p: null,
+      rpc: null,
     } as const
     expect(chain.run(ADMIN, reg).error).toBe(StateErrorCode.nodeKeyInUse)
     expect(chain.run(ADMIN, { ...reg, association: ASSOC_B, nodeKey: account(401) }).error).toBe(
@@ -166,6 +175,8 @@ describe('total stake', () => {
       association: ASSOC_B,
       name: 'b',
       nodeKey: NODE_B,
+      p2p: null,
+      rpc: null,
     })
     chain.run(MEMBER, { kind: 'staking.delegate', association: ASSOC_B, amount: 2 ** 50 })
     while (chain.height < 10) chain.block([])

@@ -1,8 +1,9 @@
 /**
  * Staking, the DS in DS-PBFT. Members hold stake (from genesis) and delegate it to registered
  * associations; undelegated stake unbonds for `unbondingEpochs` epochs before it is free again
- * (matured lazily, the next time the member's record is touched). Admins register associations.
- * Double-sign evidence jails an association: the next election leaves it out.
+ * (matured lazily, the next time the member's record is touched). Associations are registered by an
+ * admin or governance (associations.ts). Double-sign evidence jails an association: the next election
+ * leaves it out until it unjails itself after `jailEpochs` epochs. Retired associations are never elected.
  *
  * Bounds: a member's undelegations of one epoch share one unbonding entry (they are released
  * together), and entries of past epochs mature the next time the record is touched, so the list holds
@@ -13,7 +14,8 @@
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { add, requirePositive, sub } from './amounts.ts'
-import { hex, requireAdmin, type TxContext } from './context.ts'
+import { getActiveAssociation, getAssociation } from './associations.ts'
+import { getMeta, hex, type TxContext } from './context.ts'
 import { fail, StateErrorCode } from './errors.ts'
 import { Keys, keyId } from './keys.ts'
 import type { LedgerEvent } from './receipt.ts'
@@ -21,8 +23,7 @@ import {
   type AssociationRecord,
   associationCodec,
   bytesCodec,
-  type Meta,
-  metaCodec,
+  type LedgerParams,
   type StakeRecord,
   stakeCodec,
   type ValidatorSetRecord,
@@ -31,9 +32,7 @@ import {
 import { type Candidate, electValidators, epochOf } from './staking-election.ts'
 import type { WorkingSet } from './working-set.ts'
 
-export function getMeta(ws: WorkingSet): Meta {
-  return ws.get(Keys.meta, metaCodec) ?? fail(StateErrorCode.corruptState, 'no meta record')
-}
+export { getMeta }
 
 /** Moves unbonding entries whose epoch has come into the free stake. */
 export function matured(
@@ -50,37 +49,6 @@ export function matured(
     return false
   })
   return unbonding.length === stake.unbonding.length ? stake : { ...stake, free, unbonding }
-}
-
-export function registerAssociation(
-  ws: WorkingSet,
-  association: Bytes,
-  name: string,
-  nodeKey: Bytes,
-  events: LedgerEvent[],
-): void {
-  const a = hex(association)
-  if (ws.get(Keys.association(a), associationCodec) !== undefined)
-    fail(StateErrorCode.associationExists, 'registered')
-  if (ws.get(Keys.nodeKey(hex(nodeKey)), bytesCodec) !== undefined)
-    fail(StateErrorCode.nodeKeyInUse, 'node key in use')
-  const meta = getMeta(ws)
-  ws.put(Keys.association(a), associationCodec, {
-    name,
-    nodeKey,
-    delegated: 0,
-    jailed: false,
-    seq: meta.associationCount,
-  })
-  ws.put(Keys.associationIndex(meta.associationCount), bytesCodec, association)
-  ws.put(Keys.nodeKey(hex(nodeKey)), bytesCodec, association)
-  ws.put(Keys.meta, metaCodec, { ...meta, associationCount: meta.associationCount + 1 })
-  events.push({ type: 'association', association, nodeKey })
-}
-
-export function stakingRegister(ctx: TxContext, body: TxBodyOf<'staking.registerAssociation'>): void {
-  requireAdmin(ctx)
-  registerAssociation(ctx.ws, body.association, body.name, body.nodeKey, ctx.events)
 }
 
 /** Rule: a member delegates to at most `maxDelegationsPerMember` associations (adding to one is fine). */
@@ -103,8 +71,8 @@ export function delegate(
   amount: number,
   stake: StakeRecord,
 ): void {
-  const a = ws.get(Keys.association(hex(association)), associationCodec)
-  if (a === undefined) fail(StateErrorCode.unknownAssociation, 'unknown association')
+  // Rule: a retired association takes no new delegations (its delegators may still undelegate).
+  const a = getActiveAssociation(ws, association)
   const free = sub(stake.free, amount, StateErrorCode.insufficientStake, 'free stake')
   requireDelegationRoom(stake, association, params)
   const existing = stake.delegations.find(([x]) => compareBytes(x, association) === 0)
@@ -174,16 +142,36 @@ export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undele
   })
 }
 
-/** Jails the association running `nodeKey`. Returns false when no association runs it. */
-export function jail(ws: WorkingSet, nodeKey: Bytes, events: LedgerEvent[]): boolean {
+/**
+ * Jails the association running `nodeKey` at `height`, until `jailEpochs` epochs later. Returns false
+ * when no association runs it.
+ */
+export function jail(ws: WorkingSet, nodeKey: Bytes, height: number, events: LedgerEvent[]): boolean {
   const association = ws.get(Keys.nodeKey(hex(nodeKey)), bytesCodec)
   if (association === undefined) return false
   const a = ws.get(Keys.association(keyId(association)), associationCodec) as AssociationRecord
   if (!a.jailed) {
-    ws.put(Keys.association(keyId(association)), associationCodec, { ...a, jailed: true })
+    const { epochLength, jailEpochs } = getMeta(ws).params
+    const jailedUntilEpoch = epochOf(height, epochLength) + jailEpochs
+    ws.put(Keys.association(keyId(association)), associationCodec, { ...a, jailed: true, jailedUntilEpoch })
     events.push({ type: 'jailed', association, nodeKey })
   }
   return true
+}
+
+/** Rule: a jailed association may unjail itself once its jail period is over. */
+export function requireUnjailable(a: AssociationRecord, height: number, params: LedgerParams): void {
+  if (!a.jailed) fail(StateErrorCode.notJailed, 'association is not jailed')
+  if (epochOf(height, params.epochLength) < a.jailedUntilEpoch) {
+    fail(StateErrorCode.jailNotOver, `jailed until epoch ${a.jailedUntilEpoch}`)
+  }
+}
+
+export function stakingUnjail(ctx: TxContext, _body: TxBodyOf<'staking.unjail'>): void {
+  const a = getAssociation(ctx.ws, ctx.signer)
+  requireUnjailable(a, ctx.height, ctx.params)
+  ctx.ws.put(Keys.association(ctx.signerId), associationCodec, { ...a, jailed: false })
+  ctx.events.push({ type: 'unjailed', association: ctx.signer, nodeKey: a.nodeKey })
 }
 
 /** Runs the election over every registered association and stores the result. */
@@ -192,7 +180,8 @@ export function runElection(ws: WorkingSet): ValidatorSetRecord {
   const candidates: Candidate[] = []
   for (let seq = 0; seq < meta.associationCount; seq++) {
     const address = ws.get(Keys.associationIndex(seq), bytesCodec) as Bytes
-    candidates.push(ws.get(Keys.association(keyId(address)), associationCodec) as AssociationRecord)
+    const a = ws.get(Keys.association(keyId(address)), associationCodec) as AssociationRecord
+    if (!a.retired) candidates.push(a)
   }
   const previous = ws.get(Keys.validatorSet, validatorSetCodec) ?? []
   const next = electValidators(candidates, meta.params, previous)

@@ -139,6 +139,28 @@ export class WorkingSet {
     }
   }
 
+  /**
+   * Runs `fn` inside the current tx; if it throws, only its own writes are undone (the tx's earlier
+   * writes stay) and the error is rethrown. How a passed proposal's action fails atomically.
+   */
+  attempt(fn: () => void): void {
+    const outer = this.#journal
+    const inner = new Map<string, Entry | undefined>()
+    this.#journal = inner
+    try {
+      fn()
+    } catch (err) {
+      for (const [key, before] of inner) {
+        if (before === undefined) this.#entries.delete(key)
+        else this.#entries.set(key, before)
+      }
+      throw err
+    } finally {
+      this.#journal = outer
+    }
+    if (outer !== null) for (const [key, before] of inner) if (!outer.has(key)) outer.set(key, before)
+  }
+
   /** The records this block touched, for the next block's WorkingSet; call once, at the end. */
   touched(): TouchedRecords {
     return this.#entries
