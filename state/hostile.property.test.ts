@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { anyBody } from '../protocol/arbitraries.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { generateKeyPair, sign } from '../protocol/crypto.ts'
+import { MAX_TOTAL_STAKE } from '../protocol/election.ts'
 import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
@@ -16,7 +17,6 @@ import { signVote } from '../protocol/vote.ts'
 import { StateErrorCode } from './errors.ts'
 import { loadLedgerState } from './ledger.ts'
 import { createLedgerQuery } from './query.ts'
-import { MAX_TOTAL_STAKE } from './staking-election.ts'
 import {
   ADMIN,
   ASSOCIATION,

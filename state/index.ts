@@ -1,5 +1,6 @@
 // state/ public surface: the deterministic ledger, its queries and its storage port.
 
+export { electValidators, MAX_TOTAL_STAKE } from '../protocol/election.ts'
 export * from './admission.ts'
 export { jstDayOf } from './amounts.ts'
 export { type ApplyBlockResult, applyBlock, type BlockInput } from './apply-block.ts'
@@ -11,4 +12,4 @@ export * from './query.ts'
 export * from './receipt.ts'
 export type * from './records.ts'
 export { MerchantStatus } from './records.ts'
-export { electValidators, epochOf, isEpochBoundary, MAX_TOTAL_STAKE } from './staking-election.ts'
+export { epochOf, isEpochBoundary } from './staking-election.ts'

@@ -5,6 +5,7 @@
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import { validateChainId } from '../protocol/chain-id.ts'
+import { MAX_TOTAL_STAKE } from '../protocol/election.ts'
 import { createValidatorSet, type ValidatorSet } from '../protocol/validator-set.ts'
 import { registerAssociation } from './associations.ts'
 import { authMapFromEntries, createAuthMap } from './auth-map.ts'
@@ -26,7 +27,6 @@ import {
 } from './records.ts'
 import { EMPTY_REPLAY, type ReplayIndex, replayFromKeys } from './replay.ts'
 import { delegate, runElection } from './staking.ts'
-import { MAX_TOTAL_STAKE } from './staking-election.ts'
 import { type DecodeCache, readRecord, type TouchedRecords, WorkingSet } from './working-set.ts'
 
 export type { LedgerParams } from './records.ts'
@@ -93,7 +93,7 @@ export function createGenesisState(input: GenesisStateInput): { state: LedgerSta
   if (!Number.isSafeInteger(input.genesisTimeMs) || input.genesisTimeMs < 0) invalid('genesisTimeMs')
   if (input.associations.length === 0) invalid('genesis needs at least one association')
   // Rule: all the stake there will ever be is here (no tx creates stake), and it is bounded so that
-  // no election's total voting power can overflow (staking-election.ts).
+  // no election's total voting power can overflow (protocol/election.ts).
   let totalStake = 0
   for (const { stake } of [...input.accounts, ...input.associations]) {
     totalStake += Number.isSafeInteger(stake) && stake > 0 ? stake : 0

@@ -4,6 +4,7 @@
  * regulator can check an answer against a commit certificate (use `recordKey` to name the record).
  */
 import type { Bytes } from '../protocol/bytes.ts'
+import { electValidators } from '../protocol/election.ts'
 import { type MerkleProof, verifyMerkleProof } from '../protocol/merkle.ts'
 import type { StateProof } from '../protocol/state-proof.ts'
 import { type TxBody, txBodyFromTuple } from '../protocol/tx-body.ts'
@@ -49,7 +50,7 @@ import {
   uintCodec,
   validatorSetCodec,
 } from './records.ts'
-import { electValidators, epochOf } from './staking-election.ts'
+import { epochOf } from './staking-election.ts'
 import { keyBytes } from './working-set.ts'
 
 const h = keyId

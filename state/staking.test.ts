@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { toHex } from '../protocol/bytes.ts'
+import { electValidators } from '../protocol/election.ts'
 import { StateErrorCode } from './errors.ts'
 import { createLedgerQuery } from './query.ts'
-import { electValidators } from './staking-election.ts'
 import { ADMIN, ASSOCIATION, account, NODE_KEY, TestChain, testGenesis } from './test-kit.ts'
 
 const MEMBER = account(300)

@@ -12,6 +12,7 @@
  * delegated stake, and any election's total power, stays within the genesis total (≤ MAX_TOTAL_STAKE).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
+import { type Candidate, electValidators } from '../protocol/election.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { add, requirePositive, sub } from './amounts.ts'
 import { getActiveAssociation, getAssociation } from './associations.ts'
@@ -29,7 +30,7 @@ import {
   type ValidatorSetRecord,
   validatorSetCodec,
 } from './records.ts'
-import { type Candidate, electValidators, epochOf } from './staking-election.ts'
+import { epochOf } from './staking-election.ts'
 import type { WorkingSet } from './working-set.ts'
 
 export { getMeta }
