@@ -13,6 +13,7 @@ import { createTx, type TxInput, type TxRequest } from './build.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
 import { type FetchFn, Http } from './http.ts'
 import type { AddressLike } from './keys.ts'
+import { LightClient, type TrustRoot } from './light-client.ts'
 import { type OperationContext, operations } from './operations.ts'
 import { type VerifiedRecord, verifyRecordProof } from './proof.ts'
 import { Queries } from './queries.ts'
@@ -37,6 +38,11 @@ export interface ClientOptions {
   /** Poll interval while waiting for a commit. Default 250 ms. */
   readonly pollIntervalMs?: number
   readonly headers?: Readonly<Record<string, string>>
+  /**
+   * What `verifyRecord` trusts: the genesis document, a checkpoint, a cache, or a LightClient. The
+   * client builds its light client once and keeps what it verified.
+   */
+  readonly trust?: TrustRoot | LightClient
 }
 
 export interface ClientDeps {
@@ -315,16 +321,22 @@ export class ArcadeClient extends Queries {
 
   /**
    * Fetches the proof of a state record (see `proofRef`) and verifies it against the commit
-   * certificate of its block and the validator set given (or fetched: then it is checked against the
-   * hash the header names). When the head is not yet certified, waits for the next block.
+   * certificate of its block, signed by more than 2/3 of the validator set that certifies that height.
+   * The set comes from a trust root, never from the node answering: `trust` (a LightClient, or a root
+   * to build one from: the genesis document, a checkpoint, or a cache), the client's own `trust`
+   * option, or a `validators` set the caller already trusts. With none, CLIENT_TRUST_ROOT_MISSING.
+   * When the head is not yet certified, waits for the next block.
    */
   async verifyRecord(
     ref: string,
-    opts: { validators?: ValidatorSet | ValidatorsJson; timeoutMs?: number } = {},
+    opts: {
+      trust?: LightClient | TrustRoot
+      validators?: ValidatorSet | ValidatorsJson
+      timeoutMs?: number
+    } = {},
   ): Promise<VerifiedRecord> {
     const proof: ProofJson = await this.proof(ref)
-    const chainId = await this.chainId()
-    const validators = opts.validators ?? (await this.validators())
+    const { chainId, validators } = await this.trustedSet(proof.height, opts)
     let block = await this.block(proof.height)
     let certificate = block.certificate
     if (proof.certificate === null && certificate === null) {
@@ -345,6 +357,37 @@ export class ArcadeClient extends Queries {
       block = { ...block, certificate }
     }
     return verifyRecordProof(proof, { chainId, header: block.header, validators, certificate })
+  }
+
+  /** The light client of the `trust` option, built once and kept with what it verified. */
+  private lightClient: Promise<LightClient> | undefined
+
+  /** The chain id and the set certifying `height`, from a trust root (see verifyRecord). */
+  async trustedSet(
+    height: number,
+    opts: { trust?: LightClient | TrustRoot; validators?: ValidatorSet | ValidatorsJson } = {},
+  ): Promise<{ chainId: string; validators: ValidatorSet | ValidatorsJson }> {
+    if (opts.trust === undefined && opts.validators !== undefined) {
+      return { chainId: await this.chainId(), validators: opts.validators }
+    }
+    let light: LightClient
+    if (opts.trust instanceof LightClient) light = opts.trust
+    else if (opts.trust !== undefined) light = await LightClient.create(this, opts.trust)
+    else if (this.options.trust !== undefined) {
+      const root = this.options.trust
+      this.lightClient ??=
+        root instanceof LightClient ? Promise.resolve(root) : LightClient.create(this, root)
+      this.lightClient.catch(() => {
+        this.lightClient = undefined
+      })
+      light = await this.lightClient
+    } else {
+      throw new ArcadeClientError(
+        ClientErrorCode.trustRootMissing,
+        'verification needs a trust root: the genesis document, a checkpoint, or a trusted validator set',
+      )
+    }
+    return { chainId: light.chainId, validators: await light.validatorSetAt(this, height) }
   }
 
   /** Streams new blocks and receipts (optionally only those touching `account`); returns unsubscribe. */

@@ -22,6 +22,8 @@ export const ClientErrorCode = {
   proofInvalid: 'CLIENT_PROOF_INVALID',
   /** The proof's root is not signed yet (the head block has no certificate until the next block). */
   proofUnsigned: 'CLIENT_PROOF_UNSIGNED',
+  /** Verification was asked for without a root to trust (genesis, checkpoint, cache or set). */
+  trustRootMissing: 'CLIENT_TRUST_ROOT_MISSING',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 

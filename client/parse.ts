@@ -47,8 +47,19 @@ export function parseCertificate(c: CertificateJson, field = 'certificate'): Quo
   }
 }
 
+const uint = (value: unknown, field: string): number => {
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    throw bad(field, 'expected a non-negative integer')
+  return value as number
+}
+
 export function parseHeader(h: BlockJson['header']): BlockHeader {
+  if (typeof h !== 'object' || h === null) throw bad('header', 'expected a block header')
   const b = (name: keyof BlockJson['header']) => hexBytes(h[name], `header.${name}`, 32)
+  if (typeof h.chainId !== 'string') throw bad('header.chainId', 'expected a string')
+  uint(h.height, 'header.height')
+  uint(h.view, 'header.view')
+  uint(h.timeMs, 'header.timeMs')
   return {
     chainId: h.chainId,
     height: h.height,
@@ -65,13 +76,18 @@ export function parseHeader(h: BlockJson['header']): BlockHeader {
   }
 }
 
+function txList(txs: unknown): readonly unknown[] {
+  if (!Array.isArray(txs)) throw bad('txs', 'expected a list')
+  return txs
+}
+
 export function parseBlock(json: BlockJson): ParsedBlock {
   if (typeof json !== 'object' || json === null || typeof json.header !== 'object')
     throw bad('block', 'expected a block')
   return {
     hash: hexBytes(json.hash, 'hash', 32),
     header: parseHeader(json.header),
-    txHashes: json.txs.map((t, i) => hexBytes(t, `txs[${i}]`, 32)),
+    txHashes: txList(json.txs).map((t, i) => hexBytes(t, `txs[${i}]`, 32)),
     lastCommit: json.lastCommit === null ? null : parseCertificate(json.lastCommit, 'lastCommit'),
     certificate: json.certificate === null ? null : parseCertificate(json.certificate),
     json,

@@ -1,5 +1,5 @@
 /** `arcade query <what>`: read the ledger through a node's RPC; `proof --verify` checks the answer. */
-import { type ArcadeClient, toHex } from '../../client/index.ts'
+import { type ArcadeClient, describeTrustedSet, toHex } from '../../client/index.ts'
 import {
   type CliArgs,
   type CliCommand,
@@ -11,6 +11,7 @@ import {
   stringOption,
   UsageError,
 } from './command.ts'
+import { lightClientFrom, trustOptions } from './proof-trust.ts'
 import { clientFrom, connectOptions, print } from './wallet.ts'
 
 const MAX = Number.MAX_SAFE_INTEGER
@@ -193,19 +194,26 @@ const specs: QuerySpec[] = [
   },
   {
     name: 'proof',
-    summary: 'Merkle proof of a state record; --verify checks it against the commit certificate',
+    summary: 'Merkle proof of a state record; --verify checks it from a trust root to the record',
     args: ['REF'],
     details:
       'REF: point:ID, balance:ID:ADDRESS, allowance:ID:OWNER:SPENDER, merchant:ID:ADDRESS, device:ADDRESS,\n' +
       'stake:ADDRESS, association:ADDRESS, validators, or a state key in hex.\n' +
-      "--verify checks the proof, the block header and its certificate against the node's validator set.",
-    options: { verify: { type: 'boolean', description: 'verify the proof end to end' } },
-    run: async (c, pos, args) => {
+      '--verify checks the proof, the block header and its commit certificate against the validator set of\n' +
+      'that height, following every set change from the trust root (--genesis FILE or --checkpoint\n' +
+      "HEIGHT:HASH, or --trust-cache FILE saved by an earlier run). The node's own set is never trusted.",
+    options: { verify: { type: 'boolean', description: 'verify the proof end to end' }, ...trustOptions },
+    run: async (c, pos, args, io) => {
       const ref = at(pos, 0)
       if (!flag(args, 'verify')) return c.proof(ref)
-      const r = await c.verifyRecord(ref)
+      const { light, save } = await lightClientFrom(c, args, io)
+      const r = await c.verifyRecord(ref, { trust: light })
+      await save()
       return {
         verified: true,
+        chainId: light.chainId,
+        trustedFrom: light.trustedFrom,
+        validatorSets: light.sets.map(describeTrustedSet),
         height: r.height,
         blockHash: toHex(r.blockHash),
         stateRoot: toHex(r.stateRoot),

@@ -8,6 +8,7 @@ import { type Bytes, toHex } from '../../protocol/bytes.ts'
 import { generateKeyPair, verify } from '../../protocol/crypto.ts'
 import { devicePossessionSignBytes } from '../../protocol/sign-bytes.ts'
 import { decodeAndVerifyTx } from '../../protocol/tx.ts'
+import { createValidatorSet } from '../../protocol/validator-set.ts'
 import { alice, CHAIN_ID, CUSTOMER, type Harness, harness, MERCHANT, POINT } from '../../rpc/testing.ts'
 import { keyFileOf } from '../keys.ts'
 import type { CliIo } from './command.ts'
@@ -209,5 +210,24 @@ describe('arcade query', () => {
     expect(missing).toMatchObject({ code: 1 })
     expect(missing.stderr).toMatch(/^error RPC_MERCHANT_NOT_FOUND: /)
     expect((await arcade('query', 'block', 'x', '--rpc', url)).code).toBe(2)
+  })
+
+  it("proof --verify needs a trust root, never takes the node's set, and names the broken link", async () => {
+    await serve()
+    const ref = `balance:${POINT}:${customer}`
+    const verify = (...extra: string[]) => arcade('query', 'proof', ref, '--verify', '--rpc', url, ...extra)
+    const none = await verify()
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/needs a trust root: --genesis FILE or --checkpoint HEIGHT:HASH/)
+    expect((await verify('--checkpoint', '3:nothex')).code).toBe(2)
+    expect((await verify('--genesis', 'missing.json')).stderr).toMatch(/no such file/)
+    expect((await verify('--genesis', 'alice.json', '--checkpoint', '1:00')).code).toBe(2)
+    // The fake node's block 2 is the checkpoint, but no real set hashes to the one its header names.
+    const hash = toHex(h.chain.blocks[1]?.hash as Bytes)
+    const set = createValidatorSet([{ publicKey: generateKeyPair().publicKey, power: 1 }])
+    h.chain.validatorSets = () => Promise.resolve([{ fromHeight: 1, set }])
+    const refused = await verify('--checkpoint', `2:${hash}`)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^error CLIENT_PROOF_INVALID: the node's validator set at 2 is not the one the checkpoint names/)
   })
 })

@@ -8,13 +8,17 @@
  * block H + 1 and as consensus's `lastValidators`) and H + 1's, sync, and vote again: with another
  * validator stopped, no block can commit without its signature, and its signature is in the next
  * blocks' certificates. Every node ends with the same blocks.
+ *
+ * Then a light client: after one more change, the SDK verifies the manager's stake from the genesis
+ * file alone, walking every set change, and refuses a node of another chain under the same chain id.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ArcadeClient, ClientErrorCode, LightClient, proofRef } from '../../client/index.ts'
 import { decodeAddress, encodeAddress } from '../../protocol/address.ts'
 import { type BlockJson, expectSameChain, TestNetwork } from '../helpers/network.ts'
-import { getJson, waitFor } from '../helpers/processes.ts'
+import { getJson, runCli, waitFor } from '../helpers/processes.ts'
 import { ManagerTxs } from '../helpers/txs.ts'
 
 const BASE_PORT = 27400
@@ -24,6 +28,8 @@ const EMPTY_BLOCK_INTERVAL_MS = 1_500
 const VICTIM = 'validator-3'
 /** Stopped after the restart, so that no quorum exists without the victim. */
 const SPARE = 'validator-4'
+/** A one-validator chain with the same (default) chain id and keys of its own. */
+const FORGED_BASE_PORT = 27900
 
 interface GenesisJson {
   params: { ledger: { epochLength: number } }
@@ -142,4 +148,61 @@ describe('restart right after a validator-set change', () => {
     // The victim never logged a refused block while it caught up.
     expect(await net.log(VICTIM)).not.toContain('"rejected a block from a peer"')
   }, 300_000)
+  it('the SDK verifies a record from genesis alone across the set changes, and refuses a forged chain', async () => {
+    // One more change, so that the light client walks at least two.
+    const validUntil = (await net.height('validator-1')) + 100
+    const delegate = txs.sign({ kind: 'staking.delegate', association, amount: 500 }, validUntil)
+    const done = await net.submitOne('validator-1', delegate.bytes, '?wait=true')
+    expect((done.body.receipt as { error: string | null }).error).toBeNull()
+    const boundary = Math.ceil((done.body.height as number) / EPOCH_LENGTH) * EPOCH_LENGTH
+    await net.waitForHeight('validator-1', boundary + 2, 60_000)
+
+    const genesis = JSON.parse(await readFile(join(net.dir, 'genesis.json'), 'utf8')) as unknown
+    const light = LightClient.fromGenesis(genesis)
+    const client = new ArcadeClient({ url: net.url(VICTIM) })
+    const manager = encodeAddress(txs.key.publicKey)
+    const record = await client.verifyRecord(proofRef.stake(manager), { trust: light })
+    expect(record.height).toBeGreaterThan(boundary)
+    expect(record.decoded).not.toBeNull()
+    // It walked from height 1 through every change the chain made, each certified by the set before.
+    expect(light.sets.length).toBeGreaterThanOrEqual(3)
+    expect(light.sets.at(-1)?.fromHeight).toBe(boundary + 1)
+
+    // The CLI does the same from the genesis file, and keeps what it verified for the next run.
+    const cache = join(net.dir, 'trust-cache.json')
+    const cli = (url: string) =>
+      runCli([
+        'query',
+        'proof',
+        `stake:${manager}`,
+        '--verify',
+        '--genesis',
+        join(net.dir, 'genesis.json'),
+        '--trust-cache',
+        cache,
+        '--rpc',
+        url,
+        '--json',
+      ])
+    const verified = await cli(net.url('validator-2'))
+    expect(verified.stderr).toBe('')
+    expect(JSON.parse(verified.stdout)).toMatchObject({ verified: true, trustedFrom: 1 })
+    const saved = JSON.parse(await readFile(cache, 'utf8')) as { sets: unknown[] }
+    expect(saved.sets.length).toBe(light.sets.length)
+
+    const forged = await TestNetwork.create({ validators: 1, basePort: FORGED_BASE_PORT })
+    try {
+      await forged.startAll()
+      await forged.waitForHeight('validator-1', 3, 60_000)
+      const liar = new ArcadeClient({ url: forged.url('validator-1'), trust: { genesis } })
+      expect((await liar.status()).chainId).toBe(light.chainId)
+      const err = await liar.verifyRecord(proofRef.stake(manager)).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: ClientErrorCode.proofInvalid, details: { reason: 'trust' } })
+      const refused = await cli(forged.url('validator-1'))
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/^error CLIENT_PROOF_INVALID: /)
+    } finally {
+      await forged.close()
+    }
+  }, 180_000)
 })

@@ -206,11 +206,17 @@ describe('verifyRecord over HTTP', () => {
     const record = await client.verifyRecord(proofRef.balance(POINT, customer), { validators: set })
     expect(appended).toBe(true)
     expect(record.decoded).toBe(120)
-    // With the set fetched from the node (the ledger's own), the header's set hash does not match.
+    // The node's own validator set is never taken: without a trust root, verification refuses to run.
     const err = await client
       .verifyRecord(proofRef.balance(POINT, customer))
       .catch((e: ArcadeClientError) => e)
-    expect(err).toMatchObject({ code: ClientErrorCode.proofInvalid, details: { reason: 'validator-set' } })
+    expect(err).toMatchObject({ code: ClientErrorCode.trustRootMissing })
+    // A set other than the one the header names fails on that link.
+    const other = createValidatorSet([{ publicKey: generateKeyPair().publicKey, power: 1 }])
+    const wrong = await client
+      .verifyRecord(proofRef.balance(POINT, customer), { validators: other })
+      .catch((e: ArcadeClientError) => e)
+    expect(wrong).toMatchObject({ code: ClientErrorCode.proofInvalid, details: { reason: 'validator-set' } })
   })
 })
 
