@@ -57,6 +57,8 @@ export const RpcErrorCode = {
   pointNotFound: 'RPC_POINT_NOT_FOUND',
   merchantNotFound: 'RPC_MERCHANT_NOT_FOUND',
   deviceNotFound: 'RPC_DEVICE_NOT_FOUND',
+  /** No governance proposal with this id (ids count up from 0). */
+  proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
   recordNotFound: 'RPC_RECORD_NOT_FOUND',
   /** This node does not offer this read (e.g. it keeps no point index). */
@@ -97,6 +99,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.pointNotFound]: 404,
   [RpcErrorCode.merchantNotFound]: 404,
   [RpcErrorCode.deviceNotFound]: 404,
+  [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,
   [RpcErrorCode.internal]: 500,
