@@ -276,11 +276,18 @@ export interface ProofJson {
   readonly certificate: CertificateJson | null
 }
 
-/** A stream event: a new block, or the receipt of a committed tx. */
+/** A stream event: a new block (with the block's own events), or the receipt of a committed tx. */
 export type StreamEvent =
   | {
       readonly type: 'block'
       readonly id: string
-      readonly data: { height: number; hash: string; timeMs: number; txCount: number }
+      readonly data: {
+        height: number
+        hash: string
+        timeMs: number
+        txCount: number
+        /** Events outside any tx: `jailed` by evidence, `proposalExpired`, `paramApplied`. */
+        events: readonly LedgerEventJson[]
+      }
     }
   | { readonly type: 'receipt'; readonly id: string; readonly data: ReceiptJson }
