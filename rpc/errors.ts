@@ -174,6 +174,13 @@ const INTERNAL: ErrorResponse = {
   body: { code: RpcErrorCode.internal, message: 'internal error' },
 }
 
+/** The values a schema's enum allows, named after a refused one (`status must be … (open, passed)`). */
+function allowedValues(validation: unknown): string {
+  const first = Array.isArray(validation) ? (validation[0] as { params?: { allowedValues?: unknown } }) : null
+  const values = first?.params?.allowedValues
+  return Array.isArray(values) && values.length <= 16 ? ` (${values.map(String).join(', ')})` : ''
+}
+
 /** Turns anything thrown in a handler, hook or parser into a catalogued response. */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (isArcadeError(err)) {
@@ -192,7 +199,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   }
   const text = typeof message === 'string' ? message : 'request refused'
   if (validation !== undefined) {
-    return { status: 400, body: { code: RpcErrorCode.badRequest, message: text } }
+    return { status: 400, body: { code: RpcErrorCode.badRequest, message: text + allowedValues(validation) } }
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const code = BY_FRAMEWORK_STATUS[statusCode] ?? RpcErrorCode.badRequest

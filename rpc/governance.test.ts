@@ -68,11 +68,14 @@ describe('GET /v1/gov/proposals', () => {
     expect([ids(next.body), next.body.nextOffset]).toEqual([[0], null])
   })
 
-  it('refuses an unknown status or a page too large with a typed 400', async () => {
+  it('refuses an unknown status (naming the known ones) or a page too large with a typed 400', async () => {
     h = harness()
     for (const url of ['/v1/gov/proposals?status=won', '/v1/gov/proposals?limit=101']) {
       expect(await get(url)).toMatchObject({ status: 400, body: { code: 'RPC_BAD_REQUEST' } })
     }
+    expect((await get('/v1/gov/proposals?status=won')).body.message).toMatch(
+      /status .*\(open, passed, failed, expired\)$/,
+    )
   })
 })
 
