@@ -32,7 +32,9 @@ export type InputOf<F> = F extends { t: 'uint' }
                 ? readonly InputOf<X>[]
                 : F extends { t: 'struct'; fields: infer S }
                   ? StructInput<S>
-                  : never
+                  : F extends { t: 'union'; variants: infer V }
+                    ? { [K in keyof V]: { readonly kind: K } & InputOf<V[K]> }[keyof V]
+                    : never
 
 type OptionalKeys<S> = {
   [K in keyof S]: S[K] extends { t: 'optional' } | { t: 'list' } ? K : never

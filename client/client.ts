@@ -11,6 +11,7 @@ import type { TxKind } from '../protocol/tx-body.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { createTx, type TxInput, type TxRequest } from './build.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
+import { DEFAULT_VOTING_BLOCKS, type GovernedInput, governance } from './governance.ts'
 import { type FetchFn, Http } from './http.ts'
 import type { AddressLike } from './keys.ts'
 import { LightClient, type TrustRoot } from './light-client.ts'
@@ -267,6 +268,33 @@ export class ArcadeClient extends Queries {
 
   private async context(signer: KeyPair): Promise<OperationContext> {
     return { chainId: await this.chainId(), signer: signer.publicKey }
+  }
+
+  // --- governance and an association's own txs (see governance.ts) ---
+
+  /**
+   * Proposes a governed action (see `governed`), open for votes up to height `deadline`, or for
+   * `votingBlocks` (default DEFAULT_VOTING_BLOCKS) from the current height. With `wait`,
+   * `proposalIdOf(result.committed)` is its id.
+   */
+  async govPropose(
+    a: { action: GovernedInput; deadline?: number; votingBlocks?: number },
+    o: SendOptions,
+  ): Promise<SendResult> {
+    const deadline = a.deadline ?? (await this.status()).height + (a.votingBlocks ?? DEFAULT_VOTING_BLOCKS)
+    return this.send(governance.propose({ action: a.action, deadline }), o)
+  }
+  govVote(a: Parameters<typeof governance.vote>[0], o: SendOptions) {
+    return this.send(governance.vote(a), o)
+  }
+  unjail(o: SendOptions) {
+    return this.send(governance.unjail(), o)
+  }
+  setAddresses(a: Parameters<typeof governance.setAddresses>[0], o: SendOptions) {
+    return this.send(governance.setAddresses(a), o)
+  }
+  undelegate(a: Parameters<typeof governance.undelegate>[0], o: SendOptions) {
+    return this.send(governance.undelegate(a), o)
   }
 
   // --- the daily operations (see operations.ts for the fields) ---

@@ -14,8 +14,13 @@ export type { KeyPair } from '../protocol/crypto.ts'
 export { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
 export { decodeAndVerifyTx, decodeTx, encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
 export {
+  GOVERNABLE_PARAMS,
+  GOVERNED_KINDS,
+  type GovernedKind,
   isTxKind,
   MAX_TRAFFIC_EVENTS,
+  MAX_VOTING_PERIOD_BLOCKS,
+  ROLES,
   TX_BODY_SCHEMAS,
   TX_KINDS,
   type TxBody,
@@ -25,6 +30,7 @@ export {
 export * from './build.ts'
 export * from './client.ts'
 export * from './errors.ts'
+export * from './governance.ts'
 export * from './keys.ts'
 export * from './light-client.ts'
 export * from './operations.ts'

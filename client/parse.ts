@@ -3,10 +3,27 @@ import { decodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import type { BlockHeader } from '../protocol/block.ts'
 import { type Bytes, fromHex } from '../protocol/bytes.ts'
 import type { StateProof } from '../protocol/state-proof.ts'
+import {
+  GOVERNED_KINDS,
+  type GovernedKind,
+  type TxBody,
+  type TxBodyOf,
+  txBodyFromTuple,
+  txBodyToTuple,
+} from '../protocol/tx-body.ts'
 import { createValidatorSet, type ValidatorSet } from '../protocol/validator-set.ts'
 import type { QuorumCertificate } from '../protocol/vote.ts'
+import { txBody } from './build.ts'
 import { ArcadeClientError, ClientErrorCode } from './errors.ts'
-import type { BlockJson, CertificateJson, ParsedBlock, ProofJson, ValidatorsJson } from './types.ts'
+import type {
+  BlockJson,
+  CertificateJson,
+  ParsedBlock,
+  ProofJson,
+  Proposal,
+  ProposalJson,
+  ValidatorsJson,
+} from './types.ts'
 
 function bad(field: string, reason: string): ArcadeClientError {
   return new ArcadeClientError(ClientErrorCode.badResponse, `${field}: ${reason}`, null, { field })
@@ -140,4 +157,28 @@ export function parseProof(json: ProofJson): ParsedProof {
     blockHash: json.blockHash === null ? null : hexBytes(json.blockHash, 'blockHash', 32),
     certificate: json.certificate === null ? null : parseCertificate(json.certificate),
   }
+}
+
+const PROPOSAL_STATUSES: readonly string[] = ['open', 'passed', 'failed', 'expired']
+
+/**
+ * A proposal of GET /v1/gov/proposals[/:id], its action checked as the protocol checks a governed
+ * body (every field, bounds and addresses) and parsed to that body: what a voter reads is what passes.
+ */
+export function parseProposal(json: ProposalJson): Proposal {
+  if (typeof json !== 'object' || json === null) throw bad('proposal', 'expected a proposal')
+  if (!Number.isSafeInteger(json.id) || json.id < 0) throw bad('proposal.id', 'expected an id')
+  if (!PROPOSAL_STATUSES.includes(json.status)) throw bad('proposal.status', 'unknown status')
+  const action = json.action as { kind?: unknown } | null
+  const kind = action?.kind
+  if (typeof kind !== 'string' || !(GOVERNED_KINDS as readonly string[]).includes(kind)) {
+    throw bad('proposal.action.kind', 'expected a governed kind')
+  }
+  let body: TxBody
+  try {
+    body = txBodyFromTuple(txBodyToTuple(txBody(kind as GovernedKind, action as never) as TxBody))
+  } catch (err) {
+    throw bad('proposal.action', (err as Error).message)
+  }
+  return { ...json, body: body as TxBodyOf<GovernedKind> }
 }

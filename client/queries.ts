@@ -4,9 +4,10 @@
  */
 import { toHex } from '../protocol/bytes.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
+import { invalidInput } from './errors.ts'
 import type { Http } from './http.ts'
 import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
-import { parseBlock, parseValidatorSet } from './parse.ts'
+import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
 import type {
   Account,
   Association,
@@ -17,11 +18,16 @@ import type {
   Grant,
   HistoryPage,
   MerchantInfo,
+  Observer,
   OffsetPage,
+  ParamsJson,
   ParsedBlock,
   PointDetail,
   PointInfo,
   ProofJson,
+  Proposal,
+  ProposalJson,
+  ProposalStatus,
   ShopDay,
   Stake,
   Status,
@@ -162,6 +168,32 @@ export class Queries {
 
   async evidence(opts: { limit?: number } = {}): Promise<readonly EvidenceItem[]> {
     return (await this.http.request<{ items: EvidenceItem[] }>('GET', '/evidence', { query: opts })).items
+  }
+
+  // --- governance ---
+
+  /** Proposals, newest first, optionally of one status; pass `nextOffset` as `offset` for the next page. */
+  async proposals(
+    opts: { status?: ProposalStatus; offset?: number; limit?: number } = {},
+  ): Promise<OffsetPage<Proposal>> {
+    const page = await this.http.request<OffsetPage<ProposalJson>>('GET', '/gov/proposals', { query: opts })
+    return { items: page.items.map(parseProposal), nextOffset: page.nextOffset }
+  }
+
+  /** One proposal: its action (checked, as `body`), status, votes and tally against the current set. */
+  async proposal(id: number): Promise<Proposal> {
+    if (!Number.isSafeInteger(id) || id < 0) throw invalidInput('id', 'a proposal id is an integer from 0')
+    return parseProposal(await this.http.request<ProposalJson>('GET', `/gov/proposals/${id}`))
+  }
+
+  /** The observer nodes admitted on chain. */
+  async observers(): Promise<readonly Observer[]> {
+    return (await this.http.request<{ items: Observer[] }>('GET', '/observers')).items
+  }
+
+  /** The ledger parameters in force, and those scheduled for the next epoch boundary. */
+  async params(): Promise<ParamsJson> {
+    return this.http.request('GET', '/params')
   }
 
   /** The raw proof of a state record (see `proofRef`); check it with `verifyRecord`/`verifyRecordProof`. */

@@ -6,6 +6,7 @@
 
 import type { BlockHeader } from '../protocol/block.ts'
 import type { Bytes } from '../protocol/bytes.ts'
+import type { GovernedKind, TxBodyOf } from '../protocol/tx-body.ts'
 import type { QuorumCertificate } from '../protocol/vote.ts'
 
 export interface Status {
@@ -223,6 +224,84 @@ export interface Association {
   readonly delegated: number
   readonly power: number
   readonly jailed: boolean
+  /** While jailed: the first epoch it may unjail itself in. */
+  readonly jailedUntilEpoch: number
+  /** While jailed: the first height `staking.unjail` passes at; null when not jailed. */
+  readonly unjailFromHeight: number | null
+  readonly retired: boolean
+  /** Where its validator node listens for peers, as published on chain. */
+  readonly p2p: string | null
+  /** Its public RPC URL, as published on chain. */
+  readonly rpc: string | null
+}
+
+// --- governance ---
+
+export type ProposalStatus = 'open' | 'passed' | 'failed' | 'expired'
+
+export interface ProposalVote {
+  readonly association: string
+  readonly yes: boolean
+  /** The association's power in the current set. */
+  readonly power: number
+}
+
+export interface ProposalTally {
+  readonly yes: number
+  readonly no: number
+  /** The power of the current validator set. */
+  readonly total: number
+  /** The least yes power that passes it: more than 2/3 of `total`. */
+  readonly needed: number
+}
+
+/** GET /v1/gov/proposals/:id as the RPC sends it. */
+export interface ProposalJson {
+  readonly id: number
+  /** The association account that proposed it. */
+  readonly proposer: string
+  /** The governed body it executes when it passes: `kind` and its fields (arc1…, arcnode1… text). */
+  readonly action: { readonly kind: GovernedKind; readonly [field: string]: unknown }
+  /** Last height it may be voted on. */
+  readonly deadline: number
+  /** The height it was proposed at. */
+  readonly height: number
+  readonly status: ProposalStatus
+  /** Why its action was refused, when `failed` (a STATE_* code). */
+  readonly error: string | null
+  readonly votes: readonly ProposalVote[]
+  readonly tally: ProposalTally
+}
+
+/** A proposal with its action checked and parsed to the protocol body it executes. */
+export interface Proposal extends ProposalJson {
+  readonly body: TxBodyOf<GovernedKind>
+}
+
+export interface Observer {
+  readonly nodeKey: string
+  readonly name: string
+}
+
+export interface LedgerParams {
+  readonly epochLength: number
+  readonly maxValidators: number
+  readonly minValidatorStake: number
+  readonly unbondingEpochs: number
+  readonly maxTxValidityBlocks: number
+  readonly maxTerminalsPerMerchant: number
+  readonly maxDevicesPerOwner: number
+  readonly maxDelegationsPerMember: number
+  readonly jailEpochs: number
+}
+
+/** GET /v1/params: the parameters in force, and those scheduled for the next epoch boundary. */
+export interface ParamsJson {
+  readonly height: number
+  readonly current: LedgerParams
+  readonly pending: LedgerParams | null
+  /** The first height `pending` is in force at; null when nothing is scheduled. */
+  readonly pendingFromHeight: number | null
 }
 
 export interface ValidatorJson {
@@ -276,11 +355,18 @@ export interface ProofJson {
   readonly certificate: CertificateJson | null
 }
 
-/** A stream event: a new block, or the receipt of a committed tx. */
+/** A stream event: a new block (with the block's own events), or the receipt of a committed tx. */
 export type StreamEvent =
   | {
       readonly type: 'block'
       readonly id: string
-      readonly data: { height: number; hash: string; timeMs: number; txCount: number }
+      readonly data: {
+        height: number
+        hash: string
+        timeMs: number
+        txCount: number
+        /** Events outside any tx: `jailed` by evidence, `proposalExpired`, `paramApplied`. */
+        events: readonly LedgerEventJson[]
+      }
     }
   | { readonly type: 'receipt'; readonly id: string; readonly data: ReceiptJson }

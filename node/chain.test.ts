@@ -380,3 +380,34 @@ describe('one commit per height, whoever asks', () => {
     expect(chain.headHash).toEqual(blockHash(block.header))
   })
 })
+
+describe('a committed block carries its own events', () => {
+  it('a proposal not passed by its deadline expires as an event of the block that closes it', async () => {
+    const chain = await openChain()
+    const association = devnet.associations[0] as NonNullable<(typeof devnet.associations)[0]>
+    const body: TxBody = {
+      kind: 'gov.propose',
+      action: { kind: 'observer.remove', nodeKey: generateKeyPair().publicKey },
+      deadline: 2,
+    }
+    const fields = { chainId: genesis.chainId, nonce: 1, validUntil: 50, body }
+    const signer = { signer: association.publicKey, sponsor: association.publicKey }
+    const bytes = encodeTx(signTx({ ...fields, ...signer }, association.secretKey))
+    const proposer = validatorKey.publicKey
+    const txs = [{ tx: decodeTx(bytes, genesis.chainId), bytes }]
+    const first = await chain.buildBlock({ view: 0, proposer, txs, lastCommit: null, evidence: [] })
+    const certificate = certify(first.hash)
+    const one = await chain.commit(first.block, certificate)
+    expect(one?.receipts[0]?.events.map((e) => e.type)).toEqual(['proposed'])
+    expect(one?.blockEvents).toEqual([])
+    const second = await chain.buildBlock({
+      view: 0,
+      proposer,
+      txs: [],
+      lastCommit: certificate,
+      evidence: [],
+    })
+    const two = await chain.commit(second.block, certify(second.hash, 2))
+    expect(two?.blockEvents).toEqual([{ type: 'proposalExpired', proposal: 0 }])
+  })
+})

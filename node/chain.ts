@@ -50,6 +50,7 @@ import {
   createGenesisState,
   encodeReceipt,
   type GenesisStateInput,
+  type LedgerEvent,
   type LedgerState,
   loadLedgerState,
   type Receipt,
@@ -112,6 +113,8 @@ export interface CommittedBlock {
   readonly certificate: CommitCertificate
   readonly receipts: readonly Receipt[]
   readonly txs: readonly SignedTx[]
+  /** Events of the block outside any tx (jailing, expired proposals, applied parameters). */
+  readonly blockEvents: readonly LedgerEvent[]
 }
 
 export class Chain {
@@ -628,7 +631,14 @@ export class Chain {
     this.#executions.clear()
     this.#sets.set(height + 1, result.nextValidatorSet)
     for (const h of this.#sets.keys()) if (h < height - 8) this.#sets.delete(h)
-    const committed: CommittedBlock = { block: executed, hash, certificate, receipts: result.receipts, txs }
+    const committed: CommittedBlock = {
+      block: executed,
+      hash,
+      certificate,
+      receipts: result.receipts,
+      txs,
+      blockEvents: result.blockEvents,
+    }
     this.#recent.set(height, committed)
     this.#recent.delete(height - RECENT_BLOCKS)
     return committed

@@ -24,6 +24,7 @@ const committed = (receipts: Receipt[]) =>
     hash: new Uint8Array(32).fill(4),
     receipts,
     txs: receipts,
+    blockEvents: [{ type: 'proposalExpired', proposal: 3 }],
   }) as unknown as CommittedBlock
 
 describe('createEventHub', () => {
@@ -38,7 +39,13 @@ describe('createEventHub', () => {
     hub.emit(block)
     expect(blocks).toEqual([block])
     expect(seen[0]?.map((e) => e.type)).toEqual(['block', 'receipt', 'receipt'])
-    expect(seen[0]?.[0]).toMatchObject({ type: 'block', height: 4, timeMs: 99, txCount: 2 })
+    expect(seen[0]?.[0]).toMatchObject({
+      type: 'block',
+      height: 4,
+      timeMs: 99,
+      txCount: 2,
+      events: [{ type: 'proposalExpired', proposal: 3 }],
+    })
     expect(seen[0]?.[2]).toMatchObject({ type: 'receipt', receipt: { index: 2 } })
     seen[0]?.forEach((e, i) => {
       expect(seen[1]?.[i]).toBe(e)

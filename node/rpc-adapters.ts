@@ -81,6 +81,7 @@ export function createEventHub(deps: EventHubDeps = {}): NodeEvents {
       hash: committed.hash,
       timeMs: header.timeMs,
       txCount: committed.txs.length,
+      events: committed.blockEvents,
     })
     for (const receipt of committed.receipts) send({ type: 'receipt', receipt })
   }

@@ -57,6 +57,8 @@ export const RpcErrorCode = {
   pointNotFound: 'RPC_POINT_NOT_FOUND',
   merchantNotFound: 'RPC_MERCHANT_NOT_FOUND',
   deviceNotFound: 'RPC_DEVICE_NOT_FOUND',
+  /** No governance proposal with this id (ids count up from 0). */
+  proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
   recordNotFound: 'RPC_RECORD_NOT_FOUND',
   /** This node does not offer this read (e.g. it keeps no point index). */
@@ -97,6 +99,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.pointNotFound]: 404,
   [RpcErrorCode.merchantNotFound]: 404,
   [RpcErrorCode.deviceNotFound]: 404,
+  [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,
   [RpcErrorCode.internal]: 500,
@@ -171,6 +174,13 @@ const INTERNAL: ErrorResponse = {
   body: { code: RpcErrorCode.internal, message: 'internal error' },
 }
 
+/** The values a schema's enum allows, named after a refused one (`status must be … (open, passed)`). */
+function allowedValues(validation: unknown): string {
+  const first = Array.isArray(validation) ? (validation[0] as { params?: { allowedValues?: unknown } }) : null
+  const values = first?.params?.allowedValues
+  return Array.isArray(values) && values.length <= 16 ? ` (${values.map(String).join(', ')})` : ''
+}
+
 /** Turns anything thrown in a handler, hook or parser into a catalogued response. */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (isArcadeError(err)) {
@@ -189,7 +199,7 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   }
   const text = typeof message === 'string' ? message : 'request refused'
   if (validation !== undefined) {
-    return { status: 400, body: { code: RpcErrorCode.badRequest, message: text } }
+    return { status: 400, body: { code: RpcErrorCode.badRequest, message: text + allowedValues(validation) } }
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const code = BY_FRAMEWORK_STATUS[statusCode] ?? RpcErrorCode.badRequest

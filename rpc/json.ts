@@ -94,9 +94,11 @@ const ACCOUNT_FIELDS = new Set([
   'grantee',
   'member',
   'association',
+  // A governance proposal's author (an association's account), not a block's proposing node.
+  'proposer',
 ])
 /** Fields whose 32-byte values are node keys (rendered `arcnode1…`). */
-const NODE_KEY_FIELDS = new Set(['nodeKey', 'validator', 'proposer'])
+const NODE_KEY_FIELDS = new Set(['nodeKey', 'validator'])
 
 /** Renders a free-form value: bytes as hex (accounts and node keys as bech32m), bigints as numbers. */
 export function renderValue(value: unknown, key = ''): unknown {
@@ -123,7 +125,8 @@ export function renderReceipt(r: Receipt, txHashHex: string = hex(r.txHash)): un
   return { txHash: txHashHex, height: r.height, index: r.index, status: r.status, error: r.error, events }
 }
 
-function renderEvent(event: Record<string, unknown>): Record<string, unknown> {
+/** A ledger event with `type` first, bytes rendered by field name (see `renderValue`). */
+export function renderEvent(event: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { type: event.type }
   for (const k of Object.keys(event)) if (k !== 'type') out[k] = renderValue(event[k], k)
   return out

@@ -12,7 +12,7 @@ import type { SignedTx } from '../protocol/tx.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
 import type { LedgerQuery } from '../state/query.ts'
-import type { Receipt } from '../state/receipt.ts'
+import type { LedgerEvent, Receipt } from '../state/receipt.ts'
 
 export type Awaitable<T> = T | Promise<T>
 
@@ -115,6 +115,11 @@ export type ChainEvent =
       readonly hash: Bytes
       readonly timeMs: number
       readonly txCount: number
+      /**
+       * Events of the block itself, outside any tx: jailing by evidence, expired proposals, parameters
+       * applied at an epoch boundary. Absent means none.
+       */
+      readonly events?: readonly LedgerEvent[]
     }
   | {
       readonly type: 'receipt'
@@ -127,7 +132,7 @@ export type ChainEvent =
     }
 
 export interface ChainEvents {
-  /** Calls `listener` for every new block, then for each of its receipts; returns unsubscribe. */
+  /** Calls `listener` for every new block (with its own events), then for each of its receipts; returns unsubscribe. */
   subscribe(listener: (event: ChainEvent) => void): () => void
 }
 

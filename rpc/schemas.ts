@@ -242,3 +242,77 @@ export const txBodyJson: Schema = object({
 export const msgpackBody: Schema = {
   description: 'the encoded signed tx(s): raw msgpack bytes',
 }
+
+// --- governance and membership ---
+
+export const proposalStatus: Schema = {
+  type: 'string',
+  enum: ['open', 'passed', 'failed', 'expired'],
+  description:
+    'open (voting until its deadline), passed (its action executed), failed (it passed but its action ' +
+    'was refused: `error` says why), expired (not passed by its deadline)',
+}
+
+export const proposal: Schema = object({
+  id: uint,
+  proposer: account,
+  action: {
+    type: 'object',
+    properties: { kind: text },
+    required: ['kind'],
+    additionalProperties: true,
+    description:
+      'the governed tx body it executes when it passes: `kind` and its fields (accounts as arc1…, node ' +
+      'keys as arcnode1…)',
+  },
+  deadline: { ...uint, description: 'last height it may be voted on' },
+  height: { ...uint, description: 'the height it was proposed at' },
+  status: proposalStatus,
+  error: nullable(text),
+  votes: arrayOf(
+    object({
+      association: account,
+      yes: bool,
+      power: { ...uint, description: "the association's power in the current set" },
+    }),
+  ),
+  tally: object({
+    yes: uint,
+    no: uint,
+    total: { ...uint, description: 'the power of the current validator set' },
+    needed: { ...uint, description: 'the least yes power that passes it (more than 2/3 of total)' },
+  }),
+})
+
+const paramsFields = {
+  epochLength: uint,
+  maxValidators: uint,
+  minValidatorStake: amount,
+  unbondingEpochs: uint,
+  maxTxValidityBlocks: uint,
+  maxTerminalsPerMerchant: uint,
+  maxDevicesPerOwner: uint,
+  maxDelegationsPerMember: uint,
+  jailEpochs: uint,
+}
+export const ledgerParams: Schema = object(paramsFields)
+
+export const association: Schema = object({
+  address: account,
+  name: text,
+  nodeKey,
+  delegated: amount,
+  power: uint,
+  jailed: bool,
+  jailedUntilEpoch: { ...uint, description: 'while jailed: the first epoch it may unjail itself in' },
+  unjailFromHeight: nullable({
+    ...uint,
+    description: 'while jailed: the first height staking.unjail passes',
+  }),
+  retired: bool,
+  p2p: nullable({
+    ...text,
+    description: 'where its validator node listens for peers, as published on chain',
+  }),
+  rpc: nullable({ ...text, description: 'its public RPC URL, as published on chain' }),
+})

@@ -74,6 +74,42 @@ it('streams blocks and only the receipts that touch ?account=, and ends streams 
   expect((await reader.read()).done).toBe(true)
 })
 
+it('a block frame carries the block’s own events (expired proposals, jailing), also to filtered streams', async () => {
+  h = harness()
+  const base = await h.server.listen('127.0.0.1', 0)
+  const res = await fetch(`${base}/v1/stream?account=${encodeAddress(CUSTOMER)}`)
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+  const node = new Uint8Array(32).fill(9)
+  const events = await readEvents(reader, 2, () => {
+    h.events.emit({
+      type: 'block',
+      height: 6,
+      hash: new Uint8Array(32).fill(6),
+      timeMs: 2,
+      txCount: 0,
+      events: [
+        { type: 'jailed', association: MERCHANT, nodeKey: node },
+        { type: 'proposalExpired', proposal: 4 },
+      ],
+    })
+    h.events.emit({ type: 'block', height: 7, hash: new Uint8Array(32).fill(7), timeMs: 3, txCount: 0 })
+  })
+  expect(events.map((e) => e.data)).toEqual([
+    {
+      height: 6,
+      hash: toHex(new Uint8Array(32).fill(6)),
+      timeMs: 2,
+      txCount: 0,
+      events: [
+        { type: 'jailed', association: encodeAddress(MERCHANT), nodeKey: encodeAddress(node, 'arcnode') },
+        { type: 'proposalExpired', proposal: 4 },
+      ],
+    },
+    { height: 7, hash: toHex(new Uint8Array(32).fill(7)), timeMs: 3, txCount: 0, events: [] },
+  ])
+  await h.server.close()
+})
+
 it('refuses a malformed account filter with a catalogued 400', async () => {
   h = harness()
   const res = await h.server.app.inject({ method: 'GET', url: '/v1/stream?account=arc1nope' })

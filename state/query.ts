@@ -186,10 +186,15 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       return { nodeKey, power, association: a?.address ?? null, jailed: a?.jailed ?? false }
     })
   }
+  const proposalInfo = (id: number, p: ProposalRecord): ProposalInfo => ({
+    ...p,
+    id,
+    action: txBodyFromTuple(p.action),
+    tally: tally(p.votes),
+  })
   const proposal = (id: number): ProposalInfo | null => {
     const p = read(Keys.proposal(id), proposalCodec)
-    if (p === undefined) return null
-    return { ...p, id, action: txBodyFromTuple(p.action), tally: tally(p.votes) }
+    return p === undefined ? null : proposalInfo(id, p)
   }
   const tally = (votes: ProposalRecord['votes']): Tally => {
     const set = validatorSet()
@@ -290,10 +295,11 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
         id >= 0 && out.length < limit && scanned < MAX_SCAN;
         id--, scanned++
       ) {
-        const p = proposal(id) as ProposalInfo
+        // The status first: the action and the tally are built only for the proposals listed.
+        const p = read(Keys.proposal(id), proposalCodec) as ProposalRecord
         if (filter.status !== undefined && p.status !== filter.status) continue
         if (skipped++ < offset) continue
-        out.push(p)
+        out.push(proposalInfo(id, p))
       }
       return out
     },

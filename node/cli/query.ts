@@ -161,8 +161,18 @@ const specs: QuerySpec[] = [
   },
   {
     name: 'associations',
-    summary: 'Validator associations and their delegated stake',
+    summary: 'Associations: delegated stake, power, jailing, and the node addresses published on chain',
     run: (c) => c.associations(),
+  },
+  {
+    name: 'observers',
+    summary: 'The observer nodes (regulators) admitted on chain',
+    run: (c) => c.observers(),
+  },
+  {
+    name: 'params',
+    summary: 'The ledger parameters in force, and a change governance scheduled for the next epoch',
+    run: (c) => c.params(),
   },
   {
     name: 'validators',
@@ -227,7 +237,8 @@ const specs: QuerySpec[] = [
 
 export const group: CliGroup = {
   name: 'query',
-  summary: 'Read the ledger: accounts, points, merchants, traffic, devices, staking, proofs',
+  summary:
+    'Read the ledger: accounts, points, merchants, traffic, devices, staking, observers, params, proofs',
   commands: specs.map((spec): CliCommand => {
     const names = spec.args ?? []
     const required = names.length - (spec.optionalArgs ?? 0)

@@ -5,66 +5,31 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import {
-  type ArcadeClient,
-  ArcadeClientError,
-  ClientErrorCode,
-  describeCommitted,
-  describeSubmitResults,
   invalidInput,
   isTxKind,
   operations,
   parseDurationMs,
   parseTrafficFile,
-  type SignedTx,
   TX_KINDS,
   type TxRequest,
   toAccount,
   trafficBatches,
   txBody,
-  type Wallet,
 } from '../../client/index.ts'
-import {
-  type CliArgs,
-  type CliCommand,
-  type CliGroup,
-  type CliIo,
-  type CliOption,
-  flag,
-  intOption,
-  requiredString,
-  stringOption,
-  UsageError,
-} from './command.ts'
+import { type CliGroup, flag, intOption, requiredString, stringOption, UsageError } from './command.ts'
+import { type TxSpec, txCommand } from './tx-spec.ts'
+import { stakingSpecs } from './tx-staking.ts'
 import {
   AMOUNT,
   accountArg as account,
   amountArg as amount,
-  clientFrom,
   listArg as list,
   loadWallet,
   MAX,
   opt,
   POINT,
   pointArg as point,
-  print,
-  signOptions,
 } from './wallet.ts'
-
-interface TxContext {
-  readonly client: ArcadeClient
-  readonly wallet: Wallet
-  readonly args: CliArgs
-  readonly io: CliIo
-}
-
-interface TxSpec {
-  readonly name: string
-  readonly summary: string
-  readonly usage: string
-  readonly options: Readonly<Record<string, CliOption>>
-  readonly details?: string
-  build(ctx: TxContext): Promise<TxRequest | TxRequest[]>
-}
 
 const specs: TxSpec[] = [
   {
@@ -321,14 +286,6 @@ const specs: TxSpec[] = [
     },
   },
   {
-    name: 'delegate',
-    summary: 'Delegate stake to a validator association (member)',
-    usage: '--association ADDRESS --amount AMOUNT',
-    options: { association: opt('ADDRESS', 'the association account'), amount: AMOUNT },
-    build: async (ctx) =>
-      operations.delegate({ association: account(ctx.args, 'association'), amount: await amount(ctx) }),
-  },
-  {
     name: 'transfer',
     summary: 'Transfer points to another customer (transferable points only)',
     usage: '--point ID --to ADDRESS --amount AMOUNT',
@@ -342,6 +299,7 @@ const specs: TxSpec[] = [
       })
     },
   },
+  ...stakingSpecs,
   {
     name: 'send',
     summary: 'Any tx kind from JSON fields (e.g. merchant.suspend, traffic.setRules, staking.undelegate)',
@@ -366,52 +324,9 @@ const specs: TxSpec[] = [
   },
 ]
 
-async function runSpec(spec: TxSpec, args: CliArgs, io: CliIo): Promise<number> {
-  const validityBlocks = intOption(args, 'valid-for', 1, 1_000_000, 100)
-  const client = clientFrom(args, io, { validityBlocks })
-  const wallet = await loadWallet(args, io)
-  const sponsor = stringOption(args, 'sponsor')
-  if (sponsor !== undefined) toAccount(sponsor, '--sponsor')
-  const built = await spec.build({ client, wallet, args, io })
-  const requests = Array.isArray(built) ? built : [built]
-  const wait = flag(args, 'wait')
-  const signing = { signer: wallet, ...(sponsor === undefined ? {} : { sponsor }) }
-  if (requests.length === 1) {
-    const sent = await client.send(requests[0] as TxRequest, { ...signing, wait, throwOnFailure: false })
-    const out = sent.committed ?? { hash: sent.hash, status: sent.result.status ?? 'pending' }
-    print(
-      args,
-      io,
-      out,
-      sent.committed === undefined ? `submitted ${sent.hash} (pending)\n` : describeCommitted(sent.committed),
-    )
-    return sent.committed?.receipt.status === 'failed' ? 1 : 0
-  }
-  const txs: SignedTx[] = []
-  for (const r of requests) txs.push(await client.buildTx(r.kind, r.fields, signing))
-  const results = await client.submitBatch(txs, { wait })
-  print(args, io, results, describeSubmitResults(results))
-  const bad = results.filter((r) => !r.accepted || r.receipt?.status === 'failed').length
-  if (bad > 0 && !flag(args, 'json')) {
-    throw new ArcadeClientError(
-      ClientErrorCode.txRejected,
-      `${bad} of ${results.length} txs refused or failed`,
-    )
-  }
-  return bad === 0 ? 0 : 1
-}
-
 export const group: CliGroup = {
   name: 'tx',
-  summary: 'Sign and submit txs (points, merchants, traffic, devices, quotas, staking)',
-  commands: specs.map(
-    (spec): CliCommand => ({
-      name: spec.name,
-      summary: spec.summary,
-      usage: `tx ${spec.name} ${spec.usage} [--key FILE] [--sponsor ADDRESS] [--wait] [--rpc URL] [--json]`,
-      ...(spec.details === undefined ? {} : { details: spec.details }),
-      options: { ...spec.options, ...signOptions },
-      run: (args, io) => runSpec(spec, args, io),
-    }),
-  ),
+  summary:
+    'Sign and submit txs (points, merchants, traffic, devices, quotas, staking, association addresses)',
+  commands: specs.map((spec) => txCommand('tx', spec)),
 }

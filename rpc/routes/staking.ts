@@ -112,36 +112,34 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
     '/associations',
     {
       schema: {
-        summary: 'Validator associations: node key, delegated stake, voting power, jailed',
+        summary:
+          'Associations: node key, delegated stake, voting power, jailing, retirement and their on-chain addresses',
+        description:
+          '`p2p` and `rpc` are what the association published on chain (registration, association.update or ' +
+          'association.setAddresses): validators dial `p2p`, clients may use `rpc`.',
         tags: ['staking'],
-        response: withErrors(
-          S.object({
-            items: S.arrayOf(
-              S.object({
-                address: S.account,
-                name: S.text,
-                nodeKey: S.nodeKey,
-                delegated: S.amount,
-                power: S.uint,
-                jailed: S.bool,
-              }),
-            ),
-          }),
-        ),
+        response: withErrors(S.object({ items: S.arrayOf(S.association) })),
       },
     },
-    async () => ({
-      items: q()
-        .associations()
-        .map((a) => ({
+    async () => {
+      const query = q()
+      const { epochLength } = query.params
+      return {
+        items: query.associations().map((a) => ({
           address: address(a.address),
           name: a.name,
           nodeKey: nodeKey(a.nodeKey),
           delegated: a.delegated,
           power: a.power,
           jailed: a.jailed,
+          jailedUntilEpoch: a.jailedUntilEpoch,
+          unjailFromHeight: a.jailed ? a.jailedUntilEpoch * epochLength : null,
+          retired: a.retired,
+          p2p: a.p2p,
+          rpc: a.rpc,
         })),
-    }),
+      }
+    },
   )
 
   app.get(

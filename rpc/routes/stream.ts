@@ -1,6 +1,7 @@
 /**
  * GET /v1/stream: Server-Sent Events of new blocks and receipts. With `?account=arc1…` only the
- * receipts of txs that touched that account are sent (blocks always are).
+ * receipts of txs that touched that account are sent (blocks always are). A block's frame carries the
+ * events of the block itself (jailing, expired proposals, applied parameters); a tx's are in its receipt.
  *
  * One subscription to the chain feeds every open stream: each event is rendered once, an unfiltered
  * stream costs nothing per event, and a receipt reaches filtered streams through a map by account.
@@ -19,7 +20,7 @@ import type { FastifyInstance } from 'fastify'
 import { type Bytes, bytesKey } from '../../protocol/bytes.ts'
 import { createClientSlots } from '../client-slots.ts'
 import { RpcErrorCode, retryLater } from '../errors.ts'
-import { accountsOfReceipt, hex, parseAddress, renderReceipt } from '../json.ts'
+import { accountsOfReceipt, hex, parseAddress, renderEvent, renderReceipt } from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import type { ChainEvent } from '../ports.ts'
 import * as S from '../schemas.ts'
@@ -29,7 +30,13 @@ export function renderChainEvent(event: ChainEvent): { name: string; id: string;
     return {
       name: 'block',
       id: String(event.height),
-      data: { height: event.height, hash: hex(event.hash), timeMs: event.timeMs, txCount: event.txCount },
+      data: {
+        height: event.height,
+        hash: hex(event.hash),
+        timeMs: event.timeMs,
+        txCount: event.txCount,
+        events: (event.events ?? []).map((e) => renderEvent(e as unknown as Record<string, unknown>)),
+      },
     }
   }
   return {
@@ -145,7 +152,8 @@ export function registerStreamRoutes(app: FastifyInstance, ctx: RouteContext): v
     '/stream',
     {
       schema: {
-        summary: 'Server-Sent Events: `block` and `receipt` events; ?account= filters receipts',
+        summary:
+          'Server-Sent Events: `block` (with the block’s own events) and `receipt` events; ?account= filters receipts',
         description:
           `At most ${options.maxStreams} streams per node and ${options.maxStreamsPerClient} per client ` +
           '(429 RPC_TOO_MANY_STREAMS). A client that reads too slowly (more than ' +
