@@ -228,6 +228,8 @@ describe('arcade query', () => {
     h.chain.validatorSets = () => Promise.resolve([{ fromHeight: 1, set }])
     const refused = await verify('--checkpoint', `2:${hash}`)
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/^error CLIENT_PROOF_INVALID: the node's validator set at 2 is not the one the checkpoint names/)
+    expect(refused.stderr).toMatch(
+      /^error CLIENT_PROOF_INVALID: the node's validator set at 2 is not the one the checkpoint names/,
+    )
   })
 })
