@@ -126,8 +126,26 @@ export function memoryBounds(o: Pick<ConsensusOptions, 'maxBlockBytes'>): Memory
   }
 }
 
+/**
+ * The timing of one height's views: the chain may change it at an epoch boundary, so the driver takes
+ * it per height from the executor (`ExecutorPort.timingFor`) when it can, else from the options.
+ */
+export type ViewTiming = Pick<
+  ConsensusOptions,
+  'viewTimeoutBaseMs' | 'viewTimeoutIncrementMs' | 'viewTimeoutCapMs' | 'emptyBlockIntervalMs'
+>
+
+export function viewTimingOf(o: ViewTiming): ViewTiming {
+  return {
+    viewTimeoutBaseMs: o.viewTimeoutBaseMs,
+    viewTimeoutIncrementMs: o.viewTimeoutIncrementMs,
+    viewTimeoutCapMs: o.viewTimeoutCapMs,
+    emptyBlockIntervalMs: o.emptyBlockIntervalMs,
+  }
+}
+
 /** How long a validator waits in `view` before asking for the next one (the proposal wait included). */
-export function viewTimeoutMs(o: ConsensusOptions, view: number): number {
+export function viewTimeoutMs(o: ViewTiming, view: number): number {
   const grown = Math.min(o.viewTimeoutBaseMs + view * o.viewTimeoutIncrementMs, o.viewTimeoutCapMs)
   return view === 0 ? o.emptyBlockIntervalMs + grown : grown
 }
