@@ -22,9 +22,10 @@ export interface ConsensusOptions {
    */
   readonly txPollMs: number
   /**
-   * The chain's block size limit (genesis `maxBlockBytes`), from which the byte bounds of the
-   * next-height buffer and of the driver's queue are derived (see `memoryBounds`). Default: the
-   * protocol ceiling, Limits.maxBlockBytes; the node passes its genesis value.
+   * The largest block the chain may carry, from which the byte bounds of the next-height buffer and
+   * of the driver's queue are derived (see `memoryBounds`). Default: the protocol ceiling,
+   * Limits.maxBlockBytes, which the node passes too (governance may raise the chain's maxBlockBytes
+   * up to it at any epoch boundary).
    */
   readonly maxBlockBytes: number
   /** Messages for the next height held per member until this node gets there. Default 16. */
