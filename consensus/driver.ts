@@ -127,6 +127,9 @@ export class ConsensusDriver {
     })
     this.#proposalWait = new ProposalWait(options.consensus, {
       executor: deps.executor,
+      // The effect is for the current height (isCurrent): its context holds that height's interval.
+      intervalMs: () =>
+        this.#state?.ctx.timing?.emptyBlockIntervalMs ?? options.consensus.emptyBlockIntervalMs,
       schedule: (afterMs, fire) => this.#calls.timer(afterMs, fire),
       cancel: (handle) => this.#calls.cancel(handle),
       isCurrent: (effect) => this.#isCurrent(effect),
@@ -221,6 +224,7 @@ export class ConsensusDriver {
     const height = (head.header?.height ?? 0) + 1
     const validators = executor.validatorSetFor(height)
     const setHash = validatorSetHash(validators)
+    const timing = executor.timingFor?.(height)
     return {
       height,
       validators,
@@ -230,6 +234,7 @@ export class ConsensusDriver {
       parentTimeMs: head.header?.timeMs ?? 0,
       lastCommit: head.certificate,
       lastValidators: height > 1 ? executor.validatorSetFor(height - 1) : null,
+      ...(timing === undefined ? {} : { timing }),
     }
   }
 

@@ -48,7 +48,12 @@ export function enterView(
 ): ConsensusState {
   const { height } = s.ctx
   s = { ...moveTo(s, view), phase: 'normal' }
-  out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+  out.push({
+    type: 'schedule-timeout',
+    height,
+    view,
+    afterMs: viewTimeoutMs(s.ctx.timing ?? cfg.options, view),
+  })
   out.push({ type: 'view-entered', height, view })
   if (view === 0 && isLeader(cfg, s, 0) && !s.done.has('build/0')) {
     out.push({
@@ -82,7 +87,12 @@ export function onTimeout(
   // NEW-VIEW was lost follows the others on, and all honest members (> 2/3) eventually meet: the lowest
   // always sees the rest at or above it, the highest waits for them.
   if (s.phase === 'view-change' && !quorumAtOrAbove(cfg, s, view)) {
-    out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+    out.push({
+      type: 'schedule-timeout',
+      height,
+      view,
+      afterMs: viewTimeoutMs(s.ctx.timing ?? cfg.options, view),
+    })
     if (cfg.self !== null) {
       out.push({
         type: 'sign-and-broadcast',
@@ -121,7 +131,12 @@ function startViewChange(
 ): ConsensusState {
   const { height } = s.ctx
   s = { ...moveTo(s, view), phase: 'view-change' }
-  out.push({ type: 'schedule-timeout', height, view, afterMs: viewTimeoutMs(cfg.options, view) })
+  out.push({
+    type: 'schedule-timeout',
+    height,
+    view,
+    afterMs: viewTimeoutMs(s.ctx.timing ?? cfg.options, view),
+  })
   if (cfg.self !== null && !s.done.has(`vc/${view}`)) {
     out.push({
       type: 'sign-and-broadcast',

@@ -10,10 +10,12 @@ import {
 } from '../protocol/vote.ts'
 import { consensusOptions, viewTimeoutMs } from './options.ts'
 import type { SignaturePort } from './ports.ts'
-import type { ConsensusEffect } from './state.ts'
+import { type ConsensusEffect, initialState } from './state.ts'
 import {
   block,
   CHAIN,
+  cfg,
+  ctx,
   keys,
   leader0,
   leader1,
@@ -245,5 +247,26 @@ describe('consensus machine', () => {
       { type: 'proposal-validated', hash: blockHash(a.header), result: { ok: true } },
     ])
     expect(signs(after.effects, 'prepare')).toHaveLength(0)
+  })
+})
+
+describe('view timing per height', () => {
+  const timers = (effects: readonly ConsensusEffect[]) =>
+    effects.filter((e) => e.type === 'schedule-timeout').map((e) => (e as { afterMs: number }).afterMs)
+
+  it("a height's context timing (the chain's, from state) replaces the options' for its views", () => {
+    // Options: base 1000, increment 500, interval 1000. The height's: base 300, increment 100, interval 50.
+    const timing = {
+      viewTimeoutBaseMs: 300,
+      viewTimeoutIncrementMs: 100,
+      viewTimeoutCapMs: 400,
+      emptyBlockIntervalMs: 50,
+    }
+    const start = run(initialState({ ...ctx, timing }), [{ type: 'start' }])
+    expect(timers(start.effects)).toEqual([350])
+    const next = run(start.state, [{ type: 'timeout', height: 1, view: 0 }])
+    expect(timers(next.effects)).toEqual([400])
+    // Without one, the options' timing.
+    expect(timers(run(initialState(ctx), [{ type: 'start' }], cfg).effects)).toEqual([2000])
   })
 })

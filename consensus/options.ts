@@ -22,9 +22,10 @@ export interface ConsensusOptions {
    */
   readonly txPollMs: number
   /**
-   * The chain's block size limit (genesis `maxBlockBytes`), from which the byte bounds of the
-   * next-height buffer and of the driver's queue are derived (see `memoryBounds`). Default: the
-   * protocol ceiling, Limits.maxBlockBytes; the node passes its genesis value.
+   * The largest block the chain may carry, from which the byte bounds of the next-height buffer and
+   * of the driver's queue are derived (see `memoryBounds`). Default: the protocol ceiling,
+   * Limits.maxBlockBytes, which the node passes too (governance may raise the chain's maxBlockBytes
+   * up to it at any epoch boundary).
    */
   readonly maxBlockBytes: number
   /** Messages for the next height held per member until this node gets there. Default 16. */
@@ -126,8 +127,26 @@ export function memoryBounds(o: Pick<ConsensusOptions, 'maxBlockBytes'>): Memory
   }
 }
 
+/**
+ * The timing of one height's views: the chain may change it at an epoch boundary, so the driver takes
+ * it per height from the executor (`ExecutorPort.timingFor`) when it can, else from the options.
+ */
+export type ViewTiming = Pick<
+  ConsensusOptions,
+  'viewTimeoutBaseMs' | 'viewTimeoutIncrementMs' | 'viewTimeoutCapMs' | 'emptyBlockIntervalMs'
+>
+
+export function viewTimingOf(o: ViewTiming): ViewTiming {
+  return {
+    viewTimeoutBaseMs: o.viewTimeoutBaseMs,
+    viewTimeoutIncrementMs: o.viewTimeoutIncrementMs,
+    viewTimeoutCapMs: o.viewTimeoutCapMs,
+    emptyBlockIntervalMs: o.emptyBlockIntervalMs,
+  }
+}
+
 /** How long a validator waits in `view` before asking for the next one (the proposal wait included). */
-export function viewTimeoutMs(o: ConsensusOptions, view: number): number {
+export function viewTimeoutMs(o: ViewTiming, view: number): number {
   const grown = Math.min(o.viewTimeoutBaseMs + view * o.viewTimeoutIncrementMs, o.viewTimeoutCapMs)
   return view === 0 ? o.emptyBlockIntervalMs + grown : grown
 }

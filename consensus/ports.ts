@@ -8,6 +8,7 @@ import type { Bytes } from '../protocol/bytes.ts'
 import type { ConsensusMessage, PreparedProof } from '../protocol/consensus-message.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
+import type { ViewTiming } from './options.ts'
 
 export type MaybePromise<T> = T | Promise<T>
 
@@ -50,6 +51,11 @@ export interface ExecutorPort {
   head(): { readonly header: BlockHeader | null; readonly certificate: CommitCertificate | null }
   /** The validator set certifying `height`; known for every height up to head + 1. */
   validatorSetFor(height: number): ValidatorSet
+  /**
+   * Optional: the view timeouts and empty-block interval in force at `height` (asked for the height
+   * after the head). Without it every height uses the driver's options.
+   */
+  timingFor?(height: number): ViewTiming
   /** Whether txs are waiting (a leader proposes at once when there are, else after the idle interval). */
   hasPendingTxs(): boolean
   /**

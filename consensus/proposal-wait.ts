@@ -1,5 +1,6 @@
 /**
- * A view-0 leader's wait for txs before it proposes, up to the empty-block interval. With the
+ * A view-0 leader's wait for txs before it proposes, up to the empty-block interval (the one in force
+ * at the effect's height, `intervalMs`; the options' when the deps give none). With the
  * executor's `onPendingTxs` wake-up it proposes as soon as txs arrive; without one (the simulator's
  * fakes) it checks `hasPendingTxs` every txPollMs. Owned and driven by the driver loop.
  */
@@ -11,6 +12,8 @@ export type BuildEffect = Extract<ConsensusEffect, { type: 'build-proposal' }>
 
 export interface ProposalWaitDeps {
   readonly executor: ExecutorPort
+  /** The empty-block interval of the current height (default: the options'). */
+  readonly intervalMs?: () => number
   /** The driver's timers (cancelled with it on stop). */
   readonly schedule: (afterMs: number, fire: () => void) => unknown
   readonly cancel: (handle: unknown) => void
@@ -47,12 +50,13 @@ export class ProposalWait {
     const o = this.#options
     const { executor } = this.#deps
     if (!this.#deps.isCurrent(effect)) return
-    if (!effect.waitForTxs || waitedMs >= o.emptyBlockIntervalMs || executor.hasPendingTxs()) {
+    const intervalMs = this.#deps.intervalMs?.() ?? o.emptyBlockIntervalMs
+    if (!effect.waitForTxs || waitedMs >= intervalMs || executor.hasPendingTxs()) {
       this.#deps.propose(effect)
     } else if (this.#unsubscribe !== null) {
-      this.#wait(effect, o.emptyBlockIntervalMs)
+      this.#wait(effect, intervalMs)
     } else {
-      const stepMs = Math.max(1, Math.min(o.txPollMs, o.emptyBlockIntervalMs - waitedMs))
+      const stepMs = Math.max(1, Math.min(o.txPollMs, intervalMs - waitedMs))
       this.#deps.schedule(stepMs, () => this.build(effect, waitedMs + stepMs))
     }
   }

@@ -9,7 +9,7 @@ import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
 import { emptyFutureBuffer, type FutureBuffer } from './future-buffer.ts'
 import type { LeaderSchedule } from './leader.ts'
-import type { ConsensusOptions } from './options.ts'
+import type { ConsensusOptions, ViewTiming } from './options.ts'
 import type { ValidationResult, WalEntry } from './ports.ts'
 import type { UnsignedMessage } from './signer.ts'
 import type { Verify } from './verify.ts'
@@ -26,6 +26,8 @@ export interface HeightContext {
   /** The parent's commit certificate (carried in this height's block) and the set that signed it. */
   readonly lastCommit: CommitCertificate | null
   readonly lastValidators: ValidatorSet | null
+  /** The timeouts and empty-block interval in force at this height (absent: the machine options'). */
+  readonly timing?: ViewTiming
 }
 
 /** Fixed for the machine's lifetime. `verify` is a pure function (the SignaturePort's). */

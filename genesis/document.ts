@@ -11,31 +11,22 @@ import { validateChainId } from '../protocol/chain-id.ts'
 import { MAX_TOTAL_STAKE } from '../protocol/election.ts'
 import { Limits } from '../protocol/limits.ts'
 import { ROLES } from '../protocol/tx-body.ts'
-import type { LedgerParams } from '../state/ledger.ts'
+import type { ConsensusParams, LedgerParams } from '../state/ledger.ts'
 import { MAX_OBSERVERS } from '../state/observers.ts'
-import { LEDGER_PARAM_MAX, PARAM_FIELDS } from '../state/records.ts'
+import { MAX_CONSENSUS_TIMEOUT_MS, MIN_BLOCK_BYTES } from '../state/params.ts'
+import { CONSENSUS_PARAM_FIELDS, LEDGER_PARAM_MAX, PARAM_FIELDS } from '../state/records.ts'
 import { GenesisError, GenesisErrorCode, genesisField } from './errors.ts'
 import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import { jsonReader } from './read-json.ts'
 
 export type Role = (typeof ROLES)[number]
 
-export interface ConsensusParams {
-  /** Most bytes of one encoded block (at most `Limits.maxBlockBytes`). */
-  readonly maxBlockBytes: number
-  readonly maxBlockTxs: number
-  /** How long view 0 of a height may take before validators ask for a view change. */
-  readonly viewTimeoutBaseMs: number
-  /** Added per view: view v waits base + v × increment (linear, never doubling without bound). */
-  readonly viewTimeoutIncrementMs: number
-  /** No view waits longer than this. */
-  readonly viewTimeoutCapMs: number
-  /** How long a leader waits for txs before proposing an empty block. */
-  readonly emptyBlockIntervalMs: number
-}
-
-/** The ledger's parameters, as state/ defines them: genesis only reads and validates them. */
-export type { LedgerParams }
+/**
+ * The ledger's and consensus's parameters, as state/ defines them: genesis only reads and validates
+ * them. Both are the chain's starting values; governance may change them later (state/params.ts), so
+ * a running node reads them from the state, not from here.
+ */
+export type { ConsensusParams, LedgerParams }
 
 export interface GenesisParams {
   readonly consensus: ConsensusParams
@@ -77,14 +68,8 @@ export interface Genesis {
   readonly observers: readonly GenesisObserver[]
 }
 
-export const CONSENSUS_PARAM_KEYS = [
-  'maxBlockBytes',
-  'maxBlockTxs',
-  'viewTimeoutBaseMs',
-  'viewTimeoutIncrementMs',
-  'viewTimeoutCapMs',
-  'emptyBlockIntervalMs',
-] as const satisfies readonly (keyof ConsensusParams)[]
+/** The consensus parameters in their fixed order (the genesis hash depends on it): state's own list. */
+export const CONSENSUS_PARAM_KEYS = CONSENSUS_PARAM_FIELDS
 
 /** The ledger parameters in their fixed order (the genesis hash depends on it): state's own list. */
 export const LEDGER_PARAM_KEYS = PARAM_FIELDS
@@ -124,12 +109,22 @@ function readParams(raw: unknown): GenesisParams {
   const l = read.object(p.ledger, 'params.ledger', required, ['jailEpochs'])
   const at = (k: string) => `params.consensus.${k}`
   const consensus: ConsensusParams = {
-    maxBlockBytes: read.uint(c.maxBlockBytes, at('maxBlockBytes'), 1024, Limits.maxBlockBytes),
+    maxBlockBytes: read.uint(c.maxBlockBytes, at('maxBlockBytes'), MIN_BLOCK_BYTES, Limits.maxBlockBytes),
     maxBlockTxs: read.uint(c.maxBlockTxs, at('maxBlockTxs'), 1),
-    viewTimeoutBaseMs: read.uint(c.viewTimeoutBaseMs, at('viewTimeoutBaseMs'), 1),
-    viewTimeoutIncrementMs: read.uint(c.viewTimeoutIncrementMs, at('viewTimeoutIncrementMs')),
-    viewTimeoutCapMs: read.uint(c.viewTimeoutCapMs, at('viewTimeoutCapMs'), 1),
-    emptyBlockIntervalMs: read.uint(c.emptyBlockIntervalMs, at('emptyBlockIntervalMs')),
+    viewTimeoutBaseMs: read.uint(c.viewTimeoutBaseMs, at('viewTimeoutBaseMs'), 1, MAX_CONSENSUS_TIMEOUT_MS),
+    viewTimeoutIncrementMs: read.uint(
+      c.viewTimeoutIncrementMs,
+      at('viewTimeoutIncrementMs'),
+      0,
+      MAX_CONSENSUS_TIMEOUT_MS,
+    ),
+    viewTimeoutCapMs: read.uint(c.viewTimeoutCapMs, at('viewTimeoutCapMs'), 1, MAX_CONSENSUS_TIMEOUT_MS),
+    emptyBlockIntervalMs: read.uint(
+      c.emptyBlockIntervalMs,
+      at('emptyBlockIntervalMs'),
+      0,
+      MAX_CONSENSUS_TIMEOUT_MS,
+    ),
   }
   if (consensus.viewTimeoutCapMs < consensus.viewTimeoutBaseMs) {
     throw genesisField(at('viewTimeoutCapMs'), 'must be at least viewTimeoutBaseMs')

@@ -1,11 +1,12 @@
 /** Maps a validated genesis document to the input of state/'s `createGenesisState`. */
-import type { GenesisStateInput, LedgerParams } from '../state/ledger.ts'
+import type { ChainParams, GenesisStateInput } from '../state/ledger.ts'
 import type { Genesis } from './document.ts'
 
 export function toGenesisStateInput(g: Genesis): GenesisStateInput {
   // Spelled out (not spread) so a parameter added on either side is a type error here, not a silent gap.
   const l = g.params.ledger
-  const params: LedgerParams = {
+  const c = g.params.consensus
+  const params: ChainParams = {
     epochLength: l.epochLength,
     maxValidators: l.maxValidators,
     minValidatorStake: l.minValidatorStake,
@@ -15,6 +16,12 @@ export function toGenesisStateInput(g: Genesis): GenesisStateInput {
     maxDevicesPerOwner: l.maxDevicesPerOwner,
     maxDelegationsPerMember: l.maxDelegationsPerMember,
     jailEpochs: l.jailEpochs,
+    maxBlockBytes: c.maxBlockBytes,
+    maxBlockTxs: c.maxBlockTxs,
+    viewTimeoutBaseMs: c.viewTimeoutBaseMs,
+    viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
+    viewTimeoutCapMs: c.viewTimeoutCapMs,
+    emptyBlockIntervalMs: c.emptyBlockIntervalMs,
   }
   return {
     chainId: g.chainId,

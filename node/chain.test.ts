@@ -83,7 +83,10 @@ async function openChain(
   deps: {
     knownTx?: (hash: Bytes) => { tx: SignedTx; bytes: Uint8Array } | undefined
     verifier?: SignatureVerifier
+    /** Genesis maxBlockBytes (the chain's parameter in state from height 1). */
     maxBlockBytes?: number
+    /** Lets a leader build past the chain's limits (a Byzantine proposer). */
+    unlimited?: boolean
     wrapStore?: (store: ChainStore) => ChainStore
   } = {},
   kv = new MemoryKv(),
@@ -94,14 +97,22 @@ async function openChain(
   )
   await inner.open()
   const store = deps.wrapStore?.(inner) ?? inner
+  const state = toGenesisStateInput(genesis)
   return Chain.open(
     {
       chainId: genesis.chainId,
       genesisHash: genesisHash(genesis),
       genesisTimeMs: genesis.genesisTimeMs,
-      genesisState: toGenesisStateInput(genesis),
-      maxBlockTxs: genesis.params.consensus.maxBlockTxs,
-      maxBlockBytes: deps.maxBlockBytes ?? genesis.params.consensus.maxBlockBytes,
+      genesisState: {
+        ...state,
+        params: {
+          ...state.params,
+          maxBlockBytes: deps.maxBlockBytes ?? genesis.params.consensus.maxBlockBytes,
+        },
+      },
+      ...(deps.unlimited === true
+        ? { blockLimitsOverride: { maxBlockTxs: 100_000, maxBlockBytes: 16 * 1024 * 1024 } }
+        : {}),
       maxClockDriftMs: 10_000,
     },
     {
@@ -115,7 +126,9 @@ async function openChain(
 }
 
 /** Four txs as the mempool holds them (decoded and verified), and a block a leader built from them. */
-async function leaderBlock(): Promise<{ block: Block; txs: { tx: SignedTx; bytes: Uint8Array }[] }> {
+async function leaderBlock(
+  options: Parameters<typeof openChain>[0] = {},
+): Promise<{ block: Block; txs: { tx: SignedTx; bytes: Uint8Array }[] }> {
   const { manager } = devnet
   const sign = (nonce: number, body: TxBody) =>
     encodeTx(
@@ -141,7 +154,7 @@ async function leaderBlock(): Promise<{ block: Block; txs: { tx: SignedTx; bytes
     )
   }
   const txs = built.map((bytes) => ({ tx: decodeTx(bytes, genesis.chainId), bytes }))
-  const leader = await openChain()
+  const leader = await openChain(options)
   const { block } = await leader.buildBlock({
     view: 0,
     proposer: validatorKey.publicKey,
@@ -316,16 +329,20 @@ describe("the block hash binds every tx byte: B' cannot pass for B", () => {
   })
 })
 
-describe('genesis maxBlockBytes bounds every block the chain executes', () => {
+describe('the maxBlockBytes in state bounds every block the chain executes', () => {
   it('refuses a block one byte over the limit with CHAIN_BLOCK_TOO_LARGE and accepts it at the limit', async () => {
-    const { block } = await leaderBlock()
-    const size = encodeBlock(block).length
+    const size = encodeBlock((await leaderBlock()).block).length
+    // The same txs on chains whose genesis sets the limit one byte under, and at, that size (the limit
+    // is part of the state, so leader and follower share the genesis).
+    const over = (await leaderBlock({ maxBlockBytes: size - 1, unlimited: true })).block
+    expect(encodeBlock(over).length).toBe(size)
     const small = await openChain({ maxBlockBytes: size - 1 })
-    const err = await small.execute(decodeBlock(encodeBlock(block))).catch((e: unknown) => e)
+    const err = await small.execute(decodeBlock(encodeBlock(over))).catch((e: unknown) => e)
     expect(codeOf(err)).toBe('CHAIN_BLOCK_TOO_LARGE')
     expect(small.height).toBe(0)
+    const fits = (await leaderBlock({ maxBlockBytes: size })).block
     const exact = await openChain({ maxBlockBytes: size })
-    await expect(exact.execute(decodeBlock(encodeBlock(block)))).resolves.toBeDefined()
+    await expect(exact.execute(decodeBlock(encodeBlock(fits)))).resolves.toBeDefined()
   })
 })
 

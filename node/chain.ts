@@ -7,6 +7,10 @@
  *   time, size → validator set hash → parent certificate → tx decode + signatures (skipping those
  *   the mempool already verified) → applyBlock → state root and next validator set hash match.
  *
+ * The limits a block is checked against (maxBlockTxs, maxBlockBytes) are the chain's parameters in force
+ * at its height, from the state of its parent (`paramsFor`): governance changes them at an epoch
+ * boundary, so every node applies the old limits up to that boundary block and the new ones after it.
+ *
  * The header's commitments are checked before anything is looked up by the block's hash, so the hash
  * stands for every byte of the block: an execution remembered under it is an execution of these bytes.
  *
@@ -47,6 +51,7 @@ import {
 import {
   type ApplyBlockResult,
   applyBlock,
+  type ChainParams,
   createGenesisState,
   encodeReceipt,
   type GenesisStateInput,
@@ -85,11 +90,17 @@ export interface ChainOptions {
   readonly genesisHash: Bytes
   readonly genesisTimeMs: number
   readonly genesisState: GenesisStateInput
-  readonly maxBlockTxs: number
-  readonly maxBlockBytes: number
+  /**
+   * For test doubles only (test/byzantine): block limits that replace the chain's, so a Byzantine node
+   * can build blocks honest ones refuse. An honest node never sets it.
+   */
+  readonly blockLimitsOverride?: BlockLimits
   /** A proposal's time may run ahead of this node's clock by at most this much. */
   readonly maxClockDriftMs: number
 }
+
+/** The limits every block is checked against: parameters of the chain (state), per height. */
+export type BlockLimits = Pick<ChainParams, 'maxBlockTxs' | 'maxBlockBytes'>
 
 export interface ChainDeps {
   readonly store: ChainStore
@@ -230,9 +241,33 @@ export class Chain {
   get chainId(): string {
     return this.#options.chainId
   }
-  /** Genesis `maxBlockBytes`: no block larger than this (encoded) is executed. */
+  /**
+   * The chain's parameters in force at `height`: the head state's, for the next height (the only one
+   * a block is built, checked or timed for). A governed change shows here from the height after the
+   * boundary block that applied it.
+   */
+  paramsFor(height: number): ChainParams {
+    if (height !== this.height + 1) {
+      throw new ChainError(ChainErrorCode.notNext, `parameters are known for height ${this.height + 1}`, {
+        height,
+      })
+    }
+    return this.#state.meta.params
+  }
+
+  /** The block limits of `state`'s next height (or the test double's override). */
+  #limitsOf(state: LedgerState): BlockLimits {
+    return this.#options.blockLimitsOverride ?? state.meta.params
+  }
+
+  /** The block limits in force for the next height: what a leader builds within and every block meets. */
+  get blockLimits(): BlockLimits {
+    return this.#limitsOf(this.#state)
+  }
+
+  /** `maxBlockBytes` in force for the next height: no block larger than this (encoded) is executed. */
   get maxBlockBytes(): number {
-    return this.#options.maxBlockBytes
+    return this.blockLimits.maxBlockBytes
   }
 
   /** The set certifying `height`: known for recent heights up to head + 1. */
@@ -286,11 +321,12 @@ export class Chain {
     }
     const block: Block = { header, txs: txBytes, lastCommit: input.lastCommit, evidence: input.evidence }
     const size = encodedBlockBytes(block)
-    if (size > this.#options.maxBlockBytes) {
+    const { maxBlockBytes } = this.#limitsOf(this.#state)
+    if (size > maxBlockBytes) {
       // The caller reaps within the limit (see blockOverheadBytes): reaching here is a bug, not input.
       throw new ChainError(ChainErrorCode.blockTooLarge, `built a block of ${size} bytes`, {
         size,
-        limit: this.#options.maxBlockBytes,
+        limit: maxBlockBytes,
       })
     }
     const execution: Execution = { block, hash: blockHash(header), txs, result }
@@ -349,19 +385,21 @@ export class Chain {
     if (header.timeMs > this.#deps.nowMs() + this.#options.maxClockDriftMs) {
       throw new ChainError(ChainErrorCode.invalidBlock, 'block time is too far in the future')
     }
-    if (block.txs.length > this.#options.maxBlockTxs) {
-      throw new ChainError(
-        ChainErrorCode.invalidBlock,
-        `block has more than ${this.#options.maxBlockTxs} txs`,
-      )
+    // Rule: the limits in force at this height (the parent state's parameters) bound the block,
+    // whoever proposed or served it.
+    const limits = this.#limitsOf(state)
+    if (block.txs.length > limits.maxBlockTxs) {
+      throw new ChainError(ChainErrorCode.invalidBlock, `block has more than ${limits.maxBlockTxs} txs`, {
+        count: block.txs.length,
+        limit: limits.maxBlockTxs,
+      })
     }
-    // Rule: genesis maxBlockBytes bounds the encoded block, whoever proposed or served it.
     const size = encodedBlockBytes(block)
-    if (size > this.#options.maxBlockBytes) {
+    if (size > limits.maxBlockBytes) {
       throw new ChainError(
         ChainErrorCode.blockTooLarge,
-        `block of ${size} bytes exceeds maxBlockBytes ${this.#options.maxBlockBytes}`,
-        { size, limit: this.#options.maxBlockBytes },
+        `block of ${size} bytes exceeds maxBlockBytes ${limits.maxBlockBytes}`,
+        { size, limit: limits.maxBlockBytes },
       )
     }
     if (!bytesEqual(header.validatorSetHash, validatorSetHash(this.validatorSetFor(height)))) {

@@ -70,7 +70,12 @@ export interface NodeConfig {
   readonly logLevel: LogLevel
   /** Observer only: RPC base URL of a validator that submitted txs are forwarded to; null refuses them. */
   readonly forwardTxsTo: string | null
-  /** Overrides the genesis `emptyBlockIntervalMs` for this node (null keeps the genesis value). */
+  /**
+   * This node's own empty-block interval: replaces the chain's `emptyBlockIntervalMs` (a parameter in
+   * state, from genesis or governance) at every height, for how long this node as leader waits for txs
+   * and for its view-0 timeout. Null follows the chain's value, including governed changes. Local only:
+   * it never changes which blocks are valid.
+   */
   readonly emptyBlockIntervalMs: number | null
 }
 

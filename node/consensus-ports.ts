@@ -145,9 +145,12 @@ export interface ExecutorDeps {
   readonly chain: Chain
   readonly mempool: Mempool
   readonly proposer: Bytes
-  readonly maxBlockTxs: number
-  /** Genesis maxBlockBytes: a proposal's whole encoding stays within it (the chain refuses larger). */
-  readonly maxBlockBytes: number
+  /**
+   * This node's own empty-block interval (config `emptyBlockIntervalMs`), which replaces the chain's
+   * at every height; null follows the chain's parameter. A leader-local choice: how long it waits
+   * for txs before proposing, and the view-0 timeout built on it; never a validity rule.
+   */
+  readonly emptyBlockIntervalMs: number | null
   /** Runs after every commit made by consensus (mempool cleanup, events, metrics). */
   readonly onCommitted: (committed: CommittedBlock) => void
   /** Evidence gossiped to this node (the evidence pool), offered beside what consensus saw itself. */
@@ -172,16 +175,27 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
   return {
     head: () => ({ header: chain.headHeader, certificate: chain.headCertificate }),
     validatorSetFor: (height) => chain.validatorSetFor(height),
+    // The chain's timeouts in force at the height (they change at an epoch boundary, from state).
+    timingFor(height) {
+      const p = chain.paramsFor(height)
+      return {
+        viewTimeoutBaseMs: p.viewTimeoutBaseMs,
+        viewTimeoutIncrementMs: p.viewTimeoutIncrementMs,
+        viewTimeoutCapMs: p.viewTimeoutCapMs,
+        emptyBlockIntervalMs: deps.emptyBlockIntervalMs ?? p.emptyBlockIntervalMs,
+      }
+    },
     hasPendingTxs: () => mempool.size > 0,
     // Arriving txs wake a leader waiting for them, instead of it polling the pool.
     onPendingTxs: (wake) => mempool.onPendingTxs(wake),
     async buildProposal(_height, view, parent) {
       const evidence = proposalEvidence(parent.evidence, deps.pendingEvidence?.(MAX_PROPOSAL_EVIDENCE) ?? [])
-      // Leave room for the header, certificate, evidence and per-tx headers within the block limit.
+      // Within the limits in force at the height built (the head state's parameters), leaving room for
+      // the header, certificate, evidence and per-tx headers.
+      const { maxBlockTxs, maxBlockBytes } = chain.blockLimits
       const overhead =
-        blockOverheadBytes(null, parent.lastCommit, evidence, deps.maxBlockTxs) +
-        deps.maxBlockTxs * BLOCK_BYTES_PER_TX
-      const txs = mempool.reap(deps.maxBlockTxs, Math.max(0, deps.maxBlockBytes - overhead))
+        blockOverheadBytes(null, parent.lastCommit, evidence, maxBlockTxs) + maxBlockTxs * BLOCK_BYTES_PER_TX
+      const txs = mempool.reap(maxBlockTxs, Math.max(0, maxBlockBytes - overhead))
       const execution = await chain.buildBlock({
         view,
         proposer: deps.proposer,

@@ -27,8 +27,6 @@ async function openChain(): Promise<Chain> {
       genesisHash: genesisHash(genesis),
       genesisTimeMs: genesis.genesisTimeMs,
       genesisState: toGenesisStateInput(genesis),
-      maxBlockTxs: genesis.params.consensus.maxBlockTxs,
-      maxBlockBytes: genesis.params.consensus.maxBlockBytes,
       maxClockDriftMs: 10_000,
     },
     { store, verifier: createVerifyPool({ workers: 0, minBatchForWorkers: 64 }), nowMs: Date.now },

@@ -135,8 +135,6 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         genesisHash: hash,
         genesisTimeMs: genesis.genesisTimeMs,
         genesisState: toGenesisStateInput(genesis),
-        maxBlockTxs: genesis.params.consensus.maxBlockTxs,
-        maxBlockBytes: genesis.params.consensus.maxBlockBytes,
         maxClockDriftMs: 10_000,
       },
       { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs },
@@ -175,7 +173,6 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     })
     metrics.p2p.allowed.set(peers.allowed.length)
     metrics.p2p.dialTargets.set(peers.dialTargets.length)
-    const c = genesis.params.consensus
     // Evidence this node detects or a validator gossips, for the next proposal (validators only).
     const evidence = createEvidenceLink({
       chain,
@@ -312,12 +309,17 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     log.info({ rpc: rpcUrl, p2p: p2p.listenAddress(), peerKey: p2p.peerKey.slice(0, 16) }, 'node started')
 
     if (isValidator) {
+      // The chain's parameters come from the state, never from genesis: governance may have changed
+      // them, and the executor hands the driver each height's timeouts (these are the head's, for the
+      // driver's own retries). The byte bounds of what peers may queue are sized for the largest block
+      // governance can allow (Limits.maxBlockBytes), so a raise at a boundary never strands a proposal.
+      const head = chain.paramsFor(chain.height + 1)
       const options = consensusOptions({
-        viewTimeoutBaseMs: c.viewTimeoutBaseMs,
-        viewTimeoutIncrementMs: c.viewTimeoutIncrementMs,
-        viewTimeoutCapMs: c.viewTimeoutCapMs,
-        emptyBlockIntervalMs: config.emptyBlockIntervalMs ?? c.emptyBlockIntervalMs,
-        maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
+        viewTimeoutBaseMs: head.viewTimeoutBaseMs,
+        viewTimeoutIncrementMs: head.viewTimeoutIncrementMs,
+        viewTimeoutCapMs: head.viewTimeoutCapMs,
+        emptyBlockIntervalMs: config.emptyBlockIntervalMs ?? head.emptyBlockIntervalMs,
+        maxBlockBytes: Limits.maxBlockBytes,
       })
       const consensusLog = log.child({ module: 'consensus' })
       const logged = consensusObserver(consensusLog, metrics)
@@ -339,8 +341,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             chain,
             mempool,
             proposer: nodeKey.publicKey,
-            maxBlockTxs: c.maxBlockTxs,
-            maxBlockBytes: Math.min(c.maxBlockBytes, Limits.maxBlockBytes),
+            emptyBlockIntervalMs: config.emptyBlockIntervalMs,
             onCommitted,
             pendingEvidence: (max) => evidence.pending(max),
           }),

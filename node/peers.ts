@@ -5,6 +5,7 @@
  */
 import type { Genesis } from '../genesis/document.ts'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { Limits } from '../protocol/limits.ts'
 import { keysId, type Membership, type MembershipSources, membershipOf, targetsId } from './membership.ts'
 import {
   consensusMessageBounds,
@@ -18,14 +19,16 @@ import {
 /** Connection-table room for observers admitted by governance after genesis. */
 const OBSERVER_HEADROOM = 32
 
-/** Limits derived from genesis (see node/p2p/limits.ts for how each bound is computed). */
+/**
+ * Limits derived from genesis (see node/p2p/limits.ts for how each bound is computed). The frame cap
+ * is sized for the largest block governance may allow (Limits.maxBlockBytes), not genesis's
+ * maxBlockBytes: a raise takes effect at an epoch boundary on every node at once, and a frame cap
+ * fixed at start-up would make this node drop the first larger proposal.
+ */
 export function p2pLimitsFor(genesis: Genesis): Partial<P2pLimits> {
   // Elections cap a set at ledger.maxValidators; genesis may list more, so take the larger.
   const maxValidators = Math.max(genesis.params.ledger.maxValidators, genesis.validators.length)
-  const bounds = consensusMessageBounds({
-    maxBlockBytes: genesis.params.consensus.maxBlockBytes,
-    maxValidators,
-  })
+  const bounds = consensusMessageBounds({ maxBlockBytes: Limits.maxBlockBytes, maxValidators })
   return {
     maxConsensusMessageBytes: bounds.frame,
     maxConnections: maxConnectionsFor(

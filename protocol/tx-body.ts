@@ -45,9 +45,11 @@ export const rpcUrl = checkedString(256, isRpcUrl, 'an http(s) URL without crede
 export const ROLES = ['admin', 'issuer'] as const
 
 /**
- * The ledger parameters governance may change (effective at the next epoch boundary). Not
- * epochLength: unbonding and jail releases are stored as epoch numbers (height / epochLength), which a
- * new length would renumber. Consensus parameters (block limits, timeouts) live in genesis and the node.
+ * The parameters governance may change, each effective at the next epoch boundary (state/params.ts
+ * holds their bounds): the ledger's, consensus's (block limits and timeouts, which the node reads from
+ * the state at every height), and epochLength (a new length counts from the boundary that applies it,
+ * with epoch numbers running on, so unbonding and jail releases stored as epoch numbers keep their
+ * meaning).
  */
 export const GOVERNABLE_PARAMS = [
   'maxValidators',
@@ -58,6 +60,13 @@ export const GOVERNABLE_PARAMS = [
   'maxDevicesPerOwner',
   'maxDelegationsPerMember',
   'jailEpochs',
+  'epochLength',
+  'maxBlockBytes',
+  'maxBlockTxs',
+  'viewTimeoutBaseMs',
+  'viewTimeoutIncrementMs',
+  'viewTimeoutCapMs',
+  'emptyBlockIntervalMs',
 ] as const
 
 /** Most blocks a proposal may stay open for. */

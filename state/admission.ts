@@ -34,10 +34,11 @@ import type { LedgerState } from './ledger.ts'
 import { requireTerminalRoom } from './merchants.ts'
 import { observerKeys, requireObserverRoom } from './observers.ts'
 import { requirePointRoom } from './points.ts'
-import { bytesListCodec, type LedgerParams, type Meta, stakeCodec, stringListCodec } from './records.ts'
+import { bytesListCodec, type ChainParams, type Meta, stakeCodec, stringListCodec } from './records.ts'
 import { hasTx } from './replay.ts'
 import { sponsorQuotas } from './sponsorship.ts'
 import { requireDelegationRoom, requireUnjailable } from './staking.ts'
+import { epochClockOf, epochOf } from './staking-election.ts'
 import { WorkingSet } from './working-set.ts'
 
 /** The envelope checks 1–3 of apply-block.ts, shared with applyBlock. */
@@ -55,8 +56,9 @@ type BoundCheck<K extends TxKind> = (
   ws: WorkingSet,
   signerId: string,
   body: TxBodyOf<K>,
-  params: LedgerParams,
+  params: ChainParams,
   height: number,
+  meta: Meta,
 ) => void
 
 /** The kinds that grow a bounded list or need a standing, and the check their executor makes first. */
@@ -73,8 +75,8 @@ const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
     if (stake !== undefined) requireDelegationRoom(stake, body.association, params)
   },
   'observer.admit': (ws) => requireObserverRoom(observerKeys(ws)),
-  'staking.unjail': (ws, signerId, _body, params, height) =>
-    requireUnjailable(getAssociation(ws, keyBytes(signerId)), height, params),
+  'staking.unjail': (ws, signerId, _body, _params, height, meta) =>
+    requireUnjailable(getAssociation(ws, keyBytes(signerId)), epochOf(height, epochClockOf(meta))),
   'gov.propose': (ws, signerId, body, _params, height) => {
     requireVoter(ws, keyBytes(signerId))
     requireDeadline(body.deadline, height)
@@ -113,7 +115,7 @@ export function checkTx(
     else if (authority === 'manager' && 'point' in tx.body) requireManager(probe, tx.body.point)
     else if ('point' in tx.body && tx.body.kind !== 'point.create') getPoint(ws, tx.body.point)
     const bound = BOUND_CHECKS[tx.body.kind] as BoundCheck<TxKind> | undefined
-    bound?.(ws, signerId, tx.body as never, state.meta.params, ctx.height)
+    bound?.(ws, signerId, tx.body as never, state.meta.params, ctx.height, state.meta)
   } catch (err) {
     if (err instanceof StateError) return err
     throw err

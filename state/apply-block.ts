@@ -48,7 +48,7 @@ import { type Meta, metaCodec, validatorSetCodec } from './records.ts'
 import { ReplayBuilder } from './replay.ts'
 import { chargeSponsor } from './sponsorship.ts'
 import { jail, runElection } from './staking.ts'
-import { isEpochBoundary } from './staking-election.ts'
+import { epochClockOf, epochOf, isEpochBoundary } from './staking-election.ts'
 import { RECENT_BLOCKS, WorkingSet } from './working-set.ts'
 
 export interface BlockInput {
@@ -94,13 +94,15 @@ export function applyBlock(
   const replay = new ReplayBuilder(state.replay)
   const blockEvents: LedgerEvent[] = []
   const { height, timeMs } = block
+  const clock = epochClockOf(meta)
+  const epoch = epochOf(height, clock)
 
   // Evidence first: never a false accusation, so anything doubtful invalidates the block. A key no
   // association runs has nothing to jail: skipped (see the header).
   for (const e of block.evidence) {
     if (!isValidEvidence(ctx.chainId, e))
       fail(StateErrorCode.invalidEvidence, 'evidence does not prove a double vote')
-    jail(ws, e.a.validator, height, blockEvents)
+    jail(ws, e.a.validator, epoch, blockEvents)
   }
 
   const receipts: Receipt[] = []
@@ -130,6 +132,7 @@ export function applyBlock(
       height,
       timeMs,
       params: meta.params,
+      epoch,
       signer: tx.signer,
       signerId,
       events,
@@ -147,10 +150,13 @@ export function applyBlock(
 
   expireProposals(ws, height, blockEvents)
   const current = ws.get(Keys.meta, metaCodec) as Meta
-  const boundary = isEpochBoundary(height, meta.params.epochLength)
-  // Governed parameter changes take effect with the epoch's last block, before its election.
-  const params = boundary ? applyPendingParams(ws, current.params, blockEvents) : current.params
-  const nextMeta: Meta = { ...current, height, timeMs, params }
+  const boundary = isEpochBoundary(height, clock)
+  // Governed parameter changes take effect with the epoch's last block, before its election; a new
+  // epoch length counts from this block.
+  const { params, epochAnchor } = boundary
+    ? applyPendingParams(ws, height, current.params, clock, blockEvents)
+    : current
+  const nextMeta: Meta = { ...current, height, timeMs, params, epochAnchor }
   ws.put(Keys.meta, metaCodec, nextMeta)
   const previousSet = ws.get(Keys.validatorSet, validatorSetCodec) ?? []
   const nextSet = boundary ? runElection(ws) : previousSet

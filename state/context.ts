@@ -8,7 +8,7 @@ import { Keys, keyId } from './keys.ts'
 import type { LedgerEvent } from './receipt.ts'
 import {
   bytesCodec,
-  type LedgerParams,
+  type ChainParams,
   type MerchantRecord,
   MerchantStatus,
   type Meta,
@@ -27,7 +27,9 @@ export interface TxContext {
   readonly chainId: string
   readonly height: number
   readonly timeMs: number
-  readonly params: LedgerParams
+  readonly params: ChainParams
+  /** The epoch of `height` (staking-election.ts `epochOf`, under the anchor in force for this block). */
+  readonly epoch: number
   readonly signer: Bytes
   readonly signerId: string
   readonly events: LedgerEvent[]

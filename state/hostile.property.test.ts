@@ -3,6 +3,8 @@
  * proves a double vote) never makes applyBlock throw, whatever its txs do: poison undelegation bursts,
  * growth past every bound, overflow amounts, any body of any kind from any signer and sponsor. Every
  * failure is a receipt with a state code and no events; stake is conserved; the election stays valid.
+ * Parameter changes (any governable parameter, any value, epochLength included) never put invalid
+ * parameters in force and never make epoch numbers jump or go back.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -12,10 +14,11 @@ import { generateKeyPair, sign } from '../protocol/crypto.ts'
 import { MAX_TOTAL_STAKE } from '../protocol/election.ts'
 import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
-import type { TxBody } from '../protocol/tx-body.ts'
+import { GOVERNABLE_PARAMS, type TxBody } from '../protocol/tx-body.ts'
 import { signVote } from '../protocol/vote.ts'
 import { StateErrorCode } from './errors.ts'
 import { loadLedgerState } from './ledger.ts'
+import { paramsProblem } from './params.ts'
 import { createLedgerQuery } from './query.ts'
 import {
   ADMIN,
@@ -93,6 +96,18 @@ const hostile = fc.oneof(
   // Growth past the bounds: terminals and devices.
   fc.record({ type: fc.constant('terminal' as const), n: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ type: fc.constant('device' as const), n: fc.nat(3) }),
+  // Parameter changes by the admin, epochLength among them (unbondingEpochs stays: the unbonding bound
+  // below is checked against it), with values around their bounds.
+  fc.record({
+    type: fc.constant('params' as const),
+    changes: fc.uniqueArray(
+      fc.record({
+        param: fc.constantFrom(...GOVERNABLE_PARAMS.filter((p) => p !== 'unbondingEpochs')),
+        value: fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom(1_023, 1_024, 20_000, 2 ** 31)),
+      }),
+      { selector: (c) => c.param, minLength: 1, maxLength: 3 },
+    ),
+  }),
   // Any body at all, from any signer, paid by any sponsor.
   fc.record({ type: fc.constant('any' as const), body: anyBody, signer: fc.nat(9), sponsor: fc.nat(9) }),
 )
@@ -101,8 +116,10 @@ type Hostile = typeof hostile extends fc.Arbitrary<infer T> ? T : never
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T
 
 function txsOf(chain: TestChain, op: Hostile, seq: number): SignedTx[] {
+  // Valid for the next block only: inside the window whatever maxTxValidityBlocks a change set.
+  const validUntil = chain.height + 1
   const tx = (signer: Bytes, body: TxBody, sponsor?: Bytes) =>
-    chain.tx(signer, body, sponsor === undefined ? {} : { sponsor })
+    chain.tx(signer, body, sponsor === undefined ? { validUntil } : { sponsor, validUntil })
   switch (op.type) {
     case 'undelegate':
       return Array.from({ length: op.count }, () =>
@@ -138,6 +155,8 @@ function txsOf(chain: TestChain, op: Hostile, seq: number): SignedTx[] {
         }),
       ]
     }
+    case 'params':
+      return [tx(ADMIN, { kind: 'params.set', changes: op.changes })]
     default:
       return [tx(pick(ACTORS, op.signer), op.body, pick(ACTORS, op.sponsor))]
   }
@@ -173,7 +192,12 @@ describe('hostile blocks', () => {
                 STRANGER_NODE,
               )
             const evidence = withEvidence ? [{ a: doubleVote(1), b: doubleVote(2) }] : []
+            const epochBefore = createLedgerQuery(chain.state).epoch
             const result = chain.block(txs, { evidence })
+            const epochAfter = createLedgerQuery(chain.state).epoch
+            expect(paramsProblem(chain.state.meta.params)).toBeNull()
+            const boundary = chain.height === epochBefore.nextBoundary
+            expect(epochAfter.epoch).toBe(epochBefore.epoch + (boundary ? 1 : 0))
             expect(result.receipts.length).toBe(txs.length)
             for (const r of result.receipts) {
               if (r.status === 'ok') continue

@@ -17,6 +17,8 @@ import { paramsProblem } from './params.ts'
 import type { KvWrite } from './ports.ts'
 import type { LedgerEvent } from './receipt.ts'
 import {
+  type ChainParams,
+  type ConsensusParams,
   type LedgerParams,
   type Meta,
   metaCodec,
@@ -27,9 +29,10 @@ import {
 } from './records.ts'
 import { EMPTY_REPLAY, type ReplayIndex, replayFromKeys } from './replay.ts'
 import { delegate, runElection } from './staking.ts'
+import { GENESIS_EPOCH_ANCHOR } from './staking-election.ts'
 import { type DecodeCache, readRecord, type TouchedRecords, WorkingSet } from './working-set.ts'
 
-export type { LedgerParams } from './records.ts'
+export type { ChainParams, ConsensusParams, LedgerParams } from './records.ts'
 
 export interface LedgerState {
   readonly map: AuthMap
@@ -57,11 +60,21 @@ export const DEFAULT_LEDGER_PARAMS: LedgerParams = {
   jailEpochs: 2,
 }
 
+/** The genesis document's defaults (genesis/document.ts DEFAULT_GENESIS_PARAMS.consensus). */
+export const DEFAULT_CONSENSUS_PARAMS: ConsensusParams = {
+  maxBlockBytes: 4 * 1024 * 1024,
+  maxBlockTxs: 5_000,
+  viewTimeoutBaseMs: 1_000,
+  viewTimeoutIncrementMs: 500,
+  viewTimeoutCapMs: 10_000,
+  emptyBlockIntervalMs: 1_000,
+}
+
 export interface GenesisStateInput {
   readonly chainId: string
   readonly genesisTimeMs: number
-  /** Missing fields take DEFAULT_LEDGER_PARAMS. */
-  readonly params?: Partial<LedgerParams>
+  /** Missing fields take DEFAULT_LEDGER_PARAMS and DEFAULT_CONSENSUS_PARAMS. */
+  readonly params?: Partial<ChainParams>
   readonly accounts: readonly { address: Bytes; roles: readonly ('admin' | 'issuer')[]; stake: number }[]
   /** The genesis validators: each association's `stake` is self-delegated. */
   readonly associations: readonly {
@@ -80,7 +93,7 @@ function invalid(message: string): never {
   throw new StateError(StateErrorCode.invalidGenesis, message)
 }
 
-function checkParams(params: LedgerParams): void {
+function checkParams(params: ChainParams): void {
   const problem = paramsProblem(params)
   if (problem !== null) invalid(problem)
 }
@@ -88,7 +101,7 @@ function checkParams(params: LedgerParams): void {
 /** The state at height 0 and its writes (everything, for an empty store). */
 export function createGenesisState(input: GenesisStateInput): { state: LedgerState; writes: KvWrite[] } {
   validateChainId(input.chainId, 'chainId')
-  const params: LedgerParams = { ...DEFAULT_LEDGER_PARAMS, ...input.params }
+  const params: ChainParams = { ...DEFAULT_LEDGER_PARAMS, ...DEFAULT_CONSENSUS_PARAMS, ...input.params }
   checkParams(params)
   if (!Number.isSafeInteger(input.genesisTimeMs) || input.genesisTimeMs < 0) invalid('genesisTimeMs')
   if (input.associations.length === 0) invalid('genesis needs at least one association')
@@ -107,6 +120,7 @@ export function createGenesisState(input: GenesisStateInput): { state: LedgerSta
     height: 0,
     timeMs: input.genesisTimeMs,
     associationCount: 0,
+    epochAnchor: GENESIS_EPOCH_ANCHOR,
   }
   ws.put(Keys.meta, metaCodec, meta)
   const events: LedgerEvent[] = []

@@ -19,6 +19,7 @@ import {
   associationCodec,
   bytesCodec,
   bytesListCodec,
+  type ChainParams,
   type CustomerTraffic,
   customerTrafficCodec,
   type DeviceRecord,
@@ -26,7 +27,6 @@ import {
   EMPTY_SHOP_DAY,
   type GrantRecord,
   grantCodec,
-  type LedgerParams,
   type MerchantRecord,
   merchantCodec,
   type ObserverRecord,
@@ -50,7 +50,7 @@ import {
   uintCodec,
   validatorSetCodec,
 } from './records.ts'
-import { epochOf } from './staking-election.ts'
+import { epochClockOf, epochOf, nextEpochBoundary } from './staking-election.ts'
 import { keyBytes } from './working-set.ts'
 
 const h = keyId
@@ -101,12 +101,26 @@ export interface ProposalInfo extends Omit<ProposalRecord, 'action'> {
   readonly tally: Tally
 }
 
+export interface EpochInfo {
+  /** The epoch of the head height. */
+  readonly epoch: number
+  readonly epochLength: number
+  /** The boundary height from which the current epochLength counts, and its epoch number. */
+  readonly anchorHeight: number
+  readonly anchorEpoch: number
+  /** The next boundary: the block that applies pending parameters and runs the election. */
+  readonly nextBoundary: number
+}
+
 export interface LedgerQuery {
   readonly chainId: string
   readonly height: number
   readonly timeMs: number
   readonly stateRoot: Bytes
-  readonly params: LedgerParams
+  /** The parameters in force for the next height: the ledger's and consensus's (flat, by name). */
+  readonly params: ChainParams
+  /** Where the head stands in the epochs (staking-election.ts). */
+  readonly epoch: EpochInfo
   /** Every point id, in creation order. */
   points(): readonly string[]
   roles(account: Bytes): Roles
@@ -145,10 +159,24 @@ export interface LedgerQuery {
   proposals(filter?: { readonly status?: ProposalStatus }, page?: Page): ProposalInfo[]
   /** One proposal with its votes and its tally against the current set. */
   proposal(id: number): ProposalInfo | null
-  /** Parameters governance scheduled for the next epoch boundary, or null. */
-  pendingParams(): LedgerParams | null
+  /**
+   * Parameters governance scheduled for the next epoch boundary (the whole set that will be in force
+   * from the height after it), or null.
+   */
+  pendingParams(): ChainParams | null
   jstDay(timeMs: number): number
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
+}
+
+function epochInfo(state: LedgerState): EpochInfo {
+  const clock = epochClockOf(state.meta)
+  return {
+    epoch: epochOf(state.meta.height, clock),
+    epochLength: clock.epochLength,
+    anchorHeight: clock.anchor.height,
+    anchorEpoch: clock.anchor.epoch,
+    nextBoundary: nextEpochBoundary(state.meta.height, clock),
+  }
 }
 
 export function createLedgerQuery(state: LedgerState): LedgerQuery {
@@ -215,6 +243,7 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     timeMs: state.meta.timeMs,
     stateRoot: map.root,
     params: state.meta.params,
+    epoch: epochInfo(state),
     points: () => read(Keys.points, stringListCodec) ?? [],
     roles: (account) => read(Keys.roles(h(account)), rolesCodec) ?? { admin: false, issuer: false },
     balance: (point, account) => read(Keys.balance(point, h(account)), uintCodec) ?? 0,
@@ -264,16 +293,15 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     stake(member) {
       const s = read(Keys.stake(h(member)), stakeCodec)
       if (s === undefined) return null
-      const epoch = epochOf(state.meta.height, state.meta.params.epochLength)
+      const epoch = epochOf(state.meta.height, epochClockOf(state.meta))
       const matured = s.unbonding.filter(([, e]) => e <= epoch).reduce((sum, [n]) => sum + n, 0)
       return { ...s, matured }
     },
     associations,
     validators: () => validatorInfos(validatorSet()),
     nextEpochValidators() {
-      const { epochLength } = state.meta.params
-      // The election runs in the block at the epoch's last height (a multiple of epochLength).
-      const boundary = (epochOf(state.meta.height, epochLength) + 1) * epochLength
+      // The election runs in the block at the epoch's last height (staking-election.ts).
+      const boundary = nextEpochBoundary(state.meta.height, epochClockOf(state.meta))
       const candidates = associations().filter((a) => !a.retired)
       const elected = electValidators(candidates, state.meta.params, validatorSet())
       return { fromHeight: boundary + 1, validators: validatorInfos(elected) }

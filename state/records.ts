@@ -111,7 +111,7 @@ export const stringListCodec: RecordCodec<readonly string[]> = {
 // --- chain ---
 
 export interface LedgerParams {
-  /** Blocks per epoch; the validator set can change only after a height divisible by this. */
+  /** Blocks per epoch, counted from the epoch anchor (Meta.epochAnchor); the validator set changes only after a boundary. */
   readonly epochLength: number
   readonly maxValidators: number
   /** Least delegated stake for an association to be elected. */
@@ -140,6 +140,41 @@ export const PARAM_FIELDS = [
 ] as const satisfies readonly (keyof LedgerParams)[]
 
 /**
+ * The consensus parameters: set at genesis from the document's `params.consensus`, governed like the
+ * ledger's, and read by the node from the state in force at each height (block limits for building and
+ * checking the block at that height, timeouts for that height's views).
+ */
+export interface ConsensusParams {
+  /** Most bytes of one encoded block (1,024 to `Limits.maxBlockBytes`). */
+  readonly maxBlockBytes: number
+  readonly maxBlockTxs: number
+  /** How long view 0 of a height may take before validators ask for a view change. */
+  readonly viewTimeoutBaseMs: number
+  /** Added per view: view v waits base + v × increment (linear, never doubling without bound). */
+  readonly viewTimeoutIncrementMs: number
+  /** No view waits longer than this (at least viewTimeoutBaseMs). */
+  readonly viewTimeoutCapMs: number
+  /** How long a leader waits for txs before proposing an empty block. */
+  readonly emptyBlockIntervalMs: number
+}
+
+/** In the genesis document's order (its hash depends on it). */
+export const CONSENSUS_PARAM_FIELDS = [
+  'maxBlockBytes',
+  'maxBlockTxs',
+  'viewTimeoutBaseMs',
+  'viewTimeoutIncrementMs',
+  'viewTimeoutCapMs',
+  'emptyBlockIntervalMs',
+] as const satisfies readonly (keyof ConsensusParams)[]
+
+/** Every parameter the chain holds in state: the ledger's and consensus's. */
+export type ChainParams = LedgerParams & ConsensusParams
+
+/** The order of the stored parameters tuple (meta and pending params). */
+export const CHAIN_PARAM_FIELDS = [...PARAM_FIELDS, ...CONSENSUS_PARAM_FIELDS] as const
+
+/**
  * Ceilings of the parameters that bound a list a tx can grow, so that the record holding it stays far
  * below the state's 64 KiB value limit: 1,024 terminals or devices are 35 KiB, 1,025 unbonding entries
  * (merged per epoch, see staking.ts) 19 KiB, 256 delegations 11 KiB. Genesis refuses more.
@@ -152,14 +187,36 @@ export const LEDGER_PARAM_MAX = {
   jailEpochs: 1_024,
 } as const satisfies Partial<Record<keyof LedgerParams, number>>
 
+/**
+ * Where the current epoch length took effect: the boundary height that applied it (0 at genesis) and
+ * the number of the epoch at that height. Epoch numbers run on from it (staking-election.ts), so they
+ * stay continuous when governance changes epochLength.
+ */
+export interface EpochAnchor {
+  readonly height: number
+  readonly epoch: number
+}
+
 export interface Meta {
   readonly chainId: string
   readonly genesisTimeMs: number
-  readonly params: LedgerParams
+  readonly params: ChainParams
   /** Height of the last applied block (0 = genesis). */
   readonly height: number
   readonly timeMs: number
   readonly associationCount: number
+  readonly epochAnchor: EpochAnchor
+}
+
+function paramsToTuple(p: ChainParams): number[] {
+  return CHAIN_PARAM_FIELDS.map((f) => p[f])
+}
+
+function paramsFromTuple(t: unknown): ChainParams {
+  if (!Array.isArray(t) || t.length !== CHAIN_PARAM_FIELDS.length || !t.every(Number.isSafeInteger)) {
+    fail(StateErrorCode.corruptState, 'bad params')
+  }
+  return Object.fromEntries(CHAIN_PARAM_FIELDS.map((f, i) => [f, t[i]])) as unknown as ChainParams
 }
 
 export const metaCodec: RecordCodec<Meta> = {
@@ -167,26 +224,24 @@ export const metaCodec: RecordCodec<Meta> = {
     encode([
       m.chainId,
       m.genesisTimeMs,
-      PARAM_FIELDS.map((f) => m.params[f]),
+      paramsToTuple(m.params),
       m.height,
       m.timeMs,
       m.associationCount,
+      [m.epochAnchor.height, m.epochAnchor.epoch],
     ]),
   decode(bytes) {
     const t = raw(bytes)
-    if (!Array.isArray(t) || t.length !== 6 || !Array.isArray(t[2]))
+    if (!Array.isArray(t) || t.length !== 7 || !Array.isArray(t[6]) || t[6].length !== 2)
       fail(StateErrorCode.corruptState, 'bad meta')
-    const params: Record<string, number> = {}
-    PARAM_FIELDS.forEach((f, i) => {
-      params[f] = (t[2] as number[])[i] as number
-    })
     return {
       chainId: t[0],
       genesisTimeMs: t[1],
-      params: params as unknown as LedgerParams,
+      params: paramsFromTuple(t[2]),
       height: t[3],
       timeMs: t[4],
       associationCount: t[5],
+      epochAnchor: { height: t[6][0], epoch: t[6][1] },
     } as Meta
   },
 }
@@ -409,14 +464,10 @@ export const associationCodec = structCodec<AssociationRecord>([
   'jailedUntilEpoch',
 ])
 
-/** Parameters as a fixed-order tuple (PARAM_FIELDS): the pending change governance scheduled. */
-export const paramsCodec: RecordCodec<LedgerParams> = {
-  encode: (p) => encode(PARAM_FIELDS.map((f) => p[f])),
-  decode(bytes) {
-    const t = raw(bytes)
-    if (!Array.isArray(t) || t.length !== PARAM_FIELDS.length) fail(StateErrorCode.corruptState, 'bad params')
-    return Object.fromEntries(PARAM_FIELDS.map((f, i) => [f, t[i]])) as unknown as LedgerParams
-  },
+/** Parameters as a fixed-order tuple (CHAIN_PARAM_FIELDS): the pending change governance scheduled. */
+export const paramsCodec: RecordCodec<ChainParams> = {
+  encode: (p) => encode(paramsToTuple(p)),
+  decode: (bytes) => paramsFromTuple(raw(bytes)),
 }
 
 // --- observers and governance ---

@@ -24,13 +24,11 @@ import {
   type AssociationRecord,
   associationCodec,
   bytesCodec,
-  type LedgerParams,
   type StakeRecord,
   stakeCodec,
   type ValidatorSetRecord,
   validatorSetCodec,
 } from './records.ts'
-import { epochOf } from './staking-election.ts'
 import type { WorkingSet } from './working-set.ts'
 
 export { getMeta }
@@ -88,7 +86,7 @@ export function delegate(
 function memberStake(ctx: TxContext): StakeRecord {
   const stake = ctx.ws.get(Keys.stake(ctx.signerId), stakeCodec)
   if (stake === undefined) fail(StateErrorCode.insufficientStake, 'signer holds no stake')
-  return matured(stake, epochOf(ctx.height, ctx.params.epochLength), ctx.signer, ctx.events)
+  return matured(stake, ctx.epoch, ctx.signer, ctx.events)
 }
 
 export function stakingDelegate(ctx: TxContext, body: TxBodyOf<'staking.delegate'>): void {
@@ -121,7 +119,7 @@ export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undele
   const current = stake.delegations.find(([x]) => compareBytes(x, body.association) === 0)?.[1] ?? 0
   const left = sub(current, body.amount, StateErrorCode.insufficientDelegation, 'delegation')
   const a = ctx.ws.get(Keys.association(hex(body.association)), associationCodec) as AssociationRecord
-  const releaseEpoch = epochOf(ctx.height, ctx.params.epochLength) + ctx.params.unbondingEpochs
+  const releaseEpoch = ctx.epoch + ctx.params.unbondingEpochs
   const delegations = stake.delegations
     .map(([x, n]) => (compareBytes(x, body.association) === 0 ? ([x, left] as const) : ([x, n] as const)))
     .filter(([, n]) => n > 0)
@@ -144,33 +142,32 @@ export function stakingUndelegate(ctx: TxContext, body: TxBodyOf<'staking.undele
 }
 
 /**
- * Jails the association running `nodeKey` at `height`, until `jailEpochs` epochs later. Returns false
- * when no association runs it.
+ * Jails the association running `nodeKey` in `epoch` (the block's), until `jailEpochs` epochs later.
+ * Returns false when no association runs it.
  */
-export function jail(ws: WorkingSet, nodeKey: Bytes, height: number, events: LedgerEvent[]): boolean {
+export function jail(ws: WorkingSet, nodeKey: Bytes, epoch: number, events: LedgerEvent[]): boolean {
   const association = ws.get(Keys.nodeKey(hex(nodeKey)), bytesCodec)
   if (association === undefined) return false
   const a = ws.get(Keys.association(keyId(association)), associationCodec) as AssociationRecord
   if (!a.jailed) {
-    const { epochLength, jailEpochs } = getMeta(ws).params
-    const jailedUntilEpoch = epochOf(height, epochLength) + jailEpochs
+    const jailedUntilEpoch = epoch + getMeta(ws).params.jailEpochs
     ws.put(Keys.association(keyId(association)), associationCodec, { ...a, jailed: true, jailedUntilEpoch })
     events.push({ type: 'jailed', association, nodeKey })
   }
   return true
 }
 
-/** Rule: a jailed association may unjail itself once its jail period is over. */
-export function requireUnjailable(a: AssociationRecord, height: number, params: LedgerParams): void {
+/** Rule: a jailed association may unjail itself once its jail period is over (`epoch`: the block's). */
+export function requireUnjailable(a: AssociationRecord, epoch: number): void {
   if (!a.jailed) fail(StateErrorCode.notJailed, 'association is not jailed')
-  if (epochOf(height, params.epochLength) < a.jailedUntilEpoch) {
+  if (epoch < a.jailedUntilEpoch) {
     fail(StateErrorCode.jailNotOver, `jailed until epoch ${a.jailedUntilEpoch}`)
   }
 }
 
 export function stakingUnjail(ctx: TxContext, _body: TxBodyOf<'staking.unjail'>): void {
   const a = getAssociation(ctx.ws, ctx.signer)
-  requireUnjailable(a, ctx.height, ctx.params)
+  requireUnjailable(a, ctx.epoch)
   ctx.ws.put(Keys.association(ctx.signerId), associationCodec, { ...a, jailed: false })
   ctx.events.push({ type: 'unjailed', association: ctx.signer, nodeKey: a.nodeKey })
 }

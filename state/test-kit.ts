@@ -9,7 +9,7 @@ import { type SignedTx, type TxFields, txPayload } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
 import type { Evidence } from '../protocol/vote.ts'
 import { type ApplyBlockResult, applyBlock } from './apply-block.ts'
-import { createGenesisState, type GenesisStateInput, type LedgerParams, type LedgerState } from './ledger.ts'
+import { type ChainParams, createGenesisState, type GenesisStateInput, type LedgerState } from './ledger.ts'
 import type { KvWrite } from './ports.ts'
 import type { Receipt } from './receipt.ts'
 
@@ -41,7 +41,7 @@ export const ISSUER = account(2)
 export const ASSOCIATION = account(3)
 export const NODE_KEY = account(4)
 
-export function testGenesis(overrides: Partial<GenesisStateInput> = {}, params: Partial<LedgerParams> = {}) {
+export function testGenesis(overrides: Partial<GenesisStateInput> = {}, params: Partial<ChainParams> = {}) {
   return createGenesisState({
     chainId: TEST_CHAIN_ID,
     genesisTimeMs: GENESIS_TIME_MS,

@@ -269,6 +269,19 @@ describe('reap', () => {
   })
 })
 
+describe('reap under a lowered block limit', () => {
+  it('skips a tx that alone exceeds the room instead of stalling the txs behind it', async () => {
+    const m = pool(100)
+    const big = makeTx(800, { amount: 2 ** 40 })
+    const small = [801, 802].map((n) => makeTx(n))
+    await m.add([big.bytes, ...small.map((t) => t.bytes)])
+    const room = (small[0]?.bytes.length ?? 0) + 1
+    expect(big.bytes.length).toBeGreaterThan(room)
+    expect(m.reap(10, room).map((e) => e.tx.nonce)).toEqual([801])
+    expect(m.reap(10, 1 << 20).map((e) => e.tx.nonce)).toEqual([800, 801, 802])
+  })
+})
+
 describe('mempool lookups', () => {
   it('finds a tx by hash bytes or hex, and nothing for malformed hex', async () => {
     const m = pool()

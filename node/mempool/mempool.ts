@@ -337,6 +337,9 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       let bytes = 0
       for (const entry of entries.values()) {
         if (out.length >= maxTxs) break
+        // A tx larger than a whole block's room (the limit is a chain parameter governance may lower)
+        // is skipped rather than left to stall everything behind it; it leaves when it expires.
+        if (entry.bytes.length > maxBytes) continue
         if (bytes + entry.bytes.length > maxBytes) break
         if (stale && deps.checkTx(entry.tx) !== null) continue
         bytes += entry.bytes.length

@@ -111,8 +111,6 @@ async function openChain(wrapStore?: (store: ChainStore) => ChainStore): Promise
       genesisHash: genesisHash(genesis),
       genesisTimeMs: genesis.genesisTimeMs,
       genesisState: toGenesisStateInput(genesis),
-      maxBlockTxs: genesis.params.consensus.maxBlockTxs,
-      maxBlockBytes: genesis.params.consensus.maxBlockBytes,
       maxClockDriftMs: 10_000,
     },
     {
@@ -322,8 +320,7 @@ describe('sync and consensus committing the same height', () => {
       chain,
       mempool: {} as Mempool,
       proposer: (nodeKeys[0] as (typeof nodeKeys)[0]).publicKey,
-      maxBlockTxs: 10,
-      maxBlockBytes: 1 << 20,
+      emptyBlockIntervalMs: null,
       onCommitted: (c) => void announced.push(c),
     })
     const warnings: { msg: string; data: Record<string, unknown> }[] = []

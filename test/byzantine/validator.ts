@@ -124,8 +124,10 @@ export class ByzantineValidator {
         genesisHash: genesisHash(genesis),
         genesisTimeMs: genesis.genesisTimeMs,
         genesisState: toGenesisStateInput(genesis),
-        maxBlockTxs: Math.max(c.maxBlockTxs, 100_000),
-        maxBlockBytes: 16 * 1024 * 1024,
+        blockLimitsOverride: {
+          maxBlockTxs: Math.max(c.maxBlockTxs, 100_000),
+          maxBlockBytes: 16 * 1024 * 1024,
+        },
         maxClockDriftMs: 10_000,
       },
       { store, verifier, nowMs: Date.now },
