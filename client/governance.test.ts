@@ -55,7 +55,7 @@ describe('governed actions', () => {
 
   it('setParams refuses no change, a parameter governance may not set, and a non-integer', () => {
     expect(codeOf(() => governed.setParams({}))).toBe(ClientErrorCode.invalidInput)
-    const epoch = { epochLength: 5 } as unknown as Parameters<typeof governed.setParams>[0]
+    const epoch = { chainId: 5 } as unknown as Parameters<typeof governed.setParams>[0]
     expect(codeOf(() => governed.setParams(epoch))).toBe(ClientErrorCode.invalidInput)
     expect(codeOf(() => governed.setParams({ jailEpochs: 1.5 }))).toBe(ClientErrorCode.invalidInput)
     expect(governed.setParams({ jailEpochs: 0 }).changes).toEqual([{ param: 'jailEpochs', value: 0 }])

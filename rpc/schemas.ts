@@ -294,6 +294,12 @@ const paramsFields = {
   maxDevicesPerOwner: uint,
   maxDelegationsPerMember: uint,
   jailEpochs: uint,
+  maxBlockBytes: uint,
+  maxBlockTxs: uint,
+  viewTimeoutBaseMs: uint,
+  viewTimeoutIncrementMs: uint,
+  viewTimeoutCapMs: uint,
+  emptyBlockIntervalMs: uint,
 }
 export const ledgerParams: Schema = object(paramsFields)
 

@@ -50,3 +50,11 @@ export function clockAfterBoundary(height: number, clock: EpochClock, epochLengt
   if (epochLength === clock.epochLength) return clock
   return { epochLength, anchor: { height, epoch: epochOf(height, clock) } }
 }
+
+/**
+ * The first height of `epoch` by the current clock (a boundary height already carries the next
+ * epoch's number). A later change of epochLength moves it; the chain's check is the epoch itself.
+ */
+export function firstHeightOfEpoch(epoch: number, clock: EpochClock): number {
+  return Math.max(1, clock.anchor.height + (epoch - clock.anchor.epoch) * clock.epochLength)
+}

@@ -176,7 +176,7 @@ describe('arcade gov propose', () => {
     const usage = [
       ['propose', 'mint-points'],
       ['propose', 'admit-observer', '--node-key', REGULATOR, '--name', 'x', '--role', 'admin'],
-      ['propose', 'set-params', '--set', 'epochLength=5'],
+      ['propose', 'set-params', '--set', 'chainId=5'],
       ['propose', 'set-params', '--set', 'jailEpochs=-1'],
       ['propose', 'grant-role', '--account', assoc, '--role', 'owner'],
       ['propose', 'retire-association', '--association', assoc, '--deadline', 'soon'],

@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify'
 import { bytesKey } from '../../protocol/bytes.ts'
 import type { LedgerQuery, ProposalInfo } from '../../state/query.ts'
 import type { ProposalStatus } from '../../state/records.ts'
-import { epochOf } from '../../state/staking-election.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { address, nodeKey, renderValue } from '../json.ts'
 import type { RouteContext } from '../options.ts'
@@ -125,6 +124,13 @@ export function registerGovernanceRoutes(app: FastifyInstance, { deps }: RouteCo
             current: S.ledgerParams,
             pending: S.nullable(S.ledgerParams),
             pendingFromHeight: S.nullable(S.uint),
+            epoch: S.object({
+              epoch: S.uint,
+              epochLength: S.uint,
+              anchorHeight: S.uint,
+              anchorEpoch: S.uint,
+              nextBoundary: S.uint,
+            }),
           }),
         ),
       },
@@ -132,14 +138,13 @@ export function registerGovernanceRoutes(app: FastifyInstance, { deps }: RouteCo
     async () => {
       const query = q()
       const pending = query.pendingParams()
-      const { epochLength } = query.params
       // The block at the end of this epoch applies them (state/params.ts): the next one runs with them.
-      const boundary = (epochOf(query.height, epochLength) + 1) * epochLength
       return {
         height: query.height,
         current: query.params,
         pending,
-        pendingFromHeight: pending === null ? null : boundary + 1,
+        pendingFromHeight: pending === null ? null : query.epoch.nextBoundary + 1,
+        epoch: query.epoch,
       }
     },
   )

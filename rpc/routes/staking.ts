@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Bytes } from '../../protocol/bytes.ts'
 import { validatorSetHash } from '../../protocol/validator-set.ts'
 import { recordKey, type ValidatorInfo } from '../../state/query.ts'
+import { firstHeightOfEpoch } from '../../state/staking-election.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { address, hex, nodeKey, parseAddress, parseHex, renderCertificate, renderEvidence } from '../json.ts'
 import type { RouteContext } from '../options.ts'
@@ -123,7 +124,11 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
     },
     async () => {
       const query = q()
-      const { epochLength } = query.params
+      const { epoch } = query
+      const clock = {
+        epochLength: epoch.epochLength,
+        anchor: { height: epoch.anchorHeight, epoch: epoch.anchorEpoch },
+      }
       return {
         items: query.associations().map((a) => ({
           address: address(a.address),
@@ -133,7 +138,7 @@ export function registerStakingRoutes(app: FastifyInstance, { deps }: RouteConte
           power: a.power,
           jailed: a.jailed,
           jailedUntilEpoch: a.jailedUntilEpoch,
-          unjailFromHeight: a.jailed ? a.jailedUntilEpoch * epochLength : null,
+          unjailFromHeight: a.jailed ? firstHeightOfEpoch(a.jailedUntilEpoch, clock) : null,
           retired: a.retired,
           p2p: a.p2p,
           rpc: a.rpc,
