@@ -293,6 +293,12 @@ export interface LedgerParams {
   readonly maxDevicesPerOwner: number
   readonly maxDelegationsPerMember: number
   readonly jailEpochs: number
+  readonly maxBlockBytes: number
+  readonly maxBlockTxs: number
+  readonly viewTimeoutBaseMs: number
+  readonly viewTimeoutIncrementMs: number
+  readonly viewTimeoutCapMs: number
+  readonly emptyBlockIntervalMs: number
 }
 
 /** GET /v1/params: the parameters in force, and those scheduled for the next epoch boundary. */
@@ -302,6 +308,14 @@ export interface ParamsJson {
   readonly pending: LedgerParams | null
   /** The first height `pending` is in force at; null when nothing is scheduled. */
   readonly pendingFromHeight: number | null
+  /** Where the head stands in the epochs: epochs count from the boundary where epochLength last changed. */
+  readonly epoch: {
+    readonly epoch: number
+    readonly epochLength: number
+    readonly anchorHeight: number
+    readonly anchorEpoch: number
+    readonly nextBoundary: number
+  }
 }
 
 export interface ValidatorJson {

@@ -154,7 +154,11 @@ describe('observers, params, associations', () => {
       current: { jailEpochs: 2 },
       pending: { ...before.body.current, jailEpochs: 5 },
       pendingFromHeight: boundary + 1,
+      epoch: { epochLength: 10, anchorHeight: 0, anchorEpoch: 0, nextBoundary: boundary },
     })
+    expect(Object.keys(after.body.current)).toEqual(
+      expect.arrayContaining(['maxBlockBytes', 'viewTimeoutCapMs']),
+    )
   })
 
   it('lists associations with their on-chain addresses, retirement and jailing', async () => {
