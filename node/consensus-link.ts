@@ -38,6 +38,18 @@ export function consensusPeerKeys(chain: Chain): Bytes[] {
   return [...keys.values()]
 }
 
+/**
+ * Whether `key` is in the validator set of the height consensus decides next (head + 1). Outside it, a
+ * validator hears no consensus and follows the chain by sync instead (node.ts).
+ */
+export function inNextSet(chain: Chain, key: Bytes): boolean {
+  try {
+    return chain.validatorSetFor(chain.height + 1).byKey.has(toHex(key))
+  } catch {
+    return false // not known (cannot happen for head + 1 of an open chain)
+  }
+}
+
 /** The fields of the 'signed' debug line (an end-to-end test tails it to kill a validator right after). */
 export function signedFields(message: ConsensusMessage): Record<string, unknown> {
   if (message.type === 'vote') {

@@ -1,20 +1,23 @@
 /**
  * A real validator node in this process (LevelDB, libp2p, fastify) on a 4-validator + 1-observer devnet
- * plan, with the other nodes played by bare p2p clients holding their keys. Fixed ports 27700–27799.
+ * plan, with the other nodes played by bare p2p clients holding their keys. Fixed ports 27700–27799,
+ * and 28040–28049 for the validator outside the set.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
 import { planDevnet } from '../genesis/devnet.ts'
 import { DEFAULT_GENESIS_PARAMS } from '../genesis/document.ts'
+import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { encodeConsensusMessage } from '../protocol/consensus-message.ts'
 import { generateKeyPair, type KeyPair } from '../protocol/crypto.ts'
 import { signVote } from '../protocol/vote.ts'
 import { initDevnet } from './cli/genesis.ts'
 import { loadNodeConfig } from './config.ts'
+import { writeKeyFile } from './keys.ts'
 import type { NodeMetrics } from './metrics.ts'
 import { type ArcadeNode, startNode } from './node.ts'
 import { encodeVarint } from './p2p/frame.ts'
@@ -52,7 +55,7 @@ async function devnet(basePort: number): Promise<Devnet> {
 }
 
 async function start(
-  net: Devnet,
+  net: Pick<Devnet, 'dir'>,
   deps: { catchUpDeadlineMs?: number; name?: string } = {},
 ): Promise<ArcadeNode> {
   const config = await loadNodeConfig(join(net.dir, `${deps.name ?? 'validator-1'}.json`))
@@ -187,4 +190,54 @@ describe('validator node', () => {
     const observer = nodes[4] as ArcadeNode
     expect(await consensusIn(observer.metrics)).toBe(0)
   }, 60_000)
+
+  it('a validator outside the set follows the chain by sync (a newcomer before its election, one that left)', async () => {
+    // One genesis validator commits alone. Beside it, a validator node whose key no validator set
+    // names: the two list each other as config peers, so they connect, but the genesis validator
+    // speaks consensus only with the set, and the outsider hears no proposal or vote.
+    const basePort = 28040
+    const dir = await mkdtemp(join(tmpdir(), 'arcade-node-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const params = {
+      ...DEFAULT_GENESIS_PARAMS,
+      consensus: { ...DEFAULT_GENESIS_PARAMS.consensus, emptyBlockIntervalMs: 100 },
+    }
+    const plan = planDevnet(
+      {
+        validators: 1,
+        observers: 0,
+        chainId: CHAIN_ID,
+        genesisTimeMs: Date.now() - 60_000,
+        basePort,
+        params,
+      },
+      { generateKeyPair },
+    )
+    await initDevnet(dir, plan, false)
+    const outsider = generateKeyPair()
+    const outsiderAddress = encodeAddress(outsider.publicKey, NODE_KEY_PREFIX)
+    await writeKeyFile(join(dir, 'keys', 'outsider.json'), outsider, { kind: 'node' })
+    const v1Path = join(dir, 'validator-1.json')
+    const v1 = JSON.parse(await readFile(v1Path, 'utf8')) as Record<string, unknown>
+    v1.peers = [{ address: `127.0.0.1:${basePort + 2}`, nodeKey: outsiderAddress }]
+    await writeFile(v1Path, JSON.stringify(v1))
+    const validatorKey = encodeAddress(plan.nodes[0]!.nodeKey.publicKey, NODE_KEY_PREFIX)
+    const config = {
+      role: 'validator',
+      genesis: 'genesis.json',
+      nodeKey: 'keys/outsider.json',
+      dataDir: 'data/outsider',
+      p2p: { host: '127.0.0.1', port: basePort + 2 },
+      rpc: { host: '127.0.0.1', port: basePort + 3 },
+      peers: [{ address: `127.0.0.1:${basePort}`, nodeKey: validatorKey }],
+    }
+    await writeFile(join(dir, 'outsider.json'), JSON.stringify(config))
+
+    const validator = await start({ dir }, { name: 'validator-1' })
+    await until('the validator commits', async () => validator.chain.height >= 2)
+    const node = await start({ dir }, { name: 'outsider' })
+    // Its start-up catch-up reaches the head of that moment; then it must keep following.
+    const target = validator.chain.height + 10
+    await until('the outsider follows past its start-up', async () => node.chain.height >= target, 20_000)
+  }, 40_000)
 })

@@ -4,9 +4,10 @@
  * nodes can run in one process (no globals): each call builds its own parts.
  *
  * Start order: store → verify pool → mempool → chain (genesis or recover) → p2p → sync → rpc → catch up
- * (validators, within a deadline) → consensus (validators) or the sync loop (observers). The RPC comes
- * before catching up so that a slow or lying peer cannot keep the node without its API. Stop order is
- * the reverse: consensus (after the commit in progress), rpc, sync, p2p, mempool, verify pool, store.
+ * (validators, within a deadline) → consensus (validators) → the sync loop (observers, and validators
+ * while their key is outside the set). The RPC comes before catching up so that a slow or lying peer
+ * cannot keep the node without its API. Stop order is the reverse: consensus (after the commit in
+ * progress), rpc, sync, p2p, mempool, verify pool, store.
  */
 import { join } from 'node:path'
 import { ConsensusDriver } from '../consensus/driver.ts'
@@ -24,7 +25,13 @@ import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
-import { consensusObserver, consensusPeerKeys, type ReceiveFrom, receiveFrom } from './consensus-link.ts'
+import {
+  consensusObserver,
+  consensusPeerKeys,
+  inNextSet,
+  type ReceiveFrom,
+  receiveFrom,
+} from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { createEvidenceLink } from './evidence-link.ts'
 import { readKeyFile } from './keys.ts'
@@ -259,8 +266,12 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     stack.push(() => p2p.stop())
     p2p.connectTo(peers.dialTargets)
 
+    // A validator whose key is not in the set for its next height hears no consensus (peers speak it
+    // with the set only): a registered association's node awaiting its election, or one that left. It
+    // follows by sync meanwhile, as an observer does, and hands consensus each new head.
+    let following: ConsensusDriver | null = null
     const sync = new BlockSync(
-      { batchSize: 64, pollIntervalMs: isValidator ? 1_000 : 200, requestTimeoutMs: 10_000 },
+      { batchSize: 64, pollIntervalMs: 200, requestTimeoutMs: 10_000 },
       {
         chain,
         peers: () => p2p.peers(),
@@ -272,6 +283,12 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         },
         onRejected: (_peer, code) => metrics.sync.rejected.inc({ code }),
         log: log.child({ module: 'sync' }),
+        ...(isValidator
+          ? {
+              following: () => !inNextSet(chain, nodeKey.publicKey),
+              onFollowed: () => following?.post({ type: 'sync-done', context: following.context() }),
+            }
+          : {}),
       },
     )
     stack.push(() => sync.stop())
@@ -364,9 +381,11 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       // Only a started driver takes messages: one posted before start() finds no state, throws inside
       // the driver's drain loop and leaves it marked running, so it would never process anything again.
       receive = receiveFrom(consensus)
-    } else {
-      sync.start()
+      following = consensus
+      // Outside the set it votes only once elected; until then the sync loop below keeps it at the head.
+      log.info({ height: chain.height, inSet: inNextSet(chain, nodeKey.publicKey) }, 'consensus started')
     }
+    sync.start()
 
     let stopped = false
     return {

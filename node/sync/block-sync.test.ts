@@ -354,3 +354,56 @@ describe('sync and consensus committing the same height', () => {
     expect(chain.height).toBe(1)
   })
 })
+
+describe('the follow loop (start)', () => {
+  it('runs a round only while `following` holds, and reports each round that applied blocks', async () => {
+    const { entries } = await certifiedChain(6)
+    const chain = await openChain()
+    const peer = peerIds[1] as string
+    let available = 3
+    let follow = false
+    let ticks = 0
+    let statusAsks = 0
+    const followed: number[] = []
+    const sync = new BlockSync(
+      { ...SYNC_OPTIONS, pollIntervalMs: 5 },
+      {
+        chain,
+        peers: () => [peer],
+        requestStatus: async () => {
+          statusAsks++
+          return { height: available }
+        },
+        requestBlocks: async (_p, from, max) => entries.slice(from - 1, Math.min(available, from - 1 + max)),
+        onCommitted: () => {},
+        following: () => {
+          ticks++
+          return follow
+        },
+        onFollowed: (applied) => void followed.push(applied),
+        log: quietLog(),
+      },
+    )
+    sync.start()
+    try {
+      // A validator in the set: the loop ticks and asks nobody anything.
+      await vi.waitFor(() => expect(ticks).toBeGreaterThanOrEqual(3))
+      expect(statusAsks).toBe(0)
+      expect(chain.height).toBe(0)
+      // Out of the set: it follows, and hands over each new head once.
+      follow = true
+      await vi.waitFor(() => expect(chain.height).toBe(3))
+      available = 6
+      await vi.waitFor(() => expect(chain.height).toBe(6))
+      await vi.waitFor(() => expect(followed).toEqual([3, 3]))
+      // Back in the set: no more rounds.
+      follow = false
+      const asked = statusAsks
+      const at = ticks
+      await vi.waitFor(() => expect(ticks).toBeGreaterThanOrEqual(at + 3))
+      expect(statusAsks).toBeLessThanOrEqual(asked + 1)
+    } finally {
+      await sync.stop()
+    }
+  })
+})

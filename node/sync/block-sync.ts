@@ -20,7 +20,10 @@
  * null for a block committed meanwhile, which sync then neither applies nor announces nor blames.
  *
  * Observers run it in a loop (`start`); validators call `catchUp` when consensus asks for sync, and at
- * start-up with a deadline (`catchUp(0, { signal })`) so the RPC can serve `syncing` meanwhile.
+ * start-up with a deadline (`catchUp(0, { signal })`) so the RPC can serve `syncing` meanwhile. A
+ * validator runs the loop too, gated by `following`: while its key is not in the set for its next
+ * height no consensus message reaches it (peers speak consensus with the set only), so consensus can
+ * never ask, and the loop is what keeps a newcomer awaiting its election, or one that left, at the head.
  */
 import { type Block, decodeBlock } from '../../protocol/block.ts'
 import type { Bytes } from '../../protocol/bytes.ts'
@@ -81,6 +84,10 @@ export interface BlockSyncDeps {
   readonly onCommitted: (committed: CommittedBlock) => void | Promise<void>
   /** Called when a peer's block is refused, with the error code. */
   readonly onRejected?: (peer: string, code: string) => void
+  /** Whether the `start` loop runs a round at this tick; default always (an observer). */
+  readonly following?: () => boolean
+  /** After a round of the `start` loop that applied blocks (a validator hands consensus its new head). */
+  readonly onFollowed?: (applied: number) => void
   readonly log: SyncLogger
   /** Milliseconds for rate measurement; defaults to `performance.now`. */
   readonly nowMs?: () => number
@@ -171,15 +178,19 @@ export class BlockSync {
     return this.bestKnownHeight > this.#deps.chain.height + this.#options.syncingMarginBlocks
   }
 
-  /** Follows the peers until stopped (observer mode). */
+  /** Follows the peers until stopped (observer mode; a validator while `following` holds). */
   start(): void {
     if (this.#running) return
     this.#running = true
     const tick = async () => {
       if (!this.#running) return
-      await this.catchUp().catch((err: unknown) =>
-        this.#deps.log.warn({ err: String(err) }, 'sync round failed'),
-      )
+      if (this.#deps.following?.() ?? true) {
+        const applied = await this.catchUp().catch((err: unknown) => {
+          this.#deps.log.warn({ err: String(err) }, 'sync round failed')
+          return 0
+        })
+        if (applied > 0 && this.#running) this.#deps.onFollowed?.(applied)
+      }
       if (this.#running) this.#timer = setTimeout(tick, this.#options.pollIntervalMs)
     }
     this.#timer = setTimeout(tick, 0)
