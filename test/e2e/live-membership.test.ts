@@ -12,6 +12,8 @@
  * 4. a validator is SIGKILLed on the very block that changes the set, restarts and votes again;
  * 5. a regulator's observer with a fresh key is admitted by governance, started from genesis with a
  *    single peer (the newcomer), catches up and answers reads as a validator does at that height.
+ * 6. a light client that trusts only the genesis file verifies a balance on the regulator's observer,
+ *    following every set change; 7. it refuses a node serving another chain under the same chain id.
  * Every node ends with the same chain. The two figures (proposal to first signature, catch-up rate)
  * are logged with the `[live-membership]` prefix and written to `live-membership.json` in the
  * network's directory (kept with ARCADE_E2E_KEEP=1).
@@ -19,7 +21,16 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ArcadeClient, generateWallet, type Wallet, walletFromKeys } from '../../client/index.ts'
+import {
+  ArcadeClient,
+  ClientErrorCode,
+  generateWallet,
+  LightClient,
+  proofRef,
+  toHex,
+  type Wallet,
+  walletFromKeys,
+} from '../../client/index.ts'
 import { readKeyFile } from '../../node/keys.ts'
 import { certificateSigners, firstSignedBy, validatorsOf } from '../helpers/certificates.ts'
 import { expectSameChain, TestNetwork } from '../helpers/network.ts'
@@ -37,6 +48,8 @@ const MIN_VALIDATOR_STAKE = 1_000
 const GENESIS_STAKE = 10_000
 const POINT = 'LIVE'
 const FIGURES_FILE = 'live-membership.json'
+/** A one-validator chain under the same (default) chain id, with keys of its own. */
+const FORGED_BASE_PORT = BASE_PORT + 40
 
 interface GenesisJson {
   params: { ledger: { epochLength: number; minValidatorStake: number } }
@@ -447,11 +460,53 @@ describe('the consortium changes while the chain runs', () => {
   }, 120_000)
 })
 
-describe('light client and forged chain (issue 12, steps 6 and 7)', () => {
-  // Steps 6 and 7 of the issue go here, in a later change: the network above still runs in this block
-  // (afterAll closes it), its validator-set history holding three changes. Step 6: a light client that
-  // trusts only genesis follows /v1/validator-sets and verifies the head. Step 7: it refuses a forged
-  // chain.
-  it.todo('a light client verifies the head against genesis alone (step 6)')
-  it.todo('a light client refuses a forged chain (step 7)')
+describe('a light client that trusts only genesis', () => {
+  it('verifies the customer balance on the regulator after the set changes, walking each one', async () => {
+    const genesis = JSON.parse(await readFile(join(net.dir, 'genesis.json'), 'utf8')) as unknown
+    const light = LightClient.fromGenesis(genesis)
+    const regulator = new ArcadeClient({ url: net.url('regulator') })
+    const record = await regulator.verifyRecord(proofRef.balance(POINT, audited[0] as string), {
+      trust: light,
+    })
+    expect(record.decoded).toBe(1_234)
+    // The newcomer's election, association 4's exit, and whatever the kill at a boundary changed.
+    expect(light.sets.length).toBeGreaterThanOrEqual(3)
+    const keysOf = (i: number) => light.sets[i]?.set.validators.map((v) => toHex(v.publicKey)).sort()
+    expect(keysOf(light.sets.length - 1)).not.toEqual(keysOf(0))
+    log(
+      `light client: verified height ${record.height} from genesis through ${light.sets.length - 1} set changes`,
+    )
+  }, 60_000)
+
+  it('refuses a node serving another chain under the same chain id', async () => {
+    const genesis = JSON.parse(await readFile(join(net.dir, 'genesis.json'), 'utf8')) as { chainId: string }
+    const forged = await TestNetwork.create({ validators: 1, basePort: FORGED_BASE_PORT })
+    try {
+      await forged.startAll()
+      await forged.waitForHeight('validator-1', 3, 60_000)
+      const liar = new ArcadeClient({ url: forged.url('validator-1'), trust: { genesis } })
+      expect((await liar.status()).chainId).toBe(genesis.chainId)
+      const err = await liar
+        .verifyRecord(proofRef.balance(POINT, audited[0] as string))
+        .catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: ClientErrorCode.proofInvalid, details: { reason: 'trust' } })
+      // And so does the CLI.
+      const ref = `balance:${POINT}:${audited[0]}`
+      const genesisFile = join(net.dir, 'genesis.json')
+      const cli = await runCli([
+        'query',
+        'proof',
+        ref,
+        '--verify',
+        '--genesis',
+        genesisFile,
+        '--rpc',
+        forged.url('validator-1'),
+      ])
+      expect(cli.code).toBe(1)
+      expect(cli.stderr).toMatch(/^error CLIENT_PROOF_INVALID: /)
+    } finally {
+      await forged.close()
+    }
+  }, 120_000)
 })

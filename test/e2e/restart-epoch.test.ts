@@ -10,12 +10,13 @@
  * blocks' certificates. Every node ends with the same blocks.
  *
  * Then a light client: after one more change, the SDK verifies the manager's stake from the genesis
- * file alone, walking every set change, and refuses a node of another chain under the same chain id.
+ * file alone, walking every set change, and so does the CLI, keeping what it verified in a cache
+ * (live-membership.test.ts has a forged chain refused).
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ArcadeClient, ClientErrorCode, LightClient, proofRef } from '../../client/index.ts'
+import { ArcadeClient, LightClient, proofRef } from '../../client/index.ts'
 import { decodeAddress, encodeAddress } from '../../protocol/address.ts'
 import { type BlockJson, expectSameChain, TestNetwork } from '../helpers/network.ts'
 import { getJson, runCli, waitFor } from '../helpers/processes.ts'
@@ -28,8 +29,6 @@ const EMPTY_BLOCK_INTERVAL_MS = 1_500
 const VICTIM = 'validator-3'
 /** Stopped after the restart, so that no quorum exists without the victim. */
 const SPARE = 'validator-4'
-/** A one-validator chain with the same (default) chain id and keys of its own. */
-const FORGED_BASE_PORT = 27900
 
 interface GenesisJson {
   params: { ledger: { epochLength: number } }
@@ -148,7 +147,7 @@ describe('restart right after a validator-set change', () => {
     // The victim never logged a refused block while it caught up.
     expect(await net.log(VICTIM)).not.toContain('"rejected a block from a peer"')
   }, 300_000)
-  it('the SDK verifies a record from genesis alone across the set changes, and refuses a forged chain', async () => {
+  it('the SDK and the CLI verify a record from genesis alone across the set changes', async () => {
     // One more change, so that the light client walks at least two.
     const validUntil = (await net.height('validator-1')) + 100
     const delegate = txs.sign({ kind: 'staking.delegate', association, amount: 500 }, validUntil)
@@ -189,20 +188,5 @@ describe('restart right after a validator-set change', () => {
     expect(JSON.parse(verified.stdout)).toMatchObject({ verified: true, trustedFrom: 1 })
     const saved = JSON.parse(await readFile(cache, 'utf8')) as { sets: unknown[] }
     expect(saved.sets.length).toBe(light.sets.length)
-
-    const forged = await TestNetwork.create({ validators: 1, basePort: FORGED_BASE_PORT })
-    try {
-      await forged.startAll()
-      await forged.waitForHeight('validator-1', 3, 60_000)
-      const liar = new ArcadeClient({ url: forged.url('validator-1'), trust: { genesis } })
-      expect((await liar.status()).chainId).toBe(light.chainId)
-      const err = await liar.verifyRecord(proofRef.stake(manager)).catch((e: unknown) => e)
-      expect(err).toMatchObject({ code: ClientErrorCode.proofInvalid, details: { reason: 'trust' } })
-      const refused = await cli(forged.url('validator-1'))
-      expect(refused.code).toBe(1)
-      expect(refused.stderr).toMatch(/^error CLIENT_PROOF_INVALID: /)
-    } finally {
-      await forged.close()
-    }
   }, 180_000)
 })
