@@ -8,7 +8,8 @@
  * Every message is authenticated before it influences anything here: its signer is the peer that
  * delivered it and a member (machine.ts), and its signature verifies. A claimed height alone never sets a
  * sync target beyond the height a third of the power claims, so members with less than a third of the
- * power cannot send this node chasing a height that does not exist.
+ * power cannot send this node chasing a height that does not exist. A later height signed by a key
+ * outside this height's set (a newcomer of a later epoch) sets no target at all.
  */
 import { toHex } from '../protocol/bytes.ts'
 import { type ConsensusMessage, consensusMessageWeight } from '../protocol/consensus-message.ts'

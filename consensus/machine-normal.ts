@@ -49,6 +49,23 @@ const withDone = (s: ConsensusState, duty: string): ConsensusState => ({
   done: new Set(s.done).add(duty),
 })
 
+/** This node's key in hex, per config (`progress` asks after every event). */
+const selfHex = new WeakMap<MachineConfig, string | null>()
+
+/**
+ * Rule: a node signs votes and view changes only at heights whose set holds its key. Elsewhere (a
+ * newcomer before its epoch, a validator after it left) it follows the chain and signs nothing: a vote
+ * there has no power, and every member would only drop it.
+ */
+export function signsHere(cfg: MachineConfig, s: ConsensusState): boolean {
+  let hex = selfHex.get(cfg)
+  if (hex === undefined) {
+    hex = cfg.self === null ? null : toHex(cfg.self)
+    selfHex.set(cfg, hex)
+  }
+  return hex !== null && s.ctx.validators.byKey.has(hex)
+}
+
 /** Stateful checks of a block for this height, cheapest first. Execution is the executor's. */
 export function blockFits(cfg: MachineConfig, s: ConsensusState, block: Block): boolean {
   const { header } = block
@@ -184,7 +201,7 @@ export function progress(cfg: MachineConfig, s: ConsensusState, out: ConsensusEf
     out.push({ type: 'request-sync', fromHeight: s.ctx.height, targetHeight: s.ctx.height })
     s = withDone(s, 'sync')
   }
-  if (s.phase !== 'normal' || cfg.self === null || s.done.has('behind')) return s
+  if (s.phase !== 'normal' || !signsHere(cfg, s) || s.done.has('behind')) return s
   const p = s.proposals.get(s.view)
   if (p === undefined || s.done.has(`commit/${s.view}`)) return s
   const hash = headerHash(p.block.header)

@@ -15,7 +15,7 @@ import { blockHash } from '../protocol/block.ts'
 import { bytesEqual, compareBytes, toHex } from '../protocol/bytes.ts'
 import type { NewView, PreparedProof, ViewChange } from '../protocol/consensus-message.ts'
 import { findValidator, hasOneThird } from '../protocol/validator-set.ts'
-import { blockFits, onProposal, VOTE_VIEWS_BEHIND } from './machine-normal.ts'
+import { blockFits, onProposal, signsHere, VOTE_VIEWS_BEHIND } from './machine-normal.ts'
 import { viewTimeoutMs } from './options.ts'
 import type { ConsensusEffect, ConsensusState, MachineConfig } from './state.ts'
 import { verifyViewChangeSignatureWith, verifyViewChangeWith } from './verify.ts'
@@ -93,15 +93,31 @@ export function onTimeout(
       view,
       afterMs: viewTimeoutMs(s.ctx.timing ?? cfg.options, view),
     })
-    if (cfg.self !== null) {
+    if (signsHere(cfg, s)) {
       out.push({
         type: 'sign-and-broadcast',
         message: { type: 'view-change', height, view, prepared: s.prepared },
       })
     }
-    return s
+    return syncWhenStuck(s, out)
   }
   return startViewChange(cfg, s, view + 1, out)
+}
+
+/**
+ * Rule (liveness across key changes): stuck in a view change with no quorum at or above its view, this
+ * node may be the last one at this height. The height can have ended without it, decided by a set that
+ * then left and went quiet: nobody of this height's set is left to claim a later height or to send the
+ * certificate (help comes from the next height only), and a later set's claims and certificates cannot
+ * be weighed by a set that does not hold its keys. So it asks for a sync of this height only, once per
+ * height: a target it knows exists, set by no peer, and a sync trusts only certified blocks, each checked
+ * against the set this node's own chain gives for its height.
+ */
+function syncWhenStuck(s: ConsensusState, out: ConsensusEffect[]): ConsensusState {
+  if (s.done.has('sync-stuck')) return s
+  const { height } = s.ctx
+  out.push({ type: 'request-sync', fromHeight: height, targetHeight: height })
+  return withDone(s, 'sync-stuck')
 }
 
 function forgetHelp(s: ConsensusState): ConsensusState {
@@ -137,7 +153,7 @@ function startViewChange(
     view,
     afterMs: viewTimeoutMs(s.ctx.timing ?? cfg.options, view),
   })
-  if (cfg.self !== null && !s.done.has(`vc/${view}`)) {
+  if (signsHere(cfg, s) && !s.done.has(`vc/${view}`)) {
     out.push({
       type: 'sign-and-broadcast',
       message: { type: 'view-change', height, view, prepared: s.prepared },

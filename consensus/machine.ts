@@ -93,8 +93,9 @@ function onProposalBuilt(
  * A message from the peer `from`. Rule: a member speaks only for itself, over its own connection. A
  * message whose signer is not the peer that delivered it is a relay or a forgery and is dropped before it
  * can influence anything (buffers, counts, sync targets); so is anything from a peer outside this
- * height's validator set (observers never vote). A commit certificate carries no single signer: any
- * member may pass one on, and it is checked by its own signatures and quorum.
+ * height's validator set (observers never vote; a newcomer counts from the height its set takes over, a
+ * leaver no more after its last). A commit certificate carries no single signer: any member may pass
+ * one on, and it is checked by its own signatures and quorum.
  */
 export function onMessage(
   cfg: MachineConfig,

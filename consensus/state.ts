@@ -64,7 +64,7 @@ export interface ConsensusState {
   /**
    * Duties done: `prepare/v`, `commit/v`, `vc/v`, `nv/v`, `build/v`, `sync`, `behind`, `block/v` and
    * `block2/v` (blocks learned from proposals of view v), `nv-checked/v`, `help/peer` (forgotten on each
-   * timeout).
+   * timeout), `sync-stuck` (a sync of this height asked for when stuck in a view change).
    */
   readonly done: ReadonlySet<string>
   /** VIEW-CHANGEs for the views from this node's view up to a few above it, by view and hex member key. */

@@ -33,6 +33,9 @@ export interface AttackStats {
   flooded: number
   /** Proposals whose block was swapped for a same-hash twin with other tx bytes. */
   sameHash: number
+  /** Messages an outsider signed for heights before its key joined the set, and after it left (byzantine.ts). */
+  outsiderEarly: number
+  outsiderLate: number
 }
 
 export interface AttackContext {

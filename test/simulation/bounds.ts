@@ -2,7 +2,8 @@
  * A check run on every honest node during a simulation: what peers can make it hold stays within its
  * bounds (next-height buffer per member in messages and bytes, votes and view changes per member, views
  * near its own), and everything it holds is authentic (signed by the member whose connection delivered
- * it, a member of the set).
+ * it, a member of the set of its height: no vote, proposal, view change or height claim of a key outside
+ * it, and every commit certificate a quorum of that set).
  */
 
 import { bufferedMessages } from '../../consensus/future-buffer.ts'
@@ -11,6 +12,7 @@ import { VIEW_CHANGES_AHEAD } from '../../consensus/machine-view-change.ts'
 import { type ConsensusOptions, memoryBounds } from '../../consensus/options.ts'
 import type { ConsensusState } from '../../consensus/state.ts'
 import {
+  isValidCertificate,
   type Verify,
   verifyProposalWith,
   verifyViewChangeSignatureWith,
@@ -19,6 +21,7 @@ import {
 import { countedVotes } from '../../consensus/vote-set.ts'
 import { toHex } from '../../protocol/bytes.ts'
 import { type ConsensusMessage, signerOf } from '../../protocol/consensus-message.ts'
+import { hasQuorum } from '../../protocol/validator-set.ts'
 
 function signedBySender(verify: Verify, chainId: string, m: ConsensusMessage): boolean {
   switch (m.type) {
@@ -66,6 +69,7 @@ export function checkBounds(
   const votesBy = new Map<string, number>()
   for (const v of countedVotes(s.votes)) {
     const who = toHex(v.validator)
+    if (!members.has(who)) out.push(`bounds: node ${node} counts a vote of a key outside its height's set`)
     votesBy.set(who, (votesBy.get(who) ?? 0) + 1)
     if (v.view + VOTE_VIEWS_BEHIND < s.view || v.view > s.view + VOTE_VIEWS_AHEAD) {
       out.push(`bounds: node ${node} at view ${s.view} holds a vote of view ${v.view}`)
@@ -84,6 +88,14 @@ export function checkBounds(
         out.push(`bounds: node ${node} holds a view change filed under another member`)
       }
     }
+  }
+  for (const p of s.proposals.values()) {
+    if (!members.has(toHex(p.proposer)))
+      out.push(`bounds: node ${node} took a proposal of a key outside its height's set`)
+  }
+  for (const c of s.certified) {
+    if (!isValidCertificate(verify, hasQuorum, chainId, c, s.ctx.validators))
+      out.push(`bounds: node ${node} holds a certificate that is no quorum of its height's set`)
   }
   for (const who of s.ahead.keys()) {
     if (!members.has(who)) out.push(`bounds: node ${node} counts a height claim of a non-member`)

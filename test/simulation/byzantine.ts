@@ -4,13 +4,22 @@
  * - `equivocatingNetwork`: wraps an honest driver's network; each fresh proposal it makes goes to half of
  *   the peers, and a second block (another timestamp, so another hash) goes to the other half, with
  *   votes for each block to its half.
+ * - `outsiderAttack`: beside an honest driver, at every height where its key is not in the set (after it
+ *   left, before it joins) it answers each proposal it sees with PREPARE and COMMIT for that block and
+ *   for a block of its own, its own proposal of that block, and a VIEW-CHANGE to the next view. None of
+ *   it may count: a member counts only at the heights of its membership.
  * Twins (two honest instances sharing one key) are built by the runner.
  */
 
 import type { NetworkPort, SignaturePort } from '../../consensus/ports.ts'
 import { type Block, blockHash } from '../../protocol/block.ts'
 import { toHex } from '../../protocol/bytes.ts'
-import { type ConsensusMessage, type Proposal, proposalSignBytes } from '../../protocol/consensus-message.ts'
+import {
+  type ConsensusMessage,
+  type Proposal,
+  proposalSignBytes,
+  viewChangeSignBytes,
+} from '../../protocol/consensus-message.ts'
 import { type VoteKind, voteBytes } from '../../protocol/vote.ts'
 import type { Prng } from './prng.ts'
 import type { SimNetwork } from './world.ts'
@@ -104,5 +113,60 @@ export function equivocatingNetwork(
       }
       inner.broadcast(m)
     },
+  }
+}
+
+/**
+ * The outsider's hook on what it receives (see the file's comment); `isMember(h)` says whether its key is
+ * in height h's set, and `sent(count, height)` counts what it sends where it is not.
+ */
+export function outsiderAttack(
+  chainId: string,
+  key: SignaturePort,
+  net: SimNetwork,
+  self: number,
+  isMember: (height: number) => boolean,
+  sent: (count: number, height: number) => void,
+): (m: ConsensusMessage) => void {
+  const done = new Set<string>()
+  const port = net.port(self)
+  return (m) => {
+    const p = m.type === 'proposal' ? m : m.type === 'new-view' ? m.proposal : null
+    if (p === null || isMember(p.height)) return
+    const hash = blockHash(p.block.header)
+    const id = `${p.height}/${p.view}`
+    if (done.has(id)) return
+    done.add(id)
+    // Its own block: the same one with itself as proposer, proposed in the same slot.
+    const block: Block = {
+      ...p.block,
+      header: { ...p.block.header, proposer: key.publicKey, timeMs: p.block.header.timeMs + 1 },
+    }
+    const own = blockHash(block.header)
+    const proposal: Proposal = {
+      type: 'proposal',
+      height: p.height,
+      view: p.view,
+      block,
+      proposer: key.publicKey,
+      signature: key.sign(proposalSignBytes(chainId, p.height, p.view, own)),
+    }
+    const messages: ConsensusMessage[] = [
+      signVoteMessage(chainId, key, 'prepare', p.height, p.view, hash),
+      signVoteMessage(chainId, key, 'commit', p.height, p.view, hash),
+      proposal,
+      signVoteMessage(chainId, key, 'prepare', p.height, p.view, own),
+      signVoteMessage(chainId, key, 'commit', p.height, p.view, own),
+      {
+        type: 'view-change',
+        height: p.height,
+        view: p.view + 1,
+        prepared: null,
+        validator: key.publicKey,
+        signature: key.sign(viewChangeSignBytes(chainId, p.height, p.view + 1, null)),
+      },
+    ]
+    for (const x of messages) port.broadcast(x)
+    sent(messages.length, p.height)
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The oracles run after every simulation: agreement, validity, liveness after GST, fairness, and
- * accountability (evidence for every equivocation an honest node saw, no false accusation, and when
+ * The oracles run after every simulation: agreement, validity (each height's certificate a > 2/3
+ * quorum of that height's own set), liveness after GST (and across the set changes ahead), fairness,
+ * and accountability (evidence for every equivocation an honest node saw, no false accusation, and when
  * byzantine power reaches a third and the chain forks, proofs naming at least a third of the stake).
  */
 
@@ -9,7 +10,7 @@ import { isValidEvidenceWith, type Verify } from '../../consensus/verify.ts'
 import { blockHash } from '../../protocol/block.ts'
 import { type Bytes, bytesEqual, toHex } from '../../protocol/bytes.ts'
 import type { NewView } from '../../protocol/consensus-message.ts'
-import { hasOneThird, type ValidatorSet } from '../../protocol/validator-set.ts'
+import { hasOneThird, type ValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence, QuorumCertificate } from '../../protocol/vote.ts'
 import type { CommitRecord, FakeExecutor } from './fake-executor.ts'
 import type { Scenario } from './scenarios.ts'
@@ -29,6 +30,8 @@ export interface HonestNode {
   /** NEW-VIEWs received (kept for fork forensics in the accountable scenarios). */
   readonly newViews: NewView[]
   heightAtGst: number
+  /** Its key left the set for good and its operator stops (or stopped) it. */
+  retired: boolean
 }
 
 export interface CheckInput {
@@ -117,9 +120,17 @@ export function runChecks(input: CheckInput): { violations: string[]; forked: bo
     }
   }
 
-  // Validity: every committed block carries a valid certificate for itself and a valid lastCommit.
+  // Validity: every committed block names its height's set and the next one, and carries a valid
+  // certificate for itself and a valid lastCommit, each checked against its own height's set.
+  const setHash = setHashes(validatorSetFor)
   for (const [h, byHash] of commits) {
     for (const [hex, r] of byHash) {
+      const header = r.block.header
+      if (
+        toHex(header.validatorSetHash) !== setHash(h) ||
+        toHex(header.nextValidatorSetHash) !== setHash(h + 1)
+      )
+        v.push(`validity: block ${h} names another validator set than the chain's for its height or the next`)
       const c = r.certificate
       if (c.height !== h || toHex(c.blockHash) !== hex || c.kind !== 'commit') {
         v.push(`validity: certificate of height ${h} does not match its block`)
@@ -171,6 +182,8 @@ export function runChecks(input: CheckInput): { violations: string[]; forked: bo
     }
   }
 
+  v.push(...boundaryProgress(input))
+
   // Fairness: on a calm chain, proposals per validator track stake (±2 over an unaligned window).
   if (scenario.expect.fairness) {
     const chain = honest.reduce((a, b) => (b.executor.height > a.executor.height ? b : a)).executor.blocks
@@ -186,4 +199,49 @@ export function runChecks(input: CheckInput): { violations: string[]; forked: bo
     }
   }
   return { violations: v, forked }
+}
+
+/**
+ * Progress resumes after each boundary: past GST every live honest node commits the first height of
+ * each new set ahead of it and the one after, for up to `minBoundariesAfterGst` changes (fewer when the
+ * schedule has fewer left: a last epoch that stays ends them).
+ */
+function boundaryProgress(input: CheckInput): string[] {
+  const { scenario, honest, validatorSetFor } = input
+  const want = scenario.expect.minBoundariesAfterGst ?? 0
+  if (!scenario.expect.liveness || want === 0) return []
+  const hashOf = setHashes(validatorSetFor)
+  // No change is left past the last epoch's first height when it stays.
+  const lastChange = scenario.lastEpochStays
+    ? (scenario.epochPowers.length - 1) * scenario.epochLength + 1
+    : Number.POSITIVE_INFINITY
+  const out: string[] = []
+  for (const n of honest) {
+    if (!n.instance.up) continue
+    const changes: number[] = []
+    for (let h = Math.max(2, n.heightAtGst + 1); changes.length < want && h <= lastChange; h++) {
+      if (hashOf(h) !== hashOf(h - 1)) changes.push(h)
+    }
+    const missed = changes.find((b) => n.executor.height < b + 1)
+    if (missed !== undefined) {
+      out.push(
+        `liveness: node ${n.index} stopped at height ${n.executor.height} before the set change at ${missed} (height ${n.heightAtGst} at GST)`,
+      )
+    }
+  }
+  return out
+}
+
+/** The hex hash of each height's set, computed once per set. */
+function setHashes(validatorSetFor: (height: number) => ValidatorSet): (height: number) => string {
+  const hashes = new Map<ValidatorSet, string>()
+  return (h) => {
+    const set = validatorSetFor(h)
+    let hex = hashes.get(set)
+    if (hex === undefined) {
+      hex = toHex(validatorSetHash(set))
+      hashes.set(set, hex)
+    }
+    return hex
+  }
 }

@@ -108,7 +108,14 @@ export class FakeExecutor implements ExecutorPort {
     return { header: last?.block.header ?? null, certificate: last?.certificate ?? null }
   }
 
+  /**
+   * Known, as in the node's chain, for the head's height (its certifying set) and the next one only: a
+   * question about another height is a fault of the engine (it would assume a set it cannot know).
+   */
   validatorSetFor(height: number): ValidatorSet {
+    if (height < Math.max(1, this.height) || height > this.height + 1) {
+      this.faults.push(`validator set of height ${height} asked at head ${this.height}`)
+    }
     return this.#options.validatorSetFor(height)
   }
 

@@ -1,30 +1,48 @@
 /**
- * Simulator CLI: node test/simulation/run.ts --seeds N [--from S] [--scenario NAME] [--verbose]
+ * Simulator CLI: node test/simulation/run.ts --seeds N [--from S] [--scenario NAME] [--verbose] [--trace]
  * Runs seeds S..S+N-1, prints seeds/min and every failing seed with the command that replays it.
- * With --quorum-bug it plants the > 1/2 quorum rule, to show the checks catch it. --cost prints the
- * consensus bytes per block; --flood N times a flood of N votes from one validator through the machine.
+ * With --quorum-bug it plants the > 1/2 quorum rule, with --late-set-bug a chain whose new sets take
+ * over one height late, to show the checks catch them. --trace prints every node's height, view and phase
+ * each 500 virtual ms. --cost prints the consensus bytes per block; --flood N times a flood of N votes
+ * from one validator through the machine.
  */
 import { parseArgs } from 'node:util'
 import { measureCost } from './cost.ts'
 import { measureVoteFlood } from './flood-bench.ts'
+import { keyFamilies } from './key-scenarios.ts'
 import { createPrng } from './prng.ts'
 import { families, familyFor } from './scenarios.ts'
 import { runScenario, type SimResult } from './sim.ts'
 
-export function runSeed(seed: number, family?: string, quorumBug = false): SimResult {
+const allFamilies = { ...families, ...keyFamilies }
+
+/** A bug planted to show the checks catch it: quorum counted as > 1/2, or new sets one height late. */
+export type Plant = 'quorum' | 'late-set'
+
+export function runSeed(
+  seed: number,
+  family?: string,
+  plant?: Plant,
+  trace?: (line: string) => void,
+): SimResult {
   const name = family ?? familyFor(seed)
-  const make = families[name]
+  const make = allFamilies[name]
   if (make === undefined)
-    throw new Error(`unknown scenario ${name}; one of ${Object.keys(families).join(', ')}`)
+    throw new Error(`unknown scenario ${name}; one of ${Object.keys(allFamilies).join(', ')}`)
   const scenario = make(createPrng(seed ^ 0x5eed))
-  const withBug = quorumBug
-    ? { ...scenario, options: { ...scenario.options, quorum: (p: number, t: number) => p * 2 > t } }
-    : scenario
-  return runScenario(withBug, seed)
+  const withBug =
+    plant === 'quorum'
+      ? { ...scenario, options: { ...scenario.options, quorum: (p: number, t: number) => p * 2 > t } }
+      : plant === 'late-set'
+        ? { ...scenario, plantLateSet: true }
+        : scenario
+  return runScenario(withBug, seed, trace)
 }
 
-export function replayCommand(seed: number, family: string, quorumBug = false): string {
-  return `node_modules/.bin/node test/simulation/run.ts --seeds 1 --from ${seed} --scenario ${family}${quorumBug ? ' --quorum-bug' : ''} --verbose`
+const plantFlags: Record<Plant, string> = { quorum: ' --quorum-bug', 'late-set': ' --late-set-bug' }
+
+export function replayCommand(seed: number, family: string, plant?: Plant): string {
+  return `node_modules/.bin/node test/simulation/run.ts --seeds 1 --from ${seed} --scenario ${family}${plant === undefined ? '' : plantFlags[plant]} --verbose`
 }
 
 async function main(): Promise<void> {
@@ -35,6 +53,8 @@ async function main(): Promise<void> {
       scenario: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'quorum-bug': { type: 'boolean', default: false },
+      'late-set-bug': { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       cost: { type: 'boolean', default: false },
       flood: { type: 'string' },
     },
@@ -60,6 +80,12 @@ async function main(): Promise<void> {
     }
     return
   }
+  const plant: Plant | undefined = values['quorum-bug']
+    ? 'quorum'
+    : values['late-set-bug']
+      ? 'late-set'
+      : undefined
+  const trace = values.trace ? (line: string) => console.log(line) : undefined
   const count = Number(values.seeds)
   const from = Number(values.from)
   const started = performance.now()
@@ -75,11 +101,11 @@ async function main(): Promise<void> {
     const family = values.scenario ?? familyFor(seed)
     let result: SimResult
     try {
-      result = runSeed(seed, family, values['quorum-bug'])
+      result = runSeed(seed, family, plant, trace)
     } catch (err) {
       failures++
       console.log(`FAIL seed ${seed} (${family}): threw ${(err as Error).stack}`)
-      console.log(`  replay: ${replayCommand(seed, family, values['quorum-bug'])}`)
+      console.log(`  replay: ${replayCommand(seed, family, plant)}`)
       continue
     }
     heights += result.height
@@ -87,13 +113,13 @@ async function main(): Promise<void> {
     perFamily.set(family, (perFamily.get(family) ?? 0) + 1)
     if (values.verbose) {
       console.log(
-        `seed ${seed} ${family}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}, attacks ${JSON.stringify(result.attacks)}`,
+        `seed ${seed} ${family}${result.variant === undefined ? '' : ` (${result.variant})`}: height ${result.height}, ${result.stats.messages} msgs, ${result.virtualMs} virtual ms, forked=${result.forked}, attacks ${JSON.stringify(result.attacks)}, synced ${JSON.stringify(result.synced)}`,
       )
     }
     if (result.violations.length > 0) {
       failures++
       console.log(`FAIL seed ${seed} (${family}): ${result.violations.slice(0, 5).join('; ')}`)
-      console.log(`  replay: ${replayCommand(seed, family, values['quorum-bug'])}`)
+      console.log(`  replay: ${replayCommand(seed, family, plant)}`)
     }
   }
   const minutes = (performance.now() - started) / 60_000

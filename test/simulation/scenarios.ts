@@ -1,20 +1,44 @@
 /**
- * Scenario families. Each turns a seed's PRNG into a concrete run: validator powers, epochs, network
- * faults before GST, crashes, byzantine validators (below a third of the stake unless the family is
- * `accountable`), tx load, and what the checks must find.
+ * Scenario families. Each turns a seed's PRNG into a concrete run: validator powers, epochs (and in the
+ * key-change families, which keys are in the set: see key-epochs.ts), network faults before GST,
+ * crashes, byzantine validators (below a third of the stake unless the family is `accountable`), tx
+ * load, and what the checks must find.
  */
 import type { ConsensusOptions } from '../../consensus/options.ts'
 import type { Prng } from './prng.ts'
 import type { NetworkConfig } from './world.ts'
 
-/** twins, vote-all, equivocate: see byzantine.ts; forge, flood, same-hash: protocol attacks (adversary.ts). */
-export type ByzantineKind = 'twins' | 'vote-all' | 'equivocate' | 'forge' | 'flood' | 'same-hash'
+/**
+ * twins, vote-all, equivocate, outsider: see byzantine.ts; forge, flood, same-hash: protocol attacks
+ * (adversary.ts). An outsider is honest while its key is in the set and attacks at the heights where it
+ * is not (before it joins, after it left), so it holds no power where it misbehaves.
+ */
+export type ByzantineKind = 'twins' | 'vote-all' | 'equivocate' | 'forge' | 'flood' | 'same-hash' | 'outsider'
 
 export interface Scenario {
   readonly name: string
-  /** Powers per epoch (one list per epoch, cycling); the first is epoch 0. */
+  /** What this seed drew within its family (the key change of the key families), for reports. */
+  readonly variant?: string
+  /**
+   * Powers per epoch, one entry per key (the same keys in every list); the first is epoch 0. A power of
+   * 0 means the key is not in that epoch's set: a key first seen with power in a later epoch joins there
+   * (a key never seen before), one whose power drops to 0 leaves. The lists cycle, unless `lastEpochStays`.
+   */
   readonly epochPowers: readonly (readonly number[])[]
   readonly epochLength: number
+  /** After the last list its set stays (no cycling back to epoch 0). */
+  readonly lastEpochStays?: boolean
+  /** Nodes whose process first starts late (a new validator coming up); the others start at 0. */
+  readonly lateStarts?: readonly { keyIndex: number; atMs: number }[]
+  /**
+   * An honest node whose key has left the set for good stops this long after it committed the last
+   * height of its membership (its operator shuts it down); null or absent: it keeps following the chain.
+   */
+  readonly leaverStopMs?: number | null
+  /** A node that starts (or restarts) first catches up from its peers, as the node's start-up does. */
+  readonly catchUpOnStart?: boolean
+  /** A planted bug (to show the checks catch it): each node's chain puts every new set in one height late. */
+  readonly plantLateSet?: boolean
   readonly byzantine: readonly { keyIndex: number; kind: ByzantineKind }[]
   readonly crashes: readonly { keyIndex: number; atMs: number; restartMs: number | null }[]
   readonly network: NetworkConfig
@@ -29,10 +53,15 @@ export interface Scenario {
     readonly liveness: boolean
     readonly minProgressAfterGst: number
     readonly fairness: boolean
+    /**
+     * Progress resumes after each boundary: every live honest node commits past this many set-changing
+     * boundaries above its height at GST (fewer when the schedule has fewer changes left).
+     */
+    readonly minBoundariesAfterGst?: number
   }
 }
 
-const fastTimers: Partial<ConsensusOptions> = {
+export const fastTimers: Partial<ConsensusOptions> = {
   viewTimeoutBaseMs: 400,
   viewTimeoutIncrementMs: 200,
   viewTimeoutCapMs: 2000,
@@ -45,7 +74,7 @@ function powers(prng: Prng, n: number, max: number): number[] {
 }
 
 /** Picks byzantine keys holding less than a third of every epoch's power (or at least a third). */
-function pickByzantine(
+export function pickByzantine(
   prng: Prng,
   epochs: readonly (readonly number[])[],
   kinds: readonly ByzantineKind[],
@@ -69,14 +98,14 @@ function pickByzantine(
   return chosen.map((keyIndex) => ({ keyIndex, kind: prng.pick(kinds) }))
 }
 
-function bursts(prng: Prng, durationMs: number): [number, number][] {
+export function bursts(prng: Prng, durationMs: number): [number, number][] {
   const out: [number, number][] = []
   for (let t = 0; t < durationMs; t += 200 + prng.int(1500))
     if (prng.chance(0.6)) out.push([t, 1 + prng.int(20)])
   return out
 }
 
-function network(prng: Prng, n: number, gstMs: number, faulty: boolean, wire = false): NetworkConfig {
+export function network(prng: Prng, n: number, gstMs: number, faulty: boolean, wire = false): NetworkConfig {
   const partitions: NetworkConfig['partitions'][number][] = []
   if (faulty) {
     for (let t = 0; t < gstMs; t += 500 + prng.int(1500)) {
@@ -106,7 +135,7 @@ const base = (prng: Prng, n: number) => {
   return { epochPowers: [p], epochLength: 1_000_000, p }
 }
 
-type Family = (prng: Prng) => Scenario
+export type Family = (prng: Prng) => Scenario
 
 const attackTurns = ['faulty', 'forged', 'flooded', 'same-hash']
 
@@ -297,12 +326,17 @@ export const families: Record<string, Family> = {
   },
 }
 
+/** The key-change families (key-scenarios.ts) that take turns with epochs in one of its two slots. */
+const epochTurns = ['epochs', 'keys', 'keys-outsider', 'keys-sync']
+
 /**
  * The family for a seed when none is named: mostly faulty runs, some of each other kind. One of the
- * faulty slots takes turns with the protocol attacks (seeds ending in 6: faulty, forged, flooded).
+ * faulty slots takes turns with the protocol attacks (seeds ending in 6: faulty, forged, flooded,
+ * same-hash), one of the epochs slots with the key changes (seeds ending in 7).
  */
 export function familyFor(seed: number): string {
   if (seed % 10 === 6) return attackTurns[Math.floor(seed / 10) % attackTurns.length] as string
+  if (seed % 10 === 7) return epochTurns[Math.floor(seed / 10) % epochTurns.length] as string
   const names = [
     'faulty',
     'faulty',

@@ -1,17 +1,19 @@
 /**
- * Runs one simulated network for one seed: N validators (drivers + machines, or byzantine actors) over
- * the simulated world, txs arriving over time, crashes and restarts from the WAL, then the checks.
+ * Runs one simulated network for one seed: a node per key (drivers + machines, or byzantine actors) over
+ * the simulated world, txs arriving over time, crashes and restarts from the WAL, then the checks. Keys
+ * outside a height's set run too: newcomers follow the chain before they join (or start late and sync),
+ * leavers follow it after they left until their operator stops them.
  */
 
 import { ConsensusDriver } from '../../consensus/driver.ts'
 import { inVoteWindow } from '../../consensus/machine-normal.ts'
 import { consensusOptions } from '../../consensus/options.ts'
-import type { SignaturePort, WalEntry, WalPort } from '../../consensus/ports.ts'
+import type { SignaturePort } from '../../consensus/ports.ts'
 import { isValidCertificate } from '../../consensus/verify.ts'
 import { blockHash } from '../../protocol/block.ts'
 import { bytesEqual, toHex } from '../../protocol/bytes.ts'
 import type { ConsensusMessage } from '../../protocol/consensus-message.ts'
-import { createValidatorSet, type ValidatorSet } from '../../protocol/validator-set.ts'
+import { validatorSetHash } from '../../protocol/validator-set.ts'
 import {
   type AttackContext,
   type AttackStats,
@@ -20,21 +22,24 @@ import {
   startForging,
 } from './adversary.ts'
 import { checkBounds } from './bounds.ts'
-import { equivocatingNetwork, voteForEverything } from './byzantine.ts'
+import { equivocatingNetwork, outsiderAttack, voteForEverything } from './byzantine.ts'
 import { type CheckInput, type HonestNode, runChecks } from './checks.ts'
 import { ed25519Scheme, fakeScheme } from './fake-crypto.ts'
 import { type CommitRecord, FakeExecutor, TxPool } from './fake-executor.ts'
+import { memoryWal } from './memory-wal.ts'
 import { createPrng } from './prng.ts'
 import type { Scenario } from './scenarios.ts'
+import { setSchedule } from './set-schedule.ts'
 import { type Instance, SimNetwork, type TrafficStats, VirtualClock } from './world.ts'
 
 export const CHAIN_ID = 'arcade-sim'
 
-type NodeKind = 'honest' | 'twin' | 'equivocate' | 'forge' | 'flood' | 'same-hash'
+type NodeKind = 'honest' | 'twin' | 'equivocate' | 'forge' | 'flood' | 'same-hash' | 'outsider'
 
 export interface SimResult {
   readonly seed: number
   readonly scenario: string
+  readonly variant: string | undefined
   readonly violations: readonly string[]
   /** Highest height committed by an honest node. */
   readonly height: number
@@ -43,40 +48,26 @@ export interface SimResult {
   readonly forked: boolean
   /** What the byzantine members' protocol attacks sent (zero in the families without them). */
   readonly attacks: AttackStats
+  /**
+   * Blocks honest nodes applied by sync, how many of them were the first of a new set, and the most set
+   * changes one sync crossed.
+   */
+  readonly synced: { readonly blocks: number; readonly setChanges: number; readonly mostInOne: number }
 }
 
-function memoryWal(): WalPort & { entries: WalEntry[] } {
-  const wal = {
-    entries: [] as WalEntry[],
-    append(entry: WalEntry) {
-      wal.entries.push(entry)
-    },
-    load() {
-      return [...wal.entries]
-    },
-    prune(height: number) {
-      wal.entries = wal.entries.filter((e) =>
-        e.type === 'prepared'
-          ? e.proof.certificate.height >= height
-          : (e.message.type === 'vote' ? e.message.vote.height : e.message.height) >= height,
-      )
-    },
-  }
-  return wal
-}
-
-export function runScenario(scenario: Scenario, seed: number): SimResult {
+/**
+ * `trace`, when given, gets a line every 500 virtual ms: each node's instance index (`!` when down), its
+ * committed height, and its view and phase (n, v, d) at the next height.
+ */
+export function runScenario(scenario: Scenario, seed: number, trace?: (line: string) => void): SimResult {
   const prng = createPrng(seed)
   const clock = new VirtualClock()
   const pool = new TxPool()
   const scheme = scenario.ed25519 ? ed25519Scheme() : fakeScheme()
   const options = consensusOptions(scenario.options)
   const keys: SignaturePort[] = (scenario.epochPowers[0] ?? []).map(() => scheme.newKey(prng))
-  const epochSets: ValidatorSet[] = scenario.epochPowers.map((powers) =>
-    createValidatorSet(keys.map((k, i) => ({ publicKey: k.publicKey, power: powers[i] as number }))),
-  )
-  const validatorSetFor = (height: number): ValidatorSet =>
-    epochSets[Math.floor((height - 1) / scenario.epochLength) % epochSets.length] as ValidatorSet
+  const { validatorSetFor, chainSetFor, isMember, leavesAfter, entryHeight } = setSchedule(scenario, keys)
+  const synced = { blocks: 0, setChanges: 0, mostInOne: 0 }
   const net = new SimNetwork(scenario.network, { clock, prng: prng.fork(), chainId: CHAIN_ID })
   const byzantine = new Set(scenario.byzantine.map((b) => b.keyIndex))
   const honest: HonestNode[] = []
@@ -97,9 +88,10 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     at.set(toHex(blockHash(r.block.header)), r)
   }
 
+  const everyone: HonestNode[] = []
   const sources = () => honest.filter((n) => n.instance.up && !byzantine.has(n.keyIndex))
 
-  const attacks: AttackStats = { forged: 0, flooded: 0, sameHash: 0 }
+  const attacks: AttackStats = { forged: 0, flooded: 0, sameHash: 0, outsiderEarly: 0, outsiderLate: 0 }
   const highestHonest = () => honest.reduce((h, n) => Math.max(h, n.executor.height), 0)
 
   const makeNode = (keyIndex: number, copy: number, kind: NodeKind): void => {
@@ -113,17 +105,27 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
         maxTxsPerBlock: scenario.maxTxsPerBlock,
         timeOffsetMs: copy,
         maxClockDriftMs: 1000,
-        validatorSetFor,
+        validatorSetFor: chainSetFor,
       },
       {
         clock,
         pool,
         onCommit: (r) => {
-          if (isHonest) recordDecision(r)
+          if (!isHonest) return
+          recordDecision(r)
+          const stopMs = scenario.leaverStopMs ?? null
+          if (stopMs !== null && !node.retired && leavesAfter(keyIndex, r.block.header.height)) {
+            node.retired = true
+            clock.schedule(stopMs, () => {
+              void node.driver.stop()
+              node.instance.up = false
+            })
+          }
         },
       },
     )
     const slots = new Map<string, string>()
+    const startAtMs = isHonest ? (scenario.lateStarts?.find((s) => s.keyIndex === keyIndex)?.atMs ?? 0) : 0
     const node: HonestNode = {
       index: -1,
       keyIndex,
@@ -131,10 +133,11 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
       driver: null as unknown as ConsensusDriver,
       instance: {
         key: toHex(key.publicKey),
-        up: true,
+        up: startAtMs === 0,
         deliver: (m: ConsensusMessage, from: string) => {
-          // An equivocation this node can see: two votes of one slot, each inside its window of views
-          // when it arrived over its signer's own connection (votes outside the window are never looked at).
+          // An equivocation this node can see: two votes of one slot by a member of the height's set, each
+          // inside its window of views when it arrived over its signer's own connection (votes outside the
+          // window, or by a key outside the set, are never looked at).
           const state = node.driver.state
           if (
             isHonest &&
@@ -142,6 +145,7 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
             state !== null &&
             m.vote.height === state.ctx.height &&
             toHex(m.vote.validator) === from &&
+            state.ctx.validators.byKey.has(from) &&
             inVoteWindow(state.view, m.vote.view)
           ) {
             const v = m.vote
@@ -161,6 +165,7 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
       slots,
       newViews: [],
       heightAtGst: 0,
+      retired: false,
     }
     const index = net.add(node.instance)
     ;(node as { index: number }).index = index
@@ -181,6 +186,14 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
     let relay: ((m: ConsensusMessage) => void) | null = null
     if (kind === 'forge') relay = startForging(attack, 300, scenario.durationMs)
     if (kind === 'flood') startFlooding(attack, 500, scenario.durationMs)
+    if (kind === 'outsider') {
+      const entry = entryHeight(keyIndex)
+      const sent = (count: number, height: number) => {
+        if (height < entry) attacks.outsiderEarly += count
+        else attacks.outsiderLate += count
+      }
+      relay = outsiderAttack(CHAIN_ID, key, net, index, (h) => isMember(keyIndex, h), sent)
+    }
     const network =
       kind === 'equivocate'
         ? equivocatingNetwork(CHAIN_ID, key, net, index, prng.fork())
@@ -194,6 +207,47 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
                 plain.broadcast(m)
               },
             }
+    /**
+     * Copies certified blocks from the live honest node with the longest chain this one can reach, each
+     * checked as the node's block sync does: it extends the head, and its certificate is a quorum of the
+     * set this node derived from its own chain for that height (the executor knows it for head + 1 only).
+     */
+    const catchUp = (): void => {
+      let best: HonestNode | null = null
+      for (const n of sources()) {
+        if (n === node || !net.connected(n.index, node.index)) continue
+        if (best === null || n.executor.height > best.executor.height) best = n
+      }
+      if (best === null) return
+      let changes = 0
+      for (let h = executor.height + 1; h <= best.executor.height; h++) {
+        const r = best.executor.blocks[h - 1] as CommitRecord
+        const head = executor.head().header
+        if (head !== null && !bytesEqual(r.block.header.parentHash, blockHash(head))) return
+        const set = executor.validatorSetFor(h)
+        const setHash = validatorSetHash(set)
+        const c = r.certificate
+        if (!bytesEqual(r.block.header.validatorSetHash, setHash)) return
+        if (c.height !== h || !bytesEqual(c.blockHash, blockHash(r.block.header))) return
+        if (!isValidCertificate(scheme.verify, options.quorum, CHAIN_ID, c, set)) return
+        if (isHonest) {
+          synced.blocks++
+          if (head !== null && !bytesEqual(head.validatorSetHash, setHash)) {
+            synced.setChanges++
+            synced.mostInOne = Math.max(synced.mostInOne, ++changes)
+          }
+        }
+        executor.commit(r.block, r.certificate)
+      }
+    }
+    /** A process (re)starting: the node's start-up catch-up first when the scenario models it. */
+    const boot = (): void => {
+      node.instance.up = true
+      node.slots.clear()
+      if (scenario.catchUpOnStart) catchUp()
+      node.driver = newDriver()
+      node.driver.start()
+    }
     const newDriver = () =>
       new ConsensusDriver(
         { chainId: CHAIN_ID, consensus: options },
@@ -213,27 +267,7 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
               if (isHonest && !scenario.expect.accountableOnly && target > highest + 1) {
                 executor.faults.push(`sync requested up to ${target}, highest honest height ${highest}`)
               }
-              // Copy certified blocks from the live honest node with the longest chain this one can reach.
-              let best: HonestNode | null = null
-              for (const n of sources()) {
-                if (n === node || !net.connected(n.index, node.index)) continue
-                if (best === null || n.executor.height > best.executor.height) best = n
-              }
-              if (best === null) return
-              for (let h = executor.height + 1; h <= best.executor.height; h++) {
-                const r = best.executor.blocks[h - 1] as CommitRecord
-                const head = executor.head().header
-                if (head !== null && !bytesEqual(r.block.header.parentHash, blockHash(head))) return
-                const ok = isValidCertificate(
-                  scheme.verify,
-                  options.quorum,
-                  CHAIN_ID,
-                  r.certificate,
-                  validatorSetFor(h),
-                )
-                if (!ok) return
-                executor.commit(r.block, r.certificate)
-              }
+              catchUp()
             },
           },
           observer: {
@@ -257,7 +291,9 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
       )
     node.driver = newDriver()
     if (isHonest) honest.push(node)
-    node.driver.start()
+    everyone.push(node)
+    if (startAtMs === 0) node.driver.start()
+    else clock.schedule(startAtMs, boot)
     for (const c of scenario.crashes) {
       if (c.keyIndex !== keyIndex || !isHonest) continue
       clock.schedule(c.atMs, () => {
@@ -265,13 +301,12 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
         node.instance.up = false
       })
       if (c.restartMs !== null) {
-        clock.schedule(c.restartMs, () => {
-          // Overlapping crash windows: the process is restarted once, never run twice.
+        clock.schedule(Math.max(c.restartMs, startAtMs), () => {
+          // Overlapping crash windows: the process is restarted once, never run twice; a node its
+          // operator stopped stays down.
+          if (node.retired && !node.instance.up) return
           void node.driver.stop()
-          node.instance.up = true
-          node.slots.clear()
-          node.driver = newDriver()
-          node.driver.start()
+          boot()
         })
       }
     }
@@ -301,6 +336,15 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
   // What peers can make an honest node hold stays within its bounds, and only authentic messages are held.
   const boundViolations: string[] = []
   const inspect = () => {
+    trace?.(
+      `${clock.now} ${everyone
+        .map((n) => {
+          const st = n.driver.state
+          const where = st === null ? '-' : `${st.view}${st.phase[0]}`
+          return `${n.index}${n.instance.up ? '' : '!'}:${n.executor.height}/${where}`
+        })
+        .join(' ')}`,
+    )
     for (const n of honest) {
       const state = n.driver.state
       if (n.instance.up && state !== null)
@@ -331,11 +375,13 @@ export function runScenario(scenario: Scenario, seed: number): SimResult {
   return {
     seed,
     scenario: scenario.name,
+    variant: scenario.variant,
     violations,
     height,
     stats: net.stats,
     virtualMs: clock.now,
     forked,
     attacks,
+    synced,
   }
 }

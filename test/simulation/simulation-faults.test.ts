@@ -36,7 +36,7 @@ describe('simulation: more seeds, real Ed25519, and the checks have teeth', () =
   })
 
   it('catches a planted bug: with quorum counted as > 1/2, the checks fail and find forks', () => {
-    const results = range(1, 30).map((seed) => runSeed(seed, 'faulty', true))
+    const results = range(1, 30).map((seed) => runSeed(seed, 'faulty', 'quorum'))
     expect(results.filter((r) => r.violations.length === 0)).toEqual([])
     const forks = results.filter((r) => r.violations.some((v) => v.startsWith('agreement')))
     expect(forks.length).toBeGreaterThan(0)
