@@ -4,7 +4,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
-import type { AccountIndexEntry, BlockCommit } from './chain-store.ts'
+import type { AccountIndexEntry, BlockCommit, JournalEntry } from './chain-store.ts'
 import { writeU32 } from './keys.ts'
 
 const b = (...xs: number[]): Bytes => Uint8Array.from(xs)
@@ -67,6 +67,9 @@ export interface BlockShape {
   readonly accountsPerTx?: number
   /** Distinct accounts the txs spread over. Default 1000. */
   readonly accountCount?: number
+  /** Journal rows per tx (default 0), each of `journalRowBytes` (default 200) under its point and `accountsPerTx` accounts. */
+  readonly journalRowsPerTx?: number
+  readonly journalRowBytes?: number
 }
 
 /** The key `syntheticCommit` writes last at every height: its value is the height (u32). */
@@ -102,10 +105,25 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
       accountIndex.push({ account, txIndex: i, kind: 'point.transfer', error: null })
     }
   }
+  const journal: JournalEntry[] = []
+  const rowsPerTx = shape.journalRowsPerTx ?? 0
+  const rowBytes = shape.journalRowBytes ?? 200
+  for (let i = 0; i < shape.txCount; i++) {
+    for (let r = 0; r < rowsPerTx; r++) {
+      const bytes = new Uint8Array(rowBytes)
+      writeU32(bytes, 0, height)
+      writeU32(bytes, 4, i)
+      const accounts = Array.from({ length: accountsPerTx }, (_, a) =>
+        syntheticAccount((i * accountsPerTx + a) % accountCount),
+      )
+      journal.push({ point: 'SHOP', txIndex: i, row: r, accounts, bytes })
+    }
+  }
   const latest = new Uint8Array(4)
   writeU32(latest, 0, height)
   stateWrites.push([LATEST_KEY, latest])
   return {
+    ...(journal.length > 0 ? { journal, timeMs: height * 1000 } : {}),
     height,
     blockHash: hashOf(0xbb, height),
     blockBytes: utf8(`block ${height} with ${shape.txCount} txs`),
@@ -114,4 +132,25 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
     txs,
     accountIndex,
   }
+}
+
+/**
+ * Journal entries for `sampleCommit(height, txCount)`: tx i has i % 3 + 1 rows, under point `SHOP`
+ * for even i and `CITY` for odd i, each naming ALICE, and BOB on odd rows. The bytes say where they
+ * sit: `row h/i/r`.
+ */
+export function sampleJournal(height: number, txCount = 3): JournalEntry[] {
+  const out: JournalEntry[] = []
+  for (let i = 0; i < txCount; i++) {
+    for (let r = 0; r < (i % 3) + 1; r++) {
+      out.push({
+        point: i % 2 === 0 ? 'SHOP' : 'CITY',
+        txIndex: i,
+        row: r,
+        accounts: r % 2 === 1 ? [ALICE, BOB] : [ALICE],
+        bytes: utf8(`row ${height}/${i}/${r}`),
+      })
+    }
+  }
+  return out
 }
