@@ -67,6 +67,8 @@ export interface JournalQuery {
   readonly after?: JournalPosition
   /** Maximum rows returned, at least 1. */
   readonly limit: number
+  /** Only the rows of this one tx (within the height range). */
+  readonly tx?: { readonly height: number; readonly txIndex: number }
 }
 
 export interface JournalItem extends JournalPosition {

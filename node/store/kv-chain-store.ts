@@ -403,18 +403,27 @@ export class KvChainStore implements ChainStore {
         throw invalidArgument('after.row', `must be 0 to ${MAX_JOURNAL_ROW}`)
     }
     if (query.fromHeight > query.toHeight) return []
-    const start = { height: query.fromHeight, txIndex: 0, row: 0 }
+    const { tx } = query
+    if (tx !== undefined) {
+      checkHeight(tx.height, 'tx.height')
+      if (!Number.isInteger(tx.txIndex) || tx.txIndex < 0 || tx.txIndex > 0xffffffff)
+        throw invalidArgument('tx.txIndex', 'must be a u32')
+    }
+    const start =
+      tx === undefined
+        ? { height: query.fromHeight, txIndex: 0, row: 0 }
+        : { height: tx.height, txIndex: tx.txIndex, row: 0 }
+    const end =
+      tx === undefined
+        ? { height: query.toHeight, txIndex: 0xffffffff, row: MAX_JOURNAL_ROW }
+        : { height: tx.height, txIndex: tx.txIndex, row: MAX_JOURNAL_ROW }
     const lower =
       after !== undefined && comparePositions(after, start) >= 0
         ? { gt: journalKey(prefix, scopeBytes, after) }
         : { gte: journalKey(prefix, scopeBytes, start) }
     const range = {
       ...lower,
-      lte: journalKey(prefix, scopeBytes, {
-        height: query.toHeight,
-        txIndex: 0xffffffff,
-        row: MAX_JOURNAL_ROW,
-      }),
+      lte: journalKey(prefix, scopeBytes, end),
       limit: query.limit,
     }
     const out: JournalItem[] = []
