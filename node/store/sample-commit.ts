@@ -4,6 +4,7 @@
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
+import { encodeJournalRow, type JournalRow } from '../../state/journal.ts'
 import type { AccountIndexEntry, BlockCommit, JournalEntry } from './chain-store.ts'
 import { writeU32 } from './keys.ts'
 
@@ -153,4 +154,58 @@ export function sampleJournal(height: number, txCount = 3): JournalEntry[] {
     }
   }
   return out
+}
+
+/**
+ * A decodable journal row (state/journal.ts) for benches and export tests: an award of `amount` by
+ * a merchant to customer `n % 100`, with a memo that needs CSV quoting every tenth row.
+ */
+export function syntheticJournalRow(height: number, txIndex: number, n: number, point = 'SHOP'): JournalRow {
+  return {
+    txHash: hashOf(0x77, height, txIndex),
+    height,
+    timeMs: 1_767_225_600_000 + height * 1_000,
+    txIndex,
+    row: 0,
+    kind: 'merchant.award',
+    event: 'award',
+    point,
+    from: hashOf(0xe0, 1),
+    fromRole: 'merchant',
+    to: syntheticAccount(n % 100),
+    toRole: 'customer',
+    amount: 100 + (n % 900),
+    merchant: hashOf(0xe0, 1),
+    terminal: hashOf(0xe1, n % 8),
+    device: null,
+    spender: null,
+    floatDelta: -(n % 50),
+    liabilityDelta: 100 + (n % 900) - (n % 50),
+    sponsor: hashOf(0xe2, 1),
+    fiatRef: null,
+    memo: n % 10 === 0 ? `receipt ${n}, "coffee"` : `receipt ${n}`,
+  }
+}
+
+/** `rowsPerBlock` synthetic rows at `height`, one per tx, under `point`, each naming its customer. */
+export function syntheticJournalCommit(height: number, rowsPerBlock: number, point = 'SHOP'): BlockCommit {
+  const txs = Array.from({ length: rowsPerBlock }, (_, i) => ({
+    hash: hashOf(0x77, height, i),
+    receiptBytes: Uint8Array.of(0),
+  }))
+  const journal = txs.map((_, i): JournalEntry => {
+    const row = syntheticJournalRow(height, i, height * rowsPerBlock + i, point)
+    return { point, txIndex: i, row: 0, accounts: [row.to], bytes: encodeJournalRow(row) }
+  })
+  return {
+    height,
+    blockHash: hashOf(0xbb, height),
+    blockBytes: utf8(`block ${height}`),
+    certificateBytes: null,
+    stateWrites: [],
+    txs,
+    accountIndex: [],
+    journal,
+    timeMs: 1_767_225_600_000 + height * 1_000,
+  }
 }

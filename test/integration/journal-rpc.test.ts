@@ -4,11 +4,12 @@
  * node/journal-reader.ts behind the real Fastify routes (GET /v1/journal and the account history).
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { ArcadeClient } from '../../client/index.ts'
 import { accountsOf } from '../../node/account-index.ts'
 import { journalEntriesOf } from '../../node/journal-index.ts'
 import { createJournalReader } from '../../node/journal-reader.ts'
 import { type ChainStore, createMemoryChainStore } from '../../node/store/index.ts'
-import { hashOf } from '../../node/store/sample-commit.ts'
+import { hashOf, syntheticJournalCommit } from '../../node/store/sample-commit.ts'
 import { encodeAddress } from '../../protocol/address.ts'
 import { type Bytes, utf8 } from '../../protocol/bytes.ts'
 import type { SignedTx } from '../../protocol/tx.ts'
@@ -308,5 +309,81 @@ describe('account history from the journal', () => {
       },
     ])
     expect(items[2].moreMovements).toBe(false)
+  })
+})
+
+describe('large exports and the SDK', () => {
+  it('streams a large CSV one page at a time, reading ahead only as far as the client takes it', async () => {
+    const store = createMemoryChainStore()
+    await store.open()
+    const blocks = 60
+    for (let height = 1; height <= blocks; height++)
+      await store.commitBlock(syntheticJournalCommit(height, 1_000))
+    const journal = createJournalReader(store)
+    let fetched = 0
+    let largestAsk = 0
+    const chain = new FakeChain(1, () => new Uint8Array(32)) as FakeChain & ChainReader
+    chain.journal = async (request) => {
+      largestAsk = Math.max(largestAsk, request.limit)
+      const page = await journal.page(request)
+      fetched += page.rows.length
+      return page
+    }
+    const ledger = new TestChain()
+    setupPoint(ledger)
+    h = harness({}, { chain, query: () => createLedgerQuery(ledger.state) })
+    const url = await h.server.listen('127.0.0.1', 0)
+    const res = await fetch(`${url}/v1/journal?point=${POINT}&format=csv`)
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let tail = decoder.decode((await reader.read()).value, { stream: true })
+    // Hold off reading: the server stops once the socket's buffers are full, far short of the end.
+    let last = -1
+    for (let turns = 0; turns < 10_000 && fetched !== last; turns++) {
+      last = fetched
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r))
+    }
+    expect(fetched).toBeLessThan(30_000)
+    let lines = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      const text = tail + decoder.decode(value, { stream: true })
+      const parts = text.split('\r\n')
+      tail = parts.pop() ?? ''
+      lines += parts.length
+    }
+    expect(tail).toBe('')
+    // Every tenth memo holds a quoted comma: still one line per row (no newline in it).
+    expect(lines).toBe(1 + blocks * 1_000)
+    expect(fetched).toBe(blocks * 1_000)
+    expect(largestAsk).toBeLessThanOrEqual(1_000)
+    await store.close()
+  })
+
+  it('the SDK pages the journal and streams its CSV; bad input is a coded error', async () => {
+    const w = await world()
+    for (let i = 0; i < 7; i++) await w.run(TERMINAL, award(ALICE, i + 1))
+    w.serve()
+    const url = await (h as Harness).server.listen('127.0.0.1', 0)
+    const client = new ArcadeClient({ url })
+    const page = await client.journal({ point: POINT, account: addr(ALICE) }, { limit: 3 })
+    expect(page.items.map((r) => r.amount)).toEqual([1, 2, 3])
+    expect(page.next).not.toBeNull()
+    const all: number[] = []
+    for await (const row of client.journalRows({ point: POINT, merchant: MERCHANT }, { limit: 2 }))
+      all.push(row.amount)
+    expect(all).toEqual([1, 2, 3, 4, 5, 6, 7])
+    let csv = ''
+    for await (const chunk of client.journalCsv({ point: POINT, fromHeight: 0 })) csv += chunk
+    expect(csv.split('\r\n')).toHaveLength(1 + 7 + 1)
+    await expect(client.journal({ point: POINT, fromHeight: 5, toHeight: 1 })).rejects.toMatchObject({
+      code: 'RPC_BAD_RANGE',
+      status: 400,
+    })
+    const csvError = async () => {
+      for await (const _ of client.journalCsv({ point: 'NOPE' })) void _
+    }
+    await expect(csvError()).rejects.toMatchObject({ code: 'RPC_POINT_NOT_FOUND', status: 404 })
   })
 })
