@@ -11,7 +11,6 @@ import type {
   ChainHead,
   ChainIdentity,
   ChainStore,
-  JournalEntry,
   JournalItem,
   JournalQuery,
   JournalScope,
@@ -19,6 +18,7 @@ import type {
   TxLocation,
 } from './chain-store.ts'
 import { invalidArgument, StoreError, StoreErrorCode } from './errors.ts'
+import { journalSlabBytes, pushJournalOps, readHeightAtTime, readJournal } from './journal-kv.ts'
 import {
   accountHistoryKey,
   accountHistoryKeyLength,
@@ -26,7 +26,6 @@ import {
   ByteSlab,
   blockHashKey,
   blockKey,
-  blockTimeKey,
   certificateKey,
   encodeHead,
   encodeU64,
@@ -34,18 +33,12 @@ import {
   headKey,
   historyValueLength,
   isHistoryText,
-  type JournalPosition,
-  journalKey,
-  journalKeyLength,
   MAX_HISTORY_TEXT,
-  MAX_JOURNAL_ROW,
   MetaKey,
   metaKey,
   Prefix,
   parseAccountHistoryKey,
   parseHistoryValue,
-  parseJournalKey,
-  prefixEnd,
   readU32,
   readU64,
   txKey,
@@ -99,30 +92,8 @@ function slabBytes(commit: BlockCommit): number {
     const hash = commit.txs[txIndex]?.hash
     n += accountHistoryKeyLength(account) + (hash === undefined ? 0 : historyValueLength(hash, kind, error))
   }
-  for (const entry of commit.journal ?? []) {
-    n += entry.bytes.length + 2 + entry.point.length + 14
-    for (const account of entry.accounts) n += journalKeyLength(account)
-  }
-  return n
+  return n + journalSlabBytes(commit.journal ?? [])
 }
-
-const asciiBytes = (text: string): Bytes => Uint8Array.from(text, (c) => c.charCodeAt(0))
-
-function checkJournalEntry(entry: JournalEntry, txCount: number): void {
-  if (!Number.isInteger(entry.txIndex) || entry.txIndex < 0 || entry.txIndex >= txCount) {
-    throw invalidArgument('journal.txIndex', `must index txs (0..${txCount - 1})`)
-  }
-  if (!Number.isInteger(entry.row) || entry.row < 0 || entry.row > MAX_JOURNAL_ROW) {
-    throw invalidArgument('journal.row', `must be 0 to ${MAX_JOURNAL_ROW}`)
-  }
-  if (entry.point.length === 0 || !isHistoryText(entry.point)) {
-    throw invalidArgument('journal.point', `must be 1 to ${MAX_HISTORY_TEXT} printable ASCII chars`)
-  }
-  for (const account of entry.accounts) checkAccount(account)
-}
-
-const comparePositions = (a: JournalPosition, b: JournalPosition): number =>
-  a.height - b.height || a.txIndex - b.txIndex || a.row - b.row
 
 function corrupt(what: string, details: Record<string, unknown> = {}): StoreError {
   return new StoreError(StoreErrorCode.corrupt, `corrupt store: ${what}`, details)
@@ -263,26 +234,7 @@ export class KvChainStore implements ChainStore {
         }
         ops.push({ type: 'put', key: slab.accountHistoryKey(account, height, txIndex), value: value.bytes })
       }
-      // Journal rows in (tx, row) order, each under its point and its accounts (one copy in the slab).
-      let previous: JournalPosition | null = null
-      for (const entry of commit.journal ?? []) {
-        checkJournalEntry(entry, txs.length)
-        const position = { height, txIndex: entry.txIndex, row: entry.row }
-        if (previous !== null && comparePositions(previous, position) >= 0) {
-          throw invalidArgument('journal', 'entries must be in ascending (txIndex, row) order')
-        }
-        previous = position
-        const value = slab.copy(entry.bytes)
-        const point = asciiBytes(entry.point)
-        ops.push({ type: 'put', key: slab.journalKey(Prefix.journalPoint, point, position), value })
-        for (const account of entry.accounts) {
-          ops.push({ type: 'put', key: slab.journalKey(Prefix.journalAccount, account, position), value })
-        }
-      }
-      if (commit.timeMs !== undefined) {
-        checkHeight(commit.timeMs, 'timeMs')
-        ops.push({ type: 'put', key: blockTimeKey(commit.timeMs, height), value: new Uint8Array(0) })
-      }
+      pushJournalOps(ops, slab, commit, height)
       for (const [name, value] of commit.meta ?? [])
         ops.push({ type: 'put', key: metaKey(name), value: value.slice() })
       const walOps =
@@ -378,73 +330,12 @@ export class KvChainStore implements ChainStore {
 
   async journal(scope: JournalScope, query: JournalQuery): Promise<JournalItem[]> {
     this.#assertOpen()
-    let prefix: typeof Prefix.journalPoint | typeof Prefix.journalAccount
-    let scopeBytes: Bytes
-    if ('point' in scope) {
-      if (scope.point.length === 0 || !isHistoryText(scope.point))
-        throw invalidArgument('point', 'must be printable ASCII')
-      prefix = Prefix.journalPoint
-      scopeBytes = asciiBytes(scope.point)
-    } else {
-      checkAccount(scope.account)
-      prefix = Prefix.journalAccount
-      scopeBytes = scope.account
-    }
-    checkHeight(query.fromHeight, 'fromHeight')
-    checkHeight(query.toHeight, 'toHeight')
-    if (!Number.isSafeInteger(query.limit) || query.limit < 1)
-      throw invalidArgument('limit', 'must be an integer ≥ 1')
-    const { after } = query
-    if (after !== undefined) {
-      checkHeight(after.height, 'after.height')
-      if (!Number.isInteger(after.txIndex) || after.txIndex < 0 || after.txIndex > 0xffffffff)
-        throw invalidArgument('after.txIndex', 'must be a u32')
-      if (!Number.isInteger(after.row) || after.row < 0 || after.row > MAX_JOURNAL_ROW)
-        throw invalidArgument('after.row', `must be 0 to ${MAX_JOURNAL_ROW}`)
-    }
-    if (query.fromHeight > query.toHeight) return []
-    const { tx } = query
-    if (tx !== undefined) {
-      checkHeight(tx.height, 'tx.height')
-      if (!Number.isInteger(tx.txIndex) || tx.txIndex < 0 || tx.txIndex > 0xffffffff)
-        throw invalidArgument('tx.txIndex', 'must be a u32')
-    }
-    const start =
-      tx === undefined
-        ? { height: query.fromHeight, txIndex: 0, row: 0 }
-        : { height: tx.height, txIndex: tx.txIndex, row: 0 }
-    const end =
-      tx === undefined
-        ? { height: query.toHeight, txIndex: 0xffffffff, row: MAX_JOURNAL_ROW }
-        : { height: tx.height, txIndex: tx.txIndex, row: MAX_JOURNAL_ROW }
-    const lower =
-      after !== undefined && comparePositions(after, start) >= 0
-        ? { gt: journalKey(prefix, scopeBytes, after) }
-        : { gte: journalKey(prefix, scopeBytes, start) }
-    const range = {
-      ...lower,
-      lte: journalKey(prefix, scopeBytes, end),
-      limit: query.limit,
-    }
-    const out: JournalItem[] = []
-    for await (const [key, bytes] of this.#kv.entries(range)) out.push({ ...parseJournalKey(key), bytes })
-    return out
+    return readJournal(this.#kv, scope, query)
   }
 
   async heightAtTime(timeMs: number, side: 'from' | 'until'): Promise<number | null> {
     this.#assertOpen()
-    checkHeight(timeMs, 'timeMs')
-    const range =
-      side === 'from'
-        ? { gte: blockTimeKey(timeMs, 0), lt: prefixEnd(Prefix.blockTime), limit: 1 }
-        : {
-            gte: blockTimeKey(0, 0),
-            lte: blockTimeKey(timeMs, Number.MAX_SAFE_INTEGER),
-            limit: 1,
-            reverse: true,
-          }
-    for await (const [key] of this.#kv.entries(range)) return readU64(key, 9)
-    return null
+    return readHeightAtTime(this.#kv, timeMs, side)
   }
 
   async blocksRange(from: number, to: number, limits: { maxBytes?: number } = {}): Promise<StoredBlock[]> {
