@@ -85,7 +85,7 @@ module.exports = {
     {
       name: 'prom-client-only-in-node-and-rpc',
       severity: 'error',
-      from: { pathNot: '^(node|rpc)/' },
+      from: { pathNot: '^(node|rpc|bench)/' },
       to: { path: lib('prom-client'), dependencyTypesNot: ['type-only'] },
     },
   ],

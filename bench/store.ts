@@ -1,5 +1,8 @@
 /**
- * Store benchmark: `node_modules/.bin/node bench/store.ts [blocks] [txCount]`.
+ * Store benchmark: `node_modules/.bin/node bench/store.ts [blocks] [txCount] [journalRowsPerTx]`.
+ * With journalRowsPerTx > 0 every tx also writes that many 200-byte journal rows, each under its
+ * point and the tx's two accounts (three ops a row), the shape of a pay or an award (default 0, the
+ * store as it was before the journal; run both to see the journal's cost per block).
  * Commits blocks shaped like a full 10,000-tx block (30,000 state writes, 10,000 receipts of 100
  * bytes, 20,000 account-history entries: about 60,000 LevelDB ops) and reports per commit:
  *   wall ms (mean, median, p95) and the ops/s and tx/s they imply;
@@ -25,7 +28,15 @@ import type { Bytes } from '../protocol/bytes.ts'
 
 const blocks = Number(process.argv[2] ?? 12)
 const txCount = Number(process.argv[3] ?? 10_000)
-const shape = { txCount, stateWritesPerTx: 3, receiptBytes: 100, accountsPerTx: 2, accountCount: 5_000 }
+const journalRowsPerTx = Number(process.argv[4] ?? 0)
+const shape = {
+  txCount,
+  stateWritesPerTx: 3,
+  receiptBytes: 100,
+  accountsPerTx: 2,
+  accountCount: 5_000,
+  journalRowsPerTx,
+}
 
 /** Discards writes but counts them: isolates the cost of building the batch. */
 class NullKv implements RawKv {
@@ -89,7 +100,13 @@ async function run(label: string, inner: RawKv, sync: boolean, loadState = false
   let opsPerBlock = 0
   for (let h = 1; h <= blocks; h++) {
     const commit = syntheticCommit(h, shape)
-    opsPerBlock = 3 + commit.stateWrites.length + commit.txs.length + commit.accountIndex.length
+    opsPerBlock =
+      3 +
+      commit.stateWrites.length +
+      commit.txs.length +
+      commit.accountIndex.length +
+      (commit.journal ?? []).reduce((n, e) => n + 1 + e.accounts.length, 0) +
+      (commit.timeMs === undefined ? 0 : 1)
     const cpu = process.cpuUsage()
     const thread = process.threadCpuUsage()
     const start = performance.now()
@@ -132,7 +149,9 @@ async function run(label: string, inner: RawKv, sync: boolean, loadState = false
   )
 }
 
-console.log(`store bench: ${blocks} blocks of ${txCount} txs (first block excluded), node ${process.version}`)
+console.log(
+  `store bench: ${blocks} blocks of ${txCount} txs, ${journalRowsPerTx} journal rows per tx (first block excluded), node ${process.version}`,
+)
 await run('build-only', new NullKv(), false)
 for (const sync of [false, true]) {
   const dir = await mkdtemp(join(tmpdir(), 'arcade-bench-store-'))

@@ -102,6 +102,61 @@ export class Http {
   }
 }
 
+/**
+ * Streams a text answer (a CSV export) as decoded chunks, holding one chunk at a time. The timeout
+ * covers the wait for the answer to start, not the whole download (an export may be long); abort
+ * with `signal`. A non-2xx answer is read as the RPC's JSON error.
+ */
+export async function* streamText(
+  http: Http,
+  path: string,
+  opts: RequestOptions & { readonly accept: string },
+): AsyncGenerator<string> {
+  const url = buildUrl(http.options.url, path, opts.query)
+  const headers = { ...http.options.headers, accept: opts.accept }
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), opts.timeoutMs ?? http.options.timeoutMs)
+  const signal = combine([controller.signal, opts.signal])
+  let res: Response
+  try {
+    res = await http.fetch(url, { method: 'GET', headers, signal })
+  } catch (err) {
+    if (opts.signal?.aborted) throw opts.signal.reason
+    const code = controller.signal.aborted ? ClientErrorCode.timeout : ClientErrorCode.network
+    throw new ArcadeClientError(code, `GET ${url.pathname}: ${(err as Error).message}`, null, {
+      url: url.href,
+    })
+  } finally {
+    clearTimeout(timer)
+  }
+  if (res.status < 200 || res.status >= 300) {
+    const text = await res.text()
+    let body: unknown = null
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // not JSON: errorFromBody falls back to CLIENT_BAD_RESPONSE
+    }
+    throw errorFromBody(res.status, body)
+  }
+  if (res.body === null) return
+  const decoder = new TextDecoder()
+  const reader = res.body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      const text = decoder.decode(value, { stream: true })
+      if (text !== '') yield text
+    }
+    const rest = decoder.decode()
+    if (rest !== '') yield rest
+  } finally {
+    reader.releaseLock()
+    await res.body.cancel().catch(() => {})
+  }
+}
+
 /** The RPC's `{code, message}` error body as an ArcadeClientError. */
 export function errorFromBody(status: number, body: unknown): ArcadeClientError {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>

@@ -5,7 +5,7 @@
 import { toHex } from '../protocol/bytes.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { invalidInput } from './errors.ts'
-import type { Http } from './http.ts'
+import { type Http, streamText } from './http.ts'
 import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
 import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
 import type {
@@ -17,6 +17,9 @@ import type {
   EvidenceItem,
   Grant,
   HistoryPage,
+  JournalPage,
+  JournalQuery,
+  JournalRow,
   MerchantInfo,
   Observer,
   OffsetPage,
@@ -37,6 +40,21 @@ import type {
 } from './types.ts'
 
 const addr = (a: AddressLike, field: string): string => addressOf(toAccount(a, field))
+
+function journalParams(q: JournalQuery): Record<string, string | number | undefined> {
+  if (q.account !== undefined && q.merchant !== undefined) {
+    throw invalidInput('journal', 'give account or merchant, not both')
+  }
+  return {
+    point: toPointId(q.point),
+    account: q.account === undefined ? undefined : addr(q.account, 'account'),
+    merchant: q.merchant === undefined ? undefined : addr(q.merchant, 'merchant'),
+    fromHeight: q.fromHeight,
+    toHeight: q.toHeight,
+    fromTime: q.fromTime,
+    toTime: q.toTime,
+  }
+}
 const enc = encodeURIComponent
 
 /** `ref` strings for GET /v1/proofs/:ref, from typed arguments. */
@@ -87,6 +105,34 @@ export class Queries {
   /** Txs that touched an account, newest first; pass `next` as `before` for the next page. */
   async history(address: AddressLike, opts: { limit?: number; before?: string } = {}): Promise<HistoryPage> {
     return this.http.request('GET', `/accounts/${addr(address, 'address')}/history`, { query: opts })
+  }
+
+  /** One page of the journal, ascending; pass `next` as `cursor` until it is null. */
+  async journal(query: JournalQuery, opts: { cursor?: string; limit?: number } = {}): Promise<JournalPage> {
+    return this.http.request('GET', '/journal', { query: { ...journalParams(query), ...opts } })
+  }
+
+  /** Every journal row of the range, page by page (one page in memory at a time). */
+  async *journalRows(query: JournalQuery, opts: { limit?: number } = {}): AsyncGenerator<JournalRow> {
+    let cursor: string | undefined
+    for (;;) {
+      const page = await this.journal(query, { ...opts, ...(cursor === undefined ? {} : { cursor }) })
+      yield* page.items
+      if (page.next === null) return
+      cursor = page.next
+    }
+  }
+
+  /** The journal of the range as CSV text, streamed in chunks (header line first; columns in README). */
+  journalCsv(
+    query: JournalQuery,
+    opts: { cursor?: string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<string> {
+    return streamText(this.http, '/journal', {
+      query: { ...journalParams(query), format: 'csv', cursor: opts.cursor },
+      accept: 'text/csv',
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    })
   }
 
   async devicesOf(owner: AddressLike): Promise<readonly DeviceInfo[]> {

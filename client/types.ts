@@ -127,8 +127,58 @@ export interface HistoryItem {
   readonly index: number
   readonly txHash: string
   readonly kind: string
-  readonly ok: boolean
-  readonly code: string | null
+  readonly status: 'ok' | 'failed'
+  /** The state error code when failed. */
+  readonly error: string | null
+  /** The tx's journal rows naming the account (amounts and counterparties), at most 8. */
+  readonly movements?: readonly JournalRow[]
+  readonly moreMovements?: boolean
+}
+
+/** One movement of points (GET /v1/journal); the CSV export has the same columns in this order. */
+export interface JournalRow {
+  readonly height: number
+  /** Block time, ISO 8601 UTC. */
+  readonly time: string
+  readonly timeMs: number
+  readonly txIndex: number
+  readonly row: number
+  readonly txHash: string
+  readonly kind: string
+  readonly event: 'award' | 'pay' | 'repay' | 'redeem' | 'transfer'
+  readonly point: string
+  readonly from: string
+  readonly fromRole: 'customer' | 'merchant' | 'manager'
+  readonly to: string
+  readonly toRole: 'customer' | 'merchant' | 'manager'
+  readonly amount: number
+  readonly merchant: string | null
+  readonly terminal: string | null
+  readonly device: string | null
+  readonly spender: string | null
+  /** Signed change of the merchant's float and liability. */
+  readonly floatDelta: number
+  readonly liabilityDelta: number
+  readonly sponsor: string
+  readonly fiatRef: string | null
+  readonly memo: string | null
+}
+
+export interface JournalPage extends Page<JournalRow> {
+  /** Pass as `cursor` for the next page; null at the end of the range. */
+  readonly next: string | null
+}
+
+/** Which rows: a point's, narrowed to an account or a merchant, over heights and/or block times. */
+export interface JournalQuery {
+  readonly point: string
+  readonly account?: string | Uint8Array
+  readonly merchant?: string | Uint8Array
+  readonly fromHeight?: number
+  readonly toHeight?: number
+  /** ms since the epoch, or an ISO 8601 date-time (with Z or an offset). */
+  readonly fromTime?: number | string
+  readonly toTime?: number | string
 }
 
 export interface Page<T> {

@@ -29,7 +29,7 @@ import {
   signVote,
   VoteKind,
 } from '../protocol/vote.ts'
-import type { Receipt } from '../state/index.ts'
+import { decodeJournalRow, type Receipt } from '../state/index.ts'
 import { accountsOf, Chain, ChainErrorCode } from './chain.ts'
 import { createVerifyPool, type SignatureVerifier } from './mempool/verify-pool.ts'
 import { type BlockCommit, type ChainStore, createMemoryChainStore } from './store/index.ts'
@@ -426,5 +426,89 @@ describe('a committed block carries its own events', () => {
     })
     const two = await chain.commit(second.block, certify(second.hash, 2))
     expect(two?.blockEvents).toEqual([{ type: 'proposalExpired', proposal: 0 }])
+  })
+})
+
+describe('the journal in the commit', () => {
+  it('commit writes each movement of the block in its batch, and a failed tx writes no row', async () => {
+    const store = createMemoryChainStore({
+      chain: { chainId: genesis.chainId, genesisHash: genesisHash(genesis) },
+    })
+    await store.open()
+    const chain = await openChain({ wrapStore: () => store })
+    const { manager } = devnet
+    const merchant = generateKeyPair()
+    const sign = (by: { publicKey: Bytes; secretKey: Bytes }, nonce: number, body: TxBody) => {
+      const bytes = encodeTx(
+        signTx(
+          {
+            chainId: genesis.chainId,
+            signer: by.publicKey,
+            nonce,
+            validUntil: 50,
+            sponsor: manager.publicKey,
+            body,
+          },
+          by.secretKey,
+        ),
+      )
+      return { tx: decodeTx(bytes, genesis.chainId), bytes }
+    }
+    const point = 'JRNL'
+    const txs = [
+      sign(manager, 1, { kind: 'point.create', point, name: 'journal', decimals: 0, transferable: true }),
+      sign(manager, 2, {
+        kind: 'sponsor.grant',
+        point,
+        grantee: null,
+        txsPerPeriod: 100,
+        periodMs: 86_400_000,
+        expiresAtHeight: 0,
+        kinds: [],
+      }),
+      sign(merchant, 3, { kind: 'merchant.apply', point, name: 'shop' }),
+      sign(manager, 4, { kind: 'merchant.admit', point, merchant: merchant.publicKey, creditLimit: 100 }),
+      sign(manager, 5, {
+        kind: 'merchant.repay',
+        point,
+        merchant: merchant.publicKey,
+        amount: 30,
+        fiatRef: 'bank-7',
+      }),
+      sign(merchant, 6, { kind: 'merchant.redeem', point, amount: 1_000, fiatRef: '' }),
+      sign(merchant, 7, { kind: 'merchant.redeem', point, amount: 10, fiatRef: 'wire-1' }),
+    ]
+    const execution = await chain.buildBlock({
+      view: 0,
+      proposer: validatorKey.publicKey,
+      txs,
+      lastCommit: null,
+      evidence: [],
+    })
+    expect(execution.result.receipts.map((r) => r.status)).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'failed',
+      'ok',
+    ])
+    const vote = signVote(
+      genesis.chainId,
+      { kind: VoteKind.commit, height: 1, view: 0, blockHash: execution.hash },
+      validatorKey,
+    )
+    await chain.commit(execution.block, certificateFromVotes([vote]) as CommitCertificate)
+    const all = { fromHeight: 0, toHeight: 10, limit: 100 }
+    const rows = (await store.journal({ point }, all)).map((i) => decodeJournalRow(i.bytes))
+    expect(rows.map((r) => [r.txIndex, r.row, r.event, r.amount, r.floatDelta, r.fiatRef])).toEqual([
+      [4, 0, 'repay', 30, 30, 'bank-7'],
+      [6, 0, 'redeem', 10, -10, 'wire-1'],
+    ])
+    expect(toHex(rows[1]?.to as Bytes)).toBe(toHex(manager.publicKey))
+    expect(rows.every((r) => r.timeMs === execution.block.header.timeMs && r.height === 1)).toBe(true)
+    expect(await store.journal({ account: merchant.publicKey }, all)).toHaveLength(2)
+    expect(await store.heightAtTime(execution.block.header.timeMs, 'until')).toBe(1)
   })
 })

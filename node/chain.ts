@@ -72,6 +72,7 @@ import {
   validatorSetChanges,
   validatorSetMeta,
 } from './chain-validator-sets.ts'
+import { journalEntriesOf } from './journal-index.ts'
 import type { SignatureVerifier } from './mempool/verify-pool.ts'
 import type { AccountIndexEntry, ChainStore } from './store/index.ts'
 
@@ -651,9 +652,13 @@ export class Chain {
         encode([...(await validatorSetChanges(this.#deps.store)), height + 1]),
       ])
     }
+    // The journal: every movement of every point, in the same batch as the block.
+    const journal = journalEntriesOf(txs, result.receipts, executed.header, result.state)
     await this.#deps.store.commitBlock({
       meta,
       height,
+      timeMs: executed.header.timeMs,
+      journal,
       blockHash: hash,
       blockBytes: encodeBlock(executed),
       certificateBytes: encode(certificateToTuple(certificate)),

@@ -200,7 +200,7 @@ describe('the reader', () => {
     expect(reads).toEqual(['certificate 12', 'block 2'])
   })
 
-  it('serves account history from the index alone: one range read, no block or receipt per entry', async () => {
+  it('serves account history from the index and the journal: range reads only, no block or receipt per entry', async () => {
     const store = createMemoryChainStore()
     await store.open()
     await store.commitBlock(sampleCommit(1, 3))
@@ -233,7 +233,9 @@ describe('the reader', () => {
       [1, 0, sampleKind(0), 'ok', null],
     ])
     expect(entries[0]?.txHash).toEqual(hashOf(0x77, 1, 2))
-    expect(reads).toEqual(['accountHistory'])
+    // The history page, then the journal rows of each tx that applied (the failed one has none).
+    expect(reads).toEqual(['accountHistory', 'journal', 'journal'])
+    expect(entries.map((e) => e.movements)).toEqual([[], [], []])
     await store.close()
   })
 })

@@ -16,10 +16,15 @@ import type {
 } from '../rpc/ports.ts'
 import { createLedgerQuery, decodeReceipt, type LedgerQuery } from '../state/index.ts'
 import type { Chain, CommittedBlock } from './chain.ts'
+import { createJournalReader } from './journal-reader.ts'
 import type { Mempool } from './mempool/mempool.ts'
 import type { NodeMetrics } from './metrics.ts'
 import type { P2pHost } from './p2p/index.ts'
 import type { ChainStore } from './store/index.ts'
+
+/** Movements a history entry shows at most (a traffic batch may credit one account many times). */
+const HISTORY_MOVEMENTS = 8
+
 import type { BlockSync } from './sync/block-sync.ts'
 
 export interface NodeEvents extends ChainEvents {
@@ -140,6 +145,7 @@ function decodeCertificate(bytes: Bytes): CommitCertificate {
 
 export function createRpcAdapters(deps: RpcAdapterDeps) {
   const { chain, store, mempool, metrics } = deps
+  const journal = createJournalReader(store)
 
   // The last few committed blocks with their tx hashes: block readers (explorers, the bench) ask for
   // each new block right after it commits, and would otherwise re-read, re-decode and re-hash it.
@@ -215,17 +221,28 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
         limit: page.limit,
         ...(page.before === undefined ? {} : { before: page.before }),
       })
-      return entries.map(
-        (e): HistoryEntry => ({
-          height: e.height,
-          index: e.index,
-          txHash: e.txHash,
-          kind: e.kind,
-          status: e.error === null ? 'ok' : 'failed',
-          error: e.error,
+      // Amounts and counterparties from the journal: one short range read per entry, of the rows of
+      // that tx naming this account (a failed tx has none, so no read).
+      return Promise.all(
+        entries.map(async (e): Promise<HistoryEntry> => {
+          const moved =
+            e.error === null
+              ? await journal.movementsOf(address, e.height, e.index, HISTORY_MOVEMENTS)
+              : { rows: [], more: false }
+          return {
+            height: e.height,
+            index: e.index,
+            txHash: e.txHash,
+            kind: e.kind,
+            status: e.error === null ? 'ok' : 'failed',
+            error: e.error,
+            movements: moved.rows,
+            moreMovements: moved.more,
+          }
         }),
       )
     },
+    journal: (request) => journal.page(request),
   }
 
   const submitter: TxSubmitter = {

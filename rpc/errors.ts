@@ -52,6 +52,12 @@ export const RpcErrorCode = {
   forwardFailed: 'RPC_FORWARD_FAILED',
   /** A batch holds more txs than allowed. */
   batchTooLarge: 'RPC_BATCH_TOO_LARGE',
+  /** A journal `cursor` that is not `<height>.<txIndex>.<row>` as a page's `next` gives it. */
+  badCursor: 'RPC_BAD_CURSOR',
+  /** A range whose start is after its end, or a time that is not a date or a count of ms. */
+  badRange: 'RPC_BAD_RANGE',
+  /** A journal CSV export refused: too many run already, node-wide or from this client. */
+  tooManyExports: 'RPC_TOO_MANY_EXPORTS',
   blockNotFound: 'RPC_BLOCK_NOT_FOUND',
   txNotFound: 'RPC_TX_NOT_FOUND',
   pointNotFound: 'RPC_POINT_NOT_FOUND',
@@ -94,6 +100,9 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.syncing]: 503,
   [RpcErrorCode.forwardFailed]: 502,
   [RpcErrorCode.batchTooLarge]: 413,
+  [RpcErrorCode.badCursor]: 400,
+  [RpcErrorCode.badRange]: 400,
+  [RpcErrorCode.tooManyExports]: 429,
   [RpcErrorCode.blockNotFound]: 404,
   [RpcErrorCode.txNotFound]: 404,
   [RpcErrorCode.pointNotFound]: 404,

@@ -65,6 +65,9 @@ export interface RpcOptions {
   /** Open event streams: node-wide and per client. Defaults 256 and 4. */
   readonly maxStreams?: number
   readonly maxStreamsPerClient?: number
+  /** Journal CSV exports running at once: node-wide and per client. Defaults 8 and 2. */
+  readonly maxExports?: number
+  readonly maxExportsPerClient?: number
   /**
    * A stream whose unsent backlog passes this many bytes is dropped with a final `dropped` event.
    * A block's frames are checked as a whole: a client that has drained what it was sent gets the
@@ -101,6 +104,8 @@ export const RPC_DEFAULTS = {
   streamHeartbeatMs: 15_000,
   maxStreams: 256,
   maxStreamsPerClient: 4,
+  maxExports: 8,
+  maxExportsPerClient: 2,
   maxStreamBufferBytes: 1024 * 1024,
   trustProxy: false,
 } as const
@@ -125,6 +130,8 @@ export function resolveRpcOptions(options: RpcOptions): ResolvedRpcOptions {
     streamHeartbeatMs: pick('streamHeartbeatMs'),
     maxStreams: pick('maxStreams'),
     maxStreamsPerClient: pick('maxStreamsPerClient'),
+    maxExports: pick('maxExports'),
+    maxExportsPerClient: pick('maxExportsPerClient'),
     maxStreamBufferBytes: pick('maxStreamBufferBytes'),
     trustProxy: pick('trustProxy'),
     docs: options.docs ?? true,
@@ -141,6 +148,8 @@ export function resolveRpcOptions(options: RpcOptions): ResolvedRpcOptions {
     'streamHeartbeatMs',
     'maxStreams',
     'maxStreamsPerClient',
+    'maxExports',
+    'maxExportsPerClient',
     'maxStreamBufferBytes',
   ] as const
   for (const key of positive) positiveInteger(resolved[key], key)

@@ -11,6 +11,7 @@ import type { Bytes } from '../protocol/bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
+import type { JournalRow } from '../state/journal.ts'
 import type { LedgerQuery } from '../state/query.ts'
 import type { LedgerEvent, Receipt } from '../state/receipt.ts'
 
@@ -50,13 +51,48 @@ export interface HistoryCursor {
   readonly index: number
 }
 
+/** One movement as history shows it: a journal row of the tx that names the account. */
+export type HistoryMovement = JournalRow
+
 export interface HistoryEntry extends HistoryCursor {
   readonly txHash: Bytes
+  /** The tx's journal rows naming the account (amounts and counterparties), at most a few. */
+  readonly movements?: readonly HistoryMovement[]
+  /** True when the tx has more such rows than `movements` holds. */
+  readonly moreMovements?: boolean
   /** The tx body kind, e.g. `point.transfer`. */
   readonly kind: string
   readonly status: 'ok' | 'failed'
   /** The state error code when failed. */
   readonly error: string | null
+}
+
+/** Where a journal row sits; a page's `next` is the last row it read (exclusive start of the next). */
+export interface JournalCursor {
+  readonly height: number
+  readonly txIndex: number
+  readonly row: number
+}
+
+export interface JournalRequest {
+  readonly point: string
+  /** Rows naming this account (in any role); exclusive with `merchant`. */
+  readonly account?: Bytes
+  /** Rows that move this merchant's books. */
+  readonly merchant?: Bytes
+  /** Inclusive bounds; heights and block times intersect when both are given. */
+  readonly fromHeight?: number
+  readonly toHeight?: number
+  readonly fromTimeMs?: number
+  readonly toTimeMs?: number
+  readonly after?: JournalCursor
+  readonly limit: number
+}
+
+export interface JournalPage {
+  /** Ascending by (height, txIndex, row); may hold fewer than `limit` rows while `next` is set. */
+  readonly rows: readonly JournalRow[]
+  readonly next: JournalCursor | null
 }
 
 export interface ChainReader {
@@ -68,6 +104,8 @@ export interface ChainReader {
     address: Bytes,
     page: { readonly limit: number; readonly before?: HistoryCursor },
   ): Awaitable<readonly HistoryEntry[]>
+  /** The journal (state/journal.ts rows). Optional (the route answers 501). */
+  journal?(request: JournalRequest): Awaitable<JournalPage>
   /** Double-sign evidence included in blocks, newest first; optional (the route answers 501). */
   evidence?(page: { readonly limit: number }): Awaitable<readonly { height: number; evidence: Evidence }[]>
   /**

@@ -15,6 +15,7 @@ import { type RouteContext, type RpcOptions, resolveRpcOptions, type StreamHub }
 import type { RpcDeps } from './ports.ts'
 import { registerChainRoutes } from './routes/chain.ts'
 import { registerGovernanceRoutes } from './routes/governance.ts'
+import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerStakingRoutes } from './routes/staking.ts'
 import { registerStreamRoutes } from './routes/stream.ts'
@@ -133,6 +134,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       registerChainRoutes(v1, ctx)
       registerTxRoutes(v1, ctx)
       registerLedgerRoutes(v1, ctx)
+      registerJournalRoutes(v1, ctx)
       registerStakingRoutes(v1, ctx)
       registerGovernanceRoutes(v1, ctx)
       registerStreamRoutes(v1, ctx)

@@ -1,5 +1,5 @@
 /** `arcade query <what>`: read the ledger through a node's RPC; `proof --verify` checks the answer. */
-import { type ArcadeClient, describeTrustedSet, toHex } from '../../client/index.ts'
+import { type ArcadeClient, describeTrustedSet, type JournalQuery, toHex } from '../../client/index.ts'
 import {
   type CliArgs,
   type CliCommand,
@@ -38,6 +38,53 @@ const pageOf = (args: CliArgs) => ({
   limit: intOption(args, 'limit', 1, 1000, 100),
 })
 const at = (pos: readonly string[], i: number) => pos[i] as string
+/** Returned by a spec that wrote its own output (a CSV stream). */
+const WRITTEN = Symbol('written')
+
+const journalOptions = {
+  point: { type: 'string', value: 'ID', description: 'the point (required)' },
+  account: { type: 'string', value: 'ADDRESS', description: 'only rows naming this account' },
+  merchant: { type: 'string', value: 'ADDRESS', description: "only rows moving this merchant's books" },
+  'from-height': { type: 'string', value: 'H', description: 'first height' },
+  'to-height': { type: 'string', value: 'H', description: 'last height' },
+  'from-time': {
+    type: 'string',
+    value: 'T',
+    description: 'first block time: ISO 8601 (e.g. 2026-11-01T00:00+09:00) or ms',
+  },
+  'to-time': { type: 'string', value: 'T', description: 'last block time' },
+  cursor: { type: 'string', value: 'CURSOR', description: "the previous page's next cursor" },
+  limit: {
+    type: 'string',
+    value: 'N',
+    description: 'rows per page (default 100, at most 1000; not with --csv)',
+  },
+  csv: { type: 'boolean', description: 'stream the whole range as CSV (columns in README)' },
+} as const satisfies Record<string, CliOption>
+
+function journalQueryOf(args: CliArgs): JournalQuery {
+  const point = stringOption(args, 'point')
+  if (point === undefined) throw new UsageError('--point is required')
+  const account = stringOption(args, 'account')
+  const merchant = stringOption(args, 'merchant')
+  if (account !== undefined && merchant !== undefined)
+    throw new UsageError('give --account or --merchant, not both')
+  const height = (name: string) =>
+    stringOption(args, name) === undefined ? undefined : intOption(args, name, 0, MAX, 0)
+  const fromHeight = height('from-height')
+  const toHeight = height('to-height')
+  const fromTime = stringOption(args, 'from-time')
+  const toTime = stringOption(args, 'to-time')
+  return {
+    point,
+    ...(account === undefined ? {} : { account }),
+    ...(merchant === undefined ? {} : { merchant }),
+    ...(fromHeight === undefined ? {} : { fromHeight }),
+    ...(toHeight === undefined ? {} : { toHeight }),
+    ...(fromTime === undefined ? {} : { fromTime }),
+    ...(toTime === undefined ? {} : { toTime }),
+  }
+}
 
 const specs: QuerySpec[] = [
   { name: 'status', summary: "The node's chain id, height, role, peers and mempool", run: (c) => c.status() },
@@ -85,6 +132,27 @@ const specs: QuerySpec[] = [
         limit: intOption(args, 'limit', 1, 100, 20),
         ...(before === undefined ? {} : { before }),
       })
+    },
+  },
+  {
+    name: 'journal',
+    summary:
+      'Movements of a point (per account or merchant, by height or time), a page as JSON or all as CSV',
+    options: journalOptions,
+    details:
+      'Rows ascending by (height, tx, row). Without --csv: one page; pass its next as --cursor. ' +
+      'With --csv: the whole range from --cursor, streamed to stdout.',
+    run: async (c, _pos, args, io) => {
+      const query = journalQueryOf(args)
+      const cursor = stringOption(args, 'cursor')
+      if (!flag(args, 'csv')) {
+        return c.journal(query, {
+          limit: intOption(args, 'limit', 1, 1000, 100),
+          ...(cursor === undefined ? {} : { cursor }),
+        })
+      }
+      for await (const chunk of c.journalCsv(query, cursor === undefined ? {} : { cursor })) io.out(chunk)
+      return WRITTEN
     },
   },
   { name: 'points', summary: 'Every regional point', run: (c) => c.points() },
@@ -250,7 +318,8 @@ export const group: CliGroup = {
       options: { ...spec.options, ...connectOptions },
       positionals: [required, names.length],
       async run(args, io) {
-        print(args, io, await spec.run(clientFrom(args, io), args.positionals, args, io))
+        const value = await spec.run(clientFrom(args, io), args.positionals, args, io)
+        if (value !== WRITTEN) print(args, io, value)
         return 0
       },
     }

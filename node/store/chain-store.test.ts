@@ -2,21 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { describeChainStoreContract } from './chain-store-contract.ts'
+import { type ChainStoreFixture, describeChainStoreContract } from './chain-store-contract.ts'
 import { createLevelChainStore, createMemoryChainStore, StoreErrorCode } from './index.ts'
+import { describeJournalStoreContract } from './journal-store-contract.ts'
 import { LevelKv } from './level-kv.ts'
 import { MemoryKv } from './raw-kv.ts'
 
-describeChainStoreContract('memory twin', async () => {
+const memoryFixture = async (): Promise<ChainStoreFixture> => {
   const kv = new MemoryKv()
   return {
     store: (options) => createMemoryChainStore(options, { kv }),
     raw: () => kv,
     cleanup: async () => {},
   }
-})
+}
+describeChainStoreContract('memory twin', memoryFixture)
+describeJournalStoreContract('memory twin', memoryFixture)
 
-describeChainStoreContract('LevelDB', async () => {
+const levelFixture = async (): Promise<ChainStoreFixture> => {
   const dir = await mkdtemp(join(tmpdir(), 'arcade-store-'))
   const location = join(dir, 'db')
   return {
@@ -24,7 +27,9 @@ describeChainStoreContract('LevelDB', async () => {
     raw: () => new LevelKv({ location }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   }
-})
+}
+describeChainStoreContract('LevelDB', levelFixture)
+describeJournalStoreContract('LevelDB', levelFixture)
 
 describe('LevelDB chain store', () => {
   it('refuses a second handle on a database that is open (STORE_LOCKED)', async () => {

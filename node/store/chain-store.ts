@@ -1,6 +1,6 @@
 /**
  * The chain store: blocks, commit certificates, state entries, tx index, receipts, account history,
- * the head pointer and the consensus WAL of one node. Everything is opaque bytes: the store never
+ * the journal (by point and by account), the block time index, the head pointer and the consensus WAL of one node. Everything is opaque bytes: the store never
  * decodes a block or a receipt. One `commitBlock` is one atomic write (DESIGN.md §3 "Atomic commit"):
  * after a crash at any instant the store is at the previous block or at this one, never between.
  *
@@ -9,7 +9,10 @@
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import type { KvWrite, StateKv } from '../../state/ports.ts'
+import type { JournalPosition } from './keys.ts'
 import type { ConsensusWal } from './wal.ts'
+
+export type { JournalPosition } from './keys.ts'
 
 export interface ChainHead {
   readonly height: number
@@ -42,6 +45,36 @@ export interface AccountIndexEntry {
   readonly error: string | null
 }
 
+/** One journal row of a block (state/journal.ts encodes it; the store keeps the bytes as given). */
+export interface JournalEntry {
+  /** The row's point id (printable ASCII, 1 to 255 chars): the row is stored under it. */
+  readonly point: string
+  /** Position of the tx in `txs`, and of the row among the tx's rows (0 to 65535). */
+  readonly txIndex: number
+  readonly row: number
+  /** The accounts the row names (1 to 255 bytes each, distinct): the row is stored under each. */
+  readonly accounts: readonly Bytes[]
+  readonly bytes: Bytes
+}
+
+export type JournalScope = { readonly point: string } | { readonly account: Bytes }
+
+export interface JournalQuery {
+  /** Heights in [fromHeight, toHeight]. */
+  readonly fromHeight: number
+  readonly toHeight: number
+  /** Cursor: only rows strictly after this position. */
+  readonly after?: JournalPosition
+  /** Maximum rows returned, at least 1. */
+  readonly limit: number
+  /** Only the rows of this one tx (within the height range). */
+  readonly tx?: { readonly height: number; readonly txIndex: number }
+}
+
+export interface JournalItem extends JournalPosition {
+  readonly bytes: Bytes
+}
+
 export interface BlockCommit {
   /** Must be head + 1 (1 for an empty store): STORE_OUT_OF_ORDER otherwise. */
   readonly height: number
@@ -59,6 +92,10 @@ export interface BlockCommit {
   readonly txs: readonly CommittedTx[]
   /** Which accounts each tx touched, for `accountHistory`. */
   readonly accountIndex: readonly AccountIndexEntry[]
+  /** The block's time, for the block time index (heights by time); omitted: not indexed. */
+  readonly timeMs?: number
+  /** The block's journal rows, in (txIndex, row) order. */
+  readonly journal?: readonly JournalEntry[]
   /** Named meta entries written in the same atomic write (small node-side indexes). */
   readonly meta?: readonly (readonly [name: string, value: Bytes])[]
   /** Drops WAL entries of heights below this one in the same atomic write. */
@@ -116,6 +153,13 @@ export interface ChainStore {
   getTx(hash: Bytes): Promise<TxLocation | null>
   /** Newest first. */
   accountHistory(account: Bytes, query: AccountHistoryQuery): Promise<AccountHistoryEntry[]>
+  /** Journal rows of one point or one account, ascending by (height, tx, row). */
+  journal(scope: JournalScope, query: JournalQuery): Promise<JournalItem[]>
+  /**
+   * From the block time index: the first height whose block time is at or after `timeMs` ('from'), or
+   * the last height whose block time is at or before it ('until'); null when there is none.
+   */
+  heightAtTime(timeMs: number, side: 'from' | 'until'): Promise<number | null>
   /**
    * Stored blocks with heights in [from, to], ascending, with their certificates. With `maxBytes`
    * it stops once the blocks and certificates returned reach that size (always at least one block),

@@ -53,9 +53,9 @@ async function tempLocation(): Promise<string> {
   return join(dir, 'db')
 }
 
-const SHAPE = { txCount: 20, accountCount: 5 }
+const SHAPE = { txCount: 20, accountCount: 5, journalRowsPerTx: 2 }
 /** Big enough that a kill usually lands inside a batch. */
-const CRASH_BLOCK_SHAPE = { txCount: 400, accountCount: 50 }
+const CRASH_BLOCK_SHAPE = { txCount: 400, accountCount: 50, journalRowsPerTx: 2 }
 
 /** Asserts the store holds exactly heights 1..head of synthetic blocks, indexes included. */
 async function expectExactlyUpTo(store: ChainStore, head: number, shape = SHAPE): Promise<void> {
@@ -77,6 +77,10 @@ async function expectExactlyUpTo(store: ChainStore, head: number, shape = SHAPE)
         present,
       )
     }
+    // The journal and the block time index are in the same batch: all of a block's rows or none.
+    const rows = await store.journal({ point: 'SHOP' }, { fromHeight: h, toHeight: h, limit: 100_000 })
+    expect(rows.length, `journal ${h}`).toBe(present ? (commit.journal ?? []).length : 0)
+    expect(await store.heightAtTime(commit.timeMs ?? 0, 'from'), `block time ${h}`).toBe(present ? h : null)
   }
   const history = await store.accountHistory(syntheticAccount(0), { limit: 1 })
   expect(history[0]?.height ?? 0).toBe(head)
@@ -124,7 +128,13 @@ describe('commitBlock atomicity', () => {
     for (let round = 0; round < 6; round++) {
       const proc = spawn(
         process.execPath,
-        [child, location, String(CRASH_BLOCK_SHAPE.txCount), String(CRASH_BLOCK_SHAPE.accountCount)],
+        [
+          child,
+          location,
+          String(CRASH_BLOCK_SHAPE.txCount),
+          String(CRASH_BLOCK_SHAPE.accountCount),
+          String(CRASH_BLOCK_SHAPE.journalRowsPerTx),
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       )
       const exited = new Promise<NodeJS.Signals | null>((resolve) =>

@@ -20,6 +20,11 @@ async function main(location: string, shape: BlockShape): Promise<void> {
   }
 }
 
-const [location, txCount, accountCount] = process.argv.slice(2)
-if (location === undefined) throw new Error('usage: crash-child.ts <location> <txCount> <accountCount>')
-await main(location, { txCount: Number(txCount), accountCount: Number(accountCount) })
+const [location, txCount, accountCount, journalRowsPerTx] = process.argv.slice(2)
+if (location === undefined)
+  throw new Error('usage: crash-child.ts <location> <txCount> <accountCount> [journalRowsPerTx]')
+await main(location, {
+  txCount: Number(txCount),
+  accountCount: Number(accountCount),
+  journalRowsPerTx: Number(journalRowsPerTx ?? 0),
+})

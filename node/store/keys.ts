@@ -14,6 +14,9 @@
  * | 0x30   | txs (and receipts)   | tx hash                                       | height u64 ‖ index u32 ‖ receipt |
  * | 0x32   | account history      | len u8 ‖ account ‖ ~height u64 ‖ ~index u32   | history value (below)        |
  * | 0x40   | consensus WAL        | seq u64 (append order)                        | height u64 ‖ entry bytes     |
+ * | 0x50   | journal by point     | len u8 ‖ point ‖ height u64 ‖ tx u32 ‖ row u16 | journal row bytes            |
+ * | 0x51   | journal by account   | len u8 ‖ account ‖ height u64 ‖ tx u32 ‖ row u16 | journal row bytes          |
+ * | 0x52   | block time           | time ms u64 ‖ height u64                      | (empty)                      |
  *
  * `~x` is the bitwise complement, so ascending iteration of an account's history is newest first.
  * A history value is `hashLen u8 ‖ tx hash ‖ kindLen u8 ‖ kind ‖ error`, kind and error in ASCII
@@ -22,6 +25,12 @@
  * deployed network yet, so an older store is refused (STORE_UNSUPPORTED_FORMAT), not migrated.
  * A receipt lives in its tx's entry (not under its own key): one op per tx instead of two, and a tx
  * lookup is one read. LevelDB's cost per op (mostly building the native batch) dominates a commit.
+ *
+ * The journal (state/journal.ts rows, opaque here) is kept in ascending (height, tx, row) order under
+ * its point and under every account a row names, each key holding a copy of the row, so a page or an
+ * export of either is one range read. Block times are non-decreasing (state/ refuses a block whose
+ * time goes back), so the block time index turns a time range into a height range with two seeks.
+ * Format 3 added the journal and the block time index.
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
@@ -36,6 +45,9 @@ export const Prefix = {
   tx: 0x30,
   accountHistory: 0x32,
   wal: 0x40,
+  journalPoint: 0x50,
+  journalAccount: 0x51,
+  blockTime: 0x52,
 } as const
 export type Prefix = (typeof Prefix)[keyof typeof Prefix]
 
@@ -47,7 +59,7 @@ export const MetaKey = {
   genesisHash: 'genesis-hash',
 } as const
 
-export const FORMAT_VERSION = 2
+export const FORMAT_VERSION = 3
 
 const TWO_32 = 2 ** 32
 const MAX_U32 = 0xffffffff
@@ -270,6 +282,13 @@ export class ByteSlab {
     return this.#view(at)
   }
 
+  /** As `journalKey`. */
+  journalKey(prefix: JournalPrefix, scope: Bytes, position: JournalPosition): Bytes {
+    const at = this.#take(journalKeyLength(scope))
+    writeJournalKey(this.#bytes, at, prefix, scope, position)
+    return this.#view(at)
+  }
+
   /** As `accountHistoryKey`. */
   accountHistoryKey(account: Bytes, height: number, index: number): Bytes {
     const at = this.#take(accountHistoryKeyLength(account))
@@ -284,4 +303,57 @@ export function parseAccountHistoryKey(key: Bytes): { height: number; index: num
   const hi = MAX_U32 - readU32(key, n)
   const lo = MAX_U32 - readU32(key, n + 4)
   return { height: hi * TWO_32 + lo, index: MAX_U32 - readU32(key, n + 8) }
+}
+
+/** Where a journal row sits: ascending (height, tx index, row index). */
+export interface JournalPosition {
+  readonly height: number
+  readonly txIndex: number
+  readonly row: number
+}
+
+export type JournalPrefix = typeof Prefix.journalPoint | typeof Prefix.journalAccount
+export const MAX_JOURNAL_ROW = 0xffff
+export const journalKeyLength = (scope: Bytes): number => 2 + scope.length + 14
+
+function writeJournalKey(
+  out: Bytes,
+  at: number,
+  prefix: JournalPrefix,
+  scope: Bytes,
+  p: JournalPosition,
+): void {
+  out[at] = prefix
+  out[at + 1] = scope.length
+  out.set(scope, at + 2)
+  const n = at + 2 + scope.length
+  writeU64(out, n, p.height)
+  writeU32(out, n + 8, p.txIndex)
+  out[n + 12] = p.row >>> 8
+  out[n + 13] = p.row & 0xff
+}
+
+/** `[prefix] ‖ len ‖ scope ‖ height ‖ tx ‖ row`: a journal row under a point (ASCII id) or an account. */
+export function journalKey(prefix: JournalPrefix, scope: Bytes, position: JournalPosition): Bytes {
+  const key = new Uint8Array(journalKeyLength(scope))
+  writeJournalKey(key, 0, prefix, scope, position)
+  return key
+}
+
+export function parseJournalKey(key: Bytes): JournalPosition {
+  const n = key.length - 14
+  return {
+    height: readU64(key, n),
+    txIndex: readU32(key, n + 8),
+    row: ((key[n + 12] as number) << 8) | (key[n + 13] as number),
+  }
+}
+
+/** `[0x52] ‖ time u64 ‖ height u64`. */
+export function blockTimeKey(timeMs: number, height: number): Bytes {
+  const key = new Uint8Array(17)
+  key[0] = Prefix.blockTime
+  writeU64(key, 1, timeMs)
+  writeU64(key, 9, height)
+  return key
 }

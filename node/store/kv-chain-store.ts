@@ -11,10 +11,14 @@ import type {
   ChainHead,
   ChainIdentity,
   ChainStore,
+  JournalItem,
+  JournalQuery,
+  JournalScope,
   StoredBlock,
   TxLocation,
 } from './chain-store.ts'
 import { invalidArgument, StoreError, StoreErrorCode } from './errors.ts'
+import { journalSlabBytes, pushJournalOps, readHeightAtTime, readJournal } from './journal-kv.ts'
 import {
   accountHistoryKey,
   accountHistoryKeyLength,
@@ -88,7 +92,7 @@ function slabBytes(commit: BlockCommit): number {
     const hash = commit.txs[txIndex]?.hash
     n += accountHistoryKeyLength(account) + (hash === undefined ? 0 : historyValueLength(hash, kind, error))
   }
-  return n
+  return n + journalSlabBytes(commit.journal ?? [])
 }
 
 function corrupt(what: string, details: Record<string, unknown> = {}): StoreError {
@@ -230,6 +234,7 @@ export class KvChainStore implements ChainStore {
         }
         ops.push({ type: 'put', key: slab.accountHistoryKey(account, height, txIndex), value: value.bytes })
       }
+      pushJournalOps(ops, slab, commit, height)
       for (const [name, value] of commit.meta ?? [])
         ops.push({ type: 'put', key: metaKey(name), value: value.slice() })
       const walOps =
@@ -321,6 +326,16 @@ export class KvChainStore implements ChainStore {
       out.push({ ...parseAccountHistoryKey(key), ...shown })
     }
     return out
+  }
+
+  async journal(scope: JournalScope, query: JournalQuery): Promise<JournalItem[]> {
+    this.#assertOpen()
+    return readJournal(this.#kv, scope, query)
+  }
+
+  async heightAtTime(timeMs: number, side: 'from' | 'until'): Promise<number | null> {
+    this.#assertOpen()
+    return readHeightAtTime(this.#kv, timeMs, side)
   }
 
   async blocksRange(from: number, to: number, limits: { maxBytes?: number } = {}): Promise<StoredBlock[]> {

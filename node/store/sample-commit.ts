@@ -4,7 +4,8 @@
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
-import type { AccountIndexEntry, BlockCommit } from './chain-store.ts'
+import { encodeJournalRow, type JournalRow } from '../../state/journal.ts'
+import type { AccountIndexEntry, BlockCommit, JournalEntry } from './chain-store.ts'
 import { writeU32 } from './keys.ts'
 
 const b = (...xs: number[]): Bytes => Uint8Array.from(xs)
@@ -67,6 +68,9 @@ export interface BlockShape {
   readonly accountsPerTx?: number
   /** Distinct accounts the txs spread over. Default 1000. */
   readonly accountCount?: number
+  /** Journal rows per tx (default 0), each of `journalRowBytes` (default 200) under its point and `accountsPerTx` accounts. */
+  readonly journalRowsPerTx?: number
+  readonly journalRowBytes?: number
 }
 
 /** The key `syntheticCommit` writes last at every height: its value is the height (u32). */
@@ -102,10 +106,25 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
       accountIndex.push({ account, txIndex: i, kind: 'point.transfer', error: null })
     }
   }
+  const journal: JournalEntry[] = []
+  const rowsPerTx = shape.journalRowsPerTx ?? 0
+  const rowBytes = shape.journalRowBytes ?? 200
+  for (let i = 0; i < shape.txCount; i++) {
+    for (let r = 0; r < rowsPerTx; r++) {
+      const bytes = new Uint8Array(rowBytes)
+      writeU32(bytes, 0, height)
+      writeU32(bytes, 4, i)
+      const accounts = Array.from({ length: accountsPerTx }, (_, a) =>
+        syntheticAccount((i * accountsPerTx + a) % accountCount),
+      )
+      journal.push({ point: 'SHOP', txIndex: i, row: r, accounts, bytes })
+    }
+  }
   const latest = new Uint8Array(4)
   writeU32(latest, 0, height)
   stateWrites.push([LATEST_KEY, latest])
   return {
+    ...(journal.length > 0 ? { journal, timeMs: height * 1000 } : {}),
     height,
     blockHash: hashOf(0xbb, height),
     blockBytes: utf8(`block ${height} with ${shape.txCount} txs`),
@@ -113,5 +132,80 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
     stateWrites,
     txs,
     accountIndex,
+  }
+}
+
+/**
+ * Journal entries for `sampleCommit(height, txCount)`: tx i has i % 3 + 1 rows, under point `SHOP`
+ * for even i and `CITY` for odd i, each naming ALICE, and BOB on odd rows. The bytes say where they
+ * sit: `row h/i/r`.
+ */
+export function sampleJournal(height: number, txCount = 3): JournalEntry[] {
+  const out: JournalEntry[] = []
+  for (let i = 0; i < txCount; i++) {
+    for (let r = 0; r < (i % 3) + 1; r++) {
+      out.push({
+        point: i % 2 === 0 ? 'SHOP' : 'CITY',
+        txIndex: i,
+        row: r,
+        accounts: r % 2 === 1 ? [ALICE, BOB] : [ALICE],
+        bytes: utf8(`row ${height}/${i}/${r}`),
+      })
+    }
+  }
+  return out
+}
+
+/**
+ * A decodable journal row (state/journal.ts) for benches and export tests: an award of `amount` by
+ * a merchant to customer `n % 100`, with a memo that needs CSV quoting every tenth row.
+ */
+export function syntheticJournalRow(height: number, txIndex: number, n: number, point = 'SHOP'): JournalRow {
+  return {
+    txHash: hashOf(0x77, height, txIndex),
+    height,
+    timeMs: 1_767_225_600_000 + height * 1_000,
+    txIndex,
+    row: 0,
+    kind: 'merchant.award',
+    event: 'award',
+    point,
+    from: hashOf(0xe0, 1),
+    fromRole: 'merchant',
+    to: syntheticAccount(n % 100),
+    toRole: 'customer',
+    amount: 100 + (n % 900),
+    merchant: hashOf(0xe0, 1),
+    terminal: hashOf(0xe1, n % 8),
+    device: null,
+    spender: null,
+    floatDelta: -(n % 50),
+    liabilityDelta: 100 + (n % 900) - (n % 50),
+    sponsor: hashOf(0xe2, 1),
+    fiatRef: null,
+    memo: n % 10 === 0 ? `receipt ${n}, "coffee"` : `receipt ${n}`,
+  }
+}
+
+/** `rowsPerBlock` synthetic rows at `height`, one per tx, under `point`, each naming its customer. */
+export function syntheticJournalCommit(height: number, rowsPerBlock: number, point = 'SHOP'): BlockCommit {
+  const txs = Array.from({ length: rowsPerBlock }, (_, i) => ({
+    hash: hashOf(0x77, height, i),
+    receiptBytes: Uint8Array.of(0),
+  }))
+  const journal = txs.map((_, i): JournalEntry => {
+    const row = syntheticJournalRow(height, i, height * rowsPerBlock + i, point)
+    return { point, txIndex: i, row: 0, accounts: [row.to], bytes: encodeJournalRow(row) }
+  })
+  return {
+    height,
+    blockHash: hashOf(0xbb, height),
+    blockBytes: utf8(`block ${height}`),
+    certificateBytes: null,
+    stateWrites: [],
+    txs,
+    accountIndex: [],
+    journal,
+    timeMs: 1_767_225_600_000 + height * 1_000,
   }
 }

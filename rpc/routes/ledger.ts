@@ -7,6 +7,7 @@ import type { Bytes } from '../../protocol/bytes.ts'
 import type { LedgerQuery, MerchantInfo } from '../../state/query.ts'
 import type { DeviceRecord, GrantRecord, PointRecord } from '../../state/records.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
+import { renderJournalRow } from '../journal-render.ts'
 import { address, hex, parseAddress, parseHash } from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import type { HistoryCursor, LedgerSource } from '../ports.ts'
@@ -129,14 +130,23 @@ export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContex
         response: withErrors(
           S.object({
             items: S.arrayOf(
-              S.object({
-                height: S.uint,
-                index: S.uint,
-                txHash: S.hexBytes,
-                kind: S.text,
-                status: { type: 'string', enum: ['ok', 'failed'] },
-                error: S.nullable(S.text),
-              }),
+              S.object(
+                {
+                  height: S.uint,
+                  index: S.uint,
+                  txHash: S.hexBytes,
+                  kind: S.text,
+                  status: { type: 'string', enum: ['ok', 'failed'] },
+                  error: S.nullable(S.text),
+                  movements: {
+                    ...S.arrayOf(S.freeObject),
+                    description:
+                      'the tx’s journal rows naming this account (amounts and counterparties), at most 8',
+                  },
+                  moreMovements: S.bool,
+                },
+                ['movements', 'moreMovements'],
+              ),
             ),
             next: S.nullable(S.text),
           }),
@@ -150,7 +160,11 @@ export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContex
       const items = await chain.accountHistory(key, before === undefined ? { limit } : { limit, before })
       const last = items.at(-1)
       return {
-        items: items.map((e) => ({ ...e, txHash: hex(e.txHash) })),
+        items: items.map((e) => ({
+          ...e,
+          txHash: hex(e.txHash),
+          ...(e.movements === undefined ? {} : { movements: e.movements.map(renderJournalRow) }),
+        })),
         next: items.length === limit && last !== undefined ? `${last.height}:${last.index}` : null,
       }
     },

@@ -1,0 +1,355 @@
+import { describe, expect, it } from 'vitest'
+import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { generateKeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
+import type { SignedTx } from '../protocol/tx.ts'
+import type { TxBody } from '../protocol/tx-body.ts'
+import {
+  decodeJournalRow,
+  encodeJournalRow,
+  JOURNAL_FIELDS,
+  type JournalRow,
+  journalAccountsOf,
+  journalRowsOf,
+} from './journal.ts'
+import { createLedgerQuery } from './query.ts'
+import type { Receipt } from './receipt.ts'
+import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
+
+const MERCHANT = account(100)
+const TERMINAL = account(101)
+const ALICE = account(200)
+const BOB = account(201)
+const SPENDER = account(202)
+
+/** Runs `body` in its own block and returns its journal rows. */
+function rowsOf(
+  chain: TestChain,
+  signer: Bytes,
+  body: TxBody,
+): { rows: JournalRow[]; tx: SignedTx; r: Receipt } {
+  const tx = chain.tx(signer, body)
+  const result = chain.block([tx])
+  const r = result.receipts[0] as Receipt
+  const q = createLedgerQuery(result.state)
+  const rows = journalRowsOf(tx, r, {
+    height: chain.height,
+    timeMs: chain.state.meta.timeMs,
+    txIndex: 0,
+    managerOf: (p) => q.point(p)?.manager ?? null,
+  })
+  return { rows, tx, r }
+}
+
+function world() {
+  const chain = new TestChain()
+  setupPoint(chain)
+  setupMerchant(chain, MERCHANT, 1_000, [TERMINAL])
+  return chain
+}
+
+const hx = (b: Bytes | null) => (b === null ? null : toHex(b))
+const shape = (row: JournalRow) => ({
+  event: row.event,
+  kind: row.kind,
+  from: hx(row.from),
+  fromRole: row.fromRole,
+  to: hx(row.to),
+  toRole: row.toRole,
+  amount: row.amount,
+  merchant: hx(row.merchant),
+  terminal: hx(row.terminal),
+  device: hx(row.device),
+  spender: hx(row.spender),
+  floatDelta: row.floatDelta,
+  liabilityDelta: row.liabilityDelta,
+  fiatRef: row.fiatRef,
+  memo: row.memo,
+})
+
+describe('journal rows, one per movement, from the receipt events', () => {
+  it('repay (prefund): manager → merchant, float up, with the fiat reference', () => {
+    const chain = world()
+    const { rows, tx } = rowsOf(chain, ISSUER, {
+      kind: 'merchant.repay',
+      point: POINT,
+      merchant: MERCHANT,
+      amount: 30,
+      fiatRef: 'bank-0001',
+    })
+    expect(rows.map(shape)).toEqual([
+      {
+        event: 'repay',
+        kind: 'merchant.repay',
+        from: toHex(ISSUER),
+        fromRole: 'manager',
+        to: toHex(MERCHANT),
+        toRole: 'merchant',
+        amount: 30,
+        merchant: toHex(MERCHANT),
+        terminal: null,
+        device: null,
+        spender: null,
+        floatDelta: 30,
+        liabilityDelta: 0,
+        fiatRef: 'bank-0001',
+        memo: null,
+      },
+    ])
+    expect(rows[0]).toMatchObject({ txHash: tx.hash, height: chain.height, txIndex: 0, row: 0, point: POINT })
+    expect(toHex(rows[0]?.sponsor as Bytes)).toBe(toHex(ISSUER))
+  })
+
+  it('award from float then on credit: the split is in the deltas; a terminal is named', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 30, fiatRef: 'f' })
+    const { rows } = rowsOf(chain, TERMINAL, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: ALICE,
+      amount: 50,
+      memo: 'receipt 17',
+    })
+    expect(rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'award',
+        from: toHex(MERCHANT),
+        fromRole: 'merchant',
+        to: toHex(ALICE),
+        toRole: 'customer',
+        amount: 50,
+        terminal: toHex(TERMINAL),
+        floatDelta: -30,
+        liabilityDelta: 20,
+        memo: 'receipt 17',
+      }),
+    ])
+    expect(toHex(rows[0]?.sponsor as Bytes)).toBe(toHex(ISSUER))
+    // The merchant's own key awarding names no terminal.
+    const own = rowsOf(chain, MERCHANT, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: ALICE,
+      amount: 5,
+      memo: '',
+    })
+    expect(own.rows.map(shape)).toEqual([
+      expect.objectContaining({ terminal: null, floatDelta: 0, liabilityDelta: 5, memo: null }),
+    ])
+  })
+
+  it('pay: customer → merchant at a terminal, liability cleared first then float', () => {
+    const chain = world()
+    chain.run(MERCHANT, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 40, memo: '' })
+    chain.run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 30, fiatRef: 'f' })
+    // liability 10 left; paying 25 clears 10 and adds 15 to the float.
+    const { rows } = rowsOf(chain, ALICE, {
+      kind: 'merchant.pay',
+      point: POINT,
+      payee: TERMINAL,
+      amount: 25,
+      memo: '',
+    })
+    expect(rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'pay',
+        from: toHex(ALICE),
+        fromRole: 'customer',
+        to: toHex(MERCHANT),
+        toRole: 'merchant',
+        amount: 25,
+        terminal: toHex(TERMINAL),
+        device: null,
+        floatDelta: 15,
+        liabilityDelta: -10,
+      }),
+    ])
+  })
+
+  it('redeem: merchant → manager, float down, fiat reference', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 30, fiatRef: 'f' })
+    const { rows } = rowsOf(chain, MERCHANT, {
+      kind: 'merchant.redeem',
+      point: POINT,
+      amount: 12,
+      fiatRef: 'wire-9',
+    })
+    expect(rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'redeem',
+        from: toHex(MERCHANT),
+        fromRole: 'merchant',
+        to: toHex(ISSUER),
+        toRole: 'manager',
+        amount: 12,
+        floatDelta: -12,
+        liabilityDelta: 0,
+        fiatRef: 'wire-9',
+      }),
+    ])
+  })
+
+  it('transfer and transferFrom: customer → customer, no merchant, the spender named', () => {
+    const chain = world()
+    chain.run(MERCHANT, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 40, memo: '' })
+    const t = rowsOf(chain, ALICE, { kind: 'point.transfer', point: POINT, to: BOB, amount: 7 })
+    expect(t.rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'transfer',
+        from: toHex(ALICE),
+        to: toHex(BOB),
+        fromRole: 'customer',
+        toRole: 'customer',
+        merchant: null,
+        spender: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      }),
+    ])
+    chain.run(ALICE, { kind: 'point.approve', point: POINT, spender: SPENDER, amount: 5 })
+    const f = rowsOf(chain, SPENDER, {
+      kind: 'point.transferFrom',
+      point: POINT,
+      from: ALICE,
+      to: BOB,
+      amount: 5,
+    })
+    expect(f.rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'transfer',
+        kind: 'point.transferFrom',
+        spender: toHex(SPENDER),
+        amount: 5,
+      }),
+    ])
+    expect(journalAccountsOf(f.rows[0] as JournalRow).map(toHex)).toEqual([ALICE, BOB, SPENDER].map(toHex))
+  })
+
+  it('device pay: the owner pays the merchant, the device named', () => {
+    const chain = world()
+    chain.run(MERCHANT, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 40, memo: '' })
+    const device = generateKeyPair()
+    const proof = sign(devicePossessionSignBytes(TEST_CHAIN_ID, ALICE, device.publicKey), device.secretKey)
+    const bound = chain.run(ALICE, {
+      kind: 'device.bind',
+      device: device.publicKey,
+      point: POINT,
+      maxPerTx: 10,
+      maxPerPeriod: 25,
+      periodMs: 86_400_000,
+      merchants: [],
+      possessionProof: proof,
+    })
+    expect(bound.error).toBeNull()
+    const { rows } = rowsOf(chain, device.publicKey, {
+      kind: 'device.pay',
+      owner: ALICE,
+      point: POINT,
+      payee: MERCHANT,
+      amount: 4,
+      memo: 'kWh',
+    })
+    expect(rows.map(shape)).toEqual([
+      expect.objectContaining({
+        event: 'pay',
+        kind: 'device.pay',
+        from: toHex(ALICE),
+        to: toHex(MERCHANT),
+        terminal: null,
+        device: toHex(device.publicKey),
+        liabilityDelta: -4,
+        memo: 'kWh',
+      }),
+    ])
+  })
+
+  it('traffic rewards: one award row per rewarded customer, numbered in event order', () => {
+    const chain = world()
+    chain.run(ISSUER, {
+      kind: 'traffic.setRules',
+      point: POINT,
+      visit: 1,
+      view: 2,
+      click: 3,
+      purchase: 5,
+      purchasePerMille: 0,
+      dailyCapPerCustomer: 50,
+    })
+    const h = (s: string) => sha256(new TextEncoder().encode(s))
+    const { rows } = rowsOf(chain, TERMINAL, {
+      kind: 'traffic.record',
+      point: POINT,
+      events: [
+        { eventId: 'e1', kind: 'visit', customerHash: h('a'), account: ALICE, amount: 0 },
+        { eventId: 'e2', kind: 'view', customerHash: h('b'), account: null, amount: 0 },
+        { eventId: 'e3', kind: 'click', customerHash: h('c'), account: BOB, amount: 0 },
+      ],
+    })
+    expect(rows.map((r) => [r.row, r.event, r.kind, toHex(r.to), r.amount, r.liabilityDelta])).toEqual([
+      [0, 'award', 'traffic.record', toHex(ALICE), 1, 1],
+      [1, 'award', 'traffic.record', toHex(BOB), 3, 3],
+    ])
+  })
+
+  it('a failed tx has no rows; a tx that moves nothing has none', () => {
+    const chain = world()
+    const failed = rowsOf(chain, ALICE, {
+      kind: 'merchant.pay',
+      point: POINT,
+      payee: MERCHANT,
+      amount: 1,
+      memo: '',
+    })
+    expect(failed.r.status).toBe('failed')
+    expect(failed.rows).toEqual([])
+    const approve = rowsOf(chain, ALICE, { kind: 'point.approve', point: POINT, spender: BOB, amount: 1 })
+    expect(approve.r.status).toBe('ok')
+    expect(approve.rows).toEqual([])
+  })
+
+  it('the rows reproduce each merchant’s float and liability and the books identity', () => {
+    const chain = world()
+    const all: JournalRow[] = []
+    const run = (signer: Bytes, body: TxBody) => all.push(...rowsOf(chain, signer, body).rows)
+    run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 30, fiatRef: 'a' })
+    run(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 70, memo: '' })
+    run(ALICE, { kind: 'point.transfer', point: POINT, to: BOB, amount: 20 })
+    run(BOB, { kind: 'merchant.pay', point: POINT, payee: MERCHANT, amount: 15, memo: '' })
+    run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 40, fiatRef: 'b' })
+    run(MERCHANT, { kind: 'merchant.redeem', point: POINT, amount: 5, fiatRef: 'c' })
+    const m = createLedgerQuery(chain.state).merchant(POINT, MERCHANT)
+    const sum = (f: (r: JournalRow) => number) => all.reduce((n, r) => n + f(r), 0)
+    expect(sum((r) => r.floatDelta)).toBe(m?.float)
+    expect(sum((r) => r.liabilityDelta)).toBe(m?.liability)
+    const q = createLedgerQuery(chain.state)
+    const customers = q.balance(POINT, ALICE) + q.balance(POINT, BOB)
+    const repaid = sum((r) => (r.event === 'repay' ? r.amount : 0))
+    const redeemed = sum((r) => (r.event === 'redeem' ? r.amount : 0))
+    expect(customers + (m?.float ?? 0) - (m?.liability ?? 0)).toBe(repaid - redeemed)
+  })
+})
+
+describe('journal row encoding', () => {
+  it('round-trips and refuses a malformed tuple', () => {
+    const chain = world()
+    const { rows } = rowsOf(chain, ISSUER, {
+      kind: 'merchant.repay',
+      point: POINT,
+      merchant: MERCHANT,
+      amount: 3,
+      fiatRef: 'x',
+    })
+    const row = rows[0] as JournalRow
+    const plain = (r: JournalRow) =>
+      JOURNAL_FIELDS.map((f) => {
+        const v = r[f]
+        return v instanceof Uint8Array ? toHex(v) : v
+      })
+    expect(plain(decodeJournalRow(encodeJournalRow(row)))).toEqual(plain(row))
+    expect(JOURNAL_FIELDS.length).toBe(22)
+    const bad = encodeJournalRow({ ...row, amount: 'x' as unknown as number })
+    expect(() => decodeJournalRow(bad)).toThrow()
+    expect(() => decodeJournalRow(new Uint8Array([0x91, 0x01]))).toThrow()
+  })
+})
