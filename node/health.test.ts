@@ -82,7 +82,11 @@ describe('HealthMonitor', () => {
   it('sets the gauges from each check, on a manual clock', () => {
     let now = T0
     const values: Record<string, number> = {}
-    const gauge = (name: string) => ({ set: (v: number) => void (values[name] = v) })
+    const gauge = (name: string) => ({
+      set: (v: number) => {
+        values[name] = v
+      },
+    })
     const monitor = new HealthMonitor(options, {
       sample: () => ({ ...base, nowMs: now, bestKnownHeight: 103 }),
       gauges: { headAgeSeconds: gauge('age'), behindBlocks: gauge('behind'), healthy: gauge('healthy') },
