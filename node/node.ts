@@ -144,7 +144,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         genesisState: toGenesisStateInput(genesis),
         maxClockDriftMs: 10_000,
       },
-      { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs },
+      { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs, timings: metrics.storage },
       { certificate: decodeCertificate },
     )
     chainRef = chain
