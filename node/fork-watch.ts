@@ -19,6 +19,7 @@
  * store's meta so that the alarm survives a restart; past that the alarm stays raised and further
  * forks are counted and logged, not stored. Clearing the evidence is an operator's act (a new data dir).
  */
+import { blockHash, decodeStoredBlock } from '../protocol/block.ts'
 import { type Bytes, bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw, encode, type WireValue } from '../protocol/codec.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
@@ -29,6 +30,8 @@ import {
   certificateToTuple,
   verifyCertificate,
 } from '../protocol/vote.ts'
+import type { Chain } from './chain.ts'
+import type { ChainStore } from './store/index.ts'
 
 export const ForkSource = {
   /** A sync entry for a height this node had committed. */
@@ -282,3 +285,49 @@ export class ForkWatch {
 function keyOf(height: number, blockHash: Bytes): string {
   return `${height}:${toHex(blockHash)}`
 }
+
+/** The watch's view of the node's chain: the head from memory, older heights from the store. */
+export function forkWatchChainOf(
+  chain: Chain,
+  store: Pick<ChainStore, 'getBlock' | 'getCertificate'>,
+): ForkWatchChain {
+  return {
+    chainId: chain.chainId,
+    height: () => chain.height,
+    async committedHash(height) {
+      if (height < 1 || height > chain.height) return null
+      if (height === chain.height) return chain.headHash
+      const recent = chain.recentBlock(height)
+      if (recent !== undefined) return recent.hash
+      const bytes = await store.getBlock(height)
+      // Our own store: its commitments were checked before commit.
+      return bytes === null ? null : blockHash(decodeStoredBlock(bytes).header)
+    },
+    async certificateAt(height) {
+      if (height === chain.height && chain.headCertificate !== null) return chain.headCertificate
+      const bytes = await store.getCertificate(height)
+      if (bytes === null) return null
+      return certificateFromTuple(decodeRaw(bytes, 64 * 1024, 'certificate')) as CommitCertificate
+    },
+    async validatorSetAt(height) {
+      try {
+        return chain.validatorSetFor(height)
+      } catch {
+        // Older than the chain keeps in memory: the set history in the store.
+        const [first] = await chain.validatorSets(height, 1)
+        if (first === undefined) throw new Error(`no validator set known for height ${height}`)
+        return first.set
+      }
+    },
+  }
+}
+
+/** The evidence persists in the store's meta (its own key, outside any block's batch). */
+export function forkWatchStoreOf(store: Pick<ChainStore, 'getMeta' | 'setMeta'>): ForkWatchStore {
+  return {
+    load: () => store.getMeta(FORK_EVIDENCE_META),
+    save: (bytes) => store.setMeta(FORK_EVIDENCE_META, bytes),
+  }
+}
+
+const FORK_EVIDENCE_META = 'fork-evidence'
