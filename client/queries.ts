@@ -5,7 +5,7 @@
 import { toHex } from '../protocol/bytes.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { invalidInput } from './errors.ts'
-import { type Http, streamText } from './http.ts'
+import { errorFromBody, type Http, streamText } from './http.ts'
 import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
 import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
 import type {
@@ -16,6 +16,7 @@ import type {
   DeviceInfo,
   EvidenceItem,
   Grant,
+  HealthJson,
   HistoryPage,
   JournalPage,
   JournalQuery,
@@ -82,9 +83,16 @@ export class Queries {
     return this.http.request('GET', '/status')
   }
 
-  /** Liveness: the node answers, with its height and sync state. */
-  async health(): Promise<{ ok: boolean; height: number; syncing: boolean }> {
-    return this.http.request('GET', '/health')
+  /**
+   * The node's health: `ok` with its height and sync state, and when not ok (HTTP 503) the reasons,
+   * most severe first (`fork`, `behind`, `stale-head`). An unhealthy answer is returned, not thrown.
+   */
+  async health(): Promise<HealthJson> {
+    const { status, body } = await this.http.requestRaw('GET', '/health')
+    if (status === 200 || (status === 503 && (body as { ok?: unknown } | null)?.ok === false)) {
+      return body as HealthJson
+    }
+    throw errorFromBody(status, body)
   }
 
   /** A block with its header and certificates parsed to protocol values. */

@@ -20,6 +20,21 @@ export interface Status {
   readonly latestBlockTimeMs: number | null
 }
 
+/** `/v1/health`: node/health.ts documents each reason. */
+export interface HealthJson {
+  readonly ok: boolean
+  readonly height: number
+  readonly syncing: boolean
+  /** The most severe reason, or null when ok. */
+  readonly reason: 'fork' | 'behind' | 'stale-head' | null
+  readonly reasons: readonly ('fork' | 'behind' | 'stale-head')[]
+  readonly peers: number
+  readonly headAgeSeconds: number
+  readonly staleAfterSeconds: number
+  readonly behindBlocks: number
+  readonly forks: number
+}
+
 export interface LedgerEventJson {
   readonly type: string
   readonly [field: string]: unknown

@@ -30,7 +30,7 @@ import {
   VoteKind,
 } from '../protocol/vote.ts'
 import { decodeJournalRow, type Receipt } from '../state/index.ts'
-import { accountsOf, Chain, ChainErrorCode } from './chain.ts'
+import { accountsOf, Chain, ChainErrorCode, type ChainTimings } from './chain.ts'
 import { createVerifyPool, type SignatureVerifier } from './mempool/verify-pool.ts'
 import { type BlockCommit, type ChainStore, createMemoryChainStore } from './store/index.ts'
 import { MemoryKv } from './store/raw-kv.ts'
@@ -88,6 +88,7 @@ async function openChain(
     /** Lets a leader build past the chain's limits (a Byzantine proposer). */
     unlimited?: boolean
     wrapStore?: (store: ChainStore) => ChainStore
+    timings?: ChainTimings
   } = {},
   kv = new MemoryKv(),
 ): Promise<Chain> {
@@ -119,6 +120,7 @@ async function openChain(
       store,
       verifier: deps.verifier ?? createVerifyPool({ workers: 0, minBatchForWorkers: 64 }),
       ...(deps.knownTx === undefined ? {} : { knownTx: deps.knownTx }),
+      ...(deps.timings === undefined ? {} : { timings: deps.timings }),
       nowMs: Date.now,
     },
     { certificate: (b) => certificateFromTuple(decodeRaw(b, 64 * 1024, 'certificate')) as CommitCertificate },
@@ -395,6 +397,24 @@ describe('one commit per height, whoever asks', () => {
     expect(codeOf(err)).toBe('CHAIN_CONFLICTING_BLOCK')
     expect(chain.height).toBe(1)
     expect(chain.headHash).toEqual(blockHash(block.header))
+  })
+})
+
+describe('the chain reports its execution and store times', () => {
+  it('observes one execution (not again for a cached one) and one batch write per commit', async () => {
+    const { block } = await leaderBlock()
+    const seen = { execute: [] as number[], commit: [] as number[] }
+    const chain = await openChain({
+      timings: {
+        executeSeconds: { observe: (s) => void seen.execute.push(s) },
+        commitSeconds: { observe: (s) => void seen.commit.push(s) },
+      },
+    })
+    await chain.execute(decodeBlock(encodeBlock(block)))
+    await chain.commit(decodeBlock(encodeBlock(block)), certify(blockHash(block.header)))
+    expect(seen.execute).toHaveLength(1)
+    expect(seen.commit).toHaveLength(1)
+    expect([...seen.execute, ...seen.commit].every((s) => s >= 0 && s < 60)).toBe(true)
   })
 })
 

@@ -109,6 +109,14 @@ export interface ChainDeps {
   /** Txs the mempool already decoded and verified, by hex hash. */
   readonly knownTx?: (hash: Bytes) => { readonly tx: SignedTx; readonly bytes: Bytes } | undefined
   readonly nowMs: () => number
+  /** Durations the chain observes (node/metrics.ts `storage`), or none. */
+  readonly timings?: ChainTimings | null
+}
+
+/** Where the chain reports how long it took: executing a block, and writing its batch. */
+export interface ChainTimings {
+  readonly executeSeconds: { observe(seconds: number): void }
+  readonly commitSeconds: { observe(seconds: number): void }
 }
 
 /** The result of executing a block on the head state, kept until the block commits or is dropped. */
@@ -361,6 +369,17 @@ export class Chain {
     const hash = blockHash(block.header)
     const cached = this.#executions.get(toHex(hash))
     if (cached !== undefined) return cached
+    const startedMs = performance.now()
+    const execution = await this.#executeUncached(block, hash, digests)
+    this.#deps.timings?.executeSeconds.observe((performance.now() - startedMs) / 1000)
+    return execution
+  }
+
+  async #executeUncached(
+    block: Block,
+    hash: Bytes,
+    digests: ReturnType<typeof txDigestsOf>,
+  ): Promise<Execution> {
     const { header } = block
     // The head this block must extend: if a commit moves it while the signatures are verified, the
     // result below would be for a stale parent, so it is checked again after the await.
@@ -654,6 +673,7 @@ export class Chain {
     }
     // The journal: every movement of every point, in the same batch as the block.
     const journal = journalEntriesOf(txs, result.receipts, executed.header, result.state)
+    const storeStartedMs = performance.now()
     await this.#deps.store.commitBlock({
       meta,
       height,
@@ -667,6 +687,7 @@ export class Chain {
       accountIndex,
       ...(opts.walPruneBelowHeight === undefined ? {} : { walPruneBelowHeight: opts.walPruneBelowHeight }),
     })
+    this.#deps.timings?.commitSeconds.observe((performance.now() - storeStartedMs) / 1000)
     this.#state = result.state
     this.#header = executed.header
     this.#hash = hash

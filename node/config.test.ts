@@ -21,6 +21,14 @@ function failure(raw: unknown): { code: string; field: unknown } {
 }
 
 describe('node config', () => {
+  it('refuses a stale-head multiple below 2 or an unknown health field', () => {
+    expect(failure({ ...minimal, health: { staleHeadMultiple: 1 } })).toEqual({
+      code: NodeErrorCode.configInvalid,
+      field: 'health.staleHeadMultiple',
+    })
+    expect(failure({ ...minimal, health: { other: 1 } }).code).toBe(NodeErrorCode.configInvalid)
+  })
+
   it('fills defaults and resolves relative paths against the config directory', () => {
     const c = parseNodeConfig(minimal, '/base', 'v1')
     expect(c).toMatchObject({
@@ -36,6 +44,7 @@ describe('node config', () => {
       logLevel: 'info',
       forwardTxsTo: null,
       emptyBlockIntervalMs: null,
+      health: { staleHeadMultiple: 30 },
     })
     expect(parseNodeConfig({ ...minimal, dataDir: '/abs/data' }, '/base').dataDir).toBe('/abs/data')
   })
@@ -56,6 +65,7 @@ describe('node config', () => {
         logLevel: 'debug',
         forwardTxsTo: 'http://127.0.0.1:26601',
         emptyBlockIntervalMs: 250,
+        health: { staleHeadMultiple: 12 },
       },
       '/base',
     )
@@ -68,6 +78,7 @@ describe('node config', () => {
     expect(c.mempool).toEqual({ maxTxs: 10, maxBytes: CONFIG_DEFAULTS.mempool.maxBytes })
     expect(c.forwardTxsTo).toBe('http://127.0.0.1:26601')
     expect(c.emptyBlockIntervalMs).toBe(250)
+    expect(c.health).toEqual({ staleHeadMultiple: 12 })
   })
 
   it('reads the RPC bounds, null turning a limit off, and hands them to the RPC server', () => {

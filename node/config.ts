@@ -18,6 +18,7 @@ import type { Bytes } from '../protocol/bytes.ts'
 import { parseCidr } from '../rpc/clients.ts'
 import { type RateLimit, RPC_DEFAULTS, type RpcOptions, type SignatureCredit } from '../rpc/options.ts'
 import { NodeError, NodeErrorCode } from './errors.ts'
+import { defaultHealthOptions, type HealthOptions } from './health.ts'
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -77,6 +78,12 @@ export interface NodeConfig {
    * it never changes which blocks are valid.
    */
   readonly emptyBlockIntervalMs: number | null
+  /**
+   * `/v1/health` (node/health.ts): the head counts as stale, while peers are connected, once it is
+   * older than `staleHeadMultiple` × the chain's empty-block interval (or this node's override).
+   * Default 30 (30 s at the default 1 s interval).
+   */
+  readonly health: HealthOptions
 }
 
 export const CONFIG_DEFAULTS = {
@@ -97,6 +104,7 @@ export const CONFIG_DEFAULTS = {
   },
   mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024 },
   logLevel: 'info',
+  health: defaultHealthOptions,
 } as const satisfies Partial<NodeConfig>
 
 const REQUIRED = ['role', 'genesis', 'nodeKey', 'dataDir'] as const
@@ -109,6 +117,7 @@ const OPTIONAL = [
   'logLevel',
   'forwardTxsTo',
   'emptyBlockIntervalMs',
+  'health',
 ] as const
 
 function configField(field: string, reason: string): NodeError {
@@ -247,6 +256,13 @@ export function parseNodeConfig(raw: unknown, baseDir: string, defaultName = 'no
     }
     logLevel = o.logLevel as LogLevel
   }
+  let health: HealthOptions = CONFIG_DEFAULTS.health
+  if (o.health !== undefined) {
+    const h = read.object(o.health, 'health', [], ['staleHeadMultiple'])
+    if (h.staleHeadMultiple !== undefined) {
+      health = { staleHeadMultiple: read.uint(h.staleHeadMultiple, 'health.staleHeadMultiple', 2, 1_000_000) }
+    }
+  }
   let forwardTxsTo: string | null = null
   if (o.forwardTxsTo !== undefined && o.forwardTxsTo !== null) {
     if (role !== 'observer') throw configField('forwardTxsTo', 'only an observer forwards txs')
@@ -271,6 +287,7 @@ export function parseNodeConfig(raw: unknown, baseDir: string, defaultName = 'no
       o.emptyBlockIntervalMs === undefined || o.emptyBlockIntervalMs === null
         ? null
         : read.uint(o.emptyBlockIntervalMs, 'emptyBlockIntervalMs'),
+    health,
   }
 }
 

@@ -53,6 +53,35 @@ export function createNodeMetrics(
         registers: r,
       }),
     },
+    chain: {
+      headAgeSeconds: new Gauge({
+        name: 'arcade_chain_head_age_seconds',
+        help: "Seconds since the head block's time (the genesis time before the first block)",
+        registers: r,
+      }),
+      healthy: new Gauge({
+        name: 'arcade_chain_healthy',
+        help: 'Whether /v1/health answers 200 (1) or 503 (0)',
+        registers: r,
+      }),
+      forkEvidence: new Gauge({
+        name: 'arcade_chain_fork_evidence',
+        help: 'Forks on record: valid commit certificates for two blocks at one height (any is an alarm)',
+        registers: r,
+      }),
+      forksDetected: new Counter({
+        name: 'arcade_chain_forks_detected_total',
+        help: 'Conflicting commit certificates verified as fork evidence, by source (held or past the bound)',
+        labelNames: ['source'] as const,
+        registers: r,
+      }),
+      forkCertificatesRefused: new Counter({
+        name: 'arcade_chain_fork_certificates_refused_total',
+        help: 'Certificates for another block at a committed height that failed verification (no alarm), by source',
+        labelNames: ['source'] as const,
+        registers: r,
+      }),
+    },
     mempool: {
       size: new Gauge({ name: 'arcade_mempool_txs', help: 'Txs waiting in the mempool', registers: r }),
       bytes: new Gauge({
@@ -155,6 +184,11 @@ export function createNodeMetrics(
       blocksApplied: new Counter({
         name: 'arcade_sync_blocks_applied_total',
         help: 'Blocks applied by sync',
+        registers: r,
+      }),
+      behindBlocks: new Gauge({
+        name: 'arcade_sync_behind_blocks',
+        help: 'Blocks between the head and the height validators with a third of the power claim',
         registers: r,
       }),
       rejected: new Counter({

@@ -15,6 +15,7 @@ import { consensusOptions } from '../consensus/options.ts'
 import { genesisHash } from '../genesis/hash.ts'
 import { loadGenesisFile } from '../genesis/load.ts'
 import { toGenesisStateInput } from '../genesis/to-state-input.ts'
+import type { Block } from '../protocol/block.ts'
 import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
 import { type ConsensusMessage, decodeConsensusMessage } from '../protocol/consensus-message.ts'
@@ -34,6 +35,8 @@ import {
 } from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { createEvidenceLink } from './evidence-link.ts'
+import { ForkSource, ForkWatch, forkWatchChainOf, forkWatchStoreOf } from './fork-watch.ts'
+import { HealthMonitor } from './health.ts'
 import { readKeyFile } from './keys.ts'
 import type { Logger } from './logger.ts'
 import { membershipSourcesOf } from './membership-sources.ts'
@@ -144,12 +147,30 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         genesisState: toGenesisStateInput(genesis),
         maxClockDriftMs: 10_000,
       },
-      { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs },
+      { store, verifier, knownTx: (h) => mempool.admittedByHash(h), nowMs, timings: metrics.storage },
       { certificate: decodeCertificate },
     )
     chainRef = chain
     metrics.consensus.height.set(chain.height)
     log.info({ chainId: genesis.chainId, height: chain.height, role: config.role }, 'chain opened')
+
+    // Fork evidence: conflicting commit certificates, verified in full, kept across restarts.
+    const forks = new ForkWatch(
+      {},
+      {
+        chain: forkWatchChainOf(chain, store),
+        store: forkWatchStoreOf(store),
+        nowMs,
+        log: log.child({ module: 'forks' }),
+        onFork: (record) => {
+          metrics.chain.forksDetected.inc({ source: record.source })
+          metrics.chain.forkEvidence.set(forks.count)
+        },
+        onRejected: (source) => metrics.chain.forkCertificatesRefused.inc({ source }),
+      },
+    )
+    await forks.open()
+    metrics.chain.forkEvidence.set(forks.count)
 
     const events: NodeEvents = createEventHub({
       onListenerError: (err) => log.warn({ err: String(err) }, 'event listener failed'),
@@ -282,6 +303,11 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           onCommitted(committed)
         },
         onRejected: (_peer, code) => metrics.sync.rejected.inc({ code }),
+        onCertificate: (peer, certificate, where) =>
+          forks.offer(certificate, {
+            source: where === 'entry' ? ForkSource.sync : ForkSource.syncLastCommit,
+            peer,
+          }),
         log: log.child({ module: 'sync' }),
         ...(isValidator
           ? {
@@ -292,6 +318,29 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       },
     )
     stack.push(() => sync.stop())
+
+    // The health verdict for the RPC, and its gauges kept current for scrapers.
+    const health = new HealthMonitor(config.health, {
+      sample: () => ({
+        nowMs: nowMs(),
+        height: chain.height,
+        headTimeMs: chain.headHeader?.timeMs ?? null,
+        genesisTimeMs: genesis.genesisTimeMs,
+        emptyBlockIntervalMs:
+          config.emptyBlockIntervalMs ?? chain.paramsFor(chain.height + 1).emptyBlockIntervalMs,
+        peers: p2p.peers().length,
+        bestKnownHeight: sync.bestKnownHeight,
+        syncing: sync.syncing,
+        forks: forks.count,
+      }),
+      gauges: {
+        headAgeSeconds: metrics.chain.headAgeSeconds,
+        behindBlocks: metrics.sync.behindBlocks,
+        healthy: metrics.chain.healthy,
+      },
+    })
+    health.start()
+    stack.push(() => health.stop())
 
     // The API is up before any catching up: a peer dripping blocks cannot keep the node without one
     // (status reports `syncing` meanwhile).
@@ -308,6 +357,8 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         p2p.gossipTxs(txs)
       },
       metrics,
+      health: () => health.check(),
+      forks,
     })
     const rpc = createRpcServer(
       { ...rpcOptionsOf(config) },
@@ -346,6 +397,9 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           logged.onEvidence?.(e)
           evidence.detected(e)
         },
+        // Decided a block at a height sync committed to another: the fork watch verifies and keeps it.
+        onConflictingDecision: (_block: Block, certificate: CommitCertificate) =>
+          void forks.offer(certificate, { source: ForkSource.consensus, peer: null }),
       }
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },

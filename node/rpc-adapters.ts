@@ -11,7 +11,9 @@ import type {
   ChainEvents,
   ChainReader,
   DecodedTx,
+  ForkEvidence,
   HistoryEntry,
+  NodeHealth,
   TxSubmitter,
 } from '../rpc/ports.ts'
 import { createLedgerQuery, decodeReceipt, type LedgerQuery } from '../state/index.ts'
@@ -134,6 +136,10 @@ export interface RpcAdapterDeps {
   readonly events: NodeEvents
   readonly gossip: (txs: Bytes[]) => void
   readonly metrics: NodeMetrics
+  /** The health verdict (node/health.ts); without it `/health` answers 200 while the node answers. */
+  readonly health?: () => NodeHealth
+  /** Fork evidence held (node/fork-watch.ts). */
+  readonly forks?: { readonly records: readonly ForkEvidence[] }
 }
 
 /** How many recently committed blocks `blockByHeight` serves from memory. */
@@ -215,6 +221,12 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       return out
     },
     validatorSets: (page) => chain.validatorSets(page.fromHeight, page.limit),
+    ...(deps.health === undefined ? {} : { health: deps.health }),
+    ...(deps.forks === undefined
+      ? {}
+      : {
+          forks: (page) => (deps.forks as { records: readonly ForkEvidence[] }).records.slice(0, page.limit),
+        }),
     async accountHistory(address, page) {
       // The index entry holds all an entry shows (store/keys.ts): no block or receipt read per entry.
       const entries = await store.accountHistory(address, {

@@ -51,6 +51,8 @@ it('the OpenAPI document at /docs/json lists every route with its responses, and
       '/v1/proofs/{ref}',
       '/v1/stream',
       '/v1/metrics',
+      '/v1/forks',
+      '/metrics',
     ]),
   )
   // Every refusal code is documented with its status.

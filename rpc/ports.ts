@@ -95,6 +95,36 @@ export interface JournalPage {
   readonly next: JournalCursor | null
 }
 
+export const HealthReason = { fork: 'fork', behind: 'behind', staleHead: 'stale-head' } as const
+export type HealthReason = (typeof HealthReason)[keyof typeof HealthReason]
+
+/** The node's health verdict (node/health.ts documents each reason). */
+export interface NodeHealth {
+  readonly ok: boolean
+  /** Most severe first; empty when ok. */
+  readonly reasons: readonly HealthReason[]
+  readonly height: number
+  readonly syncing: boolean
+  readonly peers: number
+  readonly headAgeSeconds: number
+  readonly staleAfterSeconds: number
+  readonly behindBlocks: number
+  readonly forks: number
+}
+
+/** Two valid commit certificates for different blocks at one height, as the node keeps them. */
+export interface ForkEvidence {
+  readonly height: number
+  /** The certificate of the block this node committed (null if its store lacks it). */
+  readonly ours: CommitCertificate | null
+  readonly theirs: CommitCertificate
+  /** Where `theirs` was seen: sync, sync-last-commit, consensus. */
+  readonly source: string
+  /** Hex node key of the peer that delivered it, or null. */
+  readonly peer: string | null
+  readonly seenAtMs: number
+}
+
 export interface ChainReader {
   status(): Awaitable<NodeStatus>
   blockByHeight(height: number | 'latest'): Awaitable<BlockRecord | null>
@@ -106,6 +136,10 @@ export interface ChainReader {
   ): Awaitable<readonly HistoryEntry[]>
   /** The journal (state/journal.ts rows). Optional (the route answers 501). */
   journal?(request: JournalRequest): Awaitable<JournalPage>
+  /** The health verdict; optional (then `/health` answers 200 while the node answers). */
+  health?(): Awaitable<NodeHealth>
+  /** Fork evidence this node holds, oldest first; optional (the route answers 501). */
+  forks?(page: { readonly limit: number }): Awaitable<readonly ForkEvidence[]>
   /** Double-sign evidence included in blocks, newest first; optional (the route answers 501). */
   evidence?(page: { readonly limit: number }): Awaitable<readonly { height: number; evidence: Evidence }[]>
   /**
@@ -181,7 +215,7 @@ export interface RpcDeps {
   /** Ids of every point, for `/points` and account balances; without it those need `?points=`. */
   readonly pointIds?: () => Awaitable<readonly string[]>
   readonly events: ChainEvents
-  /** The node's registry; rpc adds its request metrics to it and serves it at /v1/metrics. */
+  /** The node's registry; rpc adds its request metrics to it and serves it at /metrics and /v1/metrics. */
   readonly metrics: Registry
   /** A pino-compatible logger, or undefined for none (only node/ creates pino). */
   readonly logger?: RpcLogger

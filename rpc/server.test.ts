@@ -29,6 +29,66 @@ describe('status, health, metrics', () => {
     })
   })
 
+  it('answers 503 with the reasons, most severe first, when the node reports itself unhealthy', async () => {
+    h = harness()
+    const report = {
+      ok: true,
+      reasons: [] as ('fork' | 'behind' | 'stale-head')[],
+      height: 7,
+      syncing: false,
+      peers: 3,
+      headAgeSeconds: 1.5,
+      staleAfterSeconds: 30,
+      behindBlocks: 0,
+      forks: 0,
+    }
+    let current = report
+    Object.assign(h.chain, { health: () => current })
+    expect(await get('/v1/health')).toMatchObject({
+      status: 200,
+      body: { ok: true, height: 7, syncing: false, reason: null, reasons: [], headAgeSeconds: 1.5 },
+    })
+    current = { ...report, ok: false, reasons: ['fork', 'behind'], syncing: true, behindBlocks: 40, forks: 1 }
+    expect(await get('/v1/health')).toMatchObject({
+      status: 503,
+      body: { ok: false, reason: 'fork', reasons: ['fork', 'behind'], behindBlocks: 40, forks: 1 },
+    })
+  })
+
+  it('lists fork evidence with both certificates, or answers 501 on a node without any', async () => {
+    h = harness()
+    expect(await get('/v1/forks')).toMatchObject({ status: 501 })
+    const cert = (fill: number) => ({
+      kind: 'commit' as const,
+      height: 4,
+      view: 0,
+      blockHash: new Uint8Array(32).fill(fill),
+      signatures: [{ validator: new Uint8Array(32).fill(9), signature: new Uint8Array(64).fill(8) }],
+    })
+    Object.assign(h.chain, {
+      forks: ({ limit }: { limit: number }) =>
+        [{ height: 4, ours: cert(1), theirs: cert(2), source: 'sync', peer: 'ab', seenAtMs: 5 }].slice(
+          0,
+          limit,
+        ),
+    })
+    const { status, body } = await get('/v1/forks?limit=5')
+    expect(status).toBe(200)
+    expect(body.items).toHaveLength(1)
+    expect(body.items[0]).toMatchObject({ height: 4, source: 'sync', peer: 'ab', seenAtMs: 5 })
+    expect(body.items[0].ours.blockHash).toBe('01'.repeat(32))
+    expect(body.items[0].theirs.blockHash).toBe('02'.repeat(32))
+  })
+
+  it('serves the same Prometheus text at /metrics, the path scrapers expect', async () => {
+    h = harness()
+    await get('/v1/status')
+    const res = await h.server.app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toContain('text/plain')
+    expect(res.body).toContain('arcade_rpc_request_duration_seconds_count{method="GET",route="/v1/status"')
+  })
+
   it('serves Prometheus text from the injected registry, with its own request metrics', async () => {
     h = harness()
     await get('/v1/status')

@@ -13,7 +13,7 @@ import { checkJsonShape } from './json-body.ts'
 import { registerRequestMetrics } from './metrics.ts'
 import { type RouteContext, type RpcOptions, resolveRpcOptions, type StreamHub } from './options.ts'
 import type { RpcDeps } from './ports.ts'
-import { registerChainRoutes } from './routes/chain.ts'
+import { registerChainRoutes, registerMetricsRoute } from './routes/chain.ts'
 import { registerGovernanceRoutes } from './routes/governance.ts'
 import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
@@ -128,6 +128,9 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       }
     })
   }
+
+  // The path Prometheus scrapes by default; the same text as /v1/metrics (and the same bounds).
+  void app.register(async (root) => registerMetricsRoute(root, ctx))
 
   void app.register(
     async (v1) => {

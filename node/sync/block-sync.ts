@@ -84,6 +84,16 @@ export interface BlockSyncDeps {
   readonly onCommitted: (committed: CommittedBlock) => void | Promise<void>
   /** Called when a peer's block is refused, with the error code. */
   readonly onRejected?: (peer: string, code: string) => void
+  /**
+   * A commit certificate from a peer for a height this node may have committed already: an entry
+   * below the head, or the `lastCommit` of an entry that does not extend the head. For the fork
+   * watch, which compares it with the committed block and verifies it; it must never throw.
+   */
+  readonly onCertificate?: (
+    peer: string,
+    certificate: CommitCertificate,
+    where: 'entry' | 'last-commit',
+  ) => Promise<unknown>
   /** Whether the `start` loop runs a round at this tick; default always (an observer). */
   readonly following?: () => boolean
   /** After a round of the `start` loop that applied blocks (a validator hands consensus its new head). */
@@ -325,10 +335,17 @@ export class BlockSync {
   async #applyEntries(peer: string, entries: readonly Bytes[]): Promise<'clean' | 'rejected' | 'halt'> {
     const { chain } = this.#deps
     for (const bytes of entries) {
+      let block: Block | null = null
       try {
-        const { block, certificate } = decodeSyncEntry(bytes, chain.maxBlockBytes)
-        // Committed meanwhile (by consensus, or an earlier entry): nothing to do.
-        if (block.header.height <= chain.height) continue
+        const entry = decodeSyncEntry(bytes, chain.maxBlockBytes)
+        block = entry.block
+        const { certificate } = entry
+        // Committed meanwhile (by consensus, or an earlier entry): nothing to apply, but a certificate
+        // for another block there would be fork evidence.
+        if (block.header.height <= chain.height) {
+          await this.#deps.onCertificate?.(peer, certificate, 'entry')
+          continue
+        }
         chain.checkCertificate(block, certificate)
         const committed = await chain.commit(block, certificate)
         // Null: consensus committed this very block while it was checked; it announced it.
@@ -348,6 +365,12 @@ export class BlockSync {
         }
         this.#deps.log.warn(fields, 'rejected a block from a peer')
         this.#deps.onRejected?.(peer, code)
+        // A block that does not extend the head certifies its own parent: on a fork, another block at
+        // a height this node committed.
+        const unlinked = code === ChainErrorCode.notNext || code === ChainErrorCode.badCertificate
+        if (unlinked && block?.lastCommit != null) {
+          await this.#deps.onCertificate?.(peer, block.lastCommit, 'last-commit')
+        }
         return 'rejected'
       }
     }

@@ -2,8 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import { txHashesOf } from '../../protocol/block.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
-import { hex, renderBlock } from '../json.ts'
+import { hex, renderBlock, renderCertificate } from '../json.ts'
 import type { RouteContext } from '../options.ts'
+import { HealthReason } from '../ports.ts'
 import * as S from '../schemas.ts'
 
 const statusSchema = S.object({
@@ -17,8 +18,8 @@ const statusSchema = S.object({
   latestBlockTimeMs: S.nullable(S.uint),
 })
 
-export function registerChainRoutes(app: FastifyInstance, { deps }: RouteContext): void {
-  const { chain, metrics } = deps
+export function registerChainRoutes(app: FastifyInstance, { deps, nowMs }: RouteContext): void {
+  const { chain } = deps
 
   app.get(
     '/status',
@@ -35,18 +36,92 @@ export function registerChainRoutes(app: FastifyInstance, { deps }: RouteContext
     },
   )
 
+  const healthSchema = S.object({
+    ok: S.bool,
+    height: S.uint,
+    syncing: S.bool,
+    reason: S.nullable({ type: 'string', enum: Object.values(HealthReason) }),
+    reasons: S.arrayOf({ type: 'string', enum: Object.values(HealthReason) }),
+    peers: S.uint,
+    headAgeSeconds: { type: 'number', minimum: 0 },
+    staleAfterSeconds: { type: 'number', minimum: 0 },
+    behindBlocks: S.uint,
+    forks: S.uint,
+  })
   app.get(
     '/health',
     {
       schema: {
-        summary: 'Liveness: 200 while the node answers, with its height and sync state',
+        summary:
+          'Health: 200 with the details, or 503 with the reasons (fork, behind, stale-head; most severe first)',
         tags: ['node'],
-        response: { 200: S.object({ ok: S.bool, height: S.uint, syncing: S.bool }), ...S.errorResponses },
+        response: { 200: healthSchema, 503: healthSchema, ...S.errorResponses },
       },
     },
-    async () => {
-      const s = await chain.status()
-      return { ok: true, height: s.height, syncing: s.syncing }
+    async (_request, reply) => {
+      if (chain.health === undefined) {
+        const s = await chain.status()
+        // A reader with no verdict: healthy while it answers (nothing to judge staleness by).
+        const ageMs = s.latestBlockTimeMs === null ? 0 : Math.max(0, nowMs() - s.latestBlockTimeMs)
+        return {
+          ok: true,
+          height: s.height,
+          syncing: s.syncing,
+          reason: null,
+          reasons: [],
+          peers: s.peers,
+          headAgeSeconds: ageMs / 1000,
+          staleAfterSeconds: 0,
+          behindBlocks: 0,
+          forks: 0,
+        }
+      }
+      const h = await chain.health()
+      void reply.code(h.ok ? 200 : 503)
+      return { ...h, reason: h.reasons[0] ?? null }
+    },
+  )
+
+  app.get<{ Querystring: { limit: number } }>(
+    '/forks',
+    {
+      schema: {
+        summary:
+          "Fork evidence: valid commit certificates for two blocks at one height (this node's and the other), oldest first",
+        tags: ['node'],
+        querystring: S.object({ limit: S.limitQuery(64, 64) }),
+        response: {
+          200: S.object({
+            items: S.arrayOf(
+              S.object({
+                height: S.uint,
+                ours: S.nullable(S.certificate),
+                theirs: S.certificate,
+                source: S.text,
+                peer: S.nullable(S.text),
+                seenAtMs: S.uint,
+              }),
+            ),
+          }),
+          ...S.errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      if (chain.forks === undefined) {
+        throw new RpcError(RpcErrorCode.notSupported, 'this node keeps no fork evidence')
+      }
+      const items = await chain.forks({ limit: request.query.limit })
+      return {
+        items: items.map((f) => ({
+          height: f.height,
+          ours: f.ours === null ? null : renderCertificate(f.ours),
+          theirs: renderCertificate(f.theirs),
+          source: f.source,
+          peer: f.peer,
+          seenAtMs: f.seenAtMs,
+        })),
+      }
     },
   )
 
@@ -84,6 +159,15 @@ export function registerChainRoutes(app: FastifyInstance, { deps }: RouteContext
     async (request) => blockRoute({ height: request.params.height })(),
   )
 
+  registerMetricsRoute(app, { deps })
+}
+
+/**
+ * Prometheus text of the node's registry. Served at `/v1/metrics` and, for scrapers' default
+ * `metrics_path`, at `/metrics` (server.ts registers it there too).
+ */
+export function registerMetricsRoute(app: FastifyInstance, { deps }: Pick<RouteContext, 'deps'>): void {
+  const { metrics } = deps
   app.get(
     '/metrics',
     {
