@@ -17,12 +17,9 @@
  * gauges current between scrapes.
  */
 
-export const HealthReason = {
-  fork: 'fork',
-  behind: 'behind',
-  staleHead: 'stale-head',
-} as const
-export type HealthReason = (typeof HealthReason)[keyof typeof HealthReason]
+import { HealthReason, type NodeHealth } from '../rpc/ports.ts'
+
+export { HealthReason }
 
 export interface HealthOptions {
   /** The head is stale past this many empty-block intervals (while peers are connected). */
@@ -49,19 +46,8 @@ export interface HealthInput {
   readonly forks: number
 }
 
-export interface HealthReport {
-  readonly ok: boolean
-  /** Most severe first: fork, behind, stale-head. Empty when ok. */
-  readonly reasons: readonly HealthReason[]
-  readonly height: number
-  readonly syncing: boolean
-  readonly peers: number
-  readonly headAgeSeconds: number
-  /** The head age past which `stale-head` applies. */
-  readonly staleAfterSeconds: number
-  readonly behindBlocks: number
-  readonly forks: number
-}
+/** The verdict, in the shape the RPC serves (rpc/ports.ts NodeHealth). */
+export type HealthReport = NodeHealth
 
 export function assessHealth(options: HealthOptions, input: HealthInput): HealthReport {
   const headTimeMs = input.headTimeMs ?? input.genesisTimeMs
