@@ -110,13 +110,6 @@ afterAll(async () => {
   await net?.close()
 })
 
-/** The height of the last `chain opened` line in a node's log (its latest start). */
-async function openedAt(name: string): Promise<number | undefined> {
-  const lines = (await net.log(name)).split('\n').filter((l) => l.includes('"chain opened"'))
-  const last = lines.at(-1)
-  return last === undefined ? undefined : (JSON.parse(last) as { height: number }).height
-}
-
 /**
  * The boundary whose election counts a tx included at `height`: the first multiple of the epoch
  * length at or after it (the election runs at the end of that block, after its txs).
@@ -387,7 +380,7 @@ describe('the consortium changes while the chain runs', () => {
     expect(block.header.nextValidatorSetHash).not.toBe(block.header.validatorSetHash)
 
     await net.start(victim)
-    expect(await openedAt(victim)).toBe(boundary)
+    expect(await net.openedAt(victim)).toBe(boundary)
     const restartedAt = await net.height('validator-1')
     const signedAgain = await firstSignedBy(net, 'validator-1', victimKey, restartedAt + 1, 60_000)
     expect(signedAgain).toBeGreaterThan(boundary)

@@ -69,13 +69,6 @@ afterAll(async () => {
   await net?.close()
 })
 
-/** The height of the last `chain opened` line in a node's log (its latest start). */
-async function openedAt(name: string): Promise<number | undefined> {
-  const lines = (await net.log(name)).split('\n').filter((l) => l.includes('"chain opened"'))
-  const last = lines.at(-1)
-  return last === undefined ? undefined : (JSON.parse(last) as { height: number }).height
-}
-
 /**
  * Delegates, works out the boundary H that will change the set, and SIGKILLs the victim while its
  * head is exactly H. Returns H, or null if the victim had already passed H (then the caller retries
@@ -123,7 +116,7 @@ describe('restart right after a validator-set change', () => {
     )
 
     await net.start(VICTIM)
-    expect(await openedAt(VICTIM)).toBe(boundary)
+    expect(await net.openedAt(VICTIM)).toBe(boundary)
     // The restarted victim serves the same history, read back from its store.
     const victimSets = await getJson<SetsJson>(`${net.url(VICTIM)}/v1/validator-sets?fromHeight=1`)
     expect(victimSets.items.slice(0, sets.items.length)).toEqual(sets.items)

@@ -240,6 +240,13 @@ export class TestNetwork {
     return readFile(join(this.logDir, `${name}.log`), 'utf8').catch(() => '')
   }
 
+  /** The height of the last `chain opened` line in a node's log (its latest start). */
+  async openedAt(name: string): Promise<number | undefined> {
+    const lines = (await this.log(name)).split('\n').filter((l) => l.includes('"chain opened"'))
+    const last = lines.at(-1)
+    return last === undefined ? undefined : (JSON.parse(last) as { height: number }).height
+  }
+
   /** Kills every process still running, then deletes the directory (kept with ARCADE_E2E_KEEP=1). */
   async close(): Promise<void> {
     await Promise.all([...this.#procs.values()].map((p) => stopNode(p, 'SIGKILL')))
