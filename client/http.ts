@@ -56,38 +56,8 @@ export class Http {
     path: string,
     opts: RequestOptions = {},
   ): Promise<{ status: number; body: unknown }> {
-    const url = buildUrl(this.options.url, path, opts.query)
-    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers }
-    let body: RequestInit['body']
-    if (opts.msgpack !== undefined) {
-      headers['content-type'] = 'application/msgpack'
-      body = opts.msgpack as Uint8Array<ArrayBuffer>
-    } else if (opts.json !== undefined) {
-      headers['content-type'] = 'application/json'
-      body = JSON.stringify(opts.json)
-    }
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.options.timeoutMs)
-    let res: Response
-    let text: string
-    try {
-      res = await this.fetch(url, { method, headers, body, signal: combine([timeout, opts.signal]) })
-      text = await res.text()
-    } catch (err) {
-      if (timeout.aborted) {
-        throw new ArcadeClientError(ClientErrorCode.timeout, `${method} ${url.pathname} timed out`, null, {
-          url: url.href,
-        })
-      }
-      if (opts.signal?.aborted) throw opts.signal.reason
-      throw new ArcadeClientError(
-        ClientErrorCode.network,
-        `cannot reach ${url.origin}: ${(err as Error).message}`,
-        null,
-        {
-          url: url.href,
-        },
-      )
-    }
+    const { res, url, bytes } = await this.exchange(method, path, opts, 'application/json')
+    const text = new TextDecoder().decode(bytes)
     let parsed: unknown
     try {
       parsed = text === '' ? null : JSON.parse(text)
@@ -99,6 +69,62 @@ export class Http {
       )
     }
     return { status: res.status, body: parsed }
+  }
+
+  /**
+   * A GET whose 2xx answer is kept as the exact bytes sent, with its headers (a statement, whose hash
+   * is over those bytes); any other answer throws the coded error its JSON body names.
+   */
+  async requestBytes(
+    path: string,
+    opts: RequestOptions & { accept?: string } = {},
+  ): Promise<{ bytes: Uint8Array; headers: Headers }> {
+    const { res, bytes } = await this.exchange('GET', path, opts, opts.accept ?? '*/*')
+    if (res.status >= 200 && res.status < 300) return { bytes, headers: res.headers }
+    let body: unknown = null
+    try {
+      body = JSON.parse(new TextDecoder().decode(bytes))
+    } catch {
+      // Not JSON: errorFromBody reports the bare status.
+    }
+    throw errorFromBody(res.status, body)
+  }
+
+  /** Sends one request and reads the whole answer, mapping timeouts and network failures to codes. */
+  private async exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    opts: RequestOptions,
+    accept: string,
+  ): Promise<{ res: Response; url: URL; bytes: Uint8Array }> {
+    const url = buildUrl(this.options.url, path, opts.query)
+    const headers: Record<string, string> = { accept, ...this.options.headers }
+    let body: RequestInit['body']
+    if (opts.msgpack !== undefined) {
+      headers['content-type'] = 'application/msgpack'
+      body = opts.msgpack as Uint8Array<ArrayBuffer>
+    } else if (opts.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(opts.json)
+    }
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.options.timeoutMs)
+    try {
+      const res = await this.fetch(url, { method, headers, body, signal: combine([timeout, opts.signal]) })
+      return { res, url, bytes: new Uint8Array(await res.arrayBuffer()) }
+    } catch (err) {
+      if (timeout.aborted) {
+        throw new ArcadeClientError(ClientErrorCode.timeout, `${method} ${url.pathname} timed out`, null, {
+          url: url.href,
+        })
+      }
+      if (opts.signal?.aborted) throw opts.signal.reason
+      throw new ArcadeClientError(
+        ClientErrorCode.network,
+        `cannot reach ${url.origin}: ${(err as Error).message}`,
+        null,
+        { url: url.href },
+      )
+    }
   }
 }
 

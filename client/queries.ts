@@ -3,8 +3,9 @@
  * own so a regulator's or a dashboard's code can hold only the reads.
  */
 import { toHex } from '../protocol/bytes.ts'
+import { sha256 } from '../protocol/crypto.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
-import { invalidInput } from './errors.ts'
+import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
 import { errorFromBody, type Http, streamText } from './http.ts'
 import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
 import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
@@ -32,8 +33,12 @@ import type {
   Proposal,
   ProposalJson,
   ProposalStatus,
+  SettlementStatementJson,
   ShopDay,
+  SponsorUsageJson,
   Stake,
+  StatementDocument,
+  StatementQuery,
   Status,
   TxStatus,
   ValidatorSetJson,
@@ -141,6 +146,51 @@ export class Queries {
       accept: 'text/csv',
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
     })
+  }
+
+  /**
+   * The settlement statement of a point for a month or a day (per merchant: opening and closing float
+   * and liability, awards, payments, repayments, redemptions, what is owed each way), as the node's
+   * exact bytes, their hash checked. A final statement has the same hash on every node.
+   */
+  statement(point: string, query: StatementQuery): Promise<StatementDocument<SettlementStatementJson>> {
+    return this.statementDocument(`/points/${toPointId(point)}/statement`, query)
+  }
+
+  /** The txs the point's manager sponsored in a month or a day, by kind and by grantee. */
+  sponsorUsage(point: string, query: StatementQuery): Promise<StatementDocument<SponsorUsageJson>> {
+    return this.statementDocument(`/points/${toPointId(point)}/sponsor-usage`, query)
+  }
+
+  private async statementDocument<T>(path: string, q: StatementQuery): Promise<StatementDocument<T>> {
+    const format = q.format ?? 'json'
+    const { bytes, headers } = await this.http.requestBytes(path, {
+      query: { period: q.period, timeZone: q.timeZone, format },
+    })
+    const digest = toHex(sha256(bytes))
+    const claimed = headers.get('x-statement-sha256')
+    if (claimed !== null && claimed !== digest) {
+      throw new ArcadeClientError(
+        ClientErrorCode.badResponse,
+        'statement: the body does not match its hash',
+        null,
+        {
+          claimed,
+          actual: digest,
+        },
+      )
+    }
+    const text = new TextDecoder().decode(bytes)
+    let document: T | null = null
+    if (format === 'json') {
+      try {
+        document = JSON.parse(text) as T
+      } catch {
+        throw new ArcadeClientError(ClientErrorCode.badResponse, 'statement: the answer is not JSON', null)
+      }
+    }
+    const filename = /filename="([^"]+)"/.exec(headers.get('content-disposition') ?? '')?.[1] ?? null
+    return { format, bytes, text, sha256: digest, filename, document }
   }
 
   async devicesOf(owner: AddressLike): Promise<readonly DeviceInfo[]> {

@@ -196,6 +196,108 @@ export interface JournalQuery {
   readonly toTime?: number | string
 }
 
+/** A statement request: a month `YYYY-MM` or a day `YYYY-MM-DD` in `timeZone` (default Asia/Tokyo). */
+export interface StatementQuery {
+  readonly period: string
+  readonly timeZone?: string
+  readonly format?: 'json' | 'csv'
+}
+
+/** A statement exactly as the node sent it, with its SHA-256 checked against `x-statement-sha256`. */
+export interface StatementDocument<T> {
+  readonly format: 'json' | 'csv'
+  readonly bytes: Uint8Array
+  readonly text: string
+  /** Hex SHA-256 of `bytes`: equal on every node once the period is final. */
+  readonly sha256: string
+  /** The name the node suggests for saving it. */
+  readonly filename: string | null
+  /** The parsed document (JSON format only). */
+  readonly document: T | null
+}
+
+export interface BooksJson {
+  readonly customers: number
+  readonly floats: number
+  readonly liabilities: number
+  readonly cumRepaid: number
+  readonly cumRedeemed: number
+  readonly holds: boolean
+}
+
+export interface StatementPeriodJson {
+  readonly label: string
+  readonly kind: 'month' | 'day'
+  readonly timeZone: string
+  /** ISO 8601 with the zone's offset. */
+  readonly from: string
+  readonly to: string
+  readonly startMs: number
+  readonly endMs: number
+}
+
+export interface MerchantStatementAmounts {
+  readonly openingFloat: number
+  readonly openingLiability: number
+  readonly awardCount: number
+  readonly awardedFromFloat: number
+  readonly awardedOnCredit: number
+  readonly paymentCount: number
+  readonly paymentsReceived: number
+  readonly paymentsToFloat: number
+  readonly paymentsClearingLiability: number
+  readonly repayments: number
+  readonly repaymentsToFloat: number
+  readonly repaymentsClearingLiability: number
+  readonly redemptions: number
+  readonly closingFloat: number
+  readonly closingLiability: number
+  /** The closing liability: yen the merchant owes the manager. */
+  readonly owedToManager: number
+  /** The period's redemptions: yen the manager owes the merchant. */
+  readonly owedToMerchant: number
+  /** owedToMerchant − owedToManager: positive, the manager pays the merchant. */
+  readonly net: number
+}
+
+export interface SettlementStatementJson {
+  readonly format: string
+  readonly point: string
+  readonly pointName: string
+  readonly decimals: number
+  readonly period: StatementPeriodJson
+  readonly fromHeight: number | null
+  readonly toHeight: number | null
+  readonly final: boolean
+  readonly asOfHeight: number | null
+  readonly opening: BooksJson
+  readonly closing: BooksJson
+  readonly transferCount: number
+  readonly transferred: number
+  readonly totals: MerchantStatementAmounts
+  readonly merchants: ReadonlyArray<
+    MerchantStatementAmounts & { readonly merchant: string; readonly name: string }
+  >
+}
+
+export interface SponsorUsageJson {
+  readonly format: string
+  readonly point: string
+  readonly sponsor: string
+  readonly period: StatementPeriodJson
+  readonly fromHeight: number | null
+  readonly toHeight: number | null
+  readonly final: boolean
+  readonly asOfHeight: number | null
+  readonly total: { readonly txs: number; readonly failed: number }
+  readonly byKind: ReadonlyArray<{ readonly kind: string; readonly txs: number; readonly failed: number }>
+  readonly byGrantee: ReadonlyArray<{
+    readonly grantee: string
+    readonly txs: number
+    readonly failed: number
+  }>
+}
+
 export interface Page<T> {
   readonly items: readonly T[]
 }

@@ -72,7 +72,7 @@ import {
   validatorSetChanges,
   validatorSetMeta,
 } from './chain-validator-sets.ts'
-import { journalEntriesOf } from './journal-index.ts'
+import { journalEntriesOf, sponsoredEntriesOf } from './journal-index.ts'
 import type { SignatureVerifier } from './mempool/verify-pool.ts'
 import type { AccountIndexEntry, ChainStore } from './store/index.ts'
 
@@ -671,14 +671,16 @@ export class Chain {
         encode([...(await validatorSetChanges(this.#deps.store)), height + 1]),
       ])
     }
-    // The journal: every movement of every point, in the same batch as the block.
+    // The journal (every movement of every point) and the sponsored txs, in the same batch as the block.
     const journal = journalEntriesOf(txs, result.receipts, executed.header, result.state)
+    const sponsored = sponsoredEntriesOf(txs, result.receipts, executed.header.timeMs)
     const storeStartedMs = performance.now()
     await this.#deps.store.commitBlock({
       meta,
       height,
       timeMs: executed.header.timeMs,
       journal,
+      sponsored,
       blockHash: hash,
       blockBytes: encodeBlock(executed),
       certificateBytes: encode(certificateToTuple(certificate)),

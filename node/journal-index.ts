@@ -1,15 +1,20 @@
-/** The journal rows of a committed block, as the store keeps them (state/journal.ts derives them). */
+/**
+ * The journal rows and the sponsored txs of a committed block, as the store keeps them
+ * (state/journal.ts and state/sponsor-usage.ts derive them).
+ */
 import type { Bytes } from '../protocol/bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import {
   createLedgerQuery,
   encodeJournalRow,
+  encodeSponsoredTx,
   journalAccountsOf,
   journalRowsOf,
   type LedgerState,
   type Receipt,
+  sponsoredTxOf,
 } from '../state/index.ts'
-import type { JournalEntry } from './store/chain-store.ts'
+import type { JournalEntry, SponsoredEntry } from './store/chain-store.ts'
 
 export function journalEntriesOf(
   txs: readonly SignedTx[],
@@ -42,6 +47,19 @@ export function journalEntriesOf(
         bytes: encodeJournalRow(row),
       })
     }
+  }
+  return out
+}
+
+export function sponsoredEntriesOf(
+  txs: readonly SignedTx[],
+  receipts: readonly Receipt[],
+  timeMs: number,
+): SponsoredEntry[] {
+  const out: SponsoredEntry[] = []
+  for (let i = 0; i < txs.length; i++) {
+    const record = sponsoredTxOf(txs[i] as SignedTx, receipts[i] as Receipt, timeMs)
+    if (record !== null) out.push({ point: record.point, txIndex: i, bytes: encodeSponsoredTx(record) })
   }
   return out
 }

@@ -22,6 +22,7 @@ import { createJournalReader } from './journal-reader.ts'
 import type { Mempool } from './mempool/mempool.ts'
 import type { NodeMetrics } from './metrics.ts'
 import type { P2pHost } from './p2p/index.ts'
+import { createStatementReader } from './statement-reader.ts'
 import type { ChainStore } from './store/index.ts'
 
 /** Movements a history entry shows at most (a traffic batch may credit one account many times). */
@@ -152,6 +153,7 @@ function decodeCertificate(bytes: Bytes): CommitCertificate {
 export function createRpcAdapters(deps: RpcAdapterDeps) {
   const { chain, store, mempool, metrics } = deps
   const journal = createJournalReader(store)
+  const statements = createStatementReader(store, () => query())
 
   // The last few committed blocks with their tx hashes: block readers (explorers, the bench) ask for
   // each new block right after it commits, and would otherwise re-read, re-decode and re-hash it.
@@ -255,6 +257,8 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
       )
     },
     journal: (request) => journal.page(request),
+    statement: (point, period) => statements.statement(point, period),
+    sponsorUsage: (point, period) => statements.sponsorUsage(point, period),
   }
 
   const submitter: TxSubmitter = {

@@ -58,6 +58,10 @@ export const RpcErrorCode = {
   badRange: 'RPC_BAD_RANGE',
   /** A journal CSV export refused: too many run already, node-wide or from this client. */
   tooManyExports: 'RPC_TOO_MANY_EXPORTS',
+  /** A statement period that is not YYYY-MM or YYYY-MM-DD, an unknown time zone, or a period not begun. */
+  badPeriod: 'RPC_BAD_PERIOD',
+  /** A statement with more lines than one answer may hold (e.g. over 100,000 grantees). */
+  statementTooLarge: 'RPC_STATEMENT_TOO_LARGE',
   blockNotFound: 'RPC_BLOCK_NOT_FOUND',
   txNotFound: 'RPC_TX_NOT_FOUND',
   pointNotFound: 'RPC_POINT_NOT_FOUND',
@@ -103,6 +107,8 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.badCursor]: 400,
   [RpcErrorCode.badRange]: 400,
   [RpcErrorCode.tooManyExports]: 429,
+  [RpcErrorCode.badPeriod]: 400,
+  [RpcErrorCode.statementTooLarge]: 413,
   [RpcErrorCode.blockNotFound]: 404,
   [RpcErrorCode.txNotFound]: 404,
   [RpcErrorCode.pointNotFound]: 404,

@@ -12,8 +12,11 @@ import type { SignedTx } from '../protocol/tx.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import type { CommitCertificate, Evidence } from '../protocol/vote.ts'
 import type { JournalRow } from '../state/journal.ts'
+import type { Period } from '../state/period.ts'
 import type { LedgerQuery } from '../state/query.ts'
 import type { LedgerEvent, Receipt } from '../state/receipt.ts'
+import type { SponsorUsageStatement } from '../state/sponsor-usage.ts'
+import type { SettlementStatement } from '../state/statement.ts'
 
 export type Awaitable<T> = T | Promise<T>
 
@@ -136,6 +139,13 @@ export interface ChainReader {
   ): Awaitable<readonly HistoryEntry[]>
   /** The journal (state/journal.ts rows). Optional (the route answers 501). */
   journal?(request: JournalRequest): Awaitable<JournalPage>
+  /** A point's settlement statement for a period (state/statement.ts). Optional (the route answers 501). */
+  statement?(point: string, period: Period): Awaitable<SettlementStatement>
+  /**
+   * What the point's manager sponsored in a period (state/sponsor-usage.ts); null when the statement
+   * would list more than MAX_USAGE_GRANTEES grantees. Optional (the route answers 501).
+   */
+  sponsorUsage?(point: string, period: Period): Awaitable<SponsorUsageStatement | null>
   /** The health verdict; optional (then `/health` answers 200 while the node answers). */
   health?(): Awaitable<NodeHealth>
   /** Fork evidence this node holds, oldest first; optional (the route answers 501). */

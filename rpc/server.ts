@@ -18,6 +18,7 @@ import { registerGovernanceRoutes } from './routes/governance.ts'
 import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerStakingRoutes } from './routes/staking.ts'
+import { registerStatementRoutes } from './routes/statements.ts'
 import { registerStreamRoutes } from './routes/stream.ts'
 import { registerTxRoutes } from './routes/txs.ts'
 import * as S from './schemas.ts'
@@ -138,6 +139,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       registerTxRoutes(v1, ctx)
       registerLedgerRoutes(v1, ctx)
       registerJournalRoutes(v1, ctx)
+      registerStatementRoutes(v1, ctx)
       registerStakingRoutes(v1, ctx)
       registerGovernanceRoutes(v1, ctx)
       registerStreamRoutes(v1, ctx)

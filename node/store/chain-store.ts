@@ -57,7 +57,19 @@ export interface JournalEntry {
   readonly bytes: Bytes
 }
 
-export type JournalScope = { readonly point: string } | { readonly account: Bytes }
+/** One sponsored tx of a block (state/sponsor-usage.ts encodes it), stored under its point. */
+export interface SponsoredEntry {
+  /** Printable ASCII, 1 to 255 chars. */
+  readonly point: string
+  readonly txIndex: number
+  readonly bytes: Bytes
+}
+
+/** Journal rows of a point or an account, or the sponsored-tx records of a point (row always 0). */
+export type JournalScope =
+  | { readonly point: string }
+  | { readonly account: Bytes }
+  | { readonly sponsoredIn: string }
 
 export interface JournalQuery {
   /** Heights in [fromHeight, toHeight]. */
@@ -96,6 +108,8 @@ export interface BlockCommit {
   readonly timeMs?: number
   /** The block's journal rows, in (txIndex, row) order. */
   readonly journal?: readonly JournalEntry[]
+  /** The block's sponsored txs, in txIndex order (at most one per tx). */
+  readonly sponsored?: readonly SponsoredEntry[]
   /** Named meta entries written in the same atomic write (small node-side indexes). */
   readonly meta?: readonly (readonly [name: string, value: Bytes])[]
   /** Drops WAL entries of heights below this one in the same atomic write. */

@@ -4,13 +4,21 @@
  * The rows are opaque bytes here, as everything else in the store.
  */
 import type { Bytes } from '../../protocol/bytes.ts'
-import type { BlockCommit, JournalEntry, JournalItem, JournalQuery, JournalScope } from './chain-store.ts'
+import type {
+  BlockCommit,
+  JournalEntry,
+  JournalItem,
+  JournalQuery,
+  JournalScope,
+  SponsoredEntry,
+} from './chain-store.ts'
 import { invalidArgument } from './errors.ts'
 import {
   type ByteSlab,
   blockTimeKey,
   isHistoryText,
   type JournalPosition,
+  type JournalPrefix,
   journalKey,
   journalKeyLength,
   MAX_HISTORY_TEXT,
@@ -38,13 +46,17 @@ function checkU32(value: number, argument: string): void {
     throw invalidArgument(argument, 'must be a u32')
 }
 
-/** Room the rows' keys and values take in the commit's slab. */
-export function journalSlabBytes(journal: readonly JournalEntry[]): number {
+/** Room the rows' (and sponsored txs') keys and values take in the commit's slab. */
+export function journalSlabBytes(
+  journal: readonly JournalEntry[],
+  sponsored: readonly SponsoredEntry[] = [],
+): number {
   let n = 0
   for (const entry of journal) {
     n += entry.bytes.length + 2 + entry.point.length + 14
     for (const account of entry.accounts) n += journalKeyLength(account)
   }
+  for (const entry of sponsored) n += entry.bytes.length + 2 + entry.point.length + 14
   return n
 }
 
@@ -84,6 +96,23 @@ export function pushJournalOps(ops: RawOp[], slab: ByteSlab, commit: BlockCommit
       ops.push({ type: 'put', key: slab.journalKey(Prefix.journalAccount, account, position), value })
     }
   }
+  let previousTx = -1
+  for (const entry of commit.sponsored ?? []) {
+    if (
+      !Number.isInteger(entry.txIndex) ||
+      entry.txIndex <= previousTx ||
+      entry.txIndex >= commit.txs.length
+    ) {
+      throw invalidArgument('sponsored.txIndex', 'must index txs, ascending, at most one per tx')
+    }
+    previousTx = entry.txIndex
+    if (entry.point.length === 0 || !isHistoryText(entry.point)) {
+      throw invalidArgument('sponsored.point', `must be 1 to ${MAX_HISTORY_TEXT} printable ASCII chars`)
+    }
+    const position = { height, txIndex: entry.txIndex, row: 0 }
+    const key = slab.journalKey(Prefix.sponsoredTx, asciiBytes(entry.point), position)
+    ops.push({ type: 'put', key, value: slab.copy(entry.bytes) })
+  }
   if (commit.timeMs !== undefined) {
     checkHeight(commit.timeMs, 'timeMs')
     ops.push({ type: 'put', key: blockTimeKey(commit.timeMs, height), value: new Uint8Array(0) })
@@ -95,13 +124,13 @@ export async function readJournal(
   scope: JournalScope,
   query: JournalQuery,
 ): Promise<JournalItem[]> {
-  let prefix: typeof Prefix.journalPoint | typeof Prefix.journalAccount
+  let prefix: JournalPrefix
   let scopeBytes: Bytes
-  if ('point' in scope) {
-    if (scope.point.length === 0 || !isHistoryText(scope.point))
-      throw invalidArgument('point', 'must be printable ASCII')
-    prefix = Prefix.journalPoint
-    scopeBytes = asciiBytes(scope.point)
+  if ('point' in scope || 'sponsoredIn' in scope) {
+    const point = 'point' in scope ? scope.point : scope.sponsoredIn
+    if (point.length === 0 || !isHistoryText(point)) throw invalidArgument('point', 'must be printable ASCII')
+    prefix = 'point' in scope ? Prefix.journalPoint : Prefix.sponsoredTx
+    scopeBytes = asciiBytes(point)
   } else {
     checkAccount(scope.account)
     prefix = Prefix.journalAccount

@@ -154,11 +154,48 @@ export function describeJournalStoreContract(
         expect(text(await store.journal({ point: 'CITY' }, all))).toContain('row 2/1/1')
       }))
 
+    it('keeps sponsored txs per point apart from the journal, in the same batch, one per tx', () =>
+      withStore(async (store) => {
+        const sponsored = (h: number) => [
+          { point: 'SHOP', txIndex: 0, bytes: utf8(`sponsored ${h}/0`) },
+          { point: 'CITY', txIndex: 2, bytes: utf8(`sponsored ${h}/2`) },
+        ]
+        for (let h = 1; h <= 3; h++) {
+          await store.commitBlock({
+            ...sampleCommit(h, 3),
+            journal: sampleJournal(h, 3),
+            sponsored: sponsored(h),
+          })
+        }
+        expect(text(await store.journal({ sponsoredIn: 'SHOP' }, { ...all, fromHeight: 2 }))).toEqual([
+          'sponsored 2/0',
+          'sponsored 3/0',
+        ])
+        expect(text(await store.journal({ point: 'SHOP' }, all)).some((t) => t.startsWith('sponsored'))).toBe(
+          false,
+        )
+        const twice = {
+          ...sampleCommit(4, 3),
+          sponsored: [...sponsored(4), { point: 'CITY', txIndex: 2, bytes: utf8('x') }],
+        }
+        await expect(store.commitBlock(twice)).rejects.toMatchObject({ code: StoreErrorCode.invalidArgument })
+        const outside = {
+          ...sampleCommit(4, 3),
+          sponsored: [{ point: 'SHOP', txIndex: 3, bytes: utf8('x') }],
+        }
+        await expect(store.commitBlock(outside)).rejects.toMatchObject({
+          code: StoreErrorCode.invalidArgument,
+        })
+        expect((await store.head())?.height).toBe(3)
+        expect(await store.journal({ sponsoredIn: 'CITY' }, { ...all, fromHeight: 4 })).toEqual([])
+      }))
+
     it('refuses bad query arguments with a typed error', () =>
       withStore(async (store) => {
         const bad = [
           store.journal({ point: '' }, all),
           store.journal({ account: new Uint8Array(0) }, all),
+          store.journal({ sponsoredIn: 'é' }, all),
           store.journal({ point: 'SHOP' }, { ...all, limit: 0 }),
           store.journal({ point: 'SHOP' }, { ...all, fromHeight: -1 }),
           store.journal({ point: 'SHOP' }, { ...all, after: { height: 1, txIndex: 0, row: 70_000 } }),

@@ -17,6 +17,7 @@
  * | 0x50   | journal by point     | len u8 ‖ point ‖ height u64 ‖ tx u32 ‖ row u16 | journal row bytes            |
  * | 0x51   | journal by account   | len u8 ‖ account ‖ height u64 ‖ tx u32 ‖ row u16 | journal row bytes          |
  * | 0x52   | block time           | time ms u64 ‖ height u64                      | (empty)                      |
+ * | 0x53   | sponsored txs        | len u8 ‖ point ‖ height u64 ‖ tx u32 ‖ 0 u16  | sponsored-tx record bytes    |
  *
  * `~x` is the bitwise complement, so ascending iteration of an account's history is newest first.
  * A history value is `hashLen u8 ‖ tx hash ‖ kindLen u8 ‖ kind ‖ error`, kind and error in ASCII
@@ -30,7 +31,8 @@
  * its point and under every account a row names, each key holding a copy of the row, so a page or an
  * export of either is one range read. Block times are non-decreasing (state/ refuses a block whose
  * time goes back), so the block time index turns a time range into a height range with two seeks.
- * Format 3 added the journal and the block time index.
+ * Format 3 added the journal and the block time index. Format 4 added the sponsored txs per point
+ * (state/sponsor-usage.ts records, opaque here), in the journal's key layout with row 0.
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
@@ -48,6 +50,7 @@ export const Prefix = {
   journalPoint: 0x50,
   journalAccount: 0x51,
   blockTime: 0x52,
+  sponsoredTx: 0x53,
 } as const
 export type Prefix = (typeof Prefix)[keyof typeof Prefix]
 
@@ -59,7 +62,7 @@ export const MetaKey = {
   genesisHash: 'genesis-hash',
 } as const
 
-export const FORMAT_VERSION = 3
+export const FORMAT_VERSION = 4
 
 const TWO_32 = 2 ** 32
 const MAX_U32 = 0xffffffff
@@ -312,7 +315,10 @@ export interface JournalPosition {
   readonly row: number
 }
 
-export type JournalPrefix = typeof Prefix.journalPoint | typeof Prefix.journalAccount
+export type JournalPrefix =
+  | typeof Prefix.journalPoint
+  | typeof Prefix.journalAccount
+  | typeof Prefix.sponsoredTx
 export const MAX_JOURNAL_ROW = 0xffff
 export const journalKeyLength = (scope: Bytes): number => 2 + scope.length + 14
 

@@ -92,7 +92,7 @@ function slabBytes(commit: BlockCommit): number {
     const hash = commit.txs[txIndex]?.hash
     n += accountHistoryKeyLength(account) + (hash === undefined ? 0 : historyValueLength(hash, kind, error))
   }
-  return n + journalSlabBytes(commit.journal ?? [])
+  return n + journalSlabBytes(commit.journal ?? [], commit.sponsored ?? [])
 }
 
 function corrupt(what: string, details: Record<string, unknown> = {}): StoreError {

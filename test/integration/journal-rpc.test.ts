@@ -5,20 +5,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { ArcadeClient } from '../../client/index.ts'
-import { accountsOf } from '../../node/account-index.ts'
-import { journalEntriesOf } from '../../node/journal-index.ts'
 import { createJournalReader } from '../../node/journal-reader.ts'
-import { type ChainStore, createMemoryChainStore } from '../../node/store/index.ts'
-import { hashOf, syntheticJournalCommit } from '../../node/store/sample-commit.ts'
+import { createMemoryChainStore } from '../../node/store/index.ts'
+import { syntheticJournalCommit } from '../../node/store/sample-commit.ts'
 import { encodeAddress } from '../../protocol/address.ts'
-import { type Bytes, utf8 } from '../../protocol/bytes.ts'
-import type { SignedTx } from '../../protocol/tx.ts'
+import type { Bytes } from '../../protocol/bytes.ts'
 import type { TxBody } from '../../protocol/tx-body.ts'
 import { JOURNAL_CSV_COLUMNS } from '../../rpc/journal-render.ts'
-import type { ChainReader, HistoryEntry } from '../../rpc/ports.ts'
+import type { ChainReader } from '../../rpc/ports.ts'
 import { FakeChain, type Harness, harness } from '../../rpc/testing.ts'
-import { createLedgerQuery, encodeReceipt } from '../../state/index.ts'
+import { createLedgerQuery } from '../../state/index.ts'
 import { account, ISSUER, POINT, setupMerchant, setupPoint, TestChain } from '../../state/test-kit.ts'
+import { JournalWorld } from '../helpers/journal-world.ts'
 
 const MERCHANT = account(100)
 const TERMINAL = account(101)
@@ -28,83 +26,6 @@ const addr = (b: Bytes) => encodeAddress(b)
 
 let h: Harness | undefined
 afterEach(async () => h?.server.close())
-
-/** A ledger whose every block is committed to `store` as node/chain.ts commits it. */
-class JournalWorld {
-  readonly ledger = new TestChain()
-  readonly store: ChainStore = createMemoryChainStore()
-  async open(): Promise<void> {
-    await this.store.open()
-  }
-  /** Blocks the ledger ran outside `block` (setup: they move no points) are stored without rows. */
-  async catchUp(): Promise<void> {
-    const head = (await this.store.head())?.height ?? 0
-    for (let height = head + 1; height <= this.ledger.height; height++) {
-      await this.store.commitBlock({
-        height,
-        blockHash: hashOf(0xbb, height),
-        blockBytes: utf8(`block ${height}`),
-        certificateBytes: null,
-        stateWrites: [],
-        txs: [],
-        accountIndex: [],
-      })
-    }
-  }
-  async block(txs: { signer: Bytes; body: TxBody }[]): Promise<void> {
-    await this.catchUp()
-    const signed: SignedTx[] = txs.map((t) => this.ledger.tx(t.signer, t.body))
-    const result = this.ledger.block(signed)
-    const height = this.ledger.height
-    const timeMs = this.ledger.state.meta.timeMs
-    await this.store.commitBlock({
-      height,
-      blockHash: hashOf(0xbb, height),
-      blockBytes: utf8(`block ${height}`),
-      certificateBytes: null,
-      stateWrites: [],
-      txs: signed.map((tx, i) => ({
-        hash: tx.hash,
-        receiptBytes: encodeReceipt(result.receipts[i] as never),
-      })),
-      accountIndex: signed.flatMap((tx, i) =>
-        accountsOf(tx, result.receipts[i] as never).map((a) => ({
-          account: a,
-          txIndex: i,
-          kind: tx.body.kind,
-          error: result.receipts[i]?.error ?? null,
-        })),
-      ),
-      journal: journalEntriesOf(signed, result.receipts, { height, timeMs }, result.state),
-      timeMs,
-    })
-  }
-  async run(signer: Bytes, body: TxBody): Promise<void> {
-    await this.block([{ signer, body }])
-  }
-  serve(): Harness {
-    const journal = createJournalReader(this.store)
-    const chain = new FakeChain(1, () => new Uint8Array(32)) as FakeChain & ChainReader
-    const store = this.store
-    chain.journal = (request) => journal.page(request)
-    ;(chain as { accountHistory: ChainReader['accountHistory'] }).accountHistory = async (address, page) => {
-      const entries = await store.accountHistory(address, page)
-      return Promise.all(
-        entries.map(async (e): Promise<HistoryEntry> => {
-          const moved = await journal.movementsOf(address, e.height, e.index, 8)
-          return {
-            ...e,
-            status: e.error === null ? 'ok' : 'failed',
-            movements: moved.rows,
-            moreMovements: moved.more,
-          }
-        }),
-      )
-    }
-    h = harness({}, { chain, query: () => createLedgerQuery(this.ledger.state) })
-    return h
-  }
-}
 
 async function world(): Promise<JournalWorld> {
   const w = new JournalWorld()
@@ -140,7 +61,7 @@ describe('GET /v1/journal', () => {
     await w.run(TERMINAL, award(ALICE, 50, 'r-1'))
     await w.run(ALICE, { kind: 'merchant.pay', point: POINT, payee: TERMINAL, amount: 10, memo: '' })
     await w.run(ALICE, { kind: 'merchant.pay', point: POINT, payee: TERMINAL, amount: 999, memo: '' }) // fails
-    w.serve()
+    h = w.serve()
     const res = await get(`/v1/journal?point=${POINT}`)
     expect(res.statusCode).toBe(200)
     const body = res.json()
@@ -179,7 +100,7 @@ describe('GET /v1/journal', () => {
         { signer: other, body: award(BOB, 50 + i) },
       ])
     }
-    w.serve()
+    h = w.serve()
     const pageAll = async (query: string, limit: number) => {
       const seen: number[] = []
       let cursor: string | null = null
@@ -215,7 +136,7 @@ describe('GET /v1/journal', () => {
   it('answers bad input with typed 4xx codes and changes nothing', async () => {
     const w = await world()
     await w.run(TERMINAL, award(ALICE, 5))
-    w.serve()
+    h = w.serve()
     const typo = addr(ALICE).slice(0, -1) + (addr(ALICE).endsWith('q') ? 'p' : 'q')
     const cases: [string, number, string][] = [
       ['', 400, 'RPC_BAD_REQUEST'],
@@ -254,7 +175,7 @@ describe('GET /v1/journal', () => {
       amount: 50,
       fiatRef: '+81 ref',
     })
-    w.serve()
+    h = w.serve()
     const byFormat = await get(`/v1/journal?point=${POINT}&format=csv`)
     const byAccept = await get(`/v1/journal?point=${POINT}`, { accept: 'text/csv' })
     expect(byFormat.statusCode).toBe(200)
@@ -285,7 +206,7 @@ describe('account history from the journal', () => {
     await w.run(TERMINAL, award(ALICE, 40))
     await w.run(ALICE, { kind: 'point.transfer', point: POINT, to: BOB, amount: 15 })
     await w.run(ALICE, { kind: 'point.transfer', point: POINT, to: BOB, amount: 500 })
-    w.serve()
+    h = w.serve()
     const res = await get(`/v1/accounts/${addr(ALICE)}/history`)
     expect(res.statusCode).toBe(200)
     const items = res.json().items
@@ -364,7 +285,7 @@ describe('large exports and the SDK', () => {
   it('the SDK pages the journal and streams its CSV; bad input is a coded error', async () => {
     const w = await world()
     for (let i = 0; i < 7; i++) await w.run(TERMINAL, award(ALICE, i + 1))
-    w.serve()
+    h = w.serve()
     const url = await (h as Harness).server.listen('127.0.0.1', 0)
     const client = new ArcadeClient({ url })
     const page = await client.journal({ point: POINT, account: addr(ALICE) }, { limit: 3 })

@@ -1,0 +1,320 @@
+/**
+ * Settlement statements: per merchant of a point, what happened over a period and where its books
+ * stand at both ends, summed from journal rows (journal.ts). Pure and deterministic: the same chain
+ * and period always give the same statement, whichever later height it is computed at.
+ *
+ * The state is read at one height H (a snapshot); the period starts at block time `startMs`. The
+ * caller folds every journal row of the point from the period's first block up to H, in order:
+ * - opening = the state at H minus every folded row (all of them are at or after the period's start);
+ * - the period's own rows (time < endMs) give the movements, and closing = opening + them.
+ * Only rows after the period's start are read, so a statement for last month costs last month's rows
+ * and those since, never the whole chain.
+ *
+ * Yen between the manager and a merchant, per period (README, "Settlement"):
+ * - owedToManager: the closing liability, points the merchant awarded on credit and has not cleared;
+ * - owedToMerchant: the redemptions of the period, points the merchant burned for yen;
+ * - net = owedToMerchant − owedToManager (positive: the manager pays the merchant).
+ */
+import { type Bytes, bytesKey, compareBytes } from '../protocol/bytes.ts'
+import type { JournalRow } from './journal.ts'
+import type { Period } from './period.ts'
+import type { PointRecord } from './records.ts'
+
+/** A merchant's record at the snapshot height. */
+export interface MerchantAtSnapshot {
+  readonly address: Bytes
+  readonly name: string
+  readonly float: number
+  readonly liability: number
+}
+
+export interface StatementSnapshot {
+  readonly height: number
+  readonly point: PointRecord
+  /** Every merchant of the point at `height`. */
+  readonly merchants: readonly MerchantAtSnapshot[]
+}
+
+export interface MerchantStatement {
+  readonly merchant: Bytes
+  readonly name: string
+  readonly openingFloat: number
+  readonly openingLiability: number
+  readonly awardCount: number
+  readonly awardedFromFloat: number
+  readonly awardedOnCredit: number
+  readonly paymentCount: number
+  readonly paymentsReceived: number
+  readonly paymentsToFloat: number
+  readonly paymentsClearingLiability: number
+  readonly repayments: number
+  readonly repaymentsToFloat: number
+  readonly repaymentsClearingLiability: number
+  readonly redemptions: number
+  readonly closingFloat: number
+  readonly closingLiability: number
+  readonly owedToManager: number
+  readonly owedToMerchant: number
+  readonly net: number
+}
+
+/** The books of the point at one instant: Σ customers + Σ (float − liability) = repaid − redeemed. */
+export interface BooksAt {
+  readonly customers: number
+  readonly floats: number
+  readonly liabilities: number
+  readonly cumRepaid: number
+  readonly cumRedeemed: number
+  readonly holds: boolean
+}
+
+export interface SettlementStatement {
+  readonly point: string
+  readonly pointName: string
+  readonly decimals: number
+  readonly period: Period
+  /** The heights of the period's first and last blocks; null when no block fell in the period. */
+  readonly fromHeight: number | null
+  readonly toHeight: number | null
+  /**
+   * False while the period is still open (no block after it yet): the figures can still change, and
+   * `asOfHeight` says which height they stand at. A final statement names no later height.
+   */
+  readonly final: boolean
+  readonly asOfHeight: number | null
+  readonly opening: BooksAt
+  readonly closing: BooksAt
+  /** Customer-to-customer transfers in the period. */
+  readonly transferCount: number
+  readonly transferred: number
+  /** The point's totals, the sum of the merchants' lines. */
+  readonly totals: Omit<MerchantStatement, 'merchant' | 'name'>
+  /** Merchants with a balance at either end or a movement in the period, ascending by address. */
+  readonly merchants: readonly MerchantStatement[]
+}
+
+interface Flow {
+  float: number
+  liability: number
+}
+
+type PeriodCounts = {
+  -readonly [K in Exclude<
+    keyof MerchantStatement,
+    'merchant' | 'name' | `opening${string}` | `closing${string}` | `owed${string}` | 'net'
+  >]: number
+}
+
+interface MerchantTally {
+  address: Bytes
+  name: string
+  snapshot: Flow
+  /** Σ deltas of every folded row (since the period's start) and of the period's rows alone. */
+  since: Flow
+  inPeriod: Flow
+  counts: PeriodCounts
+}
+
+const zeroCounts = (): PeriodCounts => ({
+  awardCount: 0,
+  awardedFromFloat: 0,
+  awardedOnCredit: 0,
+  paymentCount: 0,
+  paymentsReceived: 0,
+  paymentsToFloat: 0,
+  paymentsClearingLiability: 0,
+  repayments: 0,
+  repaymentsToFloat: 0,
+  repaymentsClearingLiability: 0,
+  redemptions: 0,
+})
+
+export interface StatementFold {
+  /** One journal row of the point, in journal order, at or after the period's first block. */
+  add(row: JournalRow): void
+  finish(heights: { fromHeight: number | null; toHeight: number | null; final: boolean }): SettlementStatement
+}
+
+export function createStatementFold(
+  pointId: string,
+  period: Period,
+  snapshot: StatementSnapshot,
+): StatementFold {
+  const tallies = new Map<string, MerchantTally>()
+  const tallyOf = (address: Bytes): MerchantTally => {
+    const key = bytesKey(address)
+    let t = tallies.get(key)
+    if (t === undefined) {
+      t = {
+        address,
+        name: '',
+        snapshot: { float: 0, liability: 0 },
+        since: { float: 0, liability: 0 },
+        inPeriod: { float: 0, liability: 0 },
+        counts: zeroCounts(),
+      }
+      tallies.set(key, t)
+    }
+    return t
+  }
+  let snapshotFloats = 0
+  for (const m of snapshot.merchants) {
+    const t = tallyOf(m.address)
+    t.name = m.name
+    t.snapshot = { float: m.float, liability: m.liability }
+    snapshotFloats += m.float
+  }
+  // Point-wide: customers' balances and the cumulative fiat figures, since the start and in the period.
+  const since = { customers: 0, repaid: 0, redeemed: 0 }
+  const inPeriod = { customers: 0, transferCount: 0, transferred: 0 }
+
+  function add(row: JournalRow): void {
+    // Rows before the period are already in the opening (the snapshot holds them); rows after the
+    // snapshot are not in it, so neither may be folded.
+    if (row.point !== pointId || row.timeMs < period.startMs || row.height > snapshot.height) return
+    const within = row.timeMs < period.endMs
+    const customers = row.event === 'award' ? row.amount : row.event === 'pay' ? -row.amount : 0
+    since.customers += customers
+    if (row.event === 'repay') since.repaid += row.amount
+    if (row.event === 'redeem') since.redeemed += row.amount
+    if (within) inPeriod.customers += customers
+    if (row.event === 'transfer') {
+      if (within) {
+        inPeriod.transferCount++
+        inPeriod.transferred += row.amount
+      }
+      return
+    }
+    if (row.merchant === null) return
+    const t = tallyOf(row.merchant)
+    t.since.float += row.floatDelta
+    t.since.liability += row.liabilityDelta
+    if (!within) return
+    t.inPeriod.float += row.floatDelta
+    t.inPeriod.liability += row.liabilityDelta
+    const c = t.counts
+    switch (row.event) {
+      case 'award':
+        c.awardCount++
+        c.awardedFromFloat -= row.floatDelta
+        c.awardedOnCredit += row.liabilityDelta
+        break
+      case 'pay':
+        c.paymentCount++
+        c.paymentsReceived += row.amount
+        c.paymentsToFloat += row.floatDelta
+        c.paymentsClearingLiability -= row.liabilityDelta
+        break
+      case 'repay':
+        c.repayments += row.amount
+        c.repaymentsToFloat += row.floatDelta
+        c.repaymentsClearingLiability -= row.liabilityDelta
+        break
+      case 'redeem':
+        c.redemptions += row.amount
+        break
+    }
+  }
+
+  function finish(heights: {
+    fromHeight: number | null
+    toHeight: number | null
+    final: boolean
+  }): SettlementStatement {
+    const lines: MerchantStatement[] = []
+    for (const t of [...tallies.values()].sort((a, b) => compareBytes(a.address, b.address))) {
+      const openingFloat = t.snapshot.float - t.since.float
+      const openingLiability = t.snapshot.liability - t.since.liability
+      const closingFloat = openingFloat + t.inPeriod.float
+      const closingLiability = openingLiability + t.inPeriod.liability
+      const c = t.counts
+      const active = c.awardCount + c.paymentCount + c.repayments + c.redemptions > 0
+      const balances =
+        openingFloat !== 0 || openingLiability !== 0 || closingFloat !== 0 || closingLiability !== 0
+      if (!active && !balances) continue
+      lines.push({
+        merchant: t.address,
+        name: t.name,
+        openingFloat,
+        openingLiability,
+        ...c,
+        closingFloat,
+        closingLiability,
+        owedToManager: closingLiability,
+        owedToMerchant: c.redemptions,
+        net: c.redemptions - closingLiability,
+      })
+    }
+    const totals = sumLines(lines)
+    const p = snapshot.point
+    const opening = books(
+      p.totalSupply - snapshotFloats - since.customers,
+      totals.openingFloat,
+      totals.openingLiability,
+      p.cumRepaid - since.repaid,
+      p.cumRedeemed - since.redeemed,
+    )
+    const closing = books(
+      opening.customers + inPeriod.customers,
+      totals.closingFloat,
+      totals.closingLiability,
+      opening.cumRepaid + totals.repayments,
+      opening.cumRedeemed + totals.redemptions,
+    )
+    return {
+      point: pointId,
+      pointName: p.name,
+      decimals: p.decimals,
+      period,
+      fromHeight: heights.fromHeight,
+      toHeight: heights.toHeight,
+      final: heights.final,
+      asOfHeight: heights.final ? null : snapshot.height,
+      opening,
+      closing,
+      transferCount: inPeriod.transferCount,
+      transferred: inPeriod.transferred,
+      totals,
+      merchants: lines,
+    }
+  }
+
+  return { add, finish }
+}
+
+function books(
+  customers: number,
+  floats: number,
+  liabilities: number,
+  cumRepaid: number,
+  cumRedeemed: number,
+): BooksAt {
+  return {
+    customers,
+    floats,
+    liabilities,
+    cumRepaid,
+    cumRedeemed,
+    holds: customers + floats - liabilities === cumRepaid - cumRedeemed,
+  }
+}
+
+/** The column sums of the merchants' lines (every numeric field). */
+export function sumLines(lines: readonly MerchantStatement[]): SettlementStatement['totals'] {
+  const total = {
+    openingFloat: 0,
+    openingLiability: 0,
+    ...zeroCounts(),
+    closingFloat: 0,
+    closingLiability: 0,
+    owedToManager: 0,
+    owedToMerchant: 0,
+    net: 0,
+  }
+  const sums = total as Record<string, number>
+  for (const line of lines) {
+    for (const k of Object.keys(total))
+      sums[k] = (sums[k] as number) + (line as unknown as Record<string, number>)[k]!
+  }
+  return total
+}
