@@ -34,8 +34,12 @@ export interface NodeStatus {
 
 export type TxLookup =
   | { readonly status: 'pending' }
-  /** Committed: applied (`receipt.status` ok) or failed with `receipt.error`. */
-  | { readonly status: 'committed'; readonly receipt: Receipt }
+  /**
+   * Committed: applied (`receipt.status` ok) or failed with `receipt.error`. `tx` is the encoded
+   * signed tx as its block carries it, when the node has it at hand (the route then shows its kind,
+   * signer and sponsor).
+   */
+  | { readonly status: 'committed'; readonly receipt: Receipt; readonly tx?: Bytes }
 
 export interface BlockRecord {
   readonly block: Block
