@@ -212,6 +212,16 @@ export interface ChainEvents {
   subscribe(listener: (event: ChainEvent) => void): () => void
 }
 
+/**
+ * The block explorer's three files (node/explorer-bundle.ts builds them at the first request and keeps
+ * them). Each may reject when they cannot be built; the route answers 503 RPC_EXPLORER_UNAVAILABLE.
+ */
+export interface ExplorerAssets {
+  html(): Promise<string>
+  script(): Promise<string>
+  style(): Promise<string>
+}
+
 export interface RpcDeps {
   readonly chain: ChainReader
   readonly submitter: TxSubmitter
@@ -227,6 +237,8 @@ export interface RpcDeps {
   readonly fetch?: typeof globalThis.fetch
   /** The clock token buckets refill by (signer limits, signature credit). Default `Date.now`. */
   readonly nowMs?: () => number
+  /** The explorer served at /explorer (and / redirecting there); without it those routes are absent. */
+  readonly explorer?: ExplorerAssets
 }
 
 /** The subset of pino that Fastify needs (pino satisfies it). */
