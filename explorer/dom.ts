@@ -57,12 +57,11 @@ export function mono(value: string, t: Translate, opts: { href?: string; full?: 
       'aria-label': t('copy'),
       onclick: () => {
         void clipboard.writeText(value).then(() => {
-          button.textContent = '✓'
-          button.title = t('copied')
+          button.textContent = t('copied')
         })
       },
     },
-    '⧉',
+    t('copy'),
   )
   return h('span', { class: 'mono-wrap' }, main, button)
 }

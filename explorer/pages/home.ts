@@ -73,6 +73,9 @@ export async function renderHome(ctx: PageContext): Promise<void> {
     rows.sort((x, y) => y.height - x.height)
     rows.length = Math.min(rows.length, MAX_ROWS)
     draw()
+    // The status card follows the stream between its refreshes.
+    const shown = status.querySelector('#status-height')
+    if (shown !== null && rows[0] !== undefined) shown.textContent = formatInt(rows[0].height, lang)
   }
 
   const refresh = async () => {

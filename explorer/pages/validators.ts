@@ -10,7 +10,7 @@ export async function renderValidators(ctx: PageContext): Promise<void> {
   const [validators, associations, evidence] = await Promise.allSettled([
     client.validators(),
     client.associations(),
-    client.evidence({ limit: 50 }),
+    client.evidence({ limit: 20 }),
   ])
   const jailed = (j: boolean) => (j ? badge(t('jailedYes'), 'bad') : badge(t('jailedNo'), 'ok'))
   const validatorPart =
