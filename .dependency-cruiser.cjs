@@ -41,6 +41,20 @@ module.exports = {
       to: { path: '^(state|consensus|genesis|node|rpc|bench|test)/' },
     },
     {
+      name: 'explorer-imports-client-and-protocol-only',
+      comment: 'explorer/ is browser code: the SDK and protocol/ only (no node:, no packages, no rpc/)',
+      severity: 'error',
+      from: { path: '^explorer/' },
+      to: { pathNot: '^(explorer|client|protocol)/' },
+    },
+    {
+      name: 'nothing-imports-explorer',
+      comment: 'node/explorer-bundle.ts hands explorer/ to esbuild as a path; no module imports it',
+      severity: 'error',
+      from: { pathNot: '^explorer/' },
+      to: { path: '^explorer/' },
+    },
+    {
       name: 'nothing-imports-tests-or-bench',
       severity: 'error',
       from: { pathNot: '^(test|bench)/' },

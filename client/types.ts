@@ -69,6 +69,14 @@ export interface TxStatus {
   readonly index?: number
   readonly error?: string | null
   readonly receipt?: ReceiptJson
+  /** When committed and the node has the tx's bytes: its kind, signer and sponsor. */
+  readonly tx?: {
+    readonly kind: string
+    readonly signer: string
+    readonly sponsor: string
+    readonly nonce: number
+    readonly validUntil: number
+  }
 }
 
 /** A committed tx: its receipt says whether it applied (`status: 'ok'`) or failed (`error`). */

@@ -35,6 +35,7 @@ import {
 } from './consensus-link.ts'
 import { executorPort, networkPort, signaturePort, timerPort, walPort } from './consensus-ports.ts'
 import { createEvidenceLink } from './evidence-link.ts'
+import { createExplorerBundle } from './explorer-bundle.ts'
 import { ForkSource, ForkWatch, forkWatchChainOf, forkWatchStoreOf } from './fork-watch.ts'
 import { HealthMonitor } from './health.ts'
 import { readKeyFile } from './keys.ts'
@@ -370,6 +371,8 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         events,
         metrics: metrics.registry,
         logger: log.child({ module: 'rpc' }),
+        // Built at the first request to /explorer, then kept (see explorer-bundle.ts).
+        explorer: createExplorerBundle(),
       },
     )
     const rpcUrl = await rpc.listen(config.rpc.host, config.rpc.port)

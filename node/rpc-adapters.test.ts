@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { generateKeyPair } from '../protocol/crypto.ts'
 import { encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
 import type { ChainEvent } from '../rpc/ports.ts'
-import type { Receipt } from '../state/receipt.ts'
+import { encodeReceipt, type Receipt } from '../state/receipt.ts'
 import type { CommittedBlock } from './chain.ts'
 import { createNodeMetrics } from './metrics.ts'
 import { createEventHub, createRpcAdapters } from './rpc-adapters.ts'
@@ -198,6 +198,50 @@ describe('the reader', () => {
     // Only the last few are kept: an older one comes from the store.
     expect(await reader.blockByHeight(2)).toBeNull()
     expect(reads).toEqual(['certificate 12', 'block 2'])
+  })
+
+  it('serves a committed tx with its bytes, from a recent block or else from the stored block', async () => {
+    const events = createEventHub()
+    const reads: string[] = []
+    const bytes = Uint8Array.of(1, 2, 3)
+    const store = {
+      getTx: async (hash: Uint8Array) => ({
+        height: hash[0] as number,
+        index: 0,
+        receiptBytes: encodeReceipt(receipt(0)),
+      }),
+      getBlock: async (h: number) => {
+        reads.push(`block ${h}`)
+        return null
+      },
+    }
+    const { reader } = createRpcAdapters({
+      role: 'validator',
+      chain: { height: 12 } as never,
+      store: store as never,
+      mempool: {} as never,
+      p2p: {} as never,
+      sync: {} as never,
+      events,
+      gossip: () => {},
+      metrics: createNodeMetrics(new Registry(), { defaultMetrics: false }),
+    })
+    events.emit({
+      block: { header: { height: 12, timeMs: 12 }, txs: [bytes] },
+      hash: new Uint8Array(32).fill(12),
+      receipts: [],
+      txs: [{ hash: new Uint8Array(32).fill(12) }],
+    } as unknown as CommittedBlock)
+    expect(await reader.txByHash(new Uint8Array(32).fill(12))).toMatchObject({
+      status: 'committed',
+      tx: bytes,
+    })
+    expect(reads).toEqual([])
+    // An older block is read from the store; one that is gone leaves the bytes out.
+    const old = await reader.txByHash(new Uint8Array(32).fill(2))
+    expect(old).toMatchObject({ status: 'committed', receipt: { index: 0 } })
+    expect(old).not.toHaveProperty('tx')
+    expect(reads).toEqual(['block 2'])
   })
 
   it('serves account history from the index and the journal: range reads only, no block or receipt per entry', async () => {

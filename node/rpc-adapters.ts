@@ -175,6 +175,14 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
     return cachedQuery.query
   }
 
+  /** The encoded tx at a block position, from the recent blocks or the store; null if gone. */
+  const txBytesAt = async (height: number, index: number): Promise<Bytes | null> => {
+    const cached = recent.get(height)
+    if (cached !== undefined) return cached.block.txs[index] ?? null
+    const bytes = await store.getBlock(height)
+    return bytes === null ? null : (decodeStoredBlock(bytes).txs[index] ?? null)
+  }
+
   const reader: ChainReader = {
     status: () => ({
       chainId: chain.chainId,
@@ -205,7 +213,11 @@ export function createRpcAdapters(deps: RpcAdapterDeps) {
     },
     async txByHash(hash) {
       const location = await store.getTx(hash)
-      if (location !== null) return { status: 'committed', receipt: decodeReceipt(location.receiptBytes) }
+      if (location !== null) {
+        const receipt = decodeReceipt(location.receiptBytes)
+        const tx = await txBytesAt(location.height, location.index)
+        return { status: 'committed', receipt, ...(tx === null ? {} : { tx }) }
+      }
       if (mempool.hasHash(hash)) return { status: 'pending' }
       return null
     },

@@ -73,6 +73,8 @@ export const RpcErrorCode = {
   recordNotFound: 'RPC_RECORD_NOT_FOUND',
   /** This node does not offer this read (e.g. it keeps no point index). */
   notSupported: 'RPC_NOT_SUPPORTED',
+  /** The explorer's files could not be built on this node (the node's log says why); retry later. */
+  explorerUnavailable: 'RPC_EXPLORER_UNAVAILABLE',
   /** A bug: something threw without a code. The message never leaks internals. */
   internal: 'RPC_INTERNAL',
 } as const
@@ -117,6 +119,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,
+  [RpcErrorCode.explorerUnavailable]: 503,
   [RpcErrorCode.internal]: 500,
   // protocol/: a tx over the byte limit is a body too large, whatever route it came through.
   PROTOCOL_TOO_LARGE: 413,

@@ -37,8 +37,12 @@ export interface NodeStatus {
 
 export type TxLookup =
   | { readonly status: 'pending' }
-  /** Committed: applied (`receipt.status` ok) or failed with `receipt.error`. */
-  | { readonly status: 'committed'; readonly receipt: Receipt }
+  /**
+   * Committed: applied (`receipt.status` ok) or failed with `receipt.error`. `tx` is the encoded
+   * signed tx as its block carries it, when the node has it at hand (the route then shows its kind,
+   * signer and sponsor).
+   */
+  | { readonly status: 'committed'; readonly receipt: Receipt; readonly tx?: Bytes }
 
 export interface BlockRecord {
   readonly block: Block
@@ -218,6 +222,16 @@ export interface ChainEvents {
   subscribe(listener: (event: ChainEvent) => void): () => void
 }
 
+/**
+ * The block explorer's three files (node/explorer-bundle.ts builds them at the first request and keeps
+ * them). Each may reject when they cannot be built; the route answers 503 RPC_EXPLORER_UNAVAILABLE.
+ */
+export interface ExplorerAssets {
+  html(): Promise<string>
+  script(): Promise<string>
+  style(): Promise<string>
+}
+
 export interface RpcDeps {
   readonly chain: ChainReader
   readonly submitter: TxSubmitter
@@ -233,6 +247,8 @@ export interface RpcDeps {
   readonly fetch?: typeof globalThis.fetch
   /** The clock token buckets refill by (signer limits, signature credit). Default `Date.now`. */
   readonly nowMs?: () => number
+  /** The explorer served at /explorer (and / redirecting there); without it those routes are absent. */
+  readonly explorer?: ExplorerAssets
 }
 
 /** The subset of pino that Fastify needs (pino satisfies it). */

@@ -1,7 +1,7 @@
 /**
  * createRpcServer(options, deps): the Fastify app, its plugins (OpenAPI docs, rate limits), the error
- * catalogue wired in as the one error handler, request metrics, and the /v1 routes. The node owns the
- * lifecycle: `listen` after the chain is loaded, `close` before the chain stops.
+ * catalogue wired in as the one error handler, request metrics, the /v1 routes and the explorer's
+ * files. The node owns the lifecycle: `listen` after the chain is loaded, `close` before the chain stops.
  */
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
@@ -14,6 +14,7 @@ import { registerRequestMetrics } from './metrics.ts'
 import { type RouteContext, type RpcOptions, resolveRpcOptions, type StreamHub } from './options.ts'
 import type { RpcDeps } from './ports.ts'
 import { registerChainRoutes, registerMetricsRoute } from './routes/chain.ts'
+import { registerExplorerRoutes } from './routes/explorer.ts'
 import { registerGovernanceRoutes } from './routes/governance.ts'
 import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
@@ -132,6 +133,8 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
 
   // The path Prometheus scrapes by default; the same text as /v1/metrics (and the same bounds).
   void app.register(async (root) => registerMetricsRoute(root, ctx))
+  // The explorer's page and files, and `/` redirecting to it (under the same per-client rate limit).
+  void app.register(async (root) => registerExplorerRoutes(root, ctx))
 
   void app.register(
     async (v1) => {

@@ -246,7 +246,7 @@ export class FakeChain implements ChainReader {
     const at = this.blocks.length - 1
     if (bytesEqual(hash, this.pendingHash)) return { status: 'pending' }
     if (bytesEqual(hash, this.committedTx.hash))
-      return { status: 'committed', receipt: receiptFor(hash, at, 0) }
+      return { status: 'committed', receipt: receiptFor(hash, at, 0), tx: this.committedTx.bytes }
     if (bytesEqual(hash, this.failedTx.hash))
       return { status: 'committed', receipt: receiptFor(hash, at, 1, false) }
     return null

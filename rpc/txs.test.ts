@@ -8,7 +8,7 @@ import { Limits } from '../protocol/limits.ts'
 import { renderReceipt } from './json.ts'
 import { batchResponseJson, type TxResult } from './routes/txs.ts'
 import * as S from './schemas.ts'
-import { CUSTOMER, type Harness, harness, makeTx, receiptFor } from './testing.ts'
+import { alice, CUSTOMER, type Harness, harness, makeTx, receiptFor } from './testing.ts'
 
 let h: Harness
 afterEach(async () => h?.server.close())
@@ -360,8 +360,19 @@ describe('GET /v1/txs/:hash', () => {
     const committed = await get(toHex(h.chain.committedTx.hash))
     expect(committed.body).toMatchObject({ status: 'committed', index: 0, error: null })
     expect(committed.body.receipt.events[0]).toMatchObject({ type: 'transfer', amount: 5, spender: null })
+    // The block's bytes of the tx give its kind, signer and sponsor.
+    const signer = encodeAddress(alice.publicKey)
+    expect(committed.body.tx).toEqual({
+      kind: 'point.transfer',
+      signer,
+      sponsor: signer,
+      nonce: expect.any(Number),
+      validUntil: 100,
+    })
     const failed = await get(`0x${toHex(h.chain.failedTx.hash)}`)
     expect(failed.body).toMatchObject({ status: 'failed', index: 1, error: 'STATE_INSUFFICIENT_BALANCE' })
+    // A node without the tx's bytes at hand leaves `tx` out.
+    expect(failed.body.tx).toBeUndefined()
     expect(await get('00'.repeat(32))).toMatchObject({ status: 404, body: { code: 'RPC_TX_NOT_FOUND' } })
     expect(await get('xyz')).toMatchObject({ status: 400, body: { code: 'RPC_BAD_ENCODING' } })
     expect(await get('abcd')).toMatchObject({ status: 400, body: { code: 'RPC_BAD_ENCODING' } })

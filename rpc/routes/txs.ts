@@ -13,7 +13,7 @@ import type { Receipt } from '../../state/receipt.ts'
 import { createClientSlots } from '../client-slots.ts'
 import { codeAndMessage, RpcError, RpcErrorCode, retryLater, statusOfCode } from '../errors.ts'
 import { forwardTx } from '../forward.ts'
-import { hex, parseHash, parseTxText, renderReceipt } from '../json.ts'
+import { address, hex, parseHash, parseTxText, renderReceipt } from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import type { AdmissionResult, DecodedTx, NodeStatus } from '../ports.ts'
 import * as S from '../schemas.ts'
@@ -315,7 +315,8 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
     '/txs/:hash',
     {
       schema: {
-        summary: 'A tx by hash: pending, committed (height, index, receipt) or failed (its code)',
+        summary:
+          'A tx by hash: pending, committed (height, index, receipt; kind, signer, sponsor) or failed (its code)',
         tags: ['txs'],
         params: S.hashParams,
         response: {
@@ -327,8 +328,15 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
               index: S.uint,
               error: S.nullable(S.text),
               receipt: S.receipt,
+              tx: S.object({
+                kind: S.text,
+                signer: S.account,
+                sponsor: S.account,
+                nonce: S.uint,
+                validUntil: S.uint,
+              }),
             },
-            ['height', 'index', 'error', 'receipt'],
+            ['height', 'index', 'error', 'receipt', 'tx'],
           ),
           ...S.errorResponses,
         },
@@ -347,9 +355,22 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
         index: receipt.index,
         error: receipt.error,
         receipt: renderReceipt(receipt),
+        ...(found.tx === undefined ? {} : { tx: renderTxFields(found.tx) }),
       }
     },
   )
+}
+
+/** Who signed a committed tx, who sponsored it, and its kind (our own block's bytes: decoded, not re-checked). */
+function renderTxFields(bytes: Bytes) {
+  const tx = decodeTx(bytes)
+  return {
+    kind: tx.body.kind,
+    signer: address(tx.signer),
+    sponsor: address(tx.sponsor),
+    nonce: tx.nonce,
+    validUntil: tx.validUntil,
+  }
 }
 
 const missingBody = () =>
