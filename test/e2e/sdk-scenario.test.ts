@@ -146,5 +146,24 @@ describe('a point program through the SDK', () => {
     await net.waitForHeight('observer-1', (await net.height('validator-2')) + 1, 30_000)
     const proven = await observer.verifyRecord(proofRef.balance(POINT, customer.address))
     expect(proven.decoded).toBe(605)
+
+    // The settlement office and the regulator get the same statement bytes from their own nodes. The
+    // period (this month) is still open, so a statement names its height: ask both until they answer
+    // at one height (a final statement names none and is the same bytes at any height).
+    const month = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 7)
+    let pair: [Awaited<ReturnType<ArcadeClient['statement']>>, Awaited<ReturnType<ArcadeClient['statement']>>]
+    for (let attempt = 0; ; attempt++) {
+      pair = await Promise.all([
+        client.statement(POINT, { period: month }),
+        observer.statement(POINT, { period: month }),
+      ])
+      if (pair[0].document?.asOfHeight === pair[1].document?.asOfHeight || attempt === 50) break
+    }
+    expect(pair[1].document?.asOfHeight).toBe(pair[0].document?.asOfHeight)
+    expect(pair[1].sha256).toBe(pair[0].sha256)
+    expect(pair[0].document?.closing).toMatchObject({ customers: 605, cumRepaid: 1000, holds: true })
+    console.log(
+      `statement ${POINT} ${month} at height ${pair[0].document?.asOfHeight}: sha256 ${pair[0].sha256} on validator-1 and observer-1`,
+    )
   }, 120_000)
 })
