@@ -162,8 +162,8 @@ describe('a point program through the SDK', () => {
     expect(pair[1].document?.asOfHeight).toBe(pair[0].document?.asOfHeight)
     expect(pair[1].sha256).toBe(pair[0].sha256)
     expect(pair[0].document?.closing).toMatchObject({ customers: 605, cumRepaid: 1000, holds: true })
-    console.log(
-      `statement ${POINT} ${month} at height ${pair[0].document?.asOfHeight}: sha256 ${pair[0].sha256} on validator-1 and observer-1`,
+    process.stdout.write(
+      `statement ${POINT} ${month} at height ${pair[0].document?.asOfHeight}: sha256 ${pair[0].sha256} on validator-1 and observer-1\n`,
     )
   }, 120_000)
 })
