@@ -5,7 +5,9 @@
  *   rows/s and MB/s of the whole export (the client reads as fast as it can and discards);
  *   the same for one account's rows (`account=`, the per-account index);
  *   peak RSS and heap growth while streaming, against the size of the CSV (bounded memory means the
- *     growth stays flat as `rows` grows).
+ *     growth stays flat as `rows` grows);
+ *   the settlement statement of the day that holds every row (GET /v1/points/SHOP/statement): rows
+ *     folded per second (the fold reads the journal from the period's start to the head).
  * Runs three times and prints the median. The machine may be busy: compare medians.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Registry } from 'prom-client'
 import { createJournalReader } from '../node/journal-reader.ts'
+import { createStatementReader } from '../node/statement-reader.ts'
 import { createLevelChainStore } from '../node/store/index.ts'
 import { syntheticAccount, syntheticJournalCommit } from '../node/store/sample-commit.ts'
 import { encodeAddress } from '../protocol/address.ts'
@@ -35,16 +38,22 @@ const fillMs = performance.now() - fillStart
 
 const ledger = new TestChain()
 setupPoint(ledger)
+// The ledger's head stands above the store's blocks, a day after the last (the statement's day is over).
+while (ledger.height <= blocks) ledger.block([])
+ledger.block([], { timeMs: 1_767_225_600_000 + (blocks + 86_400) * 1_000 })
+const query = () => createLedgerQuery(ledger.state)
 const journal = createJournalReader(store)
+const statements = createStatementReader(store, query)
 const chain = {
   journal: (request) => journal.page(request),
+  statement: (point, period) => statements.statement(point, period),
 } as Partial<ChainReader> as ChainReader
 const server = createRpcServer(
   { rateLimit: null, docs: false },
   {
     chain,
     submitter: { submit: async () => [] },
-    query: () => createLedgerQuery(ledger.state),
+    query,
     events: { subscribe: () => () => {} } as never,
     metrics: new Registry(),
   },
@@ -108,6 +117,24 @@ for (const [label, query] of cases) {
       `peak RSS +${mb(median(results.map((r) => r.peakRss)))} MB  heap +${mb(median(results.map((r) => r.heapGrowth)))} MB`,
   )
 }
+// Synthetic rows start at 2026-01-01T00:00Z, 09:00 in Tokyo: the Tokyo day 2026-01-01 holds them all.
+const statementMs: number[] = []
+let statementHash = ''
+for (let i = 0; i < runs; i++) {
+  const start = performance.now()
+  const res = await fetch(`${url}/v1/points/SHOP/statement?period=2026-01-01`)
+  if (res.status !== 200) throw new Error(`statement failed: ${res.status} ${await res.text()}`)
+  await res.arrayBuffer()
+  statementMs.push(performance.now() - start)
+  statementHash = res.headers.get('x-statement-sha256') ?? ''
+}
+const sms = median(statementMs)
+console.log(
+  `statement    ${rows.toLocaleString().padStart(9)} rows folded  median ${sms.toFixed(0).padStart(6)} ms  ` +
+    `${Math.round(rows / (sms / 1000))
+      .toLocaleString()
+      .padStart(9)} rows/s  sha256 ${statementHash.slice(0, 16)}… (the same in every run)`,
+)
 await server.close()
 await store.close()
 await rm(dir, { recursive: true, force: true })

@@ -2,7 +2,8 @@
  * Store benchmark: `node_modules/.bin/node bench/store.ts [blocks] [txCount] [journalRowsPerTx]`.
  * With journalRowsPerTx > 0 every tx also writes that many 200-byte journal rows, each under its
  * point and the tx's two accounts (three ops a row), the shape of a pay or an award (default 0, the
- * store as it was before the journal; run both to see the journal's cost per block).
+ * store as it was before the journal; run both to see the journal's cost per block). With journal
+ * rows, every tx also writes its sponsored-tx record (one more op a tx, the shape of a sponsored pay).
  * Commits blocks shaped like a full 10,000-tx block (30,000 state writes, 10,000 receipts of 100
  * bytes, 20,000 account-history entries: about 60,000 LevelDB ops) and reports per commit:
  *   wall ms (mean, median, p95) and the ops/s and tx/s they imply;
@@ -36,6 +37,7 @@ const shape = {
   accountsPerTx: 2,
   accountCount: 5_000,
   journalRowsPerTx,
+  sponsored: true,
 }
 
 /** Discards writes but counts them: isolates the cost of building the batch. */
@@ -106,6 +108,7 @@ async function run(label: string, inner: RawKv, sync: boolean, loadState = false
       commit.txs.length +
       commit.accountIndex.length +
       (commit.journal ?? []).reduce((n, e) => n + 1 + e.accounts.length, 0) +
+      (commit.sponsored ?? []).length +
       (commit.timeMs === undefined ? 0 : 1)
     const cpu = process.cpuUsage()
     const thread = process.threadCpuUsage()

@@ -5,7 +5,7 @@
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'
 import { encodeJournalRow, type JournalRow } from '../../state/journal.ts'
-import type { AccountIndexEntry, BlockCommit, JournalEntry } from './chain-store.ts'
+import type { AccountIndexEntry, BlockCommit, JournalEntry, SponsoredEntry } from './chain-store.ts'
 import { writeU32 } from './keys.ts'
 
 const b = (...xs: number[]): Bytes => Uint8Array.from(xs)
@@ -71,6 +71,8 @@ export interface BlockShape {
   /** Journal rows per tx (default 0), each of `journalRowBytes` (default 200) under its point and `accountsPerTx` accounts. */
   readonly journalRowsPerTx?: number
   readonly journalRowBytes?: number
+  /** With journal rows: every tx is also a sponsored tx of the point (a 60-byte record), as a customer's pay is. */
+  readonly sponsored?: boolean
 }
 
 /** The key `syntheticCommit` writes last at every height: its value is the height (u32). */
@@ -107,6 +109,7 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
     }
   }
   const journal: JournalEntry[] = []
+  const sponsored: SponsoredEntry[] = []
   const rowsPerTx = shape.journalRowsPerTx ?? 0
   const rowBytes = shape.journalRowBytes ?? 200
   for (let i = 0; i < shape.txCount; i++) {
@@ -119,12 +122,18 @@ export function syntheticCommit(height: number, shape: BlockShape): BlockCommit 
       )
       journal.push({ point: 'SHOP', txIndex: i, row: r, accounts, bytes })
     }
+    if (shape.sponsored === true && rowsPerTx > 0) {
+      const bytes = new Uint8Array(60)
+      writeU32(bytes, 0, i)
+      sponsored.push({ point: 'SHOP', txIndex: i, bytes })
+    }
   }
   const latest = new Uint8Array(4)
   writeU32(latest, 0, height)
   stateWrites.push([LATEST_KEY, latest])
   return {
     ...(journal.length > 0 ? { journal, timeMs: height * 1000 } : {}),
+    ...(sponsored.length > 0 ? { sponsored } : {}),
     height,
     blockHash: hashOf(0xbb, height),
     blockBytes: utf8(`block ${height} with ${shape.txCount} txs`),
