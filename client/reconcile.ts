@@ -195,9 +195,9 @@ export async function reconcilePoint(
     proofsVerified: false,
     totals: { journal: null, state: null, proven: null },
   }
-  const finish = (over: Partial<ReconcileReport> = {}): ReconcileReport => {
+  const finish = (): ReconcileReport => {
     const failed = checks.find((c) => !c.ok) ?? null
-    return { ...base, ...over, ok: failed === null, checks, firstDiscrepancy: failed }
+    return { ...base, ok: failed === null, checks, firstDiscrepancy: failed }
   }
 
   // 1. The point record, proven at the head Hp.
@@ -247,7 +247,8 @@ export async function reconcilePoint(
   // 2. Every merchant the point had at Hp (the listing is in order of application and only grows).
   const merchants = new Map<string, MerchantBooks>()
   let listed = 0
-  let merchantFailure: string | null = null
+  /** The first merchant whose record is not proven, and why. */
+  let merchantFailure: { readonly where: string; readonly why: string } | null = null
   for (let offset = 0; offset < p.merchantCount && merchantFailure === null; ) {
     const page = await client.merchants(point, { offset, limit: Math.min(PAGE, p.merchantCount - offset) })
     if (page.items.length === 0) break
@@ -261,12 +262,15 @@ export async function reconcilePoint(
       try {
         key = merchantRecordKey(point, toAccount(address, 'merchant'))
       } catch {
-        merchantFailure = `the listing names ${JSON.stringify(address)}, not an address`
+        merchantFailure = {
+          where: `listing item ${offset - 1}`,
+          why: `${JSON.stringify(address)} is not an address`,
+        }
         break
       }
       const r = await prove(client, proofRef.merchant(point, address), key, merchantRecordOf, trust)
       if (!r.ok) {
-        merchantFailure = `merchant ${address}: ${r.why}`
+        merchantFailure = { where: `merchant ${address}`, why: r.why }
         break
       }
       merchants.set(address, {
@@ -285,8 +289,8 @@ export async function reconcilePoint(
     name: RECONCILE_CHECKS.merchantProofs,
     ok: merchantFailure === null,
     expected: certified,
-    actual: merchantFailure ?? `${merchants.size} verified`,
-    ...(merchantFailure === null ? {} : { detail: merchantFailure }),
+    actual: merchantFailure?.why ?? `${merchants.size} verified`,
+    ...(merchantFailure === null ? {} : { detail: merchantFailure.where }),
   })
   if (merchantFailure !== null) return finish()
   base.proofsVerified = true
