@@ -1,12 +1,21 @@
 /**
  * A synthetic chain for light-client tests (unit and browser): headers 1..LIGHT_HEIGHT certified by
  * the validator "era" in force, with set changes at given heights, served as a LightClientSource that
- * tests can make lie. Not used by production code.
+ * tests can make lie. And a state tree (protocol/state-proof.ts rules) for proofs of synthetic
+ * records. Not used by production code.
  */
 import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import { type BlockHeader, blockHash, ZERO_HASH } from '../protocol/block.ts'
-import { toHex } from '../protocol/bytes.ts'
-import { generateKeyPair, type KeyPair } from '../protocol/crypto.ts'
+import { type Bytes, bytesKey, toHex } from '../protocol/bytes.ts'
+import { generateKeyPair, type KeyPair, sha256 } from '../protocol/crypto.ts'
+import {
+  EMPTY_STATE_ROOT,
+  pathBit,
+  type StateProof,
+  stateKeyPath,
+  stateLeafHash,
+  stateNodeHash,
+} from '../protocol/state-proof.ts'
 import { createValidatorSet, type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
 import { certificateFromVotes, type QuorumCertificate, signVote } from '../protocol/vote.ts'
 import { ArcadeClientError } from './errors.ts'
@@ -114,3 +123,72 @@ export class FakeChain implements LightClientSource {
 }
 
 export const keys = (n: number) => Array.from({ length: n }, generateKeyPair)
+
+interface TreeLeaf {
+  readonly path: Bytes
+  readonly valueHash: Bytes
+}
+
+/**
+ * A key-value map with the state root and proofs of protocol/state-proof.ts (shortcut leaves),
+ * rebuilt from scratch on every call: for the few records of a test, not for a ledger.
+ */
+export class StateTree {
+  readonly #entries = new Map<string, { key: Bytes; value: Bytes }>()
+
+  set(key: Bytes, value: Bytes): void {
+    this.#entries.set(bytesKey(key), { key, value })
+  }
+
+  get(key: Bytes): Bytes | null {
+    return this.#entries.get(bytesKey(key))?.value ?? null
+  }
+
+  /** A copy, so a chain can keep the state of every height. */
+  clone(): StateTree {
+    const copy = new StateTree()
+    for (const { key, value } of this.#entries.values()) copy.set(key, value)
+    return copy
+  }
+
+  #leaves(): TreeLeaf[] {
+    return [...this.#entries.values()].map(({ key, value }) => ({
+      path: stateKeyPath(key),
+      valueHash: sha256(value),
+    }))
+  }
+
+  get root(): Bytes {
+    return subtree(this.#leaves(), 0)
+  }
+
+  prove(key: Bytes): StateProof {
+    const path = stateKeyPath(key)
+    const siblings: Bytes[] = []
+    let leaves = this.#leaves()
+    for (let depth = 0; leaves.length > 1; depth++) {
+      const bit = pathBit(path, depth)
+      siblings.push(
+        subtree(
+          leaves.filter((l) => pathBit(l.path, depth) !== bit),
+          depth + 1,
+        ),
+      )
+      leaves = leaves.filter((l) => pathBit(l.path, depth) === bit)
+    }
+    const [only] = leaves
+    const other = only !== undefined && toHex(only.path) !== toHex(path) ? only : null
+    return { siblings, leaf: other }
+  }
+}
+
+function subtree(leaves: readonly TreeLeaf[], depth: number): Bytes {
+  if (leaves.length === 0) return EMPTY_STATE_ROOT
+  if (leaves.length === 1) {
+    const [leaf] = leaves as [TreeLeaf]
+    return stateLeafHash(leaf.path, leaf.valueHash)
+  }
+  const left = leaves.filter((l) => pathBit(l.path, depth) === 0)
+  const right = leaves.filter((l) => pathBit(l.path, depth) === 1)
+  return stateNodeHash(subtree(left, depth + 1), subtree(right, depth + 1))
+}

@@ -1,27 +1,32 @@
 /**
- * The trust root of `arcade query proof --verify`: the chain's genesis file, a checkpoint the user
- * supplies, or a cache this command wrote before. The answering node's own validator set is never
- * trusted (a node can serve another chain under the same chain id). With `--trust-cache FILE`, what
- * the light client verified is written back, so the next run walks only the changes since.
+ * The trust root of `arcade query proof --verify` and `arcade audit reconcile`: the chain's genesis
+ * file, a checkpoint the user supplies, or a cache an earlier run wrote. The answering node's own
+ * validator set is never trusted (a node can serve another chain under the same chain id). With
+ * `--trust-cache FILE`, what the light client verified is written back, so the next run walks only
+ * the changes since.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { type ArcadeClient, LightClient, type LightClientCache } from '../../client/index.ts'
 import { type CliArgs, type CliIo, type CliOption, stringOption, UsageError } from './command.ts'
 
-export const trustOptions = {
-  genesis: { type: 'string', value: 'FILE', description: "with --verify: trust the chain's genesis file" },
-  checkpoint: {
-    type: 'string',
-    value: 'HEIGHT:HASH',
-    description: 'with --verify: trust the block of that height and hash (got out of band)',
-  },
-  'trust-cache': {
-    type: 'string',
-    value: 'FILE',
-    description: 'with --verify: start from the sets verified before, and save them after',
-  },
-} as const satisfies Record<string, CliOption>
+/** --genesis, --checkpoint, --trust-cache, each described as `when` (e.g. "with --verify: ") says. */
+export const trustOptionsFor = (when: string) =>
+  ({
+    genesis: { type: 'string', value: 'FILE', description: `${when}trust the chain's genesis file` },
+    checkpoint: {
+      type: 'string',
+      value: 'HEIGHT:HASH',
+      description: `${when}trust the block of that height and hash (got out of band)`,
+    },
+    'trust-cache': {
+      type: 'string',
+      value: 'FILE',
+      description: `${when}start from the sets verified before, and save them after`,
+    },
+  }) as const satisfies Record<string, CliOption>
+
+export const trustOptions = trustOptionsFor('with --verify: ')
 
 const CHECKPOINT = /^([1-9]\d{0,15}):(?:0x)?([0-9a-fA-F]{64})$/
 
@@ -42,11 +47,15 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** Builds the light client from the options; throws a UsageError when no root is given. */
+/**
+ * Builds the light client from the options; throws a UsageError when no root is given (`needer`
+ * names what needs it in that message).
+ */
 export async function lightClientFrom(
   client: ArcadeClient,
   args: CliArgs,
   io: CliIo,
+  needer = '--verify',
 ): Promise<{ light: LightClient; save(): Promise<void> }> {
   const genesis = stringOption(args, 'genesis')
   const checkpoint = stringOption(args, 'checkpoint')
@@ -68,7 +77,7 @@ export async function lightClientFrom(
     light = await LightClient.fromCheckpoint(client, { height: Number(m[1]), blockHash: m[2] as string })
   } else {
     throw new UsageError(
-      "--verify needs a trust root: --genesis FILE or --checkpoint HEIGHT:HASH (the node's own validator set is never trusted)",
+      `${needer} needs a trust root: --genesis FILE or --checkpoint HEIGHT:HASH (the node's own validator set is never trusted)`,
     )
   }
   return {

@@ -1,0 +1,284 @@
+/**
+ * reconcilePoint against a fake node over a tiny ledger (test-ledger.ts: real state proofs, real
+ * commit certificates of a 4-validator set): a clean point reconciles, at the head and in the past,
+ * also while the head moves during the run; then a hostile node (an edited, missing, foreign or
+ * misplaced journal row; a merchant record that is not its proof's; a hidden merchant; a forged
+ * certificate; another chain) gives `ok: false` with the expected first discrepancy.
+ */
+import { beforeEach, describe, expect, it } from 'vitest'
+import { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
+import { decodeRaw, encode } from '../protocol/codec.ts'
+import { ClientErrorCode } from './errors.ts'
+import { generateWallet } from './keys.ts'
+import { LightClient } from './light-client.ts'
+import { RECONCILE_CHECKS as C, type ReconcileReport, reconcilePoint } from './reconcile.ts'
+import { type Era, era, FakeChain, genesisDocument, keys } from './test-kit.ts'
+import { FakeLedgerNode, LEDGER_POINT as POINT } from './test-ledger.ts'
+import type { JournalRow, ProofJson } from './types.ts'
+
+let e0: Era
+let node: FakeLedgerNode
+let trust: { genesis: unknown }
+let shopA: string
+let shopB: string
+let idle: string
+const [alice, bob, carol] = [generateWallet(), generateWallet(), generateWallet()].map((w) => w.address) as [
+  string,
+  string,
+  string,
+]
+
+/** Five blocks: three merchants (one never trades), credit, repayment, a transfer, a redemption. */
+beforeEach(() => {
+  e0 = era(keys(4))
+  trust = { genesis: genesisDocument(e0) }
+  node = new FakeLedgerNode(e0)
+  shopA = node.bookApply('Bakery')
+  shopB = node.bookApply('Cafe')
+  idle = node.bookApply('Idle')
+  node.commit() // 1
+  node.bookAward(shopA, alice, 1000) // on credit
+  node.bookAward(shopB, bob, 200)
+  node.commit() // 2
+  node.bookPay(alice, shopA, 300) // clears liability
+  node.bookRepay(shopA, 1000) // 700 clears the rest, 300 prefunds the float
+  node.commit() // 3
+  node.bookTransfer(alice, bob, 50)
+  node.bookRedeem(shopA, 100)
+  node.bookPay(bob, shopB, 250) // 200 clears, 50 to the float
+  node.commit() // 4
+  node.bookAward(shopA, carol, 150) // from the float
+  node.commit() // 5
+})
+
+const ALL = Object.values(C)
+const run = (opts: { atHeight?: number } = {}) => reconcilePoint(node, { point: POINT, trust, ...opts })
+const names = (r: ReconcileReport) => r.checks.map((c) => c.name)
+
+function editRow(match: (r: JournalRow) => boolean, edit: (r: JournalRow) => JournalRow | null) {
+  node.journalView = (rows) =>
+    rows.flatMap((r) => {
+      if (!match(r)) return [r]
+      const edited = edit(r)
+      return edited === null ? [] : [edited]
+    })
+}
+
+function expectFirst(r: ReconcileReport, name: string) {
+  expect(r.ok).toBe(false)
+  expect(r.firstDiscrepancy?.name).toBe(name)
+  // Every check before it ran and passed; none after it ran.
+  expect(names(r)).toEqual(ALL.slice(0, ALL.indexOf(name as never) + 1))
+  expect(r.checks.slice(0, -1).every((c) => c.ok)).toBe(true)
+}
+
+describe('reconcilePoint on an honest node', () => {
+  it('reconciles at the head: every check, in order, with the books of both sides', async () => {
+    const progress: number[] = []
+    const r = await reconcilePoint(node, { point: POINT, trust, onProgress: (p) => progress.push(p.rows) })
+    expect(r).toMatchObject({
+      point: POINT,
+      height: 5,
+      provenHeight: 5,
+      ok: true,
+      rows: node.rows.length,
+      merchants: 3,
+      proofsVerified: true,
+      firstDiscrepancy: null,
+    })
+    expect(names(r)).toEqual(ALL)
+    expect(r.checks.every((c) => c.ok)).toBe(true)
+    // Each comparison found what it expected (the proofs and sanity checks describe, not count).
+    for (const c of r.checks.filter((x) => typeof x.expected === 'number')) expect(c.actual).toBe(c.expected)
+    // customers 1000 + 200 + 150 − 300 − 250; floats A 50 + B 50; repaid 1000, redeemed 100.
+    expect(r.totals.journal).toEqual({
+      customers: 800,
+      floats: 100,
+      liabilities: 0,
+      repaid: 1000,
+      redeemed: 100,
+    })
+    const books = { totalSupply: 900, totalLiability: 0, cumRepaid: 1000, cumRedeemed: 100 }
+    expect(r.totals.state).toEqual(books)
+    expect(r.totals.proven).toEqual({ ...books, merchantCount: 3 })
+    expect(progress.at(-1)).toBe(node.rows.length)
+  })
+
+  it('--at a past height gives the books at that height: the proven state less the rows after it', async () => {
+    const r = await run({ atHeight: 3 })
+    expect(r).toMatchObject({ ok: true, height: 3, provenHeight: 5 })
+    // At 3: customers 1000 + 200 − 300; A: float 300, liability 0; B: liability 200.
+    expect(r.totals.journal).toEqual({
+      customers: 900,
+      floats: 300,
+      liabilities: 200,
+      repaid: 1000,
+      redeemed: 0,
+    })
+    expect(r.totals.state).toEqual({
+      totalSupply: 1200,
+      totalLiability: 200,
+      cumRepaid: 1000,
+      cumRedeemed: 0,
+    })
+    expect(r.totals.proven?.totalSupply).toBe(900)
+    const zero = await run({ atHeight: 0 })
+    expect(zero.ok).toBe(true)
+    expect(zero.totals.state).toEqual({ totalSupply: 0, totalLiability: 0, cumRepaid: 0, cumRedeemed: 0 })
+  })
+
+  it('a head that moves during the run (each proof at a later height) raises no false alarm', async () => {
+    node.afterProof = () => {
+      // Moves supply, liability and repayments (part on credit): rows after 5 that must not count.
+      node.bookAward(shopA, carol, 100)
+      node.bookRepay(shopB, 7)
+      node.commit()
+    }
+    const r = await run()
+    expect(r).toMatchObject({ ok: true, height: 5, provenHeight: 5 })
+    // The journal was read past 5 (to the last merchant's proof), yet the books are those of 5.
+    expect(r.rows).toBeGreaterThan(9)
+    expect(r.totals.proven?.totalSupply).toBe(900)
+    expect(r.totals.state).toEqual({ totalSupply: 900, totalLiability: 0, cumRepaid: 1000, cumRedeemed: 100 })
+    expect(r.totals.journal).toEqual({
+      customers: 800,
+      floats: 100,
+      liabilities: 0,
+      repaid: 1000,
+      redeemed: 100,
+    })
+  })
+
+  it('needs a trust root, and refuses a height above the proven head', async () => {
+    await expect(reconcilePoint(node, { point: POINT })).rejects.toMatchObject({
+      code: ClientErrorCode.trustRootMissing,
+    })
+    await expect(run({ atHeight: 6 })).rejects.toMatchObject({ code: ClientErrorCode.invalidInput })
+    await expect(run({ atHeight: -1 })).rejects.toMatchObject({ code: ClientErrorCode.invalidInput })
+    await expect(reconcilePoint(node, { point: 'nope', trust })).rejects.toMatchObject({
+      code: ClientErrorCode.invalidInput,
+    })
+    // A light client the caller already holds is used as is.
+    expect(
+      (await reconcilePoint(node, { point: POINT, trust: LightClient.fromGenesis(trust.genesis) })).ok,
+    ).toBe(true)
+  })
+})
+
+describe('reconcilePoint on a hostile node', () => {
+  it('(a) one row with another amount: the journal no longer balances', async () => {
+    editRow(
+      (r) => r.event === 'award' && r.to === alice,
+      (r) => ({ ...r, amount: 1100 }),
+    )
+    const r = await run()
+    expectFirst(r, C.journalIdentity)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 900, actual: 1000, detail: 'at height 5' })
+  })
+
+  it('(b) one row omitted: the totals differ from the certified state', async () => {
+    editRow(
+      (r) => r.event === 'pay' && r.from === bob,
+      () => null,
+    )
+    const r = await run()
+    expectFirst(r, C.supply)
+    // The pay took 250 from bob and put 50 in B's float: the journal's supply is 200 too high.
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 900, actual: 1100 })
+  })
+
+  it('(b) a row that moves only a float omitted: the merchant is named', async () => {
+    editRow(
+      (r) => r.event === 'award' && r.to === carol,
+      () => null,
+    )
+    const r = await run()
+    expectFirst(r, C.merchantFloat)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 50, actual: 200 })
+    expect(r.firstDiscrepancy?.detail).toContain(`merchant ${shopA} at height 5`)
+  })
+
+  it('(c) a merchant record that does not match its proof', async () => {
+    node.proofView = (ref, proof) => {
+      if (ref !== `merchant:${POINT}:${shopB}` || proof.value === null) return proof
+      const tuple = decodeRaw(fromHex(proof.value), 1 << 16, 'test') as unknown[]
+      tuple[3] = 9999 // the float
+      return { ...proof, value: toHex(encode(tuple as never) as Bytes) }
+    }
+    const r = await run()
+    expectFirst(r, C.merchantProofs)
+    expect(r.proofsVerified).toBe(false)
+    expect(r.firstDiscrepancy?.detail).toBe(`merchant ${shopB}`)
+    expect(r.firstDiscrepancy?.actual).toMatch(/^state-proof: /)
+    expect(r.totals.proven?.merchantCount).toBe(3)
+    expect(r.totals.journal).toBeNull()
+  })
+
+  it("(c) another merchant's valid proof served for a merchant", async () => {
+    let proofOfA: ProofJson | undefined
+    node.proofView = (ref, proof) => {
+      if (ref === `merchant:${POINT}:${shopA}`) proofOfA = proof
+      return ref === `merchant:${POINT}:${idle}` && proofOfA !== undefined ? proofOfA : proof
+    }
+    const r = await run()
+    expectFirst(r, C.merchantProofs)
+    expect(r.firstDiscrepancy).toMatchObject({ detail: `merchant ${idle}` })
+    expect(r.firstDiscrepancy?.actual).toMatch(/^the proof is of another key/)
+  })
+
+  it('(d) a forged certificate: signed by keys outside the trusted set', async () => {
+    const strangers = keys(4)
+    const chain = new FakeChain([e0])
+    node.certify = (header) => chain.certify(header, strangers)
+    node.commit()
+    const r = await run()
+    expectFirst(r, C.pointProof)
+    expect(r).toMatchObject({ provenHeight: 0, proofsVerified: false, rows: 0 })
+    expect(r.firstDiscrepancy?.actual).toMatch(/^certificate: /)
+    expect(r.totals).toEqual({ journal: null, state: null, proven: null })
+  })
+
+  it('(d) a certificate of too few validators, and a node on another chain under the same chain id', async () => {
+    const chain = new FakeChain([e0])
+    node.certify = (header) => chain.certify(header, e0.keys.slice(0, 2))
+    node.commit()
+    expect((await run()).firstDiscrepancy?.actual).toMatch(/^certificate: .*quorum/i)
+    const other = genesisDocument(era(keys(4)))
+    const r = await reconcilePoint(node, { point: POINT, trust: { genesis: other } })
+    expectFirst(r, C.pointProof)
+    expect(r.firstDiscrepancy?.actual).toMatch(/^trust: /)
+  })
+
+  it('a merchant hidden from the listing', async () => {
+    const listing = node.merchants.bind(node)
+    node.merchants = async (point, page) => {
+      const p = await listing(point, page)
+      return { ...p, items: p.items.filter((m) => m.address !== shopA) }
+    }
+    const r = await run()
+    expectFirst(r, C.merchantCount)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 3, actual: '2 listed + 1 only in the journal' })
+    expect(r.firstDiscrepancy?.detail).toContain(shopA)
+  })
+
+  it('journal sanity: a row out of order, above the height asked for, of another point, malformed', async () => {
+    const rows = () => node.rows
+    node.journalView = (served) => [served[1], served[0], ...served.slice(2)] as JournalRow[]
+    expectFirst(await run(), C.journalOrder)
+    const extra = {
+      ...(rows().at(-1) as JournalRow),
+      txIndex: 9,
+      amount: 5,
+      floatDelta: 0,
+      liabilityDelta: 0,
+    }
+    node.journalView = (served) => [...served, { ...extra, height: 99 }]
+    const high = await run()
+    expectFirst(high, C.journalHeights)
+    expect(high.firstDiscrepancy).toMatchObject({ actual: 'height 99', detail: 'row 99.9.0' })
+    node.journalView = (served) => [...served, { ...extra, point: 'OTHER' }]
+    expectFirst(await run(), C.journalPoint)
+    node.journalView = (served) => [...served, { ...extra, amount: '5' as never }]
+    expectFirst(await run(), C.journalRows)
+  })
+})

@@ -1,0 +1,57 @@
+/**
+ * The SDK restates the layout of the two records an audit reads (client/records.ts); this pins it to
+ * state/'s own: the keys state/ derives, and records written by state/'s codecs, read back by the SDK.
+ */
+import { describe, expect, it } from 'vitest'
+import { merchantRecordKey, merchantRecordOf, pointRecordKey, pointRecordOf } from '../../client/records.ts'
+import { toHex } from '../../protocol/bytes.ts'
+import { decodeRaw } from '../../protocol/codec.ts'
+import { recordKey } from '../../state/query.ts'
+import { merchantCodec, pointCodec } from '../../state/records.ts'
+import { account } from '../../state/test-kit.ts'
+
+const decoded = (bytes: Uint8Array) => decodeRaw(bytes, 1 << 16, 'record')
+
+describe('client/records.ts against state/', () => {
+  it('derives the keys state/ derives', () => {
+    expect(toHex(pointRecordKey('SHIBU'))).toBe(toHex(recordKey.point('SHIBU')))
+    const m = account(42)
+    expect(toHex(merchantRecordKey('SHIBU', m))).toBe(toHex(recordKey.merchant('SHIBU', m)))
+  })
+
+  it("reads the books of state/'s point and merchant records, field by field", () => {
+    const point = pointCodec.encode({
+      manager: account(1),
+      name: 'Shibuya',
+      decimals: 2,
+      transferable: true,
+      totalSupply: 11,
+      totalLiability: 12,
+      cumRepaid: 13,
+      cumRedeemed: 14,
+      merchantCount: 15,
+      grantCount: 16,
+      directGrants: 17,
+    })
+    expect(pointRecordOf(decoded(point))).toEqual({
+      name: 'Shibuya',
+      totalSupply: 11,
+      totalLiability: 12,
+      cumRepaid: 13,
+      cumRedeemed: 14,
+      merchantCount: 15,
+    })
+    const merchant = merchantCodec.encode({
+      name: 'Bakery',
+      status: 'suspended',
+      creditLimit: 21,
+      float: 22,
+      liability: 23,
+      terminals: [account(2)],
+      anchorCount: 24,
+    })
+    expect(merchantRecordOf(decoded(merchant))).toEqual({ status: 'suspended', float: 22, liability: 23 })
+    expect(pointRecordOf(decoded(merchant))).toBeNull()
+    expect(merchantRecordOf(decoded(point))).toBeNull()
+  })
+})
