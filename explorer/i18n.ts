@@ -180,7 +180,6 @@ const en = {
   reconcile: 'Reconciliation',
   reconcileHelp:
     "Rebuilds a point's books from its journal and checks them against the ledger's state (and, with a trust root, against proofs).",
-  reconcileMissing: 'The reconciliation module (client/reconcile.ts) is not part of this explorer yet.',
   atHeight: 'At height (optional)',
   useTrust: 'Verify proofs with my trust root',
   run: 'Run',
@@ -375,7 +374,6 @@ const ja: Record<MessageKey, string> = {
   reconcile: '照合',
   reconcileHelp:
     'ポイントの帳簿を仕訳から組み直し、台帳の状態と（信頼の起点があれば証明とも）突き合わせます。',
-  reconcileMissing: '照合モジュール（client/reconcile.ts）はまだこのエクスプローラーに含まれていません。',
   atHeight: 'ブロック高（任意）',
   useTrust: '信頼の起点で証明を検証する',
   run: '実行',

@@ -1,45 +1,18 @@
 /**
- * The reconciliation page: runs the SDK's `reconcilePoint` (client/reconcile.ts, being written on
- * another branch) for a point, optionally at a height and with the user's trust root for proofs, shows
- * every check, the first discrepancy, and offers the report as a JSON download.
- *
- * Until client/reconcile.ts is merged, this file declares the shapes it relies on and `RECONCILE` is
- * null (the page says the module is missing). To wire it after the merge, replace the `RECONCILE`
- * line with `import { reconcilePoint as RECONCILE } from '../client/index.ts'` (the local types then
- * check that the real signature fits).
+ * The reconciliation page: runs the SDK's `reconcilePoint` (client/reconcile.ts) for a point in the
+ * browser, optionally at a height, with the user's trust root for the proofs; shows every check and
+ * the first discrepancy, and offers the report as a JSON download.
  */
-import type { ArcadeClient, LightClient, TrustRoot } from '../client/index.ts'
+import { type ArcadeClient, type ReconcileReport, reconcilePoint } from '../client/index.ts'
 import type { PageContext } from './context.ts'
 import { badge, empty, errorBox, facts, fill, h, section, table } from './dom.ts'
 import { fieldValue } from './events.ts'
 import { formatInt } from './format.ts'
 
-export interface ReconcileCheck {
-  readonly name: string
-  readonly ok: boolean
-  readonly expected: unknown
-  readonly actual: unknown
-  readonly detail?: string
-}
-
-export interface ReconcileReport {
-  readonly point: string
-  readonly height: number
-  readonly ok: boolean
-  readonly rows: number
-  readonly merchants: number
-  readonly checks: readonly ReconcileCheck[]
-  readonly firstDiscrepancy: ReconcileCheck | null
-  readonly proofsVerified: boolean
-}
-
 export type ReconcileFn = (
   client: ArcadeClient,
-  options: { point: string; atHeight?: number; trust?: LightClient | TrustRoot },
+  options: Parameters<typeof reconcilePoint>[1],
 ) => Promise<ReconcileReport>
-
-/** client/reconcile.ts's `reconcilePoint` once merged (see the header). */
-const RECONCILE: ReconcileFn | null = null
 
 function reportView(ctx: PageContext, report: ReconcileReport): HTMLElement {
   const { t, lang } = ctx
@@ -86,17 +59,9 @@ function reportView(ctx: PageContext, report: ReconcileReport): HTMLElement {
 export async function renderReconcile(
   ctx: PageContext,
   initialPoint?: string,
-  reconcile: ReconcileFn | null = RECONCILE,
+  reconcile: ReconcileFn = reconcilePoint,
 ): Promise<void> {
   const { t, client } = ctx
-  if (reconcile === null) {
-    fill(
-      ctx.root,
-      h('h1', {}, t('reconcile')),
-      section(t('reconcile'), h('p', { class: 'bad-text' }, t('reconcileMissing'))),
-    )
-    return
-  }
   const points = await ctx.points().catch(() => [])
   const ids = points.map((p) => p.id)
   if (initialPoint !== undefined && !ids.includes(initialPoint)) ids.unshift(initialPoint)

@@ -174,7 +174,6 @@ describe.skipIf(!available)('the explorer in Chromium', () => {
     expect(pageErrors).toEqual([])
   }, 30_000)
 
-  // Needs GET /v1/points/:id/statement, added on another branch: fails here until it is merged.
   it('downloads the settlement statement and shows its hash', async () => {
     await page.goto(`${base}/explorer#/statements/${POINT}`)
     const period = new Date().toISOString().slice(0, 7)
@@ -192,4 +191,21 @@ describe.skipIf(!available)('the explorer in Chromium', () => {
     await expect.poll(() => out.textContent(), { timeout: 10_000 }).toContain('✔ the body matches the header')
     await shot('statements')
   }, 20_000)
+
+  it('reconciles the point in the browser against certified proofs and downloads the report', async () => {
+    // The trust root pasted in the proof step is still in this browser's storage.
+    await page.goto(`${base}/explorer#/reconcile/${POINT}`)
+    await page.locator('#reconcile-run').click()
+    const report = page.locator('#reconcile-report')
+    await report.waitFor({ timeout: 20_000 })
+    const text = (await report.textContent()) ?? ''
+    expect(text).toContain('journal.identity')
+    expect(text).not.toContain('✘')
+    const link = report.locator('a[download]')
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()])
+    const saved = JSON.parse(await readFile(await download.path(), 'utf8'))
+    expect(saved).toMatchObject({ point: POINT, ok: true, proofsVerified: true, firstDiscrepancy: null })
+    await shot('reconcile')
+    expect(pageErrors).toEqual([])
+  }, 30_000)
 })
