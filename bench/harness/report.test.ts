@@ -10,6 +10,7 @@ import {
   writeComparison,
   writeRunReport,
 } from './report.ts'
+import { perTxCpu } from './run.ts'
 import { summarizeLatencies, timeSeries } from './stats.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart, niceMax } from './svg.ts'
@@ -73,6 +74,7 @@ function sample(label = 'four <validators>'): RunSummary {
     verifyPerSec: 10_000,
     verifyBoundTps: 5000,
     boundFraction: 0.2469,
+    cpuPerTx: { validatorUs: 190, verifyUs: 74, restUs: 116, byNode: [{ name: 'validator-1', us: 190 }] },
     nodes: [{ name: 'validator-1', cpuPctMean: 50, cpuPctMax: 60, rssMiBMax: 400, samples: [[1, 50, 400]] }],
     loadGenerator: {
       name: 'load generator',
@@ -99,6 +101,7 @@ describe('report renderers', () => {
     expect(table).toContain('p50 64')
     expect(table).toContain('MEMPOOL_FULL 2')
     expect(table).toContain('24.7% of it')
+    expect(table).toContain('190 µs per validator = 74 µs verification + 116 µs the rest')
     const md = markdownReport(s)
     expect(md).toContain('| committed tx/s | 1234.6')
     expect(md).toContain('| 0 | 10 | 10.0 |')
@@ -113,6 +116,28 @@ describe('report renderers', () => {
     expect(html).toContain('<polyline')
     expect(html).toContain('four &#60;validators&#62;')
     expect(html).not.toContain('four <validators>')
+  })
+
+  it('splits CPU per committed tx into one verification and the rest', () => {
+    const split = perTxCpu(
+      [
+        { name: 'validator-1', start: 10, end: 12 },
+        { name: 'validator-2', start: 5, end: 9 },
+        { name: 'gone', start: 1, end: null },
+      ],
+      20_000,
+      10_000,
+    )
+    expect(split).toEqual({
+      validatorUs: 150,
+      verifyUs: 100,
+      restUs: 50,
+      byNode: [
+        { name: 'validator-1', us: 100 },
+        { name: 'validator-2', us: 200 },
+      ],
+    })
+    expect(perTxCpu([{ name: 'validator-1', start: 1, end: 2 }], 0, 10_000)).toBeNull()
   })
 
   it('charts stay finite when a series has gaps', () => {

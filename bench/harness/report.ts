@@ -51,6 +51,12 @@ export function headlineRows(s: RunSummary): [string, string][] {
       'verify bound',
       `${f0(s.verifyBoundTps)} tx/s (= cores × rate / validators); throughput is ${pct(s.boundFraction)} of it`,
     ],
+    [
+      'cpu per committed tx',
+      s.cpuPerTx === null
+        ? 'n/a (nothing committed)'
+        : `${f0(s.cpuPerTx.validatorUs)} µs per validator = ${f0(s.cpuPerTx.verifyUs)} µs verification + ${f0(s.cpuPerTx.restUs)} µs the rest (${s.cpuPerTx.byNode.map((n) => `${n.name} ${f0(n.us)}`).join(', ')})`,
+    ],
     ...s.nodes.map((n): [string, string] => [
       n.name,
       `cpu mean ${f0(n.cpuPctMean)}% max ${f0(n.cpuPctMax)}%, rss max ${f0(n.rssMiBMax)} MiB`,
@@ -165,6 +171,7 @@ const compareHeader = [
   'p99 ms',
   'verify bound',
   'of bound',
+  'cpu µs/tx (verify + rest)',
   'rejected',
   'failed',
   'blocks',
@@ -178,6 +185,9 @@ function compareRow(s: RunSummary): string[] {
     f0(s.latencyMs.p99),
     f0(s.verifyBoundTps),
     pct(s.boundFraction),
+    s.cpuPerTx === null
+      ? 'n/a'
+      : `${f0(s.cpuPerTx.validatorUs)} (${f0(s.cpuPerTx.verifyUs)} + ${f0(s.cpuPerTx.restUs)})`,
     String(s.rejected),
     String(s.failed),
     String(s.blocks.count),

@@ -12,7 +12,7 @@ import { getJson, HttpPool } from './http.ts'
 import type { FromWorker, ToWorker, WorkerInput } from './messages.ts'
 import { BENCH_TX_VALIDITY_BLOCKS, startNetwork } from './network.ts'
 import type { BenchOptions } from './options.ts'
-import { type ProcSample, ProcSampler } from './proc.ts'
+import { cpuSeconds, type ProcSample, ProcSampler } from './proc.ts'
 import { fundActors, makeActors } from './setup.ts'
 import {
   meanMax,
@@ -23,7 +23,7 @@ import {
   timeSeries,
   verifyBoundTps,
 } from './stats.ts'
-import type { NodeUsage, RunSummary } from './summary.ts'
+import type { CpuPerTx, NodeUsage, RunSummary } from './summary.ts'
 
 const workerUrl = new URL('./worker.ts', import.meta.url)
 const nowMs = () => performance.timeOrigin + performance.now()
@@ -60,6 +60,22 @@ function usage(name: string, samples: readonly ProcSample[]): NodeUsage {
       (s) => [Math.round(s.t) / 1000, Math.round(s.cpuPct), Math.round(s.rssMiB)] as const,
     ),
   }
+}
+
+/** CPU µs per committed tx per node, split into one verification and the rest (see CpuPerTx). */
+export function perTxCpu(
+  nodes: readonly { name: string; start: number | null; end: number | null }[],
+  committed: number,
+  verifyPerSec: number,
+): CpuPerTx | null {
+  if (committed === 0) return null
+  const byNode = nodes
+    .filter((n) => n.start !== null && n.end !== null)
+    .map((n) => ({ name: n.name, us: (((n.end as number) - (n.start as number)) * 1e6) / committed }))
+  if (byNode.length === 0) return null
+  const validatorUs = byNode.reduce((a, n) => a + n.us, 0) / byNode.length
+  const verifyUs = verifyPerSec > 0 ? 1e6 / verifyPerSec : 0
+  return { validatorUs, verifyUs, restUs: validatorUs - verifyUs, byNode }
 }
 
 export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<RunSummary> {
@@ -180,6 +196,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       startMs,
     })
     sampler.start(1000)
+    const cpuAtStart = net.nodes.map((n) => cpuSeconds(n.child.pid as number))
     for (const w of workers) w.postMessage({ type: 'go', startMs } satisfies ToWorker)
     log(`[${ctx.label}] signed in ${signSec.toFixed(1)} s; load running (${o.mode}, ${o.durationSec} s)`)
     const c0 = collector
@@ -221,6 +238,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       5000,
     )
     sampler.stop()
+    const cpuAtEnd = net.nodes.map((n) => cpuSeconds(n.child.pid as number))
     collector.close()
     if (collector.blockStreamError !== null) notes.push(`block stream lost: ${collector.blockStreamError}`)
     if (collector.receiptStreamError !== null) {
@@ -267,6 +285,11 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       notes.push(`the pre-signed load (${total} txs) ran out before the duration; raise --presign-tps`)
     }
     const procs = sampler.samples
+    const cpuPerTx = perTxCpu(
+      net.nodes.map((n, i) => ({ name: n.name, start: cpuAtStart[i] ?? null, end: cpuAtEnd[i] ?? null })),
+      collector.committedTxs,
+      ctx.verifyPerSec,
+    )
     const s: RunSummary = {
       label: ctx.label,
       startedAt,
@@ -324,6 +347,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       verifyPerSec: ctx.verifyPerSec,
       verifyBoundTps: bound,
       boundFraction: bound > 0 ? committedTps / bound : 0,
+      cpuPerTx,
       nodes: net.nodes.map((n) => usage(n.name, procs.get(n.name) ?? [])),
       loadGenerator: usage('load generator', procs.get('load generator') ?? []),
       series: timeSeries(commits, windowStart, Math.max(lastCommit, windowStart + 1)),

@@ -10,6 +10,16 @@ export interface NodeUsage {
   readonly samples: readonly (readonly [number, number, number])[]
 }
 
+export interface CpuPerTx {
+  /** Mean over the validators of CPU µs per committed tx. */
+  readonly validatorUs: number
+  /** One Ed25519 verification per tx at this machine's rate (10^6 / verifyPerSec). */
+  readonly verifyUs: number
+  /** validatorUs − verifyUs: admission, gossip, consensus, execution, storage and RPC. */
+  readonly restUs: number
+  readonly byNode: readonly { readonly name: string; readonly us: number }[]
+}
+
 export interface RunSummary {
   readonly label: string
   readonly startedAt: string
@@ -74,6 +84,11 @@ export interface RunSummary {
   /** cores × verifyPerSec / validators: see stats.ts verifyBoundTps. */
   readonly verifyBoundTps: number
   readonly boundFraction: number
+  /**
+   * CPU per committed tx per validator over the load window (the load's start to the drain's end),
+   * from each node process's CPU time: the ratio that a noisy machine blurs least. Null with no commit.
+   */
+  readonly cpuPerTx: CpuPerTx | null
   readonly nodes: readonly NodeUsage[]
   readonly loadGenerator: NodeUsage | null
   readonly series: readonly SeriesPoint[]
