@@ -203,6 +203,52 @@ describe('consensus machine: commit certificates', () => {
     expect(help.message.type).toBe('commit-certificate')
   })
 
+  it("hands the parent's certificate to the new height's first leader, and that leader decides on it at once", () => {
+    const cert = commits(a, [x, y, z])
+    const h2 = {
+      ...ctx,
+      height: 2,
+      parentHash: blockHash(a.header),
+      parentTimeMs: 5,
+      lastCommit: cert,
+      lastValidators: set,
+    }
+    const nextLeader = keys.find(
+      (k) => toHex(k.publicKey) === toHex(schedule.leaderOf(2, 0)),
+    ) as SignaturePort
+    const follower = keys.find((k) => k !== nextLeader) as SignaturePort
+    const asFollower = { ...cfg, self: follower.publicKey }
+    const entered = run(
+      run(initialState(ctx), [{ type: 'start' }], asFollower).state,
+      [{ type: 'block-committed', context: h2 }],
+      asFollower,
+    )
+    const handed = entered.effects.filter((e) => e.type === 'send')
+    expect(handed).toHaveLength(1)
+    const send = handed[0] as Extract<ConsensusEffect, { type: 'send' }>
+    expect(send.peer).toBe(toHex(nextLeader.publicKey))
+    expect(send.message).toEqual(certMsg(cert))
+    // The leader itself sends nothing to itself.
+    const asLeader = { ...cfg, self: nextLeader.publicKey }
+    const own = run(
+      run(initialState(ctx), [{ type: 'start' }], asLeader).state,
+      [{ type: 'block-committed', context: h2 }],
+      asLeader,
+    )
+    expect(own.effects.filter((e) => e.type === 'send')).toEqual([])
+    // A next leader that saw the block but missed the COMMIT quorum (one vote lost): the handed-off
+    // certificate decides the height now, not after the others' view timeouts.
+    const behind = run(
+      run(initialState(ctx), [{ type: 'start' }], asLeader).state,
+      [msg(proposalA)],
+      asLeader,
+    )
+    expect(behind.state.phase).toBe('normal')
+    const caughtUp = run(behind.state, [msg(send.message, toHex(follower.publicKey))], asLeader)
+    expect(caughtUp.state.phase).toBe('decided')
+    expect(caughtUp.effects.some((e) => e.type === 'commit')).toBe(true)
+  })
+
   it('decides on a valid commit certificate from any member, and ignores one without a quorum or forged', () => {
     const s = run(started(), [msg(proposalA)]).state
     const ok = commits(a, [x, y, z])

@@ -59,6 +59,27 @@ export function helpBehind(
   return withDone(s, duty)
 }
 
+/**
+ * Entering a height: hand the parent's commit certificate to this height's first leader. A leader that
+ * missed some COMMIT votes of the parent (lost or late under load) is still there, and nobody else
+ * sends it a message of this height before it proposes: without this it would learn the parent's end
+ * only from the others' view changes, a whole view timeout later. One small message per member per
+ * height; a leader already here drops it unread (helpBehind acts on view changes only).
+ */
+export function handOffCertificate(cfg: MachineConfig, s: ConsensusState, out: ConsensusEffect[]): void {
+  const cert = s.ctx.lastCommit
+  if (cfg.self === null || cert === null) return
+  const self = toHex(cfg.self)
+  if (!s.ctx.validators.byKey.has(self)) return
+  const leader = toHex(s.ctx.schedule.leaderOf(s.ctx.height, 0))
+  if (leader === self) return
+  out.push({
+    type: 'send',
+    peer: leader,
+    message: { type: 'commit-certificate', height: cert.height, view: cert.view, certificate: cert },
+  })
+}
+
 /** Its sender's own signature (the parts it carries are checked when it is replayed). */
 function isSigned(cfg: MachineConfig, m: ConsensusMessage): boolean {
   switch (m.type) {

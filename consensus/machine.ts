@@ -12,7 +12,7 @@ import { toHex } from '../protocol/bytes.ts'
 import { type ConsensusMessage, heightOf, signerOf } from '../protocol/consensus-message.ts'
 import { evidenceHash } from '../protocol/vote.ts'
 import { bufferedMessages } from './future-buffer.ts'
-import { helpBehind, onFuture } from './machine-future.ts'
+import { handOffCertificate, helpBehind, onFuture } from './machine-future.ts'
 import { onCertificate, onProposal, onVote, progress } from './machine-normal.ts'
 import {
   enterView,
@@ -139,6 +139,7 @@ function advance(
   const reported = s.reported.size > 4096 ? new Set<string>() : s.reported
   let next: ConsensusState = { ...initialState(ctx), evidence, reported }
   next = enterView(cfg, next, 0, out)
+  handOffCertificate(cfg, next, out)
   for (const b of bufferedMessages(s.future)) next = onMessage(cfg, next, b.message, b.from, out)
   return next
 }
