@@ -41,6 +41,31 @@ import { requireDelegationRoom, requireUnjailable } from './staking.ts'
 import { epochClockOf, epochOf } from './staking-election.ts'
 import { WorkingSet } from './working-set.ts'
 
+/**
+ * One read-only view per head state for every admission check against it: the records most txs read
+ * (the point, its grant to everyone, the manager's roles) are looked up and decoded once per block
+ * instead of once per tx (the mempool re-checks every pooled tx after each block). Held weakly, so a
+ * view goes with its state; writing through one is a bug and throws.
+ */
+class AdmissionView extends WorkingSet {
+  override put(): never {
+    throw new Error('admission checks are read-only')
+  }
+  override delete(): never {
+    throw new Error('admission checks are read-only')
+  }
+}
+const views = new WeakMap<LedgerState, AdmissionView>()
+
+function viewOf(state: LedgerState): WorkingSet {
+  let view = views.get(state)
+  if (view === undefined) {
+    view = new AdmissionView(state.map, state.cache, state.recent)
+    views.set(state, view)
+  }
+  return view
+}
+
 /** The envelope checks 1–3 of apply-block.ts, shared with applyBlock. */
 export function envelopeError(tx: SignedTx, chainId: string, height: number, meta: Meta): StateError | null {
   if (tx.chainId !== chainId)
@@ -98,7 +123,7 @@ export function checkTx(
   if (hasTx(state.replay, tx.validUntil, keyId(tx.hash))) {
     return new StateError(StateErrorCode.txDuplicate, 'tx already included')
   }
-  const ws = new WorkingSet(state.map, state.cache, state.recent)
+  const ws = viewOf(state)
   const signerId = keyId(tx.signer)
   try {
     // What chargeSponsor checks without consuming, from every slot the tx may charge: the mempool
@@ -144,7 +169,7 @@ export function sponsorSlots(
   if (memo !== undefined && memo.state === state && memo.height === ctx.height) return memo.slots
   const signerId = keyId(tx.signer)
   if (keyId(tx.sponsor) === signerId) return []
-  const ws = new WorkingSet(state.map, state.cache, state.recent)
+  const ws = viewOf(state)
   try {
     return quotaSlotsOf(sponsorQuotas(ws, tx, signerId, ctx.height, state.meta.timeMs, false))
   } catch (err) {
