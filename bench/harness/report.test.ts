@@ -75,6 +75,12 @@ function sample(label = 'four <validators>'): RunSummary {
     verifyBoundTps: 5000,
     boundFraction: 0.2469,
     cpuPerTx: { validatorUs: 190, verifyUs: 74, restUs: 116, byNode: [{ name: 'validator-1', us: 190 }] },
+    stagesUsPerTx: {
+      meanUs: { admission: 12, build: 30, execute: null, commit: 8.4, rpc: 41 },
+      byNode: [
+        { name: 'validator-1', us: { admission: 12, build: 30, execute: null, commit: 8.4, rpc: 41 } },
+      ],
+    },
     nodes: [{ name: 'validator-1', cpuPctMean: 50, cpuPctMax: 60, rssMiBMax: 400, samples: [[1, 50, 400]] }],
     loadGenerator: {
       name: 'load generator',
@@ -102,10 +108,15 @@ describe('report renderers', () => {
     expect(table).toContain('MEMPOOL_FULL 2')
     expect(table).toContain('24.7% of it')
     expect(table).toContain('190 µs per validator = 74 µs verification + 116 µs the rest')
+    expect(table).toContain('admission 12 · build 30 · execute – · commit 8 · rpc 41 (mean of 1;')
+    expect(table).toMatch(/ {4}validator-1 +admission 12 · build 30/)
+    expect(terminalTable({ ...s, stagesUsPerTx: null })).toMatch(/µs per tx by stage +n\/a/)
     const md = markdownReport(s)
     expect(md).toContain('| committed tx/s | 1234.6')
     expect(md).toContain('| 0 | 10 | 10.0 |')
     expect(md).toContain('- a note & more')
+    expect(md).toContain('| µs per tx by stage | admission 12 · build 30')
+    expect(comparisonMarkdown([s])).toContain('| admission 12 · build 30 · execute – · commit 8 · rpc 41 |')
   })
 
   it('makes a self-contained HTML page with escaped text and inline charts', () => {

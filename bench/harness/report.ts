@@ -5,6 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { STAGES, type StageValues } from './stages.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart } from './svg.ts'
 
@@ -17,6 +18,24 @@ const codes = (r: Readonly<Record<string, number>>) =>
     : Object.entries(r)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')
+
+/** `admission 12 · build 30 · …`, a stage no node reports as `–`. */
+export function stageLine(us: StageValues): string {
+  return STAGES.map((st) => `${st} ${us[st] === null ? '–' : f0(us[st])}`).join(' · ')
+}
+
+/** µs per committed tx per stage: the mean over the validators, then one row per validator. */
+export function stageRows(s: RunSummary): [string, string][] {
+  const st = s.stagesUsPerTx
+  if (st === null) return [['µs per tx by stage', 'n/a (nothing committed or no /metrics)']]
+  return [
+    [
+      'µs per tx by stage',
+      `${stageLine(st.meanUs)} (mean of ${st.byNode.length}; wall time per call, summed, overlaps counted)`,
+    ],
+    ...st.byNode.map((n): [string, string] => [`  ${n.name}`, stageLine(n.us)]),
+  ]
+}
 
 /** The headline figures as [label, value] rows, shared by the terminal table and Markdown. */
 export function headlineRows(s: RunSummary): [string, string][] {
@@ -57,6 +76,7 @@ export function headlineRows(s: RunSummary): [string, string][] {
         ? 'n/a (nothing committed)'
         : `${f0(s.cpuPerTx.validatorUs)} µs per validator = ${f0(s.cpuPerTx.verifyUs)} µs verification + ${f0(s.cpuPerTx.restUs)} µs the rest (${s.cpuPerTx.byNode.map((n) => `${n.name} ${f0(n.us)}`).join(', ')})`,
     ],
+    ...stageRows(s),
     ...s.nodes.map((n): [string, string] => [
       n.name,
       `cpu mean ${f0(n.cpuPctMean)}% max ${f0(n.cpuPctMax)}%, rss max ${f0(n.rssMiBMax)} MiB`,
@@ -172,6 +192,7 @@ const compareHeader = [
   'verify bound',
   'of bound',
   'cpu µs/tx (verify + rest)',
+  'stage µs/tx (mean)',
   'rejected',
   'failed',
   'blocks',
@@ -188,6 +209,7 @@ function compareRow(s: RunSummary): string[] {
     s.cpuPerTx === null
       ? 'n/a'
       : `${f0(s.cpuPerTx.validatorUs)} (${f0(s.cpuPerTx.verifyUs)} + ${f0(s.cpuPerTx.restUs)})`,
+    s.stagesUsPerTx === null ? 'n/a' : stageLine(s.stagesUsPerTx.meanUs),
     String(s.rejected),
     String(s.failed),
     String(s.blocks.count),

@@ -14,6 +14,7 @@ import { BENCH_TX_VALIDITY_BLOCKS, startNetwork } from './network.ts'
 import type { BenchOptions } from './options.ts'
 import { cpuSeconds, type ProcSample, ProcSampler } from './proc.ts'
 import { fundActors, makeActors } from './setup.ts'
+import { scrapeNode, stagesPerTx } from './stages.ts'
 import {
   meanMax,
   percentileSorted,
@@ -187,6 +188,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
     collector = new CommitCollector({ index, size: total }, { http: fetchPool })
     await collector.open(first)
     collector.fromHeight = (await getJson<{ height: number }>(`${first}/v1/status`)).height
+    const scrapesAtStart = await Promise.all(rpc.map((url) => scrapeNode(url)))
     const startMs = nowMs() + 20
     sampler = new ProcSampler({
       targets: [
@@ -239,6 +241,10 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
     )
     sampler.stop()
     const cpuAtEnd = net.nodes.map((n) => cpuSeconds(n.child.pid as number))
+    const scrapesAtEnd = await Promise.all(rpc.map((url) => scrapeNode(url)))
+    const unscraped = net.nodes.filter((_, i) => scrapesAtStart[i] === null || scrapesAtEnd[i] === null)
+    if (unscraped.length > 0)
+      notes.push(`no /metrics from ${unscraped.map((n) => n.name).join(', ')}: no stage times for them`)
     collector.close()
     if (collector.blockStreamError !== null) notes.push(`block stream lost: ${collector.blockStreamError}`)
     if (collector.receiptStreamError !== null) {
@@ -289,6 +295,14 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       net.nodes.map((n, i) => ({ name: n.name, start: cpuAtStart[i] ?? null, end: cpuAtEnd[i] ?? null })),
       collector.committedTxs,
       ctx.verifyPerSec,
+    )
+    const stagesUsPerTx = stagesPerTx(
+      net.nodes.map((n, i) => ({
+        name: n.name,
+        start: scrapesAtStart[i] ?? null,
+        end: scrapesAtEnd[i] ?? null,
+      })),
+      collector.committedTxs,
     )
     const s: RunSummary = {
       label: ctx.label,
@@ -348,6 +362,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       verifyBoundTps: bound,
       boundFraction: bound > 0 ? committedTps / bound : 0,
       cpuPerTx,
+      stagesUsPerTx,
       nodes: net.nodes.map((n) => usage(n.name, procs.get(n.name) ?? [])),
       loadGenerator: usage('load generator', procs.get('load generator') ?? []),
       series: timeSeries(commits, windowStart, Math.max(lastCommit, windowStart + 1)),
