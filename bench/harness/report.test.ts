@@ -14,6 +14,7 @@ import { perTxCpu } from './run.ts'
 import { summarizeLatencies, timeSeries } from './stats.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart, niceMax } from './svg.ts'
+import { rateSweepResult } from './sweep-rate.ts'
 
 function sample(label = 'four <validators>'): RunSummary {
   const commits: [number, number][] = Array.from({ length: 30 }, (_, i) => [i * 100, 50 + i])
@@ -213,5 +214,26 @@ describe('report writers', () => {
         .filter((l) => l.startsWith('| validators=')),
     ).toHaveLength(2)
     expect((await readFile(join(dir, 'comparison.html'), 'utf8')).match(/<svg /g)).toHaveLength(3)
+  })
+
+  it('adds a rate sweep to the comparison and writes sweep.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-rate-sweep-'))
+    dirs.push(dir)
+    const at = (rate: number, committed: number) => ({
+      ...sample(`rate=${rate}`),
+      config: { ...sample().config, mode: 'fixed-rate', rateTps: rate },
+      committedTps: committed,
+    })
+    const runs = [at(500, 500), at(1000, 600)]
+    const result = rateSweepResult({ startTps: 500, stopTps: 1000, stepTps: 500 }, runs, 2)
+    await writeComparison(dir, runs, result)
+    const md = await readFile(join(dir, 'comparison.md'), 'utf8')
+    expect(md).toContain('## Rate sweep')
+    expect(md).toContain('Sustainable rate: 500 tx/s')
+    const html = await readFile(join(dir, 'comparison.html'), 'utf8')
+    expect(html).toContain('<h2>Rate sweep</h2>')
+    expect(html.match(/<svg /g)).toHaveLength(5)
+    const json = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')) as { sustainableTps: number }
+    expect(json.sustainableTps).toBe(500)
   })
 })

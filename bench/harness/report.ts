@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { STAGES, type StageValues } from './stages.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart } from './svg.ts'
+import { type RateSweepResult, rateSweepMarkdown, writeRateSweep } from './sweep-rate.ts'
 
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–')
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–')
@@ -216,7 +217,10 @@ function compareRow(s: RunSummary): string[] {
   ]
 }
 
-export function comparisonMarkdown(runs: readonly RunSummary[]): string {
+export function comparisonMarkdown(
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): string {
   return [
     '# Arcade benchmark sweep',
     '',
@@ -224,10 +228,60 @@ export function comparisonMarkdown(runs: readonly RunSummary[]): string {
     `| ${compareHeader.map(() => '---').join(' | ')} |`,
     ...runs.map((r) => `| ${compareRow(r).join(' | ')} |`),
     '',
+    ...(rateSweep === null ? [] : [rateSweepMarkdown(rateSweep)]),
   ].join('\n')
 }
 
-export function comparisonHtml(runs: readonly RunSummary[]): string {
+function rateSweepHtml(r: RateSweepResult): string[] {
+  const head = [
+    'offered tx/s',
+    'submitted tx/s',
+    'committed tx/s',
+    'committed/offered',
+    'p50 ms',
+    'p99 ms',
+    'sustained',
+  ]
+  const rows = r.steps.map((s) =>
+    [
+      f0(s.offeredTps),
+      f0(s.submittedTps),
+      f1(s.committedTps),
+      s.committedRatio.toFixed(3),
+      f0(s.p50Ms),
+      f0(s.p99Ms),
+      s.sustained ? 'yes' : 'no',
+    ]
+      .map((c) => `<td>${escapeXml(c)}</td>`)
+      .join(''),
+  )
+  const chart = lineChart({
+    title: 'Committed vs offered',
+    xLabel: 'offered tx/s',
+    yLabel: 'tx/s',
+    series: [
+      { name: 'offered', points: r.steps.map((s) => [s.offeredTps, s.offeredTps]) },
+      { name: 'committed', points: r.steps.map((s) => [s.offeredTps, s.committedTps]) },
+    ],
+  })
+  const p99 = lineChart({
+    title: 'p99 latency by offered rate',
+    xLabel: 'offered tx/s',
+    yLabel: 'ms',
+    series: [{ name: 'p99', points: r.steps.map((s) => [s.offeredTps, s.p99Ms]) }],
+  })
+  return [
+    '<h2>Rate sweep</h2>',
+    `<p>Sustainable rate: <b>${r.sustainableTps === null ? 'none of the steps' : `${f0(r.sustainableTps)} tx/s`}</b> (the highest offered rate with committed/offered ≥ ${r.criteria.minCommittedRatio} and p99 ≤ ${r.criteria.maxP99Ms} ms)${r.stoppedEarly ? '; stopped after two saturated steps in a row' : ''}.</p>`,
+    `<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.map((x) => `<tr>${x}</tr>`).join('')}</table>`,
+    `<div class="charts">${chart}${p99}</div>`,
+  ]
+}
+
+export function comparisonHtml(
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): string {
   const head = `<tr>${compareHeader.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`
   const rows = runs.map(
     (r) =>
@@ -241,10 +295,16 @@ export function comparisonHtml(runs: readonly RunSummary[]): string {
     '<h1>Arcade benchmark sweep</h1>',
     `<table>${head}${rows.join('')}</table>`,
     `<div class="charts">${bars('Committed tx/s', 'tx/s', (r) => r.committedTps)}${bars('p99 latency', 'ms', (r) => r.latencyMs.p99)}${bars('Share of the verify bound', '%', (r) => 100 * r.boundFraction)}</div>`,
+    ...(rateSweep === null ? [] : rateSweepHtml(rateSweep)),
   ])
 }
 
-export async function writeComparison(dir: string, runs: readonly RunSummary[]): Promise<void> {
+/** comparison.json, .md and .html of a sweep's runs; a rate sweep adds its section and sweep.json. */
+export async function writeComparison(
+  dir: string,
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): Promise<void> {
   await mkdir(dir, { recursive: true })
   await writeFile(
     join(dir, 'comparison.json'),
@@ -254,6 +314,7 @@ export async function writeComparison(dir: string, runs: readonly RunSummary[]):
       2,
     )}\n`,
   )
-  await writeFile(join(dir, 'comparison.md'), comparisonMarkdown(runs))
-  await writeFile(join(dir, 'comparison.html'), comparisonHtml(runs))
+  await writeFile(join(dir, 'comparison.md'), comparisonMarkdown(runs, rateSweep))
+  await writeFile(join(dir, 'comparison.html'), comparisonHtml(runs, rateSweep))
+  if (rateSweep !== null) await writeRateSweep(dir, rateSweep)
 }
