@@ -3,7 +3,9 @@
  * this machine (see bench/harness/options.ts for the flags, or run with --help). Writes summary.json,
  * report.md and report.html to --out (default bench-results/<timestamp>); a sweep adds comparison.*,
  * and `--sweep-rate START:STOP:STEP` (fixed-rate rounds up to saturation) adds sweep.json and the
- * sustainable rate (bench/harness/sweep-rate.ts).
+ * sustainable rate (bench/harness/sweep-rate.ts). `--remote URL,… --manager-key FILE` drives a network
+ * that already runs elsewhere (bench/harness/remote.ts): nothing is spawned or stopped, and the nodes'
+ * CPU comes from their /metrics instead of /proc.
  * Besides throughput and latency, each run reports CPU µs per committed tx per validator (/proc) and
  * wall µs per committed tx per stage (admission, build, execute, commit, RPC) from each node's
  * GET /metrics, scraped at the load's start and after the drain (bench/harness/stages.ts).
@@ -72,7 +74,12 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const [i, run] of runs.entries()) {
     const dir = runs.length === 1 ? outDir : join(outDir, `run-${i + 1}`)
     const s = await runBenchmark(run.options, {
-      label: runs.length === 1 ? `${run.options.validators} validators, ${run.options.mode}` : run.label,
+      label:
+        runs.length > 1
+          ? run.label
+          : o.remote !== null
+            ? `remote ${o.remote.length} nodes, ${run.options.mode}`
+            : `${run.options.validators} validators, ${run.options.mode}`,
       outDir: dir,
       verifyPerSec,
       cores,

@@ -56,6 +56,10 @@ export interface BenchOptions {
   readonly sweepRate: RateSweep | null
   readonly inProcess: boolean
   readonly quiet: boolean
+  /** --remote: RPC base URLs of a network running elsewhere (nothing spawned); null for a local one. */
+  readonly remote: readonly string[] | null
+  /** --manager-key: the key file of a funded admin + issuer account on the remote chain. */
+  readonly managerKeyFile: string | null
 }
 
 export interface RateSweep {
@@ -99,6 +103,13 @@ export const USAGE = `usage: npm run bench -- [options]
   --sweep-rate A:B:S     fixed-rate rounds at A, A+S, … up to B tx/s, each on a fresh network for
                          --duration; stops after two saturated steps in a row and names the highest
                          rate with committed/offered ≥ 0.95 and p99 ≤ 500 ms (comparison.*, sweep.json)
+  --remote URL,...       drive a network already running elsewhere through these RPC URLs (nothing is
+                         spawned or stopped; each run creates its own point); per-node CPU and stage
+                         times from each node's /metrics. Needs --manager-key. Genesis and process
+                         flags (--validators, --block-*, --empty-block-ms, --base-port, --cpu-prof,
+                         --keep-data, --log-level) do not apply. Off loopback the nodes' RPC rate limit
+                         sees one client address.
+  --manager-key FILE     key file of a funded admin + issuer account (a devnet's keys/manager.json)
   --in-process           consensus engine alone on the simulated network (N = 4, 16, 64)
   --cpu-prof             profile the node processes (OUT/profiles/*.cpuprofile)
   --keep-data            keep the nodes' data folder
@@ -163,6 +174,40 @@ export function sweepRates(sweep: RateSweep): number[] {
   return Array.from({ length: steps }, (_, i) => sweep.startTps + i * sweep.stepTps)
 }
 
+/** `--remote`: comma-separated http(s) base URLs, trailing slashes dropped, at least one. */
+export function parseRemote(text: string): string[] {
+  const urls = text
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter((u) => u !== '')
+  if (urls.length === 0) throw badFlag('remote', 'needs at least one RPC URL')
+  for (const u of urls) {
+    let url: URL
+    try {
+      url = new URL(u)
+    } catch {
+      throw badFlag('remote', `${JSON.stringify(u)} is not a URL`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw badFlag('remote', `${u}: only http and https URLs`)
+    if (url.pathname !== '/' || url.search !== '') throw badFlag('remote', `${u}: a base URL, without a path`)
+  }
+  return urls
+}
+
+/** Flags that shape the network the bench starts itself, meaningless for a remote one. */
+const LOCAL_NETWORK_FLAGS = [
+  'validators',
+  'block-txs',
+  'block-bytes',
+  'empty-block-ms',
+  'base-port',
+  'cpu-prof',
+  'keep-data',
+  'log-level',
+  'in-process',
+] as const
+
 function parseSweep(items: readonly string[]): SweepAxis[] {
   return items.map((item) => {
     const at = item.indexOf('=')
@@ -212,8 +257,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'keep-data': { type: 'boolean' },
       'log-level': { type: 'string' },
       quiet: { type: 'boolean' },
+      remote: { type: 'string' },
+      'manager-key': { type: 'string' },
     },
   })
+  const remote = values.remote === undefined ? null : parseRemote(values.remote)
+  if (remote === null && values['manager-key'] !== undefined)
+    throw badFlag('manager-key', 'only with --remote (a local network has its own manager)')
+  if (remote !== null) {
+    if (values['manager-key'] === undefined) throw badFlag('remote', 'needs --manager-key FILE')
+    const local = LOCAL_NETWORK_FLAGS.find((f) => values[f] !== undefined)
+    if (local !== undefined) throw badFlag(local, 'does not apply to a --remote network')
+    const axis = (values.sweep ?? []).find((a) => a.startsWith('validators=') || a.startsWith('block-txs='))
+    if (axis !== undefined) throw badFlag('sweep', `${axis.split('=')[0]} is fixed by a --remote network`)
+  }
   const rateText = values.rate ?? 'max'
   let rateTps: number | null = null
   if (rateText !== 'max') {
@@ -270,6 +327,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     sweepRate,
     inProcess: values['in-process'] ?? false,
     quiet: values.quiet ?? false,
+    remote,
+    managerKeyFile: values['manager-key'] ?? null,
   }
 }
 

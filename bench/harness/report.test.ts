@@ -10,11 +10,11 @@ import {
   writeComparison,
   writeRunReport,
 } from './report.ts'
-import { perTxCpu } from './run.ts'
 import { summarizeLatencies, timeSeries } from './stats.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart, niceMax } from './svg.ts'
 import { rateSweepResult } from './sweep-rate.ts'
+import { perTxCpu } from './usage.ts'
 
 function sample(label = 'four <validators>'): RunSummary {
   const commits: [number, number][] = Array.from({ length: 30 }, (_, i) => [i * 100, 50 + i])

@@ -12,6 +12,8 @@ import { type RateSweepResult, rateSweepMarkdown, writeRateSweep } from './sweep
 
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–')
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–')
+/** A CPU share already in percent; `–` when unknown (a remote node has no maximum). */
+const pct0 = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)}%` : '–')
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–')
 const codes = (r: Readonly<Record<string, number>>) =>
   Object.keys(r).length === 0
@@ -80,7 +82,7 @@ export function headlineRows(s: RunSummary): [string, string][] {
     ...stageRows(s),
     ...s.nodes.map((n): [string, string] => [
       n.name,
-      `cpu mean ${f0(n.cpuPctMean)}% max ${f0(n.cpuPctMax)}%, rss max ${f0(n.rssMiBMax)} MiB`,
+      `cpu mean ${pct0(n.cpuPctMean)} max ${pct0(n.cpuPctMax)}, rss max ${f0(n.rssMiBMax)} MiB`,
     ]),
     ...(s.loadGenerator === null
       ? []

@@ -83,6 +83,7 @@ describe('µs per committed tx per stage', () => {
   const at = (values: Partial<Record<(typeof STAGES)[number], number>>): NodeScrape => ({
     stages: Object.fromEntries(STAGES.map((s) => [s, values[s] ?? null])) as StageValues,
     cpuSeconds: null,
+    residentBytes: null,
   })
 
   it('divides the growth of each sum by the committed txs, per node and as the mean', () => {

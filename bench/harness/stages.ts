@@ -30,11 +30,13 @@ const STAGE_METRICS: Readonly<
 
 /** prom-client's default process metric, under the node's `arcade_process_` prefix (or none). */
 const CPU_METRICS = ['arcade_process_process_cpu_seconds_total', 'process_cpu_seconds_total']
+const RSS_METRICS = ['arcade_process_process_resident_memory_bytes', 'process_resident_memory_bytes']
 
-/** What one scrape of a node tells the bench: cumulative seconds per stage, and its CPU seconds. */
+/** What one scrape of a node tells the bench: cumulative seconds per stage, CPU seconds, memory. */
 export interface NodeScrape {
   readonly stages: StageValues
   readonly cpuSeconds: number | null
+  readonly residentBytes: number | null
 }
 
 export function readScrape(samples: readonly PromSample[]): NodeScrape {
@@ -43,7 +45,9 @@ export function readScrape(samples: readonly PromSample[]): NodeScrape {
   ) as Record<Stage, number | null>
   let cpuSeconds: number | null = null
   for (const name of CPU_METRICS) cpuSeconds ??= sumOf(samples, name)
-  return { stages, cpuSeconds }
+  let residentBytes: number | null = null
+  for (const name of RSS_METRICS) residentBytes ??= sumOf(samples, name)
+  return { stages, cpuSeconds, residentBytes }
 }
 
 /** Scrapes a node's /metrics; null when it does not answer (the run goes on, with a note). */
