@@ -31,6 +31,8 @@ import {
 } from '../protocol/vote.ts'
 import { decodeJournalRow, type Receipt } from '../state/index.ts'
 import { accountsOf, Chain, ChainErrorCode, type ChainTimings } from './chain.ts'
+import { executorPort } from './consensus-ports.ts'
+import type { Mempool } from './mempool/mempool.ts'
 import { createVerifyPool, type SignatureVerifier } from './mempool/verify-pool.ts'
 import { type BlockCommit, type ChainStore, createMemoryChainStore } from './store/index.ts'
 import { MemoryKv } from './store/raw-kv.ts'
@@ -415,6 +417,24 @@ describe('the chain reports its execution and store times', () => {
     expect(seen.execute).toHaveLength(1)
     expect(seen.commit).toHaveLength(1)
     expect([...seen.execute, ...seen.commit].every((s) => s >= 0 && s < 60)).toBe(true)
+  })
+
+  it('the executor port observes one build per proposal, reap and execution together', async () => {
+    const chain = await openChain()
+    const built: number[] = []
+    const mempool = { reap: () => [], size: 0 } as unknown as Mempool
+    const port = executorPort({
+      chain,
+      mempool,
+      proposer: validatorKey.publicKey,
+      emptyBlockIntervalMs: null,
+      onCommitted: () => {},
+      buildSeconds: { observe: (s) => void built.push(s) },
+    })
+    const block = await port.buildProposal(1, 0, { lastCommit: null, evidence: [] })
+    expect(block.header.height).toBe(1)
+    expect(built).toHaveLength(1)
+    expect((built[0] as number) >= 0 && (built[0] as number) < 60).toBe(true)
   })
 })
 

@@ -155,6 +155,8 @@ export interface ExecutorDeps {
   readonly onCommitted: (committed: CommittedBlock) => void
   /** Evidence gossiped to this node (the evidence pool), offered beside what consensus saw itself. */
   readonly pendingEvidence?: (max: number) => readonly Evidence[]
+  /** Where each proposal built reports its time (reap and execute), or none. */
+  readonly buildSeconds?: { observe(seconds: number): void } | null
 }
 
 /** Evidence items one proposal carries at most (the block decoder allows up to Limits.maxValidators). */
@@ -189,6 +191,7 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
     // Arriving txs wake a leader waiting for them, instead of it polling the pool.
     onPendingTxs: (wake) => mempool.onPendingTxs(wake),
     async buildProposal(_height, view, parent) {
+      const startedMs = performance.now()
       const evidence = proposalEvidence(parent.evidence, deps.pendingEvidence?.(MAX_PROPOSAL_EVIDENCE) ?? [])
       // Within the limits in force at the height built (the head state's parameters), leaving room for
       // the header, certificate, evidence and per-tx headers.
@@ -203,6 +206,7 @@ export function executorPort(deps: ExecutorDeps): ExecutorPort {
         lastCommit: parent.lastCommit,
         evidence,
       })
+      deps.buildSeconds?.observe((performance.now() - startedMs) / 1000)
       return execution.block
     },
     async validateProposal(block) {

@@ -52,6 +52,12 @@ export function createNodeMetrics(
         help: 'Txs committed',
         registers: r,
       }),
+      buildSeconds: new Histogram({
+        name: 'arcade_consensus_build_seconds',
+        help: 'Time to build one proposal as leader: reaping the mempool and executing the block',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+        registers: r,
+      }),
     },
     chain: {
       headAgeSeconds: new Gauge({
@@ -94,6 +100,12 @@ export function createNodeMetrics(
         name: 'arcade_mempool_rejected_total',
         help: 'Txs refused, by error code',
         labelNames: ['code'] as const,
+        registers: r,
+      }),
+      admissionSeconds: new Histogram({
+        name: 'arcade_mempool_admission_seconds',
+        help: 'Main-thread time of one admission call (a batch from RPC or gossip), without the wait for signature verification',
+        buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
         registers: r,
       }),
     },

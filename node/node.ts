@@ -136,6 +136,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
           return chain === null ? [] : sponsorSlots(chain.state, tx, { height: chain.height + 1 })
         },
         headState: () => chainRef?.state,
+        admissionSeconds: metrics.mempool.admissionSeconds,
       },
     )
     stack.push(() => mempool.close())
@@ -418,6 +419,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
             emptyBlockIntervalMs: config.emptyBlockIntervalMs,
             onCommitted,
             pendingEvidence: (max) => evidence.pending(max),
+            buildSeconds: metrics.consensus.buildSeconds,
           }),
           sync: { request: async (_from, target) => void (await sync.catchUp(target)) },
           timers: timerPort,

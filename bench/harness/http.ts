@@ -13,19 +13,27 @@ export interface HttpResult {
 export class HttpPool {
   private readonly agents = new Map<string, Agent>()
 
-  private agent(localAddress: string): Agent {
-    let a = this.agents.get(localAddress)
+  /** The agent for a source address; undefined lets the system pick one (a remote target). */
+  private agent(localAddress: string | undefined): Agent {
+    let a = this.agents.get(localAddress ?? '')
     if (a === undefined) {
-      a = new Agent({ keepAlive: true, maxSockets: 4, localAddress } as ConstructorParameters<
-        typeof Agent
-      >[0])
-      this.agents.set(localAddress, a)
+      a = new Agent({
+        keepAlive: true,
+        maxSockets: 4,
+        ...(localAddress === undefined ? {} : { localAddress }),
+      } as ConstructorParameters<typeof Agent>[0])
+      this.agents.set(localAddress ?? '', a)
     }
     return a
   }
 
   /** POSTs `body` (msgpack bytes) and resolves with the status and text, or rejects on a network error. */
-  post(url: string, body: Uint8Array, localAddress: string, timeoutMs: number): Promise<HttpResult> {
+  post(
+    url: string,
+    body: Uint8Array,
+    localAddress: string | undefined,
+    timeoutMs: number,
+  ): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
       const req = request(
         url,
@@ -51,7 +59,7 @@ export class HttpPool {
   }
 
   /** GETs a URL from `localAddress`. */
-  get(url: string, localAddress: string, timeoutMs: number): Promise<HttpResult> {
+  get(url: string, localAddress: string | undefined, timeoutMs: number): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
       const req = request(
         url,

@@ -36,6 +36,8 @@ export interface LoadSpec {
   readonly trafficEvents: number
   /** Which client this is, to spread actors and keep traffic event ids unique. */
   readonly client: number
+  /** The point every tx moves (BENCH_POINT on a fresh network; a new one per run on a remote chain). */
+  readonly point: string
 }
 
 /** The next kind of a smooth weighted round robin (nginx's): call with the running credit per kind. */
@@ -64,7 +66,7 @@ function bodyOf(kind: MixKind, i: number, a: Actors, spec: LoadSpec): { body: Tx
       const terminal = pick(a.terminals, n * 3 + 1)
       return {
         signer: customer,
-        body: { kind: 'merchant.pay', point: BENCH_POINT, payee: terminal.publicKey, amount: 1, memo: '' },
+        body: { kind: 'merchant.pay', point: spec.point, payee: terminal.publicKey, amount: 1, memo: '' },
       }
     }
     case 'award': {
@@ -74,7 +76,7 @@ function bodyOf(kind: MixKind, i: number, a: Actors, spec: LoadSpec): { body: Tx
         signer: terminal,
         body: {
           kind: 'merchant.award',
-          point: BENCH_POINT,
+          point: spec.point,
           customer: customer.publicKey,
           amount: 2,
           memo: '',
@@ -86,7 +88,7 @@ function bodyOf(kind: MixKind, i: number, a: Actors, spec: LoadSpec): { body: Tx
       const to = (from + 1 + (n % (a.customers.length - 1))) % a.customers.length
       return {
         signer: pick(a.customers, from),
-        body: { kind: 'point.transfer', point: BENCH_POINT, to: pick(a.customers, to).publicKey, amount: 1 },
+        body: { kind: 'point.transfer', point: spec.point, to: pick(a.customers, to).publicKey, amount: 1 },
       }
     }
     case 'traffic': {
@@ -98,7 +100,7 @@ function bodyOf(kind: MixKind, i: number, a: Actors, spec: LoadSpec): { body: Tx
         account: null,
         amount: 0,
       }))
-      return { signer: terminal, body: { kind: 'traffic.record', point: BENCH_POINT, events } }
+      return { signer: terminal, body: { kind: 'traffic.record', point: spec.point, events } }
     }
   }
 }

@@ -12,6 +12,11 @@ export interface DriveSpec {
   readonly batch: number
   /** RPC base URLs to spread requests over. */
   readonly targets: readonly string[]
+  /**
+   * Send each lane from its own loopback address (http.ts laneAddress), past the nodes' per-IP rate
+   * limit; only possible when every target is on loopback.
+   */
+  readonly laneAddresses: boolean
 }
 
 export interface WorkerInput {

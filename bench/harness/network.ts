@@ -14,6 +14,7 @@ import { initDevnet } from '../../node/cli/genesis.ts'
 import { generateKeyPair, type KeyPair } from '../../protocol/crypto.ts'
 import { BenchError, BenchErrorCode } from './errors.ts'
 import { getJson } from './http.ts'
+import { BENCH_POINT } from './load.ts'
 import type { BenchOptions } from './options.ts'
 
 const cliPath = new URL('../../node/cli.ts', import.meta.url).pathname
@@ -21,18 +22,34 @@ export const BENCH_CHAIN_ID = 'arcade-bench-1'
 /** Txs stay valid this many blocks after signing, so a pre-signed load never expires mid-run. */
 export const BENCH_TX_VALIDITY_BLOCKS = 100_000
 
-export interface RunningNode {
+/** A node the bench drives: its RPC, and its process id when the bench started it here. */
+export interface BenchNode {
   readonly name: string
   readonly rpcUrl: string
+  /** Null for a node running elsewhere (--remote): its CPU then comes from its /metrics. */
+  readonly pid: number | null
+}
+
+interface RunningNode extends BenchNode {
   readonly child: ChildProcess
   readonly exited: Promise<void>
 }
 
+/** The network under test, started here (startNetwork) or already running (remote.ts). */
 export interface Network {
-  readonly dir: string
   readonly chainId: string
+  /** The admin + issuer account that funds the actors. */
   readonly manager: KeyPair
-  readonly nodes: readonly RunningNode[]
+  readonly nodes: readonly BenchNode[]
+  /** Validators in the set (the nodes may be fewer, or include observers, on a remote network). */
+  readonly validators: number
+  /** Blocks a signed tx may stay valid: the pre-signed load expires after that many. */
+  readonly txValidityBlocks: number
+  /** The point the run creates and moves. */
+  readonly point: string
+  /** The RPC URLs are all on loopback: each load lane may send from its own 127.0.x.y address. */
+  readonly loopback: boolean
+  /** Stops what the bench started (nothing for a remote network); stopping twice is harmless. */
   stop(): Promise<void>
 }
 
@@ -112,7 +129,7 @@ export async function startNetwork(
     child.stdout?.pipe(log)
     child.stderr?.pipe(log)
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    return { name: n.name, rpcUrl: `http://${n.host}:${n.rpcPort}`, child, exited }
+    return { name: n.name, rpcUrl: `http://${n.host}:${n.rpcPort}`, pid: child.pid ?? null, child, exited }
   })
   let stopped = false
   const stop = async () => {
@@ -137,5 +154,14 @@ export async function startNetwork(
     await stop()
     throw err
   }
-  return { dir, chainId: BENCH_CHAIN_ID, manager: devnet.manager, nodes, stop }
+  return {
+    chainId: BENCH_CHAIN_ID,
+    manager: devnet.manager,
+    nodes,
+    validators: o.validators,
+    txValidityBlocks: BENCH_TX_VALIDITY_BLOCKS,
+    point: BENCH_POINT,
+    loopback: true,
+    stop,
+  }
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { BenchErrorCode } from './errors.ts'
 import { nextKind } from './load.ts'
-import { DEFAULT_MIX, expandSweep, type MixKind, parseBenchArgs, parseMix } from './options.ts'
+import {
+  DEFAULT_MIX,
+  expandSweep,
+  type MixKind,
+  parseBenchArgs,
+  parseMix,
+  parseRateSweep,
+  sweepRates,
+} from './options.ts'
 
 const codeOf = (f: () => unknown) => {
   try {
@@ -51,6 +59,41 @@ describe('bench options', () => {
     expect(runs[0]?.options).toMatchObject({ validators: 1, mode: 'fixed-rate', rateTps: 100 })
     expect(runs[3]?.options).toMatchObject({ validators: 4, mode: 'max', rateTps: null })
     expect(expandSweep(parseBenchArgs([]))).toHaveLength(1)
+  })
+})
+
+describe('--sweep-rate', () => {
+  it('reads START:STOP:STEP into fixed-rate rounds that never pass STOP', () => {
+    const o = parseBenchArgs(['--sweep-rate', '500:4000:500', '--duration', '5'])
+    expect(o.sweepRate).toEqual({ startTps: 500, stopTps: 4000, stepTps: 500 })
+    expect(o).toMatchObject({ mode: 'fixed-rate', rateTps: 500, durationSec: 5 })
+    expect(sweepRates(o.sweepRate as NonNullable<typeof o.sweepRate>)).toEqual([
+      500, 1000, 1500, 2000, 2500, 3000, 3500, 4000,
+    ])
+    expect(sweepRates(parseRateSweep('100:250:100'))).toEqual([100, 200])
+    expect(sweepRates(parseRateSweep('0.5:1.5:0.5'))).toEqual([0.5, 1, 1.5])
+    expect(sweepRates(parseRateSweep('300:300:50'))).toEqual([300])
+    expect(parseBenchArgs(['--mode', 'fixed-rate', '--sweep-rate', '1:2:1']).sweepRate).not.toBeNull()
+    expect(parseBenchArgs([]).sweepRate).toBeNull()
+  })
+
+  it('refuses a malformed range and flags that contradict it, with a code', () => {
+    for (const bad of ['500:4000', '500:4000:0', 'a:b:c', '4000:500:500', '-1:5:1', '1:1000:1', '1:2:3:4'])
+      expect(
+        codeOf(() => parseRateSweep(bad)),
+        bad,
+      ).toBe(BenchErrorCode.badFlag)
+    for (const extra of [
+      ['--rate', '100'],
+      ['--mode', 'max'],
+      ['--sweep', 'validators=1,4'],
+      ['--in-process'],
+      ['--txs', '100'],
+    ])
+      expect(
+        codeOf(() => parseBenchArgs(['--sweep-rate', '100:200:100', ...extra])),
+        extra.join(' '),
+      ).toBe(BenchErrorCode.badFlag)
   })
 })
 

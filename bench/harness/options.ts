@@ -52,9 +52,24 @@ export interface BenchOptions {
   /** The nodes' log level (their logs go to OUT/logs). */
   readonly logLevel: string
   readonly sweep: readonly SweepAxis[]
+  /** --sweep-rate: fixed-rate rounds from startTps up to stopTps in steps of stepTps; null for none. */
+  readonly sweepRate: RateSweep | null
   readonly inProcess: boolean
   readonly quiet: boolean
+  /** --remote: RPC base URLs of a network running elsewhere (nothing spawned); null for a local one. */
+  readonly remote: readonly string[] | null
+  /** --manager-key: the key file of a funded admin + issuer account on the remote chain. */
+  readonly managerKeyFile: string | null
 }
+
+export interface RateSweep {
+  readonly startTps: number
+  readonly stopTps: number
+  readonly stepTps: number
+}
+
+/** A rate sweep has at most this many steps. */
+export const MAX_RATE_STEPS = 100
 
 export interface SweepAxis {
   readonly key: 'validators' | 'block-txs' | 'rate' | 'outstanding' | 'clients'
@@ -85,6 +100,16 @@ export const USAGE = `usage: npm run bench -- [options]
   --drain SECONDS        wait for commits after the load (default 15)
   --presign-tps N        txs pre-signed per second for max/fixed-load runs (default 6000)
   --sweep K=V1,V2 ...    run every combination (keys: ${SWEEP_KEYS.join(', ')}); repeatable
+  --sweep-rate A:B:S     fixed-rate rounds at A, A+S, … up to B tx/s, each on a fresh network for
+                         --duration; stops after two saturated steps in a row and names the highest
+                         rate with committed/offered ≥ 0.95 and p99 ≤ 500 ms (comparison.*, sweep.json)
+  --remote URL,...       drive a network already running elsewhere through these RPC URLs (nothing is
+                         spawned or stopped; each run creates its own point); per-node CPU and stage
+                         times from each node's /metrics. Needs --manager-key. Genesis and process
+                         flags (--validators, --block-*, --empty-block-ms, --base-port, --cpu-prof,
+                         --keep-data, --log-level) do not apply. Off loopback the nodes' RPC rate limit
+                         sees one client address.
+  --manager-key FILE     key file of a funded admin + issuer account (a devnet's keys/manager.json)
   --in-process           consensus engine alone on the simulated network (N = 4, 16, 64)
   --cpu-prof             profile the node processes (OUT/profiles/*.cpuprofile)
   --keep-data            keep the nodes' data folder
@@ -131,6 +156,58 @@ export function parseMix(text: string): Mix {
   return mix
 }
 
+/** `START:STOP:STEP` in tx/s, e.g. `500:4000:500`: positive numbers, START ≤ STOP. */
+export function parseRateSweep(text: string): RateSweep {
+  const parts = text.split(':').map(Number)
+  const [startTps = 0, stopTps = 0, stepTps = 0] = parts
+  if (parts.length !== 3 || !parts.every((n) => Number.isFinite(n) && n > 0))
+    throw badFlag('sweep-rate', 'must be START:STOP:STEP in tx/s, each a positive number')
+  if (startTps > stopTps) throw badFlag('sweep-rate', 'START must not exceed STOP')
+  if (Math.floor((stopTps - startTps) / stepTps) + 1 > MAX_RATE_STEPS)
+    throw badFlag('sweep-rate', `at most ${MAX_RATE_STEPS} steps`)
+  return { startTps, stopTps, stepTps }
+}
+
+/** The offered rates of a rate sweep, START first, never past STOP. */
+export function sweepRates(sweep: RateSweep): number[] {
+  const steps = Math.floor((sweep.stopTps - sweep.startTps) / sweep.stepTps + 1e-9) + 1
+  return Array.from({ length: steps }, (_, i) => sweep.startTps + i * sweep.stepTps)
+}
+
+/** `--remote`: comma-separated http(s) base URLs, trailing slashes dropped, at least one. */
+export function parseRemote(text: string): string[] {
+  const urls = text
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter((u) => u !== '')
+  if (urls.length === 0) throw badFlag('remote', 'needs at least one RPC URL')
+  for (const u of urls) {
+    let url: URL
+    try {
+      url = new URL(u)
+    } catch {
+      throw badFlag('remote', `${JSON.stringify(u)} is not a URL`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw badFlag('remote', `${u}: only http and https URLs`)
+    if (url.pathname !== '/' || url.search !== '') throw badFlag('remote', `${u}: a base URL, without a path`)
+  }
+  return urls
+}
+
+/** Flags that shape the network the bench starts itself, meaningless for a remote one. */
+const LOCAL_NETWORK_FLAGS = [
+  'validators',
+  'block-txs',
+  'block-bytes',
+  'empty-block-ms',
+  'base-port',
+  'cpu-prof',
+  'keep-data',
+  'log-level',
+  'in-process',
+] as const
+
 function parseSweep(items: readonly string[]): SweepAxis[] {
   return items.map((item) => {
     const at = item.indexOf('=')
@@ -174,13 +251,26 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       drain: { type: 'string' },
       'presign-tps': { type: 'string' },
       sweep: { type: 'string', multiple: true },
+      'sweep-rate': { type: 'string' },
       'in-process': { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'keep-data': { type: 'boolean' },
       'log-level': { type: 'string' },
       quiet: { type: 'boolean' },
+      remote: { type: 'string' },
+      'manager-key': { type: 'string' },
     },
   })
+  const remote = values.remote === undefined ? null : parseRemote(values.remote)
+  if (remote === null && values['manager-key'] !== undefined)
+    throw badFlag('manager-key', 'only with --remote (a local network has its own manager)')
+  if (remote !== null) {
+    if (values['manager-key'] === undefined) throw badFlag('remote', 'needs --manager-key FILE')
+    const local = LOCAL_NETWORK_FLAGS.find((f) => values[f] !== undefined)
+    if (local !== undefined) throw badFlag(local, 'does not apply to a --remote network')
+    const axis = (values.sweep ?? []).find((a) => a.startsWith('validators=') || a.startsWith('block-txs='))
+    if (axis !== undefined) throw badFlag('sweep', `${axis.split('=')[0]} is fixed by a --remote network`)
+  }
   const rateText = values.rate ?? 'max'
   let rateTps: number | null = null
   if (rateText !== 'max') {
@@ -194,6 +284,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     mode = values.mode as LoadMode
   } else {
     mode = rateTps === null ? 'max' : 'fixed-rate'
+  }
+  const sweepRate = values['sweep-rate'] === undefined ? null : parseRateSweep(values['sweep-rate'])
+  if (sweepRate !== null) {
+    if (values.sweep !== undefined) throw badFlag('sweep-rate', 'cannot be combined with --sweep')
+    if (values['in-process']) throw badFlag('sweep-rate', 'cannot be combined with --in-process')
+    if ((values.mode !== undefined && values.mode !== 'fixed-rate') || values.rate !== undefined)
+      throw badFlag('sweep-rate', 'sets the rate itself (fixed-rate): drop --mode and --rate')
+    if (values.txs !== undefined) throw badFlag('sweep-rate', 'runs for --duration: drop --txs')
+    mode = 'fixed-rate'
+    rateTps = sweepRate.startTps
   }
   if ((mode === 'fixed-rate' || mode === 'ramp') && rateTps === null)
     throw badFlag('rate', `${mode} needs a rate in tx/s`)
@@ -224,8 +324,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     keepData: values['keep-data'] ?? false,
     logLevel: logLevelOf(values['log-level']),
     sweep: parseSweep(values.sweep ?? []),
+    sweepRate,
     inProcess: values['in-process'] ?? false,
     quiet: values.quiet ?? false,
+    remote,
+    managerKeyFile: values['manager-key'] ?? null,
   }
 }
 

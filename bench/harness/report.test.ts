@@ -10,10 +10,11 @@ import {
   writeComparison,
   writeRunReport,
 } from './report.ts'
-import { perTxCpu } from './run.ts'
 import { summarizeLatencies, timeSeries } from './stats.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart, niceMax } from './svg.ts'
+import { rateSweepResult } from './sweep-rate.ts'
+import { perTxCpu } from './usage.ts'
 
 function sample(label = 'four <validators>'): RunSummary {
   const commits: [number, number][] = Array.from({ length: 30 }, (_, i) => [i * 100, 50 + i])
@@ -75,6 +76,12 @@ function sample(label = 'four <validators>'): RunSummary {
     verifyBoundTps: 5000,
     boundFraction: 0.2469,
     cpuPerTx: { validatorUs: 190, verifyUs: 74, restUs: 116, byNode: [{ name: 'validator-1', us: 190 }] },
+    stagesUsPerTx: {
+      meanUs: { admission: 12, build: 30, execute: null, commit: 8.4, rpc: 41 },
+      byNode: [
+        { name: 'validator-1', us: { admission: 12, build: 30, execute: null, commit: 8.4, rpc: 41 } },
+      ],
+    },
     nodes: [{ name: 'validator-1', cpuPctMean: 50, cpuPctMax: 60, rssMiBMax: 400, samples: [[1, 50, 400]] }],
     loadGenerator: {
       name: 'load generator',
@@ -102,10 +109,15 @@ describe('report renderers', () => {
     expect(table).toContain('MEMPOOL_FULL 2')
     expect(table).toContain('24.7% of it')
     expect(table).toContain('190 µs per validator = 74 µs verification + 116 µs the rest')
+    expect(table).toContain('admission 12 · build 30 · execute – · commit 8 · rpc 41 (mean of 1;')
+    expect(table).toMatch(/ {4}validator-1 +admission 12 · build 30/)
+    expect(terminalTable({ ...s, stagesUsPerTx: null })).toMatch(/µs per tx by stage +n\/a/)
     const md = markdownReport(s)
     expect(md).toContain('| committed tx/s | 1234.6')
     expect(md).toContain('| 0 | 10 | 10.0 |')
     expect(md).toContain('- a note & more')
+    expect(md).toContain('| µs per tx by stage | admission 12 · build 30')
+    expect(comparisonMarkdown([s])).toContain('| admission 12 · build 30 · execute – · commit 8 · rpc 41 |')
   })
 
   it('makes a self-contained HTML page with escaped text and inline charts', () => {
@@ -202,5 +214,26 @@ describe('report writers', () => {
         .filter((l) => l.startsWith('| validators=')),
     ).toHaveLength(2)
     expect((await readFile(join(dir, 'comparison.html'), 'utf8')).match(/<svg /g)).toHaveLength(3)
+  })
+
+  it('adds a rate sweep to the comparison and writes sweep.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-rate-sweep-'))
+    dirs.push(dir)
+    const at = (rate: number, committed: number) => ({
+      ...sample(`rate=${rate}`),
+      config: { ...sample().config, mode: 'fixed-rate', rateTps: rate },
+      committedTps: committed,
+    })
+    const runs = [at(500, 500), at(1000, 600)]
+    const result = rateSweepResult({ startTps: 500, stopTps: 1000, stepTps: 500 }, runs, 2)
+    await writeComparison(dir, runs, result)
+    const md = await readFile(join(dir, 'comparison.md'), 'utf8')
+    expect(md).toContain('## Rate sweep')
+    expect(md).toContain('Sustainable rate: 500 tx/s')
+    const html = await readFile(join(dir, 'comparison.html'), 'utf8')
+    expect(html).toContain('<h2>Rate sweep</h2>')
+    expect(html.match(/<svg /g)).toHaveLength(5)
+    const json = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')) as { sustainableTps: number }
+    expect(json.sustainableTps).toBe(500)
   })
 })

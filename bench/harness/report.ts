@@ -5,11 +5,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { STAGES, type StageValues } from './stages.ts'
 import type { RunSummary } from './summary.ts'
 import { barChart, escapeXml, lineChart } from './svg.ts'
+import { type RateSweepResult, rateSweepMarkdown, writeRateSweep } from './sweep-rate.ts'
 
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–')
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–')
+/** A CPU share already in percent; `–` when unknown (a remote node has no maximum). */
+const pct0 = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)}%` : '–')
 const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–')
 const codes = (r: Readonly<Record<string, number>>) =>
   Object.keys(r).length === 0
@@ -17,6 +21,24 @@ const codes = (r: Readonly<Record<string, number>>) =>
     : Object.entries(r)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')
+
+/** `admission 12 · build 30 · …`, a stage no node reports as `–`. */
+export function stageLine(us: StageValues): string {
+  return STAGES.map((st) => `${st} ${us[st] === null ? '–' : f0(us[st])}`).join(' · ')
+}
+
+/** µs per committed tx per stage: the mean over the validators, then one row per validator. */
+export function stageRows(s: RunSummary): [string, string][] {
+  const st = s.stagesUsPerTx
+  if (st === null) return [['µs per tx by stage', 'n/a (nothing committed or no /metrics)']]
+  return [
+    [
+      'µs per tx by stage',
+      `${stageLine(st.meanUs)} (mean of ${st.byNode.length}; wall time per call, summed, overlaps counted)`,
+    ],
+    ...st.byNode.map((n): [string, string] => [`  ${n.name}`, stageLine(n.us)]),
+  ]
+}
 
 /** The headline figures as [label, value] rows, shared by the terminal table and Markdown. */
 export function headlineRows(s: RunSummary): [string, string][] {
@@ -57,9 +79,10 @@ export function headlineRows(s: RunSummary): [string, string][] {
         ? 'n/a (nothing committed)'
         : `${f0(s.cpuPerTx.validatorUs)} µs per validator = ${f0(s.cpuPerTx.verifyUs)} µs verification + ${f0(s.cpuPerTx.restUs)} µs the rest (${s.cpuPerTx.byNode.map((n) => `${n.name} ${f0(n.us)}`).join(', ')})`,
     ],
+    ...stageRows(s),
     ...s.nodes.map((n): [string, string] => [
       n.name,
-      `cpu mean ${f0(n.cpuPctMean)}% max ${f0(n.cpuPctMax)}%, rss max ${f0(n.rssMiBMax)} MiB`,
+      `cpu mean ${pct0(n.cpuPctMean)} max ${pct0(n.cpuPctMax)}, rss max ${f0(n.rssMiBMax)} MiB`,
     ]),
     ...(s.loadGenerator === null
       ? []
@@ -172,6 +195,7 @@ const compareHeader = [
   'verify bound',
   'of bound',
   'cpu µs/tx (verify + rest)',
+  'stage µs/tx (mean)',
   'rejected',
   'failed',
   'blocks',
@@ -188,13 +212,17 @@ function compareRow(s: RunSummary): string[] {
     s.cpuPerTx === null
       ? 'n/a'
       : `${f0(s.cpuPerTx.validatorUs)} (${f0(s.cpuPerTx.verifyUs)} + ${f0(s.cpuPerTx.restUs)})`,
+    s.stagesUsPerTx === null ? 'n/a' : stageLine(s.stagesUsPerTx.meanUs),
     String(s.rejected),
     String(s.failed),
     String(s.blocks.count),
   ]
 }
 
-export function comparisonMarkdown(runs: readonly RunSummary[]): string {
+export function comparisonMarkdown(
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): string {
   return [
     '# Arcade benchmark sweep',
     '',
@@ -202,10 +230,60 @@ export function comparisonMarkdown(runs: readonly RunSummary[]): string {
     `| ${compareHeader.map(() => '---').join(' | ')} |`,
     ...runs.map((r) => `| ${compareRow(r).join(' | ')} |`),
     '',
+    ...(rateSweep === null ? [] : [rateSweepMarkdown(rateSweep)]),
   ].join('\n')
 }
 
-export function comparisonHtml(runs: readonly RunSummary[]): string {
+function rateSweepHtml(r: RateSweepResult): string[] {
+  const head = [
+    'offered tx/s',
+    'submitted tx/s',
+    'committed tx/s',
+    'committed/offered',
+    'p50 ms',
+    'p99 ms',
+    'sustained',
+  ]
+  const rows = r.steps.map((s) =>
+    [
+      f0(s.offeredTps),
+      f0(s.submittedTps),
+      f1(s.committedTps),
+      s.committedRatio.toFixed(3),
+      f0(s.p50Ms),
+      f0(s.p99Ms),
+      s.sustained ? 'yes' : 'no',
+    ]
+      .map((c) => `<td>${escapeXml(c)}</td>`)
+      .join(''),
+  )
+  const chart = lineChart({
+    title: 'Committed vs offered',
+    xLabel: 'offered tx/s',
+    yLabel: 'tx/s',
+    series: [
+      { name: 'offered', points: r.steps.map((s) => [s.offeredTps, s.offeredTps]) },
+      { name: 'committed', points: r.steps.map((s) => [s.offeredTps, s.committedTps]) },
+    ],
+  })
+  const p99 = lineChart({
+    title: 'p99 latency by offered rate',
+    xLabel: 'offered tx/s',
+    yLabel: 'ms',
+    series: [{ name: 'p99', points: r.steps.map((s) => [s.offeredTps, s.p99Ms]) }],
+  })
+  return [
+    '<h2>Rate sweep</h2>',
+    `<p>Sustainable rate: <b>${r.sustainableTps === null ? 'none of the steps' : `${f0(r.sustainableTps)} tx/s`}</b> (the highest offered rate with committed/offered ≥ ${r.criteria.minCommittedRatio} and p99 ≤ ${r.criteria.maxP99Ms} ms)${r.stoppedEarly ? '; stopped after two saturated steps in a row' : ''}.</p>`,
+    `<table><tr>${head.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>${rows.map((x) => `<tr>${x}</tr>`).join('')}</table>`,
+    `<div class="charts">${chart}${p99}</div>`,
+  ]
+}
+
+export function comparisonHtml(
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): string {
   const head = `<tr>${compareHeader.map((h) => `<th>${escapeXml(h)}</th>`).join('')}</tr>`
   const rows = runs.map(
     (r) =>
@@ -219,10 +297,16 @@ export function comparisonHtml(runs: readonly RunSummary[]): string {
     '<h1>Arcade benchmark sweep</h1>',
     `<table>${head}${rows.join('')}</table>`,
     `<div class="charts">${bars('Committed tx/s', 'tx/s', (r) => r.committedTps)}${bars('p99 latency', 'ms', (r) => r.latencyMs.p99)}${bars('Share of the verify bound', '%', (r) => 100 * r.boundFraction)}</div>`,
+    ...(rateSweep === null ? [] : rateSweepHtml(rateSweep)),
   ])
 }
 
-export async function writeComparison(dir: string, runs: readonly RunSummary[]): Promise<void> {
+/** comparison.json, .md and .html of a sweep's runs; a rate sweep adds its section and sweep.json. */
+export async function writeComparison(
+  dir: string,
+  runs: readonly RunSummary[],
+  rateSweep: RateSweepResult | null = null,
+): Promise<void> {
   await mkdir(dir, { recursive: true })
   await writeFile(
     join(dir, 'comparison.json'),
@@ -232,6 +316,7 @@ export async function writeComparison(dir: string, runs: readonly RunSummary[]):
       2,
     )}\n`,
   )
-  await writeFile(join(dir, 'comparison.md'), comparisonMarkdown(runs))
-  await writeFile(join(dir, 'comparison.html'), comparisonHtml(runs))
+  await writeFile(join(dir, 'comparison.md'), comparisonMarkdown(runs, rateSweep))
+  await writeFile(join(dir, 'comparison.html'), comparisonHtml(runs, rateSweep))
+  if (rateSweep !== null) await writeRateSweep(dir, rateSweep)
 }

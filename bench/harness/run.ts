@@ -10,10 +10,12 @@ import { CommitCollector } from './collector.ts'
 import { BenchError, BenchErrorCode } from './errors.ts'
 import { getJson, HttpPool } from './http.ts'
 import type { FromWorker, ToWorker, WorkerInput } from './messages.ts'
-import { BENCH_TX_VALIDITY_BLOCKS, startNetwork } from './network.ts'
+import { BENCH_TX_VALIDITY_BLOCKS, type Network, startNetwork } from './network.ts'
 import type { BenchOptions } from './options.ts'
-import { cpuSeconds, type ProcSample, ProcSampler } from './proc.ts'
+import { cpuSeconds, ProcSampler } from './proc.ts'
+import { connectRemote } from './remote.ts'
 import { fundActors, makeActors } from './setup.ts'
+import { scrapeNode, stagesPerTx } from './stages.ts'
 import {
   meanMax,
   percentileSorted,
@@ -23,7 +25,8 @@ import {
   timeSeries,
   verifyBoundTps,
 } from './stats.ts'
-import type { CpuPerTx, NodeUsage, RunSummary } from './summary.ts'
+import type { RunSummary } from './summary.ts'
+import { perTxCpu, procUsage, scrapedUsage } from './usage.ts'
 
 const workerUrl = new URL('./worker.ts', import.meta.url)
 const nowMs = () => performance.timeOrigin + performance.now()
@@ -49,33 +52,13 @@ export function presignCount(o: BenchOptions): number {
   return Math.max(o.outstanding * 2, o.presignTps * o.durationSec)
 }
 
-function usage(name: string, samples: readonly ProcSample[]): NodeUsage {
-  const cpu = meanMax(samples.map((s) => s.cpuPct))
-  return {
-    name,
-    cpuPctMean: cpu.mean,
-    cpuPctMax: cpu.max,
-    rssMiBMax: meanMax(samples.map((s) => s.rssMiB)).max,
-    samples: samples.map(
-      (s) => [Math.round(s.t) / 1000, Math.round(s.cpuPct), Math.round(s.rssMiB)] as const,
-    ),
-  }
-}
-
-/** CPU µs per committed tx per node, split into one verification and the rest (see CpuPerTx). */
-export function perTxCpu(
-  nodes: readonly { name: string; start: number | null; end: number | null }[],
-  committed: number,
-  verifyPerSec: number,
-): CpuPerTx | null {
-  if (committed === 0) return null
-  const byNode = nodes
-    .filter((n) => n.start !== null && n.end !== null)
-    .map((n) => ({ name: n.name, us: (((n.end as number) - (n.start as number)) * 1e6) / committed }))
-  if (byNode.length === 0) return null
-  const validatorUs = byNode.reduce((a, n) => a + n.us, 0) / byNode.length
-  const verifyUs = verifyPerSec > 0 ? 1e6 / verifyPerSec : 0
-  return { validatorUs, verifyUs, restUs: validatorUs - verifyUs, byNode }
+/** The network of a run: started here, or the --remote one. */
+function openNetwork(o: BenchOptions, outDir: string): Promise<Network> {
+  if (o.remote !== null) return connectRemote(o.remote, o.managerKeyFile as string)
+  return startNetwork(o, {
+    logDir: join(outDir, 'logs'),
+    profileDir: o.cpuProf ? join(outDir, 'profiles') : null,
+  })
 }
 
 export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<RunSummary> {
@@ -83,11 +66,16 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
   const startedAt = new Date().toISOString()
   const loadAvgStart = loadavg()
   const notes: string[] = []
-  log(`[${ctx.label}] starting ${o.validators} validator(s) on ports ${o.basePort}…`)
-  const net = await startNetwork(o, {
-    logDir: join(ctx.outDir, 'logs'),
-    profileDir: o.cpuProf ? join(ctx.outDir, 'profiles') : null,
-  })
+  log(
+    o.remote === null
+      ? `[${ctx.label}] starting ${o.validators} validator(s) on ports ${o.basePort}…`
+      : `[${ctx.label}] connecting to ${o.remote.join(', ')}…`,
+  )
+  const net = await openNetwork(o, ctx.outDir)
+  if (o.remote !== null)
+    notes.push(
+      `remote network (${net.nodes.length} nodes, ${net.validators} validators): block limits are the chain's own; node CPU from /metrics; the verify bound counts this machine's cores`,
+    )
   const workers: Worker[] = []
   let collector: CommitCollector | null = null
   let sampler: ProcSampler | null = null
@@ -101,11 +89,20 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       customers: o.customers,
     })
     const height0 = (await getJson<{ height: number }>(`${first}/v1/status`)).height
-    const validUntil = height0 + BENCH_TX_VALIDITY_BLOCKS - 1
+    const validityBlocks = Math.min(BENCH_TX_VALIDITY_BLOCKS, net.txValidityBlocks)
+    const validUntil = height0 + validityBlocks - 1
+    if (validityBlocks < BENCH_TX_VALIDITY_BLOCKS)
+      notes.push(
+        `txs are valid for ${validityBlocks} blocks on this chain (until height ${validUntil}): txs still pending past it expire`,
+      )
     log(
       `[${ctx.label}] funding ${o.customers} customers, ${o.merchants} merchants, ${actors.terminals.length} terminals…`,
     )
-    await fundActors(first, net.chainId, actors, { validUntil, batch: Math.min(o.batch, 500) })
+    await fundActors(first, net.chainId, actors, {
+      validUntil,
+      batch: Math.min(o.batch, 500),
+      point: net.point,
+    })
 
     // Pre-sign: each worker signs its share before the clock starts.
     const total = presignCount(o)
@@ -132,6 +129,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
           validUntil,
           trafficEvents: o.trafficEvents,
           client: c,
+          point: net.point,
         },
         drive: {
           mode: o.mode,
@@ -141,6 +139,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
           durationSec: o.durationSec,
           batch: o.batch,
           targets: rpc,
+          laneAddresses: net.loopback,
         },
       }
       const w = new Worker(workerUrl, { workerData: input })
@@ -187,16 +186,21 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
     collector = new CommitCollector({ index, size: total }, { http: fetchPool })
     await collector.open(first)
     collector.fromHeight = (await getJson<{ height: number }>(`${first}/v1/status`)).height
+    const scrapesAtStart = await Promise.all(rpc.map((url) => scrapeNode(url)))
+    const scrapedAtStartMs = nowMs()
     const startMs = nowMs() + 20
     sampler = new ProcSampler({
       targets: [
-        ...net.nodes.map((n) => ({ name: n.name, pid: n.child.pid as number })),
+        ...net.nodes.flatMap((n) => (n.pid === null ? [] : [{ name: n.name, pid: n.pid }])),
         { name: 'load generator', pid: process.pid },
       ],
       startMs,
     })
     sampler.start(1000)
-    const cpuAtStart = net.nodes.map((n) => cpuSeconds(n.child.pid as number))
+    // A node started here: its CPU time from /proc; a remote one: from its /metrics.
+    const cpuAtStart = net.nodes.map((n, i) =>
+      n.pid === null ? (scrapesAtStart[i]?.cpuSeconds ?? null) : cpuSeconds(n.pid),
+    )
     for (const w of workers) w.postMessage({ type: 'go', startMs } satisfies ToWorker)
     log(`[${ctx.label}] signed in ${signSec.toFixed(1)} s; load running (${o.mode}, ${o.durationSec} s)`)
     const c0 = collector
@@ -238,7 +242,15 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       5000,
     )
     sampler.stop()
-    const cpuAtEnd = net.nodes.map((n) => cpuSeconds(n.child.pid as number))
+    const cpuAtEndProc = net.nodes.map((n) => (n.pid === null ? null : cpuSeconds(n.pid)))
+    const scrapesAtEnd = await Promise.all(rpc.map((url) => scrapeNode(url)))
+    const scrapedSec = (nowMs() - scrapedAtStartMs) / 1000
+    const cpuAtEnd = net.nodes.map((n, i) =>
+      n.pid === null ? (scrapesAtEnd[i]?.cpuSeconds ?? null) : cpuAtEndProc[i],
+    )
+    const unscraped = net.nodes.filter((_, i) => scrapesAtStart[i] === null || scrapesAtEnd[i] === null)
+    if (unscraped.length > 0)
+      notes.push(`no /metrics from ${unscraped.map((n) => n.name).join(', ')}: no stage times for them`)
     collector.close()
     if (collector.blockStreamError !== null) notes.push(`block stream lost: ${collector.blockStreamError}`)
     if (collector.receiptStreamError !== null) {
@@ -278,7 +290,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
     const sortedIntervals = Float64Array.from(intervals).sort()
     // Block bytes are estimated as tx count × the mean encoded size of the load's txs (the only txs).
     const meanTxBytes = total > 0 ? sizes.reduce((a, b) => a + b, 0) / total : 0
-    const bound = verifyBoundTps(ctx.cores, ctx.verifyPerSec, o.validators)
+    const bound = verifyBoundTps(ctx.cores, ctx.verifyPerSec, net.validators)
     const windowStart = Number.isFinite(firstSubmit) ? firstSubmit : startMs
     const committedTps = ratePerSecond(collector.committedTxs, windowStart, lastCommit)
     if (o.mode !== 'fixed-rate' && o.mode !== 'ramp' && o.txs === null && submitted >= total) {
@@ -289,6 +301,14 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       net.nodes.map((n, i) => ({ name: n.name, start: cpuAtStart[i] ?? null, end: cpuAtEnd[i] ?? null })),
       collector.committedTxs,
       ctx.verifyPerSec,
+    )
+    const stagesUsPerTx = stagesPerTx(
+      net.nodes.map((n, i) => ({
+        name: n.name,
+        start: scrapesAtStart[i] ?? null,
+        end: scrapesAtEnd[i] ?? null,
+      })),
+      collector.committedTxs,
     )
     const s: RunSummary = {
       label: ctx.label,
@@ -316,7 +336,7 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
         loadAvgStart,
         loadAvgEnd: loadavg(),
       },
-      validators: o.validators,
+      validators: net.validators,
       presigned: total,
       signSec,
       loadSec: (loadEndMs - windowStart) / 1000,
@@ -348,8 +368,13 @@ export async function runBenchmark(o: BenchOptions, ctx: RunContext): Promise<Ru
       verifyBoundTps: bound,
       boundFraction: bound > 0 ? committedTps / bound : 0,
       cpuPerTx,
-      nodes: net.nodes.map((n) => usage(n.name, procs.get(n.name) ?? [])),
-      loadGenerator: usage('load generator', procs.get('load generator') ?? []),
+      stagesUsPerTx,
+      nodes: net.nodes.map((n, i) =>
+        n.pid === null
+          ? scrapedUsage(n.name, scrapesAtStart[i] ?? null, scrapesAtEnd[i] ?? null, scrapedSec)
+          : procUsage(n.name, procs.get(n.name) ?? []),
+      ),
+      loadGenerator: procUsage('load generator', procs.get('load generator') ?? []),
       series: timeSeries(commits, windowStart, Math.max(lastCommit, windowStart + 1)),
       notes,
     }

@@ -67,7 +67,7 @@ export async function fundActors(
   rpcUrl: string,
   chainId: string,
   actors: Actors,
-  options: { validUntil: number; batch: number },
+  options: { validUntil: number; batch: number; point?: string },
 ): Promise<void> {
   let nonce = 1
   const tx = (signer: Key, body: TxBody) =>
@@ -85,7 +85,7 @@ export async function fundActors(
       ),
     )
   const m = actors.manager
-  const point = BENCH_POINT
+  const point = options.point ?? BENCH_POINT
   await commitAll(
     rpcUrl,
     'point.create',

@@ -1,4 +1,5 @@
 /** The result of one run, as written to summary.json and rendered by the report writers. */
+import type { StagesUsPerTx } from './stages.ts'
 import type { LatencySummary, SeriesPoint } from './stats.ts'
 
 export interface NodeUsage {
@@ -89,6 +90,11 @@ export interface RunSummary {
    * from each node process's CPU time: the ratio that a noisy machine blurs least. Null with no commit.
    */
   readonly cpuPerTx: CpuPerTx | null
+  /**
+   * Wall µs per committed tx per stage (admission, build, execute, commit, RPC) per validator and the
+   * mean, from each node's /metrics over the same window (see stages.ts). Null with no commit or scrape.
+   */
+  readonly stagesUsPerTx: StagesUsPerTx | null
   readonly nodes: readonly NodeUsage[]
   readonly loadGenerator: NodeUsage | null
   readonly series: readonly SeriesPoint[]

@@ -69,7 +69,12 @@ async function main(input: WorkerInput): Promise<void> {
     requests++
     const url = `${target}/v1/txs/batch${wait ? '?wait=true&timeoutMs=60000' : ''}`
     try {
-      const res = await http.post(url, body, laneAddress(client, lane), REQUEST_TIMEOUT_MS)
+      const res = await http.post(
+        url,
+        body,
+        drive.laneAddresses ? laneAddress(client, lane) : undefined,
+        REQUEST_TIMEOUT_MS,
+      )
       if (res.status !== 200) {
         let code = `HTTP_${res.status}`
         try {

@@ -134,6 +134,26 @@ describe('mempool admission', () => {
   })
 })
 
+describe('admission timing', () => {
+  it('observes each admission call once, whatever the batch size or verdicts', async () => {
+    const seen: number[] = []
+    const m = createMempool(
+      { chainId, maxTxs: 100, maxBytes: 1 << 20, maxBatch: 1000 },
+      {
+        verifier: inline,
+        checkTx: () => null,
+        sponsorSlots: () => [],
+        admissionSeconds: { observe: (s) => void seen.push(s) },
+      },
+    )
+    await m.add([makeTx(1).bytes, makeTx(2).bytes, makeTx(3).bytes])
+    await m.add([makeTx(1).bytes]) // a duplicate: refused before verification, still one call
+    await m.addDecoded([makeTx(4)])
+    expect(seen).toHaveLength(3)
+    expect(seen.every((s) => s >= 0 && s < 60)).toBe(true)
+  })
+})
+
 describe('addDecoded', () => {
   const codes = (rs: readonly { accepted: boolean; error?: { code: string } }[]) =>
     rs.map((r) => (r.accepted ? 'ok' : (r.error?.code ?? '?')))

@@ -57,6 +57,11 @@ export interface MempoolDeps {
    * would give the same answer. Without it every admitted tx is checked twice.
    */
   readonly headState?: () => unknown
+  /**
+   * Where each admission call reports its main-thread time (the checks before and the pooling after
+   * the signature verification, not the wait for it), or none. Once per call, never per tx.
+   */
+  readonly admissionSeconds?: { observe(seconds: number): void } | null
 }
 
 export type Admission =
@@ -192,6 +197,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       )
       return Array.from({ length: count }, () => ({ accepted: false, hash: null, error }))
     }
+    const startedMs = performance.now()
     const results: Admission[] = new Array(count)
     // Parallel arrays, not an object per tx: the candidates that passed the cheap checks.
     const indexes: number[] = []
@@ -243,7 +249,11 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       txs.push(tx)
       reserved.push(slot)
     }
-    if (txs.length === 0) return results
+    const checksMs = performance.now() - startedMs
+    if (txs.length === 0) {
+      deps.admissionSeconds?.observe(checksMs / 1000)
+      return results
+    }
     const head = deps.headState?.()
     let verdicts: ArrayLike<number>
     try {
@@ -252,6 +262,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       for (const slot of reserved) bump(verifyingUse, slot, -1)
       throw err
     }
+    const verifiedMs = performance.now()
     // Re-checked after the await: a block may have committed while the signatures were verified.
     const recheck = deps.headState === undefined || deps.headState() !== head
     for (let j = 0; j < txs.length; j++) {
@@ -285,6 +296,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         results[index] = { accepted: true, hash: tx.hash, tx }
       }
     }
+    deps.admissionSeconds?.observe((checksMs + performance.now() - verifiedMs) / 1000)
     if (entries.size > 0) for (const wake of pendingListeners) wake()
     return results
   }
