@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { createNodeMetrics } from '../../node/metrics.ts'
 import { registerRequestMetrics } from '../../rpc/metrics.ts'
@@ -49,7 +48,7 @@ describe('stage times from a node registry', () => {
         addHook: (_: string, hook: typeof onResponse) => {
           onResponse = hook
         },
-      } as unknown as FastifyInstance,
+      } as unknown as Parameters<typeof registerRequestMetrics>[0],
       m.registry,
     )
     const respond = (url: string, ms: number) =>
