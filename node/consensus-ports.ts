@@ -28,7 +28,7 @@ import {
   encodeConsensusMessage,
   type Proposal,
 } from '../protocol/consensus-message.ts'
-import { type KeyPair, sign, verify } from '../protocol/crypto.ts'
+import { type KeyPair, signerFor, verify } from '../protocol/crypto.ts'
 import { invalidField } from '../protocol/errors.ts'
 import { Limits } from '../protocol/limits.ts'
 import { certificateFromTuple, certificateToTuple, type Evidence, evidenceHash } from '../protocol/vote.ts'
@@ -41,7 +41,7 @@ import type { ConsensusWal } from './store/index.ts'
 export function signaturePort(keys: KeyPair): SignaturePort {
   return {
     publicKey: keys.publicKey,
-    sign: (message) => sign(message, keys.secretKey),
+    sign: signerFor(keys.secretKey),
     verify,
   }
 }

@@ -9,6 +9,7 @@ import {
   sha256,
   sha256Parts,
   sign,
+  signerFor,
   signPortable,
   verify,
   verifyPortable,
@@ -44,6 +45,7 @@ describe('Ed25519: RFC 8032 section 7.1 vectors through both paths', () => {
       expect(toHex(publicKeyFromSecret(secretKey))).toBe(v.publicKey)
       expect(toHex(sign(message, secretKey))).toBe(v.signature)
       expect(toHex(signPortable(message, secretKey))).toBe(v.signature)
+      expect(toHex(signerFor(secretKey)(message))).toBe(v.signature)
       expect(verify(signature, message, publicKey)).toBe(true)
       expect(verifyPortable(signature, message, publicKey)).toBe(true)
       // One flipped bit anywhere in the signature fails both verifiers.

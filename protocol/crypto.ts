@@ -93,6 +93,17 @@ export function sign(message: Bytes, secretKey: Bytes): Bytes {
   return ed.sign(message, secretKey)
 }
 
+/**
+ * A signing function bound to one secret key: the native key object is built once, not per signature
+ * (building it costs about as much as the signature). For a long-lived key, like a node's.
+ */
+export function signerFor(secretKey: Bytes): (message: Bytes) => Bytes {
+  if (native === null) return (message) => ed.sign(message, secretKey)
+  const crypto = native
+  const key = nativePrivateKey(crypto, secretKey)
+  return (message) => new Uint8Array(crypto.sign(null, message, key))
+}
+
 /** The pure-JS signer, always @noble: what a browser or phone uses. */
 export function signPortable(message: Bytes, secretKey: Bytes): Bytes {
   return ed.sign(message, secretKey)
