@@ -166,14 +166,15 @@ export class WorkingSet {
     return this.#entries
   }
 
-  /** The block's writes as encoded key/value pairs, sorted by key (null deletes). */
+  /**
+   * The block's writes as encoded key/value pairs (null deletes), in the order the block first touched
+   * the keys: deterministic, since execution is. Not sorted: the map orders its batch by path and the
+   * store's batch is atomic in any order, so a sort by key would be work nobody reads.
+   */
   encodedWrites(): Array<readonly [Bytes, Bytes | null]> {
-    const keys: string[] = []
-    for (const [key, entry] of this.#entries) if (entry.dirty) keys.push(key)
-    keys.sort()
     const out: Array<readonly [Bytes, Bytes | null]> = []
-    for (const key of keys) {
-      const entry = this.#entries.get(key) as Entry
+    for (const [key, entry] of this.#entries) {
+      if (!entry.dirty) continue
       if (entry.value === undefined) {
         out.push([keyBytes(key), null])
       } else {
