@@ -97,6 +97,12 @@ module.exports = {
       to: { path: lib('pino|pino-pretty'), dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'autocannon-only-in-bench',
+      severity: 'error',
+      from: { pathNot: '^bench/' },
+      to: { path: lib('autocannon') },
+    },
+    {
       name: 'prom-client-only-in-node-and-rpc',
       severity: 'error',
       from: { pathNot: '^(node|rpc|bench)/' },

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeAddress, NODE_KEY_PREFIX } from '../protocol/address.ts'
 import { toHex } from '../protocol/bytes.ts'
+import type { RpcLogger } from './ports.ts'
 import { type Harness, harness } from './testing.ts'
 
 let h: Harness
@@ -167,5 +168,53 @@ describe('options and lifecycle', () => {
     expect((await second.server.app.inject({ method: 'GET', url: '/v1/health' })).statusCode).toBe(200)
     await second.server.close()
     await second.server.close()
+  })
+})
+
+describe('request logging', () => {
+  /** A pino-shaped logger that records each line at or above its level, with its message. */
+  function recordingLogger(level: string) {
+    const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
+    const lines: { level: string; msg: unknown; fields: unknown }[] = []
+    const make = (): RpcLogger => {
+      const at =
+        (name: string) =>
+        (...args: unknown[]) => {
+          if (levels.indexOf(name) < levels.indexOf(level)) return
+          lines.push({ level: name, msg: typeof args[0] === 'string' ? args[0] : args[1], fields: args[0] })
+        }
+      return {
+        level,
+        info: at('info'),
+        error: at('error'),
+        debug: at('debug'),
+        fatal: at('fatal'),
+        warn: at('warn'),
+        trace: at('trace'),
+        silent: () => {},
+        child: () => make(),
+      }
+    }
+    return { logger: make(), lines }
+  }
+
+  it('logs nothing per request at info', async () => {
+    const { logger, lines } = recordingLogger('info')
+    h = harness({}, { logger })
+    expect((await get('/v1/status')).status).toBe(200)
+    expect(lines).toEqual([])
+  })
+
+  it('logs one debug line per request at debug', async () => {
+    const { logger, lines } = recordingLogger('debug')
+    h = harness({}, { logger })
+    expect((await get('/v1/status')).status).toBe(200)
+    expect(lines).toEqual([
+      {
+        level: 'debug',
+        msg: 'request completed',
+        fields: expect.objectContaining({ responseTime: expect.any(Number) }),
+      },
+    ])
   })
 })

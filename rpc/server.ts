@@ -6,7 +6,13 @@
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
 import { type Client, createClientResolver } from './clients.ts'
 import { type ErrorResponse, RpcError, RpcErrorCode, toErrorResponse } from './errors.ts'
 import { checkJsonShape } from './json-body.ts'
@@ -39,6 +45,24 @@ function sendError(reply: FastifyReply, { status, body, retryAfterSec }: ErrorRe
   void reply.status(status).send(body)
 }
 
+/**
+ * Fastify logs two lines per request at info; here one line per request at debug, so a node at info
+ * logs per block, not per request (at info they took ~40% of the CPU of an account read). Failed requests keep
+ * Fastify's error line.
+ */
+class RpcLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) super.requestCompleted(error, request, reply)
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed')
+  }
+}
+
 export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
   const resolved = resolveRpcOptions(options)
   const app = Fastify({
@@ -49,6 +73,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
     // Largest body any route accepts; each route sets its own lower limit.
     bodyLimit: 2 * resolved.maxBatchBytes + 4096,
     return503OnClosing: true,
+    logController: new RpcLogController(),
     routerOptions: { maxParamLength: 1024 },
     // Bad URL encodings and over-long params are answered by the router: catalogue them too.
     frameworkErrors: (err, _request, reply) => sendError(reply as FastifyReply, toErrorResponse(err)),

@@ -12,6 +12,8 @@ export const BenchErrorCode = {
   workerFailed: 'BENCH_WORKER_FAILED',
   /** The event stream of the measured node closed during the run. */
   streamLost: 'BENCH_STREAM_LOST',
+  /** The read bench's observer did not catch up, or did not serve a funded account as funded. */
+  observerNotReady: 'BENCH_OBSERVER_NOT_READY',
 } as const
 export type BenchErrorCode = (typeof BenchErrorCode)[keyof typeof BenchErrorCode]
 

@@ -25,6 +25,7 @@ export const BENCH_TX_VALIDITY_BLOCKS = 100_000
 /** A node the bench drives: its RPC, and its process id when the bench started it here. */
 export interface BenchNode {
   readonly name: string
+  readonly role: 'validator' | 'observer'
   readonly rpcUrl: string
   /** Null for a node running elsewhere (--remote): its CPU then comes from its /metrics. */
   readonly pid: number | null
@@ -53,7 +54,23 @@ export interface Network {
   stop(): Promise<void>
 }
 
-export function benchParams(o: BenchOptions): GenesisParams {
+/** What the network start reads of the options (`npm run bench` passes its BenchOptions). */
+export type NetworkOptions = Pick<
+  BenchOptions,
+  | 'validators'
+  | 'basePort'
+  | 'blockTxs'
+  | 'blockBytes'
+  | 'emptyBlockMs'
+  | 'outstanding'
+  | 'logLevel'
+  | 'keepData'
+> & {
+  /** Observer nodes after the validators (they follow the chain and forward txs). Default 0. */
+  readonly observers?: number
+}
+
+export function benchParams(o: NetworkOptions): GenesisParams {
   const d = DEFAULT_GENESIS_PARAMS
   return {
     consensus: {
@@ -87,16 +104,19 @@ async function waitReady(node: RunningNode, minHeight: number, deadline: number)
   )
 }
 
-/** Generates the devnet, starts every validator and waits until the chain commits blocks. */
+/**
+ * Generates the devnet, starts every validator and observer, and waits until the chain commits blocks.
+ * `profileDir` passes --cpu-prof to the nodes (those of `profileRole` only, when given).
+ */
 export async function startNetwork(
-  o: BenchOptions,
-  paths: { logDir: string; profileDir: string | null },
+  o: NetworkOptions,
+  paths: { logDir: string; profileDir: string | null; profileRole?: BenchNode['role'] },
 ): Promise<Network> {
   const dir = await mkdtemp(join(tmpdir(), 'arcade-bench-'))
   const devnet: Devnet = planDevnet(
     {
       validators: o.validators,
-      observers: 0,
+      observers: o.observers ?? 0,
       chainId: BENCH_CHAIN_ID,
       basePort: o.basePort,
       genesisTimeMs: Math.floor(Date.now() / 1000) * 1000,
@@ -117,7 +137,8 @@ export async function startNetwork(
   if (paths.profileDir !== null) mkdirSync(paths.profileDir, { recursive: true })
   const nodes: RunningNode[] = devnet.nodes.map((n) => {
     const log = createWriteStream(join(paths.logDir, `${n.name}.log`))
-    const prof = paths.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${paths.profileDir}`]
+    const profiled = paths.profileDir !== null && (paths.profileRole ?? n.role) === n.role
+    const prof = profiled ? ['--cpu-prof', `--cpu-prof-dir=${paths.profileDir}`] : []
     const child = spawn(
       process.execPath,
       [...prof, cliPath, 'start', '--config', join(dir, `${n.name}.json`)],
@@ -129,7 +150,14 @@ export async function startNetwork(
     child.stdout?.pipe(log)
     child.stderr?.pipe(log)
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    return { name: n.name, rpcUrl: `http://${n.host}:${n.rpcPort}`, pid: child.pid ?? null, child, exited }
+    return {
+      name: n.name,
+      role: n.role,
+      rpcUrl: `http://${n.host}:${n.rpcPort}`,
+      pid: child.pid ?? null,
+      child,
+      exited,
+    }
   })
   let stopped = false
   const stop = async () => {

@@ -67,7 +67,12 @@ export async function connectRemote(urls: readonly string[], managerKeyFile: str
   return {
     chainId,
     manager: { publicKey: key.publicKey, secretKey: key.secretKey },
-    nodes: urls.map((url) => ({ name: remoteNodeName(url), rpcUrl: url, pid: null })),
+    nodes: urls.map((url, i) => ({
+      name: remoteNodeName(url),
+      role: (statuses[i] as Status).role,
+      rpcUrl: url,
+      pid: null,
+    })),
     validators: validators.items.length,
     txValidityBlocks: params.current.maxTxValidityBlocks,
     point: remotePointId(Date.now(), Math.random),
