@@ -35,8 +35,10 @@ export const NO_EXPIRY: PointExpiry = { expiryDays: 0, expiryAtMs: 0 }
 /**
  * Rule (a valid policy): none, afterDays in 1..MAX_EXPIRY_DAYS, or a date after `timeMs` and at
  * most MAX_EXPIRY_DAYS ahead; never both. Gives the stored form, the date rounded up to 00:00 JST.
+ * `horizon` false skips the "at most ahead" rule: admission (admission.ts) refuses only what is sure
+ * to fail at any later block time, and a later block brings a far date within reach.
  */
-export function checkedPolicy(policy: ExpiryPolicyInput | null, timeMs: number): PointExpiry {
+export function checkedPolicy(policy: ExpiryPolicyInput | null, timeMs: number, horizon = true): PointExpiry {
   if (policy === null || (policy.afterDays === 0 && policy.atMs === 0)) return NO_EXPIRY
   if (policy.afterDays > 0 && policy.atMs > 0)
     fail(StateErrorCode.badExpiryPolicy, 'give afterDays or atMs, not both')
@@ -48,7 +50,7 @@ export function checkedPolicy(policy: ExpiryPolicyInput | null, timeMs: number):
       atMs: policy.atMs,
       timeMs,
     })
-  if (policy.atMs > timeMs + MAX_EXPIRY_DAYS * DAY_MS)
+  if (horizon && policy.atMs > timeMs + MAX_EXPIRY_DAYS * DAY_MS)
     fail(StateErrorCode.badExpiryPolicy, `the expiry date must be at most ${MAX_EXPIRY_DAYS} days ahead`)
   return { expiryDays: 0, expiryAtMs: ceilToJstDay(policy.atMs) }
 }

@@ -23,7 +23,11 @@ import type { LedgerEvent } from './receipt.ts'
 import { expiryQueueEntryCodec, expirySweepCodec, uintCodec } from './records.ts'
 import type { WorkingSet } from './working-set.ts'
 
-/** Most sweep steps per block (entries or days): about 2 ms of work at the measured cost. */
+/**
+ * Most sweep steps per block (entries or days). Measured in memory at about 40 µs of CPU per expired
+ * lot, map update included (20 µs at best): about 10 ms for a full sweep block, a few per cent of a
+ * full 10,000-tx block, and 22 million expiring accounts a day at one block a second.
+ */
 export const MAX_SWEEP_STEPS_PER_BLOCK = 256
 
 /** Runs the sweep for a block at `timeMs`; its `expire` events go to `events`. Returns the steps taken. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Bytes } from '../protocol/bytes.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
+import { checkTx } from './admission.ts'
 import { jstDayOf } from './amounts.ts'
 import { creditCustomer } from './customer-balance.ts'
 import { StateErrorCode } from './errors.ts'
@@ -11,7 +12,16 @@ import { Keys, keyId } from './keys.ts'
 import { createLedgerQuery } from './query.ts'
 import type { LedgerEvent, Receipt } from './receipt.ts'
 import { expirySweepCodec, lotsCodec, uintCodec } from './records.ts'
-import { account, GENESIS_TIME_MS, ISSUER, POINT, setupMerchant, setupPoint, TestChain } from './test-kit.ts'
+import {
+  account,
+  GENESIS_TIME_MS,
+  ISSUER,
+  POINT,
+  setupMerchant,
+  setupPoint,
+  TEST_CHAIN_ID,
+  TestChain,
+} from './test-kit.ts'
 import { readRecord, WorkingSet } from './working-set.ts'
 
 const MERCHANT = account(100)
@@ -108,6 +118,26 @@ describe('expiry policy: set at creation, changed by the manager for future awar
     expect(run(setExpiry(0, now + 1_000))).toBe(StateErrorCode.expiryDatePassed)
     expect(run(setExpiry(0, 1))).toBe(StateErrorCode.expiryDatePassed)
     expect(run(setExpiry(0, now + (MAX_EXPIRY_DAYS + 1) * DAY_MS))).toBe(StateErrorCode.badExpiryPolicy)
+  })
+
+  it('admission refuses what is sure to fail: a malformed policy, a passed date, a non-manager', () => {
+    const { chain } = world()
+    const now = chain.state.meta.timeMs
+    const check = (body: TxBody, signer = ISSUER) =>
+      checkTx(chain.state, chain.tx(signer, body), { chainId: TEST_CHAIN_ID, height: chain.height + 1 })
+        ?.code ?? null
+    expect(check(setExpiry(30))).toBeNull()
+    expect(check(setExpiry(0, now + DAY_MS))).toBeNull()
+    expect(check(setExpiry(30), ALICE)).toBe(StateErrorCode.notManager)
+    expect(check(setExpiry(3, now + DAY_MS))).toBe(StateErrorCode.badExpiryPolicy)
+    expect(check(setExpiry(0, now))).toBe(StateErrorCode.expiryDatePassed)
+    // Too far ahead now, but a later block may bring it within reach: left to the block.
+    expect(check(setExpiry(0, now + (MAX_EXPIRY_DAYS + 1) * DAY_MS))).toBeNull()
+    const create = { kind: 'point.create', point: 'NEW', name: 'n', decimals: 0, transferable: true } as const
+    expect(check({ ...create, expiry: { afterDays: MAX_EXPIRY_DAYS + 1, atMs: 0 } })).toBe(
+      StateErrorCode.badExpiryPolicy,
+    )
+    expect(check(create)).toBeNull()
   })
 
   it('a fixed date is rounded up to 00:00 JST; none turns expiry off but not the lots', () => {
