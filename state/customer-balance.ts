@@ -116,13 +116,13 @@ export function creditCustomer(
     accountId,
     expiresAtMs === null
       ? { lots: NO_LOTS, nonExpiring: amount }
-      : { lots: [[ceilToJstDay(expiresAtMs), amount]], nonExpiring: 0 },
+      : { lots: [[expiresAtMs, amount]], nonExpiring: 0 },
   )
 }
 
 /**
  * Credits what a debit took, each lot with its own expiry (a transfer: lots move with their expiry,
- * so a transfer never refreshes it). Lots must be ascending by expiry, on 00:00 JST instants.
+ * so a transfer never refreshes it). Expiries are rounded up to 00:00 JST (a debit's already are).
  */
 export function creditTaken(ctx: BalanceContext, point: string, accountId: string, taken: Taken): void {
   const p = getPoint(ctx.ws, point)
@@ -139,8 +139,9 @@ export function creditTaken(ctx: BalanceContext, point: string, accountId: strin
   // Points that arrive already expired never enter the balance: they leave at once (and get no queue
   // entry: the sweep may have passed their day).
   let expiredOnArrival = 0
-  for (const [expiresAtMs, amount] of taken.lots) {
+  for (const [at, amount] of taken.lots) {
     if (amount <= 0) continue
+    const expiresAtMs = ceilToJstDay(at)
     if (expiresAtMs <= ctx.timeMs) {
       expiredOnArrival += amount
       continue
