@@ -10,7 +10,7 @@ import type { JournalRow } from './types.ts'
 
 /** Distinct unlisted merchants remembered from the journal: past this the count is wrong anyway. */
 const MAX_UNLISTED = 1_000
-const JOURNAL_EVENTS = new Set(['award', 'pay', 'repay', 'redeem', 'transfer'])
+const JOURNAL_EVENTS = new Set(['award', 'pay', 'repay', 'redeem', 'transfer', 'expire'])
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v)
 export const isCount = (v: unknown): v is number => isInt(v) && (v as number) >= 0
@@ -39,9 +39,10 @@ export interface Fold {
     liabilities: number
     repaid: number
     redeemed: number
+    expired: number
   }
   /** Rows in (H, Hp]: what the point record moved after H. */
-  readonly tail: { supply: number; liability: number; repaid: number; redeemed: number }
+  readonly tail: { supply: number; liability: number; repaid: number; redeemed: number; expired: number }
   /** Distinct merchants named by rows up to Hp that the listing lacks. */
   readonly unlisted: Set<string>
   firstUnlisted: string | null
@@ -56,7 +57,8 @@ export function wellFormed(r: JournalRow): boolean {
   if (!isCount(r.height) || !isCount(r.txIndex) || !isCount(r.row)) return false
   if (!JOURNAL_EVENTS.has(r.event) || !isCount(r.amount)) return false
   if (!isInt(r.floatDelta) || !isInt(r.liabilityDelta)) return false
-  if (r.event === 'transfer') return r.floatDelta === 0 && r.liabilityDelta === 0
+  // Customer-only movements move no merchant's books.
+  if (r.event === 'transfer' || r.event === 'expire') return r.floatDelta === 0 && r.liabilityDelta === 0
   return typeof r.merchant === 'string'
 }
 
@@ -81,9 +83,10 @@ export function foldRow(
     f.otherPoint ??= r
     return
   }
-  const customers = r.event === 'award' ? r.amount : r.event === 'pay' ? -r.amount : 0
+  const customers = r.event === 'award' ? r.amount : r.event === 'pay' || r.event === 'expire' ? -r.amount : 0
   const repaid = r.event === 'repay' ? r.amount : 0
   const redeemed = r.event === 'redeem' ? r.amount : 0
+  const expired = r.event === 'expire' ? r.amount : 0
   if (r.height <= at.height) {
     const j = f.journal
     j.customers += customers
@@ -91,11 +94,13 @@ export function foldRow(
     j.liabilities += r.liabilityDelta
     j.repaid += repaid
     j.redeemed += redeemed
+    j.expired += expired
   } else if (r.height <= at.provenHeight) {
     f.tail.supply += customers + r.floatDelta
     f.tail.liability += r.liabilityDelta
     f.tail.repaid += repaid
     f.tail.redeemed += redeemed
+    f.tail.expired += expired
   }
   if (r.merchant === null) return
   const m = merchants.get(r.merchant)
@@ -127,8 +132,8 @@ function compareRows(a: JournalRow, b: JournalRow): number {
 export function createFold(): Fold {
   return {
     rows: 0,
-    journal: { customers: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0 },
-    tail: { supply: 0, liability: 0, repaid: 0, redeemed: 0 },
+    journal: { customers: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0, expired: 0 },
+    tail: { supply: 0, liability: 0, repaid: 0, redeemed: 0, expired: 0 },
     unlisted: new Set(),
     firstUnlisted: null,
     disorder: null,

@@ -4,10 +4,11 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay; a merchant's float = Σ floatDelta, liability = Σ liabilityDelta;
- *             repaid = Σ repay; redeemed = Σ redeem
- *   books:    customers + Σ float − Σ liability = repaid − redeemed
- *   state:    totalSupply = customers + Σ float, totalLiability = Σ liability, cumRepaid, cumRedeemed
+ *   journal:  customers = Σ award − Σ pay − Σ expire; a merchant's float = Σ floatDelta, liability =
+ *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire
+ *   books:    customers + Σ float − Σ liability = repaid − redeemed − expired
+ *   state:    totalSupply = customers + Σ float, totalLiability = Σ liability, cumRepaid, cumRedeemed,
+ *             cumExpired
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
  * height minus the journal rows after H. The proofs are fetched first and the journal read only up
@@ -50,9 +51,9 @@ export const RECONCILE_CHECKS = {
   pointProof: 'proof.point',
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
-  /** The journal's own books at H: customers + Σ float − Σ liability = repaid − redeemed. */
+  /** The journal's own books at H: customers + Σ float − Σ liability = repaid − redeemed − expired. */
   journalIdentity: 'journal.identity',
-  /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed. */
+  /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired. */
   stateIdentity: 'state.identity',
   /** totalSupply(H) = customers + Σ float from the journal. */
   supply: 'totals.supply',
@@ -62,6 +63,8 @@ export const RECONCILE_CHECKS = {
   repaid: 'totals.repaid',
   /** cumRedeemed(H) = Σ redeem amounts. */
   redeemed: 'totals.redeemed',
+  /** cumExpired(H) = Σ expire amounts (breakage). */
+  expired: 'totals.expired',
   /** Each merchant's float(H) equals the journal's. */
   merchantFloat: 'merchants.float',
   /** Each merchant's liability(H) equals the journal's. */
@@ -105,6 +108,7 @@ export interface JournalBooks {
   readonly liabilities: number
   readonly repaid: number
   readonly redeemed: number
+  readonly expired: number
 }
 
 /** A point record's totals. */
@@ -113,6 +117,7 @@ export interface StateBooks {
   readonly totalLiability: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
+  readonly cumExpired: number
 }
 
 export interface ReconcileReport {
@@ -240,6 +245,7 @@ export async function reconcilePoint(
     totalLiability: p.totalLiability,
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
+    cumExpired: p.cumExpired,
     merchantCount: p.merchantCount,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
@@ -314,6 +320,7 @@ export async function reconcilePoint(
     totalLiability: p.totalLiability - f.tail.liability,
     cumRepaid: p.cumRepaid - f.tail.repaid,
     cumRedeemed: p.cumRedeemed - f.tail.redeemed,
+    cumExpired: p.cumExpired - f.tail.expired,
   }
   Object.assign(base, { rows: f.rows, totals: { journal: { ...j }, state, proven } })
 
@@ -363,13 +370,19 @@ export async function reconcilePoint(
   }
   const C = RECONCILE_CHECKS
   const steps: (() => boolean)[] = [
-    () => compare(C.journalIdentity, j.repaid - j.redeemed, j.customers + j.floats - j.liabilities),
     () =>
-      compare(C.stateIdentity, state.cumRepaid - state.cumRedeemed, state.totalSupply - state.totalLiability),
+      compare(C.journalIdentity, j.repaid - j.redeemed - j.expired, j.customers + j.floats - j.liabilities),
+    () =>
+      compare(
+        C.stateIdentity,
+        state.cumRepaid - state.cumRedeemed - state.cumExpired,
+        state.totalSupply - state.totalLiability,
+      ),
     () => compare(C.supply, state.totalSupply, j.customers + j.floats),
     () => compare(C.liability, state.totalLiability, j.liabilities),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),
+    () => compare(C.expired, state.cumExpired, j.expired),
     () => perMerchant(C.merchantFloat, 'float'),
     () => perMerchant(C.merchantLiability, 'liability'),
     () => countMerchants(),

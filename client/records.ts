@@ -28,6 +28,8 @@ export interface ProvenPoint {
   readonly cumRedeemed: number
   /** Merchants that ever applied (the listing's length; it only grows). */
   readonly merchantCount: number
+  /** Σ points expired out of customers' balances (breakage). */
+  readonly cumExpired: number
 }
 
 /** A merchant record's books (state/records.ts MerchantRecord). */
@@ -37,21 +39,23 @@ export interface ProvenMerchant {
   readonly liability: number
 }
 
-const POINT_TUPLE_LENGTH = 11
+const POINT_TUPLE_LENGTH = 15
 const MERCHANT_TUPLE_LENGTH = 7
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 /**
  * A decoded point tuple `[manager, name, decimals, transferable, totalSupply, totalLiability,
- * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants]`; null when it is not one.
+ * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, cumExpired, expiryDays,
+ * expiryAtMs, hasLots]`; null when it is not one.
  */
 export function pointRecordOf(decoded: unknown): ProvenPoint | null {
   if (!Array.isArray(decoded) || decoded.length !== POINT_TUPLE_LENGTH) return null
   const [, name, , , totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount] = decoded
+  const cumExpired = decoded[11]
   if (typeof name !== 'string') return null
-  const amounts = [totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount]
+  const amounts = [totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount, cumExpired]
   if (!amounts.every(isAmount)) return null
-  return { name, totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount }
+  return { name, totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount, cumExpired }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A fake node over a tiny ledger of one point, for reconciliation tests (unit and browser): it books
- * award, pay, repay, redeem and transfer as state/ does (float first, liability first), writes one
+ * award, pay, repay, redeem, transfer and expire as state/ does (float first, liability first), writes one
  * journal row per movement, commits blocks whose headers carry the state root of a real state tree
  * (test-kit.ts StateTree) and a commit certificate of its validators, and answers the reads
  * `reconcilePoint` makes. Tests make it lie through the hooks. Not used by production code.
@@ -39,6 +39,7 @@ interface Books {
   cumRepaid: number
   cumRedeemed: number
   merchantCount: number
+  cumExpired: number
 }
 interface MerchantBooks {
   readonly address: string
@@ -84,9 +85,11 @@ export class FakeLedgerNode extends ArcadeClient {
     cumRepaid: 0,
     cumRedeemed: 0,
     merchantCount: 0,
+    cumExpired: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
+  #blockRows = 0
 
   constructor(era: Era) {
     super({ url: 'http://fake-ledger.invalid', chainId: LIGHT_CHAIN_ID }, { fetch: refused })
@@ -139,6 +142,11 @@ export class FakeLedgerNode extends ArcadeClient {
     this.#move(null, 'transfer', from, to, amount, 0, 0)
   }
 
+  /** Expired points leave a customer: burned, into cumExpired (a row of the block's own, the sweep's). */
+  bookExpire(customer: string, amount: number): void {
+    this.#move(null, 'expire', customer, addressOf(MANAGER), amount, 0, 0)
+  }
+
   /** Closes the block being built: its header commits the state root, its validators sign it. */
   commit(): number {
     const height = this.#blocks.length + 1
@@ -159,6 +167,7 @@ export class FakeLedgerNode extends ArcadeClient {
     }
     this.#blocks.push({ header, certificate: this.certify(header), tree: this.#tree.clone() })
     this.#pending = 0
+    this.#blockRows = 0
     return height
   }
 
@@ -182,7 +191,12 @@ export class FakeLedgerNode extends ArcadeClient {
     floatDelta: number,
     liabilityDelta: number,
   ): void {
-    const customers = event === 'award' ? amount : event === 'pay' ? -amount : 0
+    const customers = event === 'award' ? amount : event === 'pay' || event === 'expire' ? -amount : 0
+    if (event === 'expire') {
+      this.#books.totalSupply -= amount
+      this.#books.cumExpired += amount
+      this.#writePoint()
+    }
     if (m !== null) {
       m.float += floatDelta
       m.liability += liabilityDelta
@@ -200,16 +214,19 @@ export class FakeLedgerNode extends ArcadeClient {
       repay: ['manager', 'merchant'],
       redeem: ['merchant', 'manager'],
       transfer: ['customer', 'customer'],
+      expire: ['customer', 'manager'],
     } as const
     const [fromRole, toRole] = roles[event]
     this.#rows.push({
       height,
       time: new Date(1_767_225_600_000 + height * 1000).toISOString(),
       timeMs: 1_767_225_600_000 + height * 1000,
-      txIndex: this.#pending++,
-      row: 0,
-      txHash: toHex(new Uint8Array(32).fill(this.#rows.length % 256)),
-      kind: event === 'transfer' ? 'point.transfer' : `merchant.${event}`,
+      // The sweep's rows are the block's own, after its txs (state/journal.ts BLOCK_ROWS_TX_INDEX).
+      // (Book a block's expiries after its txs, as the sweep runs at the block's end.)
+      txIndex: event === 'expire' ? 0xffffffff : this.#pending++,
+      row: event === 'expire' ? this.#blockRows++ : 0,
+      txHash: toHex(new Uint8Array(32).fill(event === 'expire' ? 0 : this.#rows.length % 256)),
+      kind: event === 'transfer' ? 'point.transfer' : event === 'expire' ? 'block' : `merchant.${event}`,
       event,
       point: this.pointId,
       from,
@@ -241,7 +258,10 @@ export class FakeLedgerNode extends ArcadeClient {
       b.cumRepaid,
       b.cumRedeemed,
     ]
-    this.#tree.set(pointRecordKey(this.pointId), encode([...tuple, b.merchantCount, 0, 0]))
+    this.#tree.set(
+      pointRecordKey(this.pointId),
+      encode([...tuple, b.merchantCount, 0, 0, b.cumExpired, 0, 0, b.cumExpired > 0]),
+    )
   }
 
   #writeMerchant(m: MerchantBooks): void {

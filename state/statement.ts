@@ -14,6 +14,8 @@
  * - owedToManager: the closing liability, points the merchant awarded on credit and has not cleared;
  * - owedToMerchant: the redemptions of the period, points the merchant burned for yen;
  * - net = owedToMerchant − owedToManager (positive: the manager pays the merchant).
+ * Breakage (issue 15): points that expired in the period (`expired`, from `expire` rows) left the
+ * customers' balances and belong to the manager; they move no merchant's books.
  */
 import { type Bytes, bytesKey, compareBytes } from '../protocol/bytes.ts'
 import type { JournalRow } from './journal.ts'
@@ -58,7 +60,10 @@ export interface MerchantStatement {
   readonly net: number
 }
 
-/** The books of the point at one instant: Σ customers + Σ (float − liability) = repaid − redeemed. */
+/**
+ * The books of the point at one instant: Σ customers + Σ (float − liability) = repaid − redeemed −
+ * expired.
+ */
 export interface BooksAt {
   readonly customers: number
   readonly floats: number
@@ -66,6 +71,8 @@ export interface BooksAt {
   readonly cumRepaid: number
   readonly cumRedeemed: number
   readonly holds: boolean
+  /** Σ points expired out of customers' balances up to this instant (breakage). */
+  readonly cumExpired: number
 }
 
 export interface SettlementStatement {
@@ -91,6 +98,9 @@ export interface SettlementStatement {
   readonly totals: Omit<MerchantStatement, 'merchant' | 'name'>
   /** Merchants with a balance at either end or a movement in the period, ascending by address. */
   readonly merchants: readonly MerchantStatement[]
+  /** Breakage in the period: how many expiries (one per account and tx or block) and their sum. */
+  readonly expiryCount: number
+  readonly expired: number
 }
 
 interface Flow {
@@ -165,19 +175,28 @@ export function createStatementFold(
     snapshotFloats += m.float
   }
   // Point-wide: customers' balances and the cumulative fiat figures, since the start and in the period.
-  const since = { customers: 0, repaid: 0, redeemed: 0 }
-  const inPeriod = { customers: 0, transferCount: 0, transferred: 0 }
+  const since = { customers: 0, repaid: 0, redeemed: 0, expired: 0 }
+  const inPeriod = { customers: 0, transferCount: 0, transferred: 0, expiryCount: 0, expired: 0 }
 
   function add(row: JournalRow): void {
     // Rows before the period are already in the opening (the snapshot holds them); rows after the
     // snapshot are not in it, so neither may be folded.
     if (row.point !== pointId || row.timeMs < period.startMs || row.height > snapshot.height) return
     const within = row.timeMs < period.endMs
-    const customers = row.event === 'award' ? row.amount : row.event === 'pay' ? -row.amount : 0
+    const customers =
+      row.event === 'award' ? row.amount : row.event === 'pay' || row.event === 'expire' ? -row.amount : 0
     since.customers += customers
     if (row.event === 'repay') since.repaid += row.amount
     if (row.event === 'redeem') since.redeemed += row.amount
     if (within) inPeriod.customers += customers
+    if (row.event === 'expire') {
+      since.expired += row.amount
+      if (within) {
+        inPeriod.expiryCount++
+        inPeriod.expired += row.amount
+      }
+      return
+    }
     if (row.event === 'transfer') {
       if (within) {
         inPeriod.transferCount++
@@ -253,6 +272,7 @@ export function createStatementFold(
       totals.openingLiability,
       p.cumRepaid - since.repaid,
       p.cumRedeemed - since.redeemed,
+      p.cumExpired - since.expired,
     )
     const closing = books(
       opening.customers + inPeriod.customers,
@@ -260,6 +280,7 @@ export function createStatementFold(
       totals.closingLiability,
       opening.cumRepaid + totals.repayments,
       opening.cumRedeemed + totals.redemptions,
+      opening.cumExpired + inPeriod.expired,
     )
     return {
       point: pointId,
@@ -276,6 +297,8 @@ export function createStatementFold(
       transferred: inPeriod.transferred,
       totals,
       merchants: lines,
+      expiryCount: inPeriod.expiryCount,
+      expired: inPeriod.expired,
     }
   }
 
@@ -288,6 +311,7 @@ function books(
   liabilities: number,
   cumRepaid: number,
   cumRedeemed: number,
+  cumExpired: number,
 ): BooksAt {
   return {
     customers,
@@ -295,7 +319,8 @@ function books(
     liabilities,
     cumRepaid,
     cumRedeemed,
-    holds: customers + floats - liabilities === cumRepaid - cumRedeemed,
+    holds: customers + floats - liabilities === cumRepaid - cumRedeemed - cumExpired,
+    cumExpired,
   }
 }
 

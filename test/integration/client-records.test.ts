@@ -32,6 +32,10 @@ describe('client/records.ts against state/', () => {
       merchantCount: 15,
       grantCount: 16,
       directGrants: 17,
+      cumExpired: 18,
+      expiryDays: 19,
+      expiryAtMs: 20,
+      hasLots: true,
     })
     expect(pointRecordOf(decoded(point))).toEqual({
       name: 'Shibuya',
@@ -40,6 +44,7 @@ describe('client/records.ts against state/', () => {
       cumRepaid: 13,
       cumRedeemed: 14,
       merchantCount: 15,
+      cumExpired: 18,
     })
     const merchant = merchantCodec.encode({
       name: 'Bakery',
