@@ -85,7 +85,8 @@ export function expireDue(ctx: BalanceContext, point: string, accountId: string)
 
 /** Appends the account to the queue of the day its new lot expires (see the header). */
 function enqueue(ctx: BalanceContext, point: string, accountId: string, expiresAtMs: number): void {
-  const day = jstDayOf(expiresAtMs)
+  // The day whose 00:00 JST is at or after the expiry: the sweep reaches it only once the lot expired.
+  const day = jstDayOf(ceilToJstDay(expiresAtMs))
   const lengthKey = Keys.expiryQueueLength(day)
   const length = ctx.ws.get(lengthKey, uintCodec) ?? 0
   ctx.ws.put(Keys.expiryQueueEntry(day, length), expiryQueueEntryCodec, {
@@ -99,7 +100,7 @@ function enqueue(ctx: BalanceContext, point: string, accountId: string, expiresA
 }
 
 /**
- * Credits `amount` to a customer's balance: expiring at `expiresAtMs` (rounded up to 00:00 JST), or
+ * Credits `amount` to a customer's balance: expiring at the instant `expiresAtMs`, or
  * never with null. Use `awardExpiryOf` (expiry-policy.ts) for what a new award gets. An expiry not
  * after the block's time credits points that expire at once (an `expire` event reports them).
  */
@@ -122,7 +123,8 @@ export function creditCustomer(
 
 /**
  * Credits what a debit took, each lot with its own expiry (a transfer: lots move with their expiry,
- * so a transfer never refreshes it). Expiries are rounded up to 00:00 JST (a debit's already are).
+ * so a transfer never refreshes it). Expiries are kept to the millisecond: an N-day policy's already
+ * fall on 00:00 JST (expiry-lots.ts), a fixed date is the instant the manager set.
  */
 export function creditTaken(ctx: BalanceContext, point: string, accountId: string, taken: Taken): void {
   const p = getPoint(ctx.ws, point)
@@ -141,7 +143,7 @@ export function creditTaken(ctx: BalanceContext, point: string, accountId: strin
   let expiredOnArrival = 0
   for (const [at, amount] of taken.lots) {
     if (amount <= 0) continue
-    const expiresAtMs = ceilToJstDay(at)
+    const expiresAtMs = at
     if (expiresAtMs <= ctx.timeMs) {
       expiredOnArrival += amount
       continue

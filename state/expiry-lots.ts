@@ -2,8 +2,9 @@
  * Lots: the expiring part of a customer's balance (records.ts `Lots`), as pure functions over the
  * sorted list `[expiresAtMs, amount]`. customer-balance.ts applies them to the state.
  *
- * Expiry instants are always 00:00 JST (the start of a JST day, amounts.ts jstDayOf), so a lot names
- * its expiry day, the sweep's queues are per day, and a lot is expired at any time ≥ its instant.
+ * An N-day policy's expiries fall on 00:00 JST (the start of a JST day, amounts.ts jstDayOf); a fixed
+ * date is the manager's instant. A lot is expired at any time ≥ its instant; the sweep's queues are per
+ * JST day, a lot queued under the first 00:00 JST at or after its instant.
  *
  * Rule (lot bound): a balance holds at most MAX_LOTS lots. By construction it rarely gets near:
  * an N-day policy rounds expiries up to a grid of `expiryGridDays(N)` days (a power of two g with
@@ -30,7 +31,7 @@ export function jstDayStartMs(day: number): number {
   return day * DAY_MS - JST_OFFSET_MS
 }
 
-/** The first 00:00 JST at or after `timeMs`: how every expiry instant is rounded (never down). */
+/** The first 00:00 JST at or after `timeMs` (N-day expiries round up to it; queue days are named by it). */
 export function ceilToJstDay(timeMs: number): number {
   const start = jstDayStartMs(jstDayOf(timeMs))
   return start === timeMs ? start : start + DAY_MS
@@ -72,7 +73,7 @@ export function expiredPrefix(lots: Lots, timeMs: number): { count: number; amou
 }
 
 /**
- * Adds `amount` expiring at `expiresAtMs` (a 00:00 JST after every expired lot was removed). Same
+ * Adds `amount` expiring at `expiresAtMs` (after every expired lot was removed). Same
  * expiry: the lot grows. Room left: a new lot, in order. Full (MAX_LOTS): merged in the customer's
  * favour: into the first lot that expires later, or, when none does, the last lot grows and takes the
  * new, later expiry. `newExpiry` is the expiry instant that now has a lot it had not before (its day

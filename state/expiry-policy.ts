@@ -6,15 +6,15 @@
  * - none: awards never expire (the balance's non-expiring part);
  * - afterDays N (1 to MAX_EXPIRY_DAYS): each award expires N days after it, rounded up to 00:00 JST
  *   and then up to the policy's day grid (expiry-lots.ts expiryAfterDays: never earlier than N days);
- * - atMs, a fixed date (the fiscal year end): rounded up to 00:00 JST when set, and it must lie after
- *   the block's time then. Awards made before it expire at it. Rule (a passed date): once it has
+ * - atMs, a fixed instant (the fiscal year end; the CLI and SDK read a bare date as its 00:00 JST),
+ *   kept to the millisecond, and it must lie after the block's time when set. Awards made before it expire at it. Rule (a passed date): once it has
  *   passed, awards get no expiry (they never expire) until the manager sets a new policy; a lapsed
  *   date never makes an award fail and never hands out points that are expired on arrival.
  */
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { requireManager, type TxContext } from './context.ts'
 import { fail, StateErrorCode } from './errors.ts'
-import { ceilToJstDay, DAY_MS, expiryAfterDays } from './expiry-lots.ts'
+import { DAY_MS, expiryAfterDays } from './expiry-lots.ts'
 import { Keys } from './keys.ts'
 import { type PointRecord, pointCodec } from './records.ts'
 
@@ -34,7 +34,7 @@ export const NO_EXPIRY: PointExpiry = { expiryDays: 0, expiryAtMs: 0 }
 
 /**
  * Rule (a valid policy): none, afterDays in 1..MAX_EXPIRY_DAYS, or a date after `timeMs` and at
- * most MAX_EXPIRY_DAYS ahead; never both. Gives the stored form, the date rounded up to 00:00 JST.
+ * most MAX_EXPIRY_DAYS ahead; never both. Gives the stored form.
  * `horizon` false skips the "at most ahead" rule: admission (admission.ts) refuses only what is sure
  * to fail at any later block time, and a later block brings a far date within reach.
  */
@@ -52,7 +52,7 @@ export function checkedPolicy(policy: ExpiryPolicyInput | null, timeMs: number, 
     })
   if (horizon && policy.atMs > timeMs + MAX_EXPIRY_DAYS * DAY_MS)
     fail(StateErrorCode.badExpiryPolicy, `the expiry date must be at most ${MAX_EXPIRY_DAYS} days ahead`)
-  return { expiryDays: 0, expiryAtMs: ceilToJstDay(policy.atMs) }
+  return { expiryDays: 0, expiryAtMs: policy.atMs }
 }
 
 export const hasPolicy = (e: PointExpiry): boolean => e.expiryDays > 0 || e.expiryAtMs > 0

@@ -140,10 +140,10 @@ describe('expiry policy: set at creation, changed by the manager for future awar
     expect(check(create)).toBeNull()
   })
 
-  it('a fixed date is rounded up to 00:00 JST; none turns expiry off but not the lots', () => {
+  it('a fixed date is kept to the millisecond; none turns expiry off but not the lots', () => {
     const { chain, q } = world()
     const r = ok(chain.run(ISSUER, setExpiry(0, midnight(90) + 1)))
-    expect(r.events).toEqual([{ type: 'expiryPolicy', point: POINT, afterDays: 0, atMs: midnight(91) }])
+    expect(r.events).toEqual([{ type: 'expiryPolicy', point: POINT, afterDays: 0, atMs: midnight(90) + 1 }])
     ok(chain.run(ISSUER, setExpiry(0)))
     expect(q().point(POINT)).toMatchObject({ expiryDays: 0, expiryAtMs: 0, hasLots: true })
   })
@@ -163,6 +163,23 @@ describe('expiry policy: set at creation, changed by the manager for future awar
     ok(chain.run(TERMINAL, award(7)))
     expect(lots()).toHaveLength(2)
     expect(createLedgerQuery(chain.state).lots(POINT, ALICE)).toMatchObject({ balance: 22, nonExpiring: 7 })
+  })
+
+  it('a fixed date mid-day: the lot expires at that instant, the sweep reaches it the next 00:00 JST', () => {
+    const { chain, q, lots, at } = world()
+    const date = chain.state.meta.timeMs + 5_000
+    ok(chain.run(ISSUER, setExpiry(0, date)))
+    ok(chain.run(TERMINAL, award(10)))
+    expect(lots()).toEqual([[date, 10]])
+    // At the instant the points are gone for a query and for any tx (a failed tx writes nothing)...
+    const r = at(date, [[ALICE, pay(4)]]).receipts[0]!
+    expect(r.error).toBe(StateErrorCode.insufficientBalance)
+    expect(q().balance(POINT, ALICE)).toBe(0)
+    // ...and the books take them the first time a tx moves the account, before the next 00:00 JST.
+    const credited = ok(at(date + 1_000, [[TERMINAL, award(3)]]).receipts[0]!)
+    expect(credited.events[0]).toEqual({ type: 'expire', point: POINT, account: ALICE, amount: 10 })
+    expect(q().point(POINT)).toMatchObject({ cumExpired: 10 })
+    expect(q().balance(POINT, ALICE)).toBe(3)
   })
 
   it('a fixed date: awards before it expire at it; once it has passed awards never expire', () => {
