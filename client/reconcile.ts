@@ -4,10 +4,12 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay; a merchant's float = Σ floatDelta, liability = Σ liabilityDelta;
+ *   journal:  customers = Σ award − Σ pay − Σ purseLock + Σ purseReturn; purses = Σ purseLock −
+ *             Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability = Σ liabilityDelta;
  *             repaid = Σ repay; redeemed = Σ redeem
- *   books:    customers + Σ float − Σ liability = repaid − redeemed
- *   state:    totalSupply = customers + Σ float, totalLiability = Σ liability, cumRepaid, cumRedeemed
+ *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed
+ *   state:    totalSupply = customers + purses + Σ float, totalLocked = purses, totalLiability = Σ
+ *             liability, cumRepaid, cumRedeemed
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
  * height minus the journal rows after H. The proofs are fetched first and the journal read only up
@@ -50,14 +52,16 @@ export const RECONCILE_CHECKS = {
   pointProof: 'proof.point',
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
-  /** The journal's own books at H: customers + Σ float − Σ liability = repaid − redeemed. */
+  /** The journal's own books at H: customers + purses + Σ float − Σ liability = repaid − redeemed. */
   journalIdentity: 'journal.identity',
   /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed. */
   stateIdentity: 'state.identity',
-  /** totalSupply(H) = customers + Σ float from the journal. */
+  /** totalSupply(H) = customers + purses + Σ float from the journal. */
   supply: 'totals.supply',
   /** totalLiability(H) = Σ liability from the journal. */
   liability: 'totals.liability',
+  /** totalLocked(H) = what the journal moved into offline purses, less what they paid out or returned. */
+  locked: 'totals.locked',
   /** cumRepaid(H) = Σ repay amounts. */
   repaid: 'totals.repaid',
   /** cumRedeemed(H) = Σ redeem amounts. */
@@ -101,6 +105,8 @@ export interface ReconcileOptions {
 /** The journal's sums up to the height. */
 export interface JournalBooks {
   readonly customers: number
+  /** Σ locked in offline purses, not yet paid out or returned. */
+  readonly purses: number
   readonly floats: number
   readonly liabilities: number
   readonly repaid: number
@@ -111,6 +117,7 @@ export interface JournalBooks {
 export interface StateBooks {
   readonly totalSupply: number
   readonly totalLiability: number
+  readonly totalLocked: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
 }
@@ -241,6 +248,7 @@ export async function reconcilePoint(
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
     merchantCount: p.merchantCount,
+    totalLocked: p.totalLocked,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
 
@@ -312,6 +320,7 @@ export async function reconcilePoint(
   const state: StateBooks = {
     totalSupply: p.totalSupply - f.tail.supply,
     totalLiability: p.totalLiability - f.tail.liability,
+    totalLocked: p.totalLocked - f.tail.locked,
     cumRepaid: p.cumRepaid - f.tail.repaid,
     cumRedeemed: p.cumRedeemed - f.tail.redeemed,
   }
@@ -363,11 +372,13 @@ export async function reconcilePoint(
   }
   const C = RECONCILE_CHECKS
   const steps: (() => boolean)[] = [
-    () => compare(C.journalIdentity, j.repaid - j.redeemed, j.customers + j.floats - j.liabilities),
+    () =>
+      compare(C.journalIdentity, j.repaid - j.redeemed, j.customers + j.purses + j.floats - j.liabilities),
     () =>
       compare(C.stateIdentity, state.cumRepaid - state.cumRedeemed, state.totalSupply - state.totalLiability),
-    () => compare(C.supply, state.totalSupply, j.customers + j.floats),
+    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats),
     () => compare(C.liability, state.totalLiability, j.liabilities),
+    () => compare(C.locked, state.totalLocked, j.purses),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),
     () => perMerchant(C.merchantFloat, 'float'),

@@ -15,6 +15,7 @@ import type { QuorumCertificate } from '../protocol/vote.ts'
 import { ArcadeClient } from './client.ts'
 import { ArcadeClientError } from './errors.ts'
 import { addressOf, toAccount } from './keys.ts'
+import { customerDelta, purseDelta } from './reconcile-fold.ts'
 import { merchantRecordKey, pointRecordKey } from './records.ts'
 import { type Era, FakeChain, LIGHT_CHAIN_ID, StateTree } from './test-kit.ts'
 import type {
@@ -39,6 +40,7 @@ interface Books {
   cumRepaid: number
   cumRedeemed: number
   merchantCount: number
+  totalLocked: number
 }
 interface MerchantBooks {
   readonly address: string
@@ -48,6 +50,16 @@ interface MerchantBooks {
 }
 
 const MANAGER = new Uint8Array(32).fill(7)
+const KINDS: Record<JournalRow['event'], string> = {
+  award: 'merchant.award',
+  pay: 'merchant.pay',
+  repay: 'merchant.repay',
+  redeem: 'merchant.redeem',
+  transfer: 'point.transfer',
+  purseLock: 'purse.open',
+  pursePay: 'purse.settle',
+  purseReturn: 'purse.reclaim',
+}
 const refused = () => Promise.reject(new Error('the fake ledger node answers no HTTP'))
 
 export function certificateJson(c: QuorumCertificate): CertificateJson {
@@ -84,6 +96,7 @@ export class FakeLedgerNode extends ArcadeClient {
     cumRepaid: 0,
     cumRedeemed: 0,
     merchantCount: 0,
+    totalLocked: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
@@ -139,6 +152,23 @@ export class FakeLedgerNode extends ArcadeClient {
     this.#move(null, 'transfer', from, to, amount, 0, 0)
   }
 
+  /** A customer locks points into an offline purse (state/purses.ts purse.open). */
+  bookPurseLock(customer: string, purse: string, amount: number): void {
+    this.#move(null, 'purseLock', customer, purse, amount, 0, 0)
+  }
+
+  /** A purse pays a merchant for a voucher: liability first, as a payment. */
+  bookPursePay(purse: string, merchant: string, amount: number): void {
+    const m = this.#merchant(merchant)
+    const cleared = Math.min(m.liability, amount)
+    this.#move(m, 'pursePay', purse, merchant, amount, amount - cleared, -cleared)
+  }
+
+  /** What is left in a purse goes back to its owner (purse.reclaim). */
+  bookPurseReturn(purse: string, customer: string, amount: number): void {
+    this.#move(null, 'purseReturn', purse, customer, amount, 0, 0)
+  }
+
   /** Closes the block being built: its header commits the state root, its validators sign it. */
   commit(): number {
     const height = this.#blocks.length + 1
@@ -182,15 +212,19 @@ export class FakeLedgerNode extends ArcadeClient {
     floatDelta: number,
     liabilityDelta: number,
   ): void {
-    const customers = event === 'award' ? amount : event === 'pay' ? -amount : 0
+    const customers = customerDelta({ event, amount } as JournalRow)
+    const purses = purseDelta({ event, amount } as JournalRow)
     if (m !== null) {
       m.float += floatDelta
       m.liability += liabilityDelta
-      this.#books.totalSupply += customers + floatDelta
+      this.#writeMerchant(m)
+    }
+    if (m !== null || purses !== 0) {
+      this.#books.totalSupply += customers + purses + floatDelta
       this.#books.totalLiability += liabilityDelta
+      this.#books.totalLocked += purses
       if (event === 'repay') this.#books.cumRepaid += amount
       if (event === 'redeem') this.#books.cumRedeemed += amount
-      this.#writeMerchant(m)
       this.#writePoint()
     }
     const height = this.#blocks.length + 1
@@ -200,6 +234,9 @@ export class FakeLedgerNode extends ArcadeClient {
       repay: ['manager', 'merchant'],
       redeem: ['merchant', 'manager'],
       transfer: ['customer', 'customer'],
+      purseLock: ['customer', 'purse'],
+      pursePay: ['purse', 'merchant'],
+      purseReturn: ['purse', 'customer'],
     } as const
     const [fromRole, toRole] = roles[event]
     this.#rows.push({
@@ -209,7 +246,7 @@ export class FakeLedgerNode extends ArcadeClient {
       txIndex: this.#pending++,
       row: 0,
       txHash: toHex(new Uint8Array(32).fill(this.#rows.length % 256)),
-      kind: event === 'transfer' ? 'point.transfer' : `merchant.${event}`,
+      kind: KINDS[event],
       event,
       point: this.pointId,
       from,
@@ -241,7 +278,7 @@ export class FakeLedgerNode extends ArcadeClient {
       b.cumRepaid,
       b.cumRedeemed,
     ]
-    this.#tree.set(pointRecordKey(this.pointId), encode([...tuple, b.merchantCount, 0, 0]))
+    this.#tree.set(pointRecordKey(this.pointId), encode([...tuple, b.merchantCount, 0, 0, b.totalLocked]))
   }
 
   #writeMerchant(m: MerchantBooks): void {

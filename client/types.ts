@@ -168,12 +168,12 @@ export interface JournalRow {
   readonly row: number
   readonly txHash: string
   readonly kind: string
-  readonly event: 'award' | 'pay' | 'repay' | 'redeem' | 'transfer'
+  readonly event: 'award' | 'pay' | 'repay' | 'redeem' | 'transfer' | 'purseLock' | 'pursePay' | 'purseReturn'
   readonly point: string
   readonly from: string
-  readonly fromRole: 'customer' | 'merchant' | 'manager'
+  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse'
   readonly to: string
-  readonly toRole: 'customer' | 'merchant' | 'manager'
+  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse'
   readonly amount: number
   readonly merchant: string | null
   readonly terminal: string | null
@@ -226,6 +226,8 @@ export interface StatementDocument<T> {
 
 export interface BooksJson {
   readonly customers: number
+  /** Points in offline purses (locked, not yet paid out or returned). */
+  readonly purses: number
   readonly floats: number
   readonly liabilities: number
   readonly cumRepaid: number
@@ -338,6 +340,8 @@ export interface PointInfo {
   readonly cumRedeemed: number
   readonly merchantCount: number
   readonly grantCount: number
+  /** Points locked in offline purses (part of totalSupply). */
+  readonly totalLocked: number
 }
 export interface PointDetail extends PointInfo {
   readonly trafficRules: TrafficRules | null
@@ -370,6 +374,26 @@ export interface CustomerTraffic {
   readonly events: number
   readonly amount: number
   readonly points: number
+}
+
+/** An offline purse (GET /v1/purses/:address). */
+export interface PurseInfo {
+  readonly purse: string
+  readonly owner: string
+  readonly point: string
+  readonly locked: number
+  readonly spent: number
+  readonly remaining: number
+  readonly expiresAtMs: number
+  readonly settleUntilMs: number
+  readonly status: 'open' | 'frozen' | 'closed'
+  readonly vouchers: number
+  readonly maxCounter: number
+  readonly charged: number
+  readonly shortfall: number
+  readonly returned: number
+  readonly openedAtHeight: number
+  readonly frozenAtHeight: number
 }
 
 export interface DeviceInfo {

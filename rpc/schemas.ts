@@ -163,12 +163,16 @@ const pointFields = {
   name: text,
   decimals: uint,
   transferable: bool,
-  totalSupply: { ...amount, description: 'customer balances plus merchant floats' },
+  totalSupply: {
+    ...amount,
+    description: 'customer balances plus merchant floats plus points locked in offline purses',
+  },
   totalLiability: { ...amount, description: 'merchant liabilities (awarded on credit)' },
   cumRepaid: amount,
   cumRedeemed: amount,
   merchantCount: uint,
   grantCount: uint,
+  totalLocked: { ...amount, description: 'points locked in offline purses, not yet paid out or returned' },
 }
 export const pointInfo: Schema = object(pointFields)
 export const pointDetail: Schema = object({
@@ -218,6 +222,29 @@ export const deviceInfo: Schema = object({
   merchants: arrayOf(account),
   period: uint,
   spent: amount,
+})
+
+/** An offline purse (GET /v1/purses/:address). */
+export const purseInfo: Schema = object({
+  purse: account,
+  owner: account,
+  point: pointId,
+  locked: { ...amount, description: 'points locked at open: the most the purse itself ever pays out' },
+  spent: { ...amount, description: 'paid out of the purse to merchants so far' },
+  remaining: { ...amount, description: 'locked − spent' },
+  expiresAtMs: { ...uint, description: 'terminals accept its vouchers while their clock is before this' },
+  settleUntilMs: {
+    ...uint,
+    description: 'vouchers settle while block time ≤ this; then it can be reclaimed',
+  },
+  status: { type: 'string', enum: ['open', 'frozen', 'closed'] },
+  vouchers: { ...uint, description: 'distinct vouchers settled' },
+  maxCounter: { ...uint, description: 'the highest counter settled (0: none)' },
+  charged: { ...amount, description: "overdraft charged to the owner's free balance" },
+  shortfall: { ...amount, description: "overdraft left unpaid: the merchants' loss, the owner's debt" },
+  returned: { ...amount, description: 'what went back to the owner at close' },
+  openedAtHeight: uint,
+  frozenAtHeight: { ...uint, description: 'when evidence of a cloned key froze it (0: never)' },
 })
 
 /** Result of admitting one tx (and, with ?wait=true, of waiting for its commit). */

@@ -33,6 +33,7 @@ import {
   roleGrant,
   roleRevoke,
 } from './points.ts'
+import { purseEvidence, purseOpen, purseReclaim, purseSettle } from './purses.ts'
 import { sponsorGrant, sponsorRevoke } from './sponsorship.ts'
 import { stakingDelegate, stakingUndelegate, stakingUnjail } from './staking.ts'
 import { trafficAnchor, trafficRecord, trafficSetRules } from './traffic.ts'
@@ -79,6 +80,10 @@ export const EXECUTORS: Executors = {
   'gov.propose': govPropose,
   // A passed proposal's action runs through `execute` itself.
   'gov.vote': (ctx, body) => govVote(ctx, body, execute),
+  'purse.open': purseOpen,
+  'purse.settle': purseSettle,
+  'purse.evidence': purseEvidence,
+  'purse.reclaim': purseReclaim,
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {

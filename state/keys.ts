@@ -74,6 +74,12 @@ export const Keys = {
   association: (association: string) => `asc/${association}`,
   associationIndex: (seq: number) => `asci/${seq}`,
   nodeKey: (nodeKey: string) => `nk/${nodeKey}`,
+  /** An offline purse, under its purse key (state/purses.ts); kept after it closes. */
+  purse: (purse: string) => `pur/${purse}`,
+  /** The digest of the first voucher settled at a counter of a purse. */
+  purseCounter: (purse: string, counter: number) => `purc/${purse}/${counter}`,
+  /** A voucher settled at an already used counter (a cloned key's), by its digest, against its replay. */
+  purseVoucher: (purse: string, digest: string) => `purv/${purse}/${digest}`,
 } as const
 
 export const EVERYONE = '*'

@@ -251,6 +251,49 @@ export function merchantAward(ctx: TxContext, body: TxBodyOf<'merchant.award'>):
   awardPoints(ctx, body.point, actingMerchant(ctx, body.point), body.customer, body.amount)
 }
 
+/** The active merchant a payment to `payee` (the merchant or one of its terminals) goes to. */
+export function payeeMerchant(
+  ctx: TxContext,
+  point: string,
+  payee: Bytes,
+): { address: Bytes; id: string; record: MerchantRecord } {
+  const merchant =
+    sideOf(ctx.ws, point, hex(payee)) ?? fail(StateErrorCode.unknownMerchant, 'payee is not a merchant')
+  const id = hex(merchant)
+  const record = getMerchant(ctx.ws, point, id)
+  requireActive(record)
+  return { address: merchant, id, record }
+}
+
+/**
+ * Rule (pay): a payment clears the merchant's liability first (burned: it leaves the supply), and any
+ * surplus adds to its float. Books the merchant's side of merchant.pay, device.pay and purse.settle.
+ */
+export function receivePayment(
+  ctx: TxContext,
+  point: string,
+  merchant: { id: string; record: MerchantRecord },
+  amount: number,
+): { liabilityCleared: number; toFloat: number } {
+  const m = merchant.record
+  const liabilityCleared = Math.min(m.liability, amount)
+  const toFloat = amount - liabilityCleared
+  putMerchant(ctx.ws, point, merchant.id, {
+    ...m,
+    liability: m.liability - liabilityCleared,
+    float: add(m.float, toFloat),
+  })
+  if (liabilityCleared > 0) {
+    const p = getPoint(ctx.ws, point)
+    putPoint(ctx.ws, point, {
+      ...p,
+      totalSupply: p.totalSupply - liabilityCleared,
+      totalLiability: p.totalLiability - liabilityCleared,
+    })
+  }
+  return { liabilityCleared, toFloat }
+}
+
 /** A payer's points go to the merchant named by `payee` (the merchant or one of its terminals). */
 export function payPoints(
   ctx: TxContext,
@@ -261,13 +304,8 @@ export function payPoints(
   device: Bytes | null,
 ): Bytes {
   requirePositive(amount)
-  const p = getPoint(ctx.ws, point)
-  const payeeId = hex(payee)
-  const merchant =
-    sideOf(ctx.ws, point, payeeId) ?? fail(StateErrorCode.unknownMerchant, 'payee is not a merchant')
-  const merchantId = hex(merchant)
-  const m = getMerchant(ctx.ws, point, merchantId)
-  requireActive(m)
+  getPoint(ctx.ws, point)
+  const merchant = payeeMerchant(ctx, point, payee)
   const payerId = hex(payer)
   if (isMerchantSide(ctx.ws, point, payerId))
     fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
@@ -277,23 +315,19 @@ export function payPoints(
     StateErrorCode.insufficientBalance,
     'balance',
   )
-  const liabilityCleared = Math.min(m.liability, amount)
-  const toFloat = amount - liabilityCleared
   setBalance(ctx.ws, point, payerId, balance)
-  putMerchant(ctx.ws, point, merchantId, {
-    ...m,
-    liability: m.liability - liabilityCleared,
-    float: add(m.float, toFloat),
+  const { liabilityCleared, toFloat } = receivePayment(ctx, point, merchant, amount)
+  ctx.events.push({
+    type: 'pay',
+    point,
+    merchant: merchant.address,
+    payer,
+    amount,
+    liabilityCleared,
+    toFloat,
+    device,
   })
-  if (liabilityCleared > 0) {
-    putPoint(ctx.ws, point, {
-      ...p,
-      totalSupply: p.totalSupply - liabilityCleared,
-      totalLiability: p.totalLiability - liabilityCleared,
-    })
-  }
-  ctx.events.push({ type: 'pay', point, merchant, payer, amount, liabilityCleared, toFloat, device })
-  return merchant
+  return merchant.address
 }
 
 export function merchantPay(ctx: TxContext, body: TxBodyOf<'merchant.pay'>): void {

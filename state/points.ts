@@ -77,6 +77,7 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     merchantCount: 0,
     grantCount: 0,
     directGrants: 0,
+    totalLocked: 0,
   })
   ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })

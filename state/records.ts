@@ -259,7 +259,7 @@ export interface PointRecord {
   readonly name: string
   readonly decimals: number
   readonly transferable: boolean
-  /** Σ customer balances + Σ merchant floats. */
+  /** Σ customer balances + Σ merchant floats + Σ points locked in purses (`totalLocked`). */
   readonly totalSupply: number
   /** Σ merchant liabilities. */
   readonly totalLiability: number
@@ -269,6 +269,8 @@ export interface PointRecord {
   readonly grantCount: number
   /** Live grants to one named grantee (not to everyone): when 0 the sponsor check skips that lookup. */
   readonly directGrants: number
+  /** Σ over purses not yet closed of (locked − spent): points still outstanding, part of totalSupply. */
+  readonly totalLocked: number
 }
 export const pointCodec = structCodec<PointRecord>([
   'manager',
@@ -282,6 +284,7 @@ export const pointCodec = structCodec<PointRecord>([
   'merchantCount',
   'grantCount',
   'directGrants',
+  'totalLocked',
 ])
 
 export const MerchantStatus = {
@@ -529,3 +532,59 @@ export const validatorSetCodec: RecordCodec<ValidatorSetRecord> = {
     return value as ValidatorSetRecord
   },
 }
+
+// --- purses (state/purses.ts) ---
+
+export const PurseStatus = {
+  /** Its vouchers are accepted offline and settled. */
+  open: 'open',
+  /** Evidence of a cloned key: terminals refuse it; vouchers already taken still settle. */
+  frozen: 'frozen',
+  /** The settlement window is over and what was left went back to the owner. */
+  closed: 'closed',
+} as const
+export type PurseStatus = (typeof PurseStatus)[keyof typeof PurseStatus]
+
+/** A purse, under its key (`pur/<purse key>`): kept after it closes, so the key can never reopen. */
+export interface PurseRecord {
+  readonly owner: Bytes
+  readonly point: string
+  /** Points locked at open (L): the most the purse itself ever pays out. */
+  readonly locked: number
+  /** Σ paid out of the purse to merchants (≤ locked). */
+  readonly spent: number
+  /** Terminals accept its vouchers while their clock is before this block time. */
+  readonly expiresAtMs: number
+  /** Vouchers settle while block time ≤ this (expiry + PURSE_SETTLEMENT_GRACE_MS); reclaim after. */
+  readonly settleUntilMs: number
+  readonly status: PurseStatus
+  /** Distinct vouchers settled. */
+  readonly vouchers: number
+  /** The highest counter settled (0: none). */
+  readonly maxCounter: number
+  /** Σ overdraft charged to the owner's free balance (paid to merchants as `pay` events). */
+  readonly charged: number
+  /** Σ overdraft left unpaid: the merchants' loss, the owner's debt off the ledger. */
+  readonly shortfall: number
+  /** What went back to the owner at close. */
+  readonly returned: number
+  readonly openedAtHeight: number
+  /** When evidence of a cloned key froze it (0: never). */
+  readonly frozenAtHeight: number
+}
+export const purseCodec = structCodec<PurseRecord>([
+  'owner',
+  'point',
+  'locked',
+  'spent',
+  'expiresAtMs',
+  'settleUntilMs',
+  'status',
+  'vouchers',
+  'maxCounter',
+  'charged',
+  'shortfall',
+  'returned',
+  'openedAtHeight',
+  'frozenAtHeight',
+])
