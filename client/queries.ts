@@ -33,6 +33,7 @@ import type {
   Proposal,
   ProposalJson,
   ProposalStatus,
+  PurseInfo,
   SettlementStatementJson,
   ShopDay,
   SponsorUsageJson,
@@ -75,6 +76,7 @@ export const proofRef = {
   stake: (member: AddressLike) => `stake:${addr(member, 'member')}`,
   association: (association: AddressLike) => `association:${addr(association, 'association')}`,
   validators: () => 'validators',
+  purse: (purse: AddressLike) => `purse:${addr(purse, 'purse')}`,
 } as const
 
 export class Queries {
@@ -235,6 +237,11 @@ export class Queries {
 
   async grants(point: string, page: { offset?: number; limit?: number } = {}): Promise<OffsetPage<Grant>> {
     return this.http.request('GET', `/points/${toPointId(point)}/grants`, { query: page })
+  }
+
+  /** An offline purse by its key: locked, spent, status, counters, overdraft charged and shortfall. */
+  async purse(purse: AddressLike): Promise<PurseInfo> {
+    return this.http.request('GET', `/purses/${addr(purse, 'purse')}`)
   }
 
   async device(device: AddressLike): Promise<DeviceInfo> {
