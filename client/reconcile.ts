@@ -245,10 +245,10 @@ export async function reconcilePoint(
   const proven = {
     totalSupply: p.totalSupply,
     totalLiability: p.totalLiability,
+    totalLocked: p.totalLocked,
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
     merchantCount: p.merchantCount,
-    totalLocked: p.totalLocked,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
 

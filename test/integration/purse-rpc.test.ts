@@ -17,30 +17,24 @@ import {
   walletFromKeys,
 } from '../../client/index.ts'
 import { encodeAddress } from '../../protocol/address.ts'
-import { type Block, blockHash } from '../../protocol/block.ts'
 import { fromHex, toHex } from '../../protocol/bytes.ts'
 import { generateKeyPair, type KeyPair, sign, verify } from '../../protocol/crypto.ts'
 import { pursePossessionSignBytes } from '../../protocol/sign-bytes.ts'
 import { verifyStateProof } from '../../protocol/state-proof.ts'
 import { decodeAndVerifyTx } from '../../protocol/tx.ts'
 import { MAX_VOUCHERS_PER_SETTLE } from '../../protocol/tx-body.ts'
-import { createValidatorSet, type ValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
-import { type CommitCertificate, certificateFromVotes, signVote } from '../../protocol/vote.ts'
+import { createValidatorSet, type ValidatorSet } from '../../protocol/validator-set.ts'
 import { renderEvent } from '../../rpc/json.ts'
-import { CHAIN_ID, CUSTOMER, type Harness, harness, POINT, TERMINAL } from '../../rpc/testing.ts'
+import { CHAIN_ID, CUSTOMER, certifyHead, type Harness, harness, POINT, TERMINAL } from '../../rpc/testing.ts'
 import type { Receipt } from '../../state/receipt.ts'
 
 let h: Harness
 afterEach(async () => h?.server.close())
 
 const validators: KeyPair[] = Array.from({ length: 4 }, generateKeyPair)
-const set: ValidatorSet = createValidatorSet(validators.map((k) => ({ publicKey: k.publicKey, power: 1 })))
+let set: ValidatorSet
 
-/**
- * The harness's ledger with CUSTOMER's purse of 100 open (of its 120), and the fake chain's blocks
- * brought up to the ledger's head: the head's header commits to the ledger's state root and names
- * `set`, and one more block carries the head's commit certificate, signed by 3 of the 4.
- */
+/** The harness's ledger with CUSTOMER's purse of 100 open (of its 120), its head certified by `set`. */
 function world(): { purse: KeyPair; open: Receipt } {
   h = harness()
   const purse = generateKeyPair()
@@ -52,31 +46,7 @@ function world(): { purse: KeyPair; open: Receipt } {
     expiresAtMs: h.ledger.state.meta.timeMs + 3_600_000,
     possessionProof: sign(pursePossessionSignBytes(CHAIN_ID, CUSTOMER, purse.publicKey), purse.secretKey),
   })
-  const blocks = h.chain.blocks
-  const last = blocks.at(-1) as (typeof blocks)[number]
-  while (blocks.length < h.ledger.height) blocks.push(last)
-  const header = {
-    ...last.block.header,
-    height: h.ledger.height,
-    timeMs: h.ledger.state.meta.timeMs,
-    stateRoot: h.ledger.state.map.root,
-    validatorSetHash: validatorSetHash(set),
-    nextValidatorSetHash: validatorSetHash(set),
-  }
-  const hash = blockHash(header)
-  const certificate = certificateFromVotes(
-    validators
-      .slice(0, 3)
-      .map((k) => signVote(CHAIN_ID, { kind: 'commit', height: header.height, view: 0, blockHash: hash }, k)),
-  ) as CommitCertificate
-  blocks[header.height - 1] = { block: { ...last.block, header }, hash, certificate }
-  const next: Block = {
-    header: { ...header, height: header.height + 1, parentHash: hash },
-    txs: [],
-    lastCommit: certificate,
-    evidence: [],
-  }
-  blocks.push({ block: next, hash: blockHash(next.header), certificate })
+  set = certifyHead(h, validators)
   return { purse, open }
 }
 
