@@ -23,6 +23,7 @@ import {
   POINT,
   TERMINAL,
 } from '../../rpc/testing.ts'
+import { createLedgerQuery } from '../../state/query.ts'
 import { keyFileOf } from '../keys.ts'
 import type { CliIo } from './command.ts'
 import { runCli } from './run.ts'
@@ -317,7 +318,7 @@ describe('the offline round', () => {
     const body = received().at(-1)?.body
     if (body?.kind !== 'purse.evidence') throw new Error('no purse.evidence')
     expect(h.ledger.run(alice.publicKey, body).error).toBeNull()
-    expect(h.ledger.state.meta.height).toBeGreaterThan(0)
+    expect(createLedgerQuery(h.ledger.state).purse(purse.publicKey)?.status).toBe('frozen')
     const reclaim = await arcade(
       'tx',
       'purse-reclaim',

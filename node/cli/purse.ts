@@ -31,7 +31,7 @@ import {
   UsageError,
 } from './command.ts'
 import { lightClientFrom, trustOptionsFor } from './proof-trust.ts'
-import { readVouchers } from './tx-purse.ts'
+import { oneVoucher } from './tx-purse.ts'
 import {
   accountArg,
   clientFrom,
@@ -239,7 +239,7 @@ export const group: CliGroup = {
         json: { type: 'boolean', description: 'print JSON instead of text' },
       },
       async run(args, io) {
-        const [voucher] = await readVouchers(io, [requiredString(args, 'voucher')], 'voucher')
+        const voucher = await oneVoucher(io, args, 'voucher')
         const cached = (await readJson(io, requiredString(args, 'cache'), 'cache')) as CachedPurseProof
         const payees = listArg(args, 'payee')
         if (payees.length === 0) throw new UsageError('--payee ADDRESS is required')

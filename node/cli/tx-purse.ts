@@ -58,7 +58,8 @@ export async function readVouchers(
   return out
 }
 
-async function oneVoucher(io: CliIo, args: CliArgs, option: string): Promise<VoucherJson> {
+/** The one voucher a file holds. */
+export async function oneVoucher(io: CliIo, args: CliArgs, option: string): Promise<VoucherJson> {
   const vouchers = await readVouchers(io, [requiredString(args, option)], option)
   if (vouchers.length !== 1) throw new UsageError(`--${option} must hold exactly one voucher`)
   return vouchers[0] as VoucherJson
