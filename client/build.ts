@@ -26,7 +26,7 @@ export type InputOf<F> = F extends { t: 'uint' }
           ? boolean
           : F extends { t: 'enum'; values: readonly (infer V)[] }
             ? V
-            : F extends { t: 'optional'; of: infer X }
+            : F extends { t: 'optional' | 'appended'; of: infer X }
               ? InputOf<X> | null
               : F extends { t: 'list'; of: infer X }
                 ? readonly InputOf<X>[]
@@ -37,7 +37,7 @@ export type InputOf<F> = F extends { t: 'uint' }
                     : never
 
 type OptionalKeys<S> = {
-  [K in keyof S]: S[K] extends { t: 'optional' } | { t: 'list' } ? K : never
+  [K in keyof S]: S[K] extends { t: 'optional' } | { t: 'appended' } | { t: 'list' } ? K : never
 }[keyof S]
 /** Optional and list fields may be left out (null and [] then). */
 type StructInput<S> = { readonly [K in Exclude<keyof S, OptionalKeys<S>>]: InputOf<S[K]> } & {
@@ -86,6 +86,7 @@ export function normalizeField(field: Field, value: unknown, path: string): unkn
     case 'bytes':
       return bytesFrom(value, field.length, path)
     case 'optional':
+    case 'appended':
       return value === null || value === undefined ? null : normalizeField(field.of, value, path)
     case 'list':
       if (value === undefined) return []

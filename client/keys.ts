@@ -123,3 +123,27 @@ export function parseDurationMs(text: string, field = 'period'): number {
   if (!Number.isSafeInteger(ms) || ms <= 0) throw invalidInput(field, 'must be a positive duration')
   return ms
 }
+
+const JST_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
+const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/
+
+/**
+ * An instant for a fixed expiry date: ms since the epoch, an ISO 8601 date-time with its zone
+ * (`2027-04-01T00:00+09:00`), or a bare date `2027-04-01`, which means 00:00 JST that day (points
+ * usable through 31 March). The ledger rounds it up to 00:00 JST in any case.
+ */
+export function parseExpiryDateMs(text: string, field = 'date'): number {
+  const t = typeof text === 'string' ? text.trim() : ''
+  let ms = Number.NaN
+  const day = JST_DATE_RE.exec(t)
+  if (/^\d{1,16}$/.test(t)) ms = Number(t)
+  else if (day !== null) ms = Date.parse(`${t}T00:00:00+09:00`)
+  else if (DATE_TIME_RE.test(t)) ms = Date.parse(t)
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw invalidInput(
+      field,
+      'must be a date (2027-04-01, 00:00 JST), an ISO 8601 date-time with a zone, or ms',
+    )
+  }
+  return ms
+}

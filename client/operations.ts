@@ -55,15 +55,39 @@ export function pursePossessionProof(chainId: string, owner: AddressLike, purse:
   return sign(pursePossessionSignBytes(chainId, toAccount(owner, 'owner'), purse.publicKey), purse.secretKey)
 }
 
+/** An expiry policy: `afterDays` days after each award, or the fixed date `atMs`; neither = none. */
+export interface ExpiryPolicy {
+  readonly afterDays?: number
+  readonly atMs?: number
+}
+const expiryFields = (p: ExpiryPolicy) => ({ afterDays: p.afterDays ?? 0, atMs: p.atMs ?? 0 })
+
 export const operations = {
-  /** An issuer creates a regional point and becomes its manager. */
-  createPoint: (a: { point: string; name: string; decimals?: number; transferable?: boolean }) =>
+  /**
+   * An issuer creates a regional point and becomes its manager. `expiry`: its awards expire
+   * `afterDays` after each award, or at the fixed date `atMs` (rounded up to 00:00 JST); default never.
+   */
+  createPoint: (a: {
+    point: string
+    name: string
+    decimals?: number
+    transferable?: boolean
+    expiry?: ExpiryPolicy
+  }) =>
     req('point.create', {
       point: a.point,
       name: a.name,
       decimals: a.decimals ?? 0,
       transferable: a.transferable ?? true,
+      ...(a.expiry === undefined ? {} : { expiry: expiryFields(a.expiry) }),
     }),
+  /**
+   * The manager sets the expiry of the point's FUTURE awards (lots already held keep theirs): after N
+   * days, at a fixed date (in the future; once it passes, awards never expire until a new policy), or
+   * none. STATE_BAD_EXPIRY_POLICY or STATE_EXPIRY_DATE_PASSED when refused.
+   */
+  setExpiry: (a: { point: string } & ExpiryPolicy) =>
+    req('point.setExpiry', { point: a.point, ...expiryFields(a) }),
   /** The manager admits a merchant that applied, with a credit limit. */
   admitMerchant: (a: { point: string; merchant: AddressLike; creditLimit: number }) =>
     req('merchant.admit', a),

@@ -22,6 +22,7 @@ import type {
   JournalPage,
   JournalQuery,
   JournalRow,
+  LotsJson,
   MerchantInfo,
   Observer,
   OffsetPage,
@@ -76,6 +77,8 @@ export const proofRef = {
   stake: (member: AddressLike) => `stake:${addr(member, 'member')}`,
   association: (association: AddressLike) => `association:${addr(association, 'association')}`,
   validators: () => 'validators',
+  /** With `balance` at the same height, what proves an effective balance (the lots expired by then). */
+  lots: (point: string, account: AddressLike) => `lots:${toPointId(point)}:${addr(account, 'account')}`,
   purse: (purse: AddressLike) => `purse:${addr(purse, 'purse')}`,
 } as const
 
@@ -214,6 +217,14 @@ export class Queries {
     page: { offset?: number; limit?: number } = {},
   ): Promise<OffsetPage<MerchantInfo>> {
     return this.http.request('GET', `/points/${toPointId(point)}/merchants`, { query: page })
+  }
+
+  /**
+   * What of a customer's balance expires when, at the head block's time: the balance it may spend,
+   * the lots (soonest expiry first) and the part that never expires.
+   */
+  async lots(point: string, account: AddressLike): Promise<LotsJson> {
+    return this.http.request('GET', `/points/${toPointId(point)}/accounts/${addr(account, 'account')}/lots`)
   }
 
   async merchant(point: string, merchant: AddressLike): Promise<MerchantInfo> {

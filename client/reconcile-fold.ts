@@ -16,17 +16,18 @@ const JOURNAL_EVENTS = new Set([
   'repay',
   'redeem',
   'transfer',
+  'expire',
   'purseLock',
   'pursePay',
   'purseReturn',
 ])
-/** Rows between customers and purses: no merchant's books move. */
-const NO_MERCHANT_EVENTS = new Set(['transfer', 'purseLock', 'purseReturn'])
+/** Rows between customers, purses and the manager's breakage: no merchant's books move. */
+const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn'])
 
 /** What a row moves into (+) or out of (−) customer balances (state/statement.ts `customerDelta`). */
 export function customerDelta(r: JournalRow): number {
   if (r.event === 'award' || r.event === 'purseReturn') return r.amount
-  return r.event === 'pay' || r.event === 'purseLock' ? -r.amount : 0
+  return r.event === 'pay' || r.event === 'expire' || r.event === 'purseLock' ? -r.amount : 0
 }
 
 /** What a row moves into (+) or out of (−) offline purses (state/statement.ts `purseDelta`). */
@@ -63,9 +64,17 @@ export interface Fold {
     liabilities: number
     repaid: number
     redeemed: number
+    expired: number
   }
   /** Rows in (H, Hp]: what the point record moved after H. */
-  readonly tail: { supply: number; liability: number; locked: number; repaid: number; redeemed: number }
+  readonly tail: {
+    supply: number
+    liability: number
+    locked: number
+    repaid: number
+    redeemed: number
+    expired: number
+  }
   /** Distinct merchants named by rows up to Hp that the listing lacks. */
   readonly unlisted: Set<string>
   firstUnlisted: string | null
@@ -109,6 +118,7 @@ export function foldRow(
   const purses = purseDelta(r)
   const repaid = r.event === 'repay' ? r.amount : 0
   const redeemed = r.event === 'redeem' ? r.amount : 0
+  const expired = r.event === 'expire' ? r.amount : 0
   if (r.height <= at.height) {
     const j = f.journal
     j.customers += customers
@@ -117,12 +127,14 @@ export function foldRow(
     j.liabilities += r.liabilityDelta
     j.repaid += repaid
     j.redeemed += redeemed
+    j.expired += expired
   } else if (r.height <= at.provenHeight) {
     f.tail.supply += customers + purses + r.floatDelta
     f.tail.liability += r.liabilityDelta
     f.tail.locked += purses
     f.tail.repaid += repaid
     f.tail.redeemed += redeemed
+    f.tail.expired += expired
   }
   if (r.merchant === null) return
   const m = merchants.get(r.merchant)
@@ -154,8 +166,8 @@ function compareRows(a: JournalRow, b: JournalRow): number {
 export function createFold(): Fold {
   return {
     rows: 0,
-    journal: { customers: 0, purses: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0 },
-    tail: { supply: 0, liability: 0, locked: 0, repaid: 0, redeemed: 0 },
+    journal: { customers: 0, purses: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0, expired: 0 },
+    tail: { supply: 0, liability: 0, locked: 0, repaid: 0, redeemed: 0, expired: 0 },
     unlisted: new Set(),
     firstUnlisted: null,
     disorder: null,

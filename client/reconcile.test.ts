@@ -28,7 +28,10 @@ const [alice, bob, carol] = [generateWallet(), generateWallet(), generateWallet(
   string,
 ]
 
-/** Five blocks: three merchants (one never trades), credit, repayment, a transfer, a redemption. */
+/**
+ * Five blocks: three merchants (one never trades), credit, repayment, a transfer, a redemption, and
+ * 40 of alice's points expiring (the sweep's row, the last of block 4).
+ */
 beforeEach(() => {
   e0 = era(keys(4))
   trust = { genesis: genesisDocument(e0) }
@@ -46,6 +49,7 @@ beforeEach(() => {
   node.bookTransfer(alice, bob, 50)
   node.bookRedeem(shopA, 100)
   node.bookPay(bob, shopB, 250) // 200 clears, 50 to the float
+  node.bookExpire(alice, 40) // the sweep, after the block's txs
   node.commit() // 4
   node.bookAward(shopA, carol, 150) // from the float
   node.commit() // 5
@@ -90,16 +94,25 @@ describe('reconcilePoint on an honest node', () => {
     expect(r.checks.every((c) => c.ok)).toBe(true)
     // Each comparison found what it expected (the proofs and sanity checks describe, not count).
     for (const c of r.checks.filter((x) => typeof x.expected === 'number')) expect(c.actual).toBe(c.expected)
-    // customers 1000 + 200 + 150 − 300 − 250; floats A 50 + B 50; repaid 1000, redeemed 100.
+    // customers 1000 + 200 + 150 − 300 − 250 − 40; floats A 50 + B 50; repaid 1000, redeemed 100,
+    // expired 40.
     expect(r.totals.journal).toEqual({
-      customers: 800,
+      customers: 760,
       purses: 0,
       floats: 100,
       liabilities: 0,
       repaid: 1000,
       redeemed: 100,
+      expired: 40,
     })
-    const books = { totalSupply: 900, totalLiability: 0, totalLocked: 0, cumRepaid: 1000, cumRedeemed: 100 }
+    const books = {
+      totalSupply: 860,
+      totalLiability: 0,
+      totalLocked: 0,
+      cumRepaid: 1000,
+      cumRedeemed: 100,
+      cumExpired: 40,
+    }
     expect(r.totals.state).toEqual(books)
     expect(r.totals.proven).toEqual({ ...books, merchantCount: 3 })
     expect(progress.at(-1)).toBe(node.rows.length)
@@ -116,6 +129,7 @@ describe('reconcilePoint on an honest node', () => {
       liabilities: 200,
       repaid: 1000,
       redeemed: 0,
+      expired: 0,
     })
     expect(r.totals.state).toEqual({
       totalSupply: 1200,
@@ -123,8 +137,9 @@ describe('reconcilePoint on an honest node', () => {
       totalLocked: 0,
       cumRepaid: 1000,
       cumRedeemed: 0,
+      cumExpired: 0,
     })
-    expect(r.totals.proven?.totalSupply).toBe(900)
+    expect(r.totals.proven?.totalSupply).toBe(860)
     const zero = await run({ atHeight: 0 })
     expect(zero.ok).toBe(true)
     expect(zero.totals.state).toEqual({
@@ -133,6 +148,7 @@ describe('reconcilePoint on an honest node', () => {
       totalLocked: 0,
       cumRepaid: 0,
       cumRedeemed: 0,
+      cumExpired: 0,
     })
   })
 
@@ -147,21 +163,23 @@ describe('reconcilePoint on an honest node', () => {
     expect(r).toMatchObject({ ok: true, height: 5, provenHeight: 5 })
     // The journal was read past 5 (to the last merchant's proof), yet the books are those of 5.
     expect(r.rows).toBeGreaterThan(9)
-    expect(r.totals.proven?.totalSupply).toBe(900)
+    expect(r.totals.proven?.totalSupply).toBe(860)
     expect(r.totals.state).toEqual({
-      totalSupply: 900,
+      totalSupply: 860,
       totalLiability: 0,
       totalLocked: 0,
       cumRepaid: 1000,
       cumRedeemed: 100,
+      cumExpired: 40,
     })
     expect(r.totals.journal).toEqual({
-      customers: 800,
+      customers: 760,
       purses: 0,
       floats: 100,
       liabilities: 0,
       repaid: 1000,
       redeemed: 100,
+      expired: 40,
     })
   })
 
@@ -198,15 +216,28 @@ describe('reconcilePoint with offline purses', () => {
     expect(head).toMatchObject({ ok: true, height: 8 })
     expect(names(head)).toEqual(ALL)
     // carol: 150 − 120 + 50; the purse: 120 − 70 − 50; B's float 50 + 70.
-    expect(head.totals.journal).toMatchObject({ customers: 730, purses: 0, floats: 170 })
-    expect(head.totals.state).toMatchObject({ totalSupply: 900, totalLocked: 0 })
+    expect(head.totals.journal).toMatchObject({ customers: 690, purses: 0, floats: 170 })
+    expect(head.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 0 })
     const locked = await run({ atHeight: 6 })
     expect(locked).toMatchObject({ ok: true })
-    expect(locked.totals.journal).toMatchObject({ customers: 680, purses: 120, floats: 100 })
-    expect(locked.totals.state).toMatchObject({ totalSupply: 900, totalLocked: 120 })
+    expect(locked.totals.journal).toMatchObject({ customers: 640, purses: 120, floats: 100 })
+    expect(locked.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 120 })
     const paid = await run({ atHeight: 7 })
-    expect(paid.totals.journal).toMatchObject({ customers: 680, purses: 50, floats: 170 })
-    expect(paid.totals.state).toMatchObject({ totalSupply: 900, totalLocked: 50 })
+    expect(paid.totals.journal).toMatchObject({ customers: 640, purses: 50, floats: 170 })
+    expect(paid.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 50 })
+  })
+
+  it('returned points that had expired in the purse: the return, then their expire row', async () => {
+    node.bookPurseLock(carol, purse, 30)
+    node.commit() // 9
+    node.bookPurseReturn(purse, carol, 30)
+    node.bookExpire(carol, 30)
+    node.commit() // 10
+    const r = await run()
+    expect(r).toMatchObject({ ok: true, height: 10 })
+    expect(r.totals.journal).toMatchObject({ customers: 660, purses: 0, expired: 70 })
+    expect(r.totals.state).toMatchObject({ totalSupply: 830, totalLocked: 0, cumExpired: 70 })
+    expect((await run({ atHeight: 9 })).totals.state).toMatchObject({ totalSupply: 860, totalLocked: 30 })
   })
 
   it('a purse row left out: the totals no longer match the certified state', async () => {
@@ -241,7 +272,7 @@ describe('reconcilePoint on a hostile node', () => {
     )
     const r = await run()
     expectFirst(r, C.journalIdentity)
-    expect(r.firstDiscrepancy).toMatchObject({ expected: 900, actual: 1000, detail: 'at height 5' })
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 860, actual: 960, detail: 'at height 5' })
   })
 
   it('(b) one row omitted: the totals differ from the certified state', async () => {
@@ -252,7 +283,23 @@ describe('reconcilePoint on a hostile node', () => {
     const r = await run()
     expectFirst(r, C.supply)
     // The pay took 250 from bob and put 50 in B's float: the journal's supply is 200 too high.
-    expect(r.firstDiscrepancy).toMatchObject({ expected: 900, actual: 1100 })
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 860, actual: 1060 })
+  })
+
+  it('(b) an expiry passed off as a transfer: the books balance, but not with the certified supply', async () => {
+    editRow(
+      (r) => r.event === 'expire',
+      (r) => ({ ...r, event: 'transfer', kind: 'point.transfer' }),
+    )
+    const r = await run()
+    expectFirst(r, C.supply)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 860, actual: 900 })
+  })
+
+  it('an expiry row that moves a merchant’s books is malformed', async () => {
+    node.journalView = (rows) =>
+      rows.flatMap((r) => (r.event === 'expire' ? [r, { ...r, row: 1, floatDelta: 40 }] : [r]))
+    expectFirst(await run(), C.journalRows)
   })
 
   it('(b) a row that moves only a float omitted: the merchant is named', async () => {

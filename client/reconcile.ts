@@ -4,12 +4,12 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay − Σ purseLock + Σ purseReturn; purses = Σ purseLock −
- *             Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability = Σ liabilityDelta;
- *             repaid = Σ repay; redeemed = Σ redeem
- *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed
+ *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn; purses =
+ *             Σ purseLock − Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability =
+ *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire
+ *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed − expired
  *   state:    totalSupply = customers + purses + Σ float, totalLocked = purses, totalLiability = Σ
- *             liability, cumRepaid, cumRedeemed
+ *             liability, cumRepaid, cumRedeemed, cumExpired
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
  * height minus the journal rows after H. The proofs are fetched first and the journal read only up
@@ -52,9 +52,12 @@ export const RECONCILE_CHECKS = {
   pointProof: 'proof.point',
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
-  /** The journal's own books at H: customers + purses + Σ float − Σ liability = repaid − redeemed. */
+  /**
+   * The journal's own books at H: customers + purses + Σ float − Σ liability = repaid − redeemed −
+   * expired.
+   */
   journalIdentity: 'journal.identity',
-  /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed. */
+  /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired. */
   stateIdentity: 'state.identity',
   /** totalSupply(H) = customers + purses + Σ float from the journal. */
   supply: 'totals.supply',
@@ -66,6 +69,8 @@ export const RECONCILE_CHECKS = {
   repaid: 'totals.repaid',
   /** cumRedeemed(H) = Σ redeem amounts. */
   redeemed: 'totals.redeemed',
+  /** cumExpired(H) = Σ expire amounts (breakage). */
+  expired: 'totals.expired',
   /** Each merchant's float(H) equals the journal's. */
   merchantFloat: 'merchants.float',
   /** Each merchant's liability(H) equals the journal's. */
@@ -111,6 +116,7 @@ export interface JournalBooks {
   readonly liabilities: number
   readonly repaid: number
   readonly redeemed: number
+  readonly expired: number
 }
 
 /** A point record's totals. */
@@ -120,6 +126,7 @@ export interface StateBooks {
   readonly totalLocked: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
+  readonly cumExpired: number
 }
 
 export interface ReconcileReport {
@@ -248,6 +255,7 @@ export async function reconcilePoint(
     totalLocked: p.totalLocked,
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
+    cumExpired: p.cumExpired,
     merchantCount: p.merchantCount,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
@@ -323,6 +331,7 @@ export async function reconcilePoint(
     totalLocked: p.totalLocked - f.tail.locked,
     cumRepaid: p.cumRepaid - f.tail.repaid,
     cumRedeemed: p.cumRedeemed - f.tail.redeemed,
+    cumExpired: p.cumExpired - f.tail.expired,
   }
   Object.assign(base, { rows: f.rows, totals: { journal: { ...j }, state, proven } })
 
@@ -373,14 +382,23 @@ export async function reconcilePoint(
   const C = RECONCILE_CHECKS
   const steps: (() => boolean)[] = [
     () =>
-      compare(C.journalIdentity, j.repaid - j.redeemed, j.customers + j.purses + j.floats - j.liabilities),
+      compare(
+        C.journalIdentity,
+        j.repaid - j.redeemed - j.expired,
+        j.customers + j.purses + j.floats - j.liabilities,
+      ),
     () =>
-      compare(C.stateIdentity, state.cumRepaid - state.cumRedeemed, state.totalSupply - state.totalLiability),
+      compare(
+        C.stateIdentity,
+        state.cumRepaid - state.cumRedeemed - state.cumExpired,
+        state.totalSupply - state.totalLiability,
+      ),
     () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats),
     () => compare(C.liability, state.totalLiability, j.liabilities),
     () => compare(C.locked, state.totalLocked, j.purses),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),
+    () => compare(C.expired, state.cumExpired, j.expired),
     () => perMerchant(C.merchantFloat, 'float'),
     () => perMerchant(C.merchantLiability, 'liability'),
     () => countMerchants(),

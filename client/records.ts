@@ -29,6 +29,8 @@ export interface ProvenPoint {
   readonly cumRedeemed: number
   /** Merchants that ever applied (the listing's length; it only grows). */
   readonly merchantCount: number
+  /** Σ points expired out of customers' balances (breakage). */
+  readonly cumExpired: number
   /** Σ locked in offline purses, not yet paid out or returned (part of totalSupply). */
   readonly totalLocked: number
 }
@@ -40,22 +42,33 @@ export interface ProvenMerchant {
   readonly liability: number
 }
 
-const POINT_TUPLE_LENGTH = 12
-/** Where the point tuple holds totalLocked (state/records.ts pointCodec). */
-const POINT_TOTAL_LOCKED = 11
+const POINT_TUPLE_LENGTH = 16
+/** Where the point tuple holds cumExpired and totalLocked (state/records.ts pointCodec). */
+const POINT_CUM_EXPIRED = 11
+const POINT_TOTAL_LOCKED = 15
 const MERCHANT_TUPLE_LENGTH = 7
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 /**
  * A decoded point tuple `[manager, name, decimals, transferable, totalSupply, totalLiability,
- * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, totalLocked]`; null when it is not one.
+ * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, cumExpired, expiryDays,
+ * expiryAtMs, hasLots, totalLocked]`; null when it is not one.
  */
 export function pointRecordOf(decoded: unknown): ProvenPoint | null {
   if (!Array.isArray(decoded) || decoded.length !== POINT_TUPLE_LENGTH) return null
   const [, name, , , totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount] = decoded
+  const cumExpired: unknown = decoded[POINT_CUM_EXPIRED]
   const totalLocked: unknown = decoded[POINT_TOTAL_LOCKED]
   if (typeof name !== 'string') return null
-  const amounts = [totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount, totalLocked]
+  const amounts = [
+    totalSupply,
+    totalLiability,
+    cumRepaid,
+    cumRedeemed,
+    merchantCount,
+    cumExpired,
+    totalLocked,
+  ]
   if (!amounts.every(isAmount)) return null
   return {
     name,
@@ -64,6 +77,7 @@ export function pointRecordOf(decoded: unknown): ProvenPoint | null {
     cumRepaid,
     cumRedeemed,
     merchantCount,
+    cumExpired: cumExpired as number,
     totalLocked: totalLocked as number,
   }
 }

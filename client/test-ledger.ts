@@ -1,7 +1,7 @@
 /**
  * A fake node over a tiny ledger of one point, for reconciliation tests (unit and browser): it books
- * award, pay, repay, redeem and transfer as state/ does (float first, liability first), writes one
- * journal row per movement, commits blocks whose headers carry the state root of a real state tree
+ * award, pay, repay, redeem, transfer, expire and the purse movements as state/ does (float first,
+ * liability first), writes one journal row per movement, commits blocks whose headers carry the state root of a real state tree
  * (test-kit.ts StateTree) and a commit certificate of its validators, and answers the reads
  * `reconcilePoint` makes. Tests make it lie through the hooks. Not used by production code.
  */
@@ -40,6 +40,7 @@ interface Books {
   cumRepaid: number
   cumRedeemed: number
   merchantCount: number
+  cumExpired: number
   totalLocked: number
 }
 interface MerchantBooks {
@@ -56,6 +57,7 @@ const KINDS: Record<JournalRow['event'], string> = {
   repay: 'merchant.repay',
   redeem: 'merchant.redeem',
   transfer: 'point.transfer',
+  expire: 'block',
   purseLock: 'purse.open',
   pursePay: 'purse.settle',
   purseReturn: 'purse.reclaim',
@@ -96,10 +98,12 @@ export class FakeLedgerNode extends ArcadeClient {
     cumRepaid: 0,
     cumRedeemed: 0,
     merchantCount: 0,
+    cumExpired: 0,
     totalLocked: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
+  #blockRows = 0
 
   constructor(era: Era) {
     super({ url: 'http://fake-ledger.invalid', chainId: LIGHT_CHAIN_ID }, { fetch: refused })
@@ -169,6 +173,11 @@ export class FakeLedgerNode extends ArcadeClient {
     this.#move(null, 'purseReturn', purse, customer, amount, 0, 0)
   }
 
+  /** Expired points leave a customer: burned, into cumExpired (a row of the block's own, the sweep's). */
+  bookExpire(customer: string, amount: number): void {
+    this.#move(null, 'expire', customer, addressOf(MANAGER), amount, 0, 0)
+  }
+
   /** Closes the block being built: its header commits the state root, its validators sign it. */
   commit(): number {
     const height = this.#blocks.length + 1
@@ -189,6 +198,7 @@ export class FakeLedgerNode extends ArcadeClient {
     }
     this.#blocks.push({ header, certificate: this.certify(header), tree: this.#tree.clone() })
     this.#pending = 0
+    this.#blockRows = 0
     return height
   }
 
@@ -214,6 +224,11 @@ export class FakeLedgerNode extends ArcadeClient {
   ): void {
     const customers = customerDelta({ event, amount } as JournalRow)
     const purses = purseDelta({ event, amount } as JournalRow)
+    if (event === 'expire') {
+      this.#books.totalSupply -= amount
+      this.#books.cumExpired += amount
+      this.#writePoint()
+    }
     if (m !== null) {
       m.float += floatDelta
       m.liability += liabilityDelta
@@ -234,6 +249,7 @@ export class FakeLedgerNode extends ArcadeClient {
       repay: ['manager', 'merchant'],
       redeem: ['merchant', 'manager'],
       transfer: ['customer', 'customer'],
+      expire: ['customer', 'manager'],
       purseLock: ['customer', 'purse'],
       pursePay: ['purse', 'merchant'],
       purseReturn: ['purse', 'customer'],
@@ -243,9 +259,11 @@ export class FakeLedgerNode extends ArcadeClient {
       height,
       time: new Date(1_767_225_600_000 + height * 1000).toISOString(),
       timeMs: 1_767_225_600_000 + height * 1000,
-      txIndex: this.#pending++,
-      row: 0,
-      txHash: toHex(new Uint8Array(32).fill(this.#rows.length % 256)),
+      // The sweep's rows are the block's own, after its txs (state/journal.ts BLOCK_ROWS_TX_INDEX).
+      // (Book a block's expiries after its txs, as the sweep runs at the block's end.)
+      txIndex: event === 'expire' ? 0xffffffff : this.#pending++,
+      row: event === 'expire' ? this.#blockRows++ : 0,
+      txHash: toHex(new Uint8Array(32).fill(event === 'expire' ? 0 : this.#rows.length % 256)),
       kind: KINDS[event],
       event,
       point: this.pointId,
@@ -278,7 +296,10 @@ export class FakeLedgerNode extends ArcadeClient {
       b.cumRepaid,
       b.cumRedeemed,
     ]
-    this.#tree.set(pointRecordKey(this.pointId), encode([...tuple, b.merchantCount, 0, 0, b.totalLocked]))
+    this.#tree.set(
+      pointRecordKey(this.pointId),
+      encode([...tuple, b.merchantCount, 0, 0, b.cumExpired, 0, 0, b.cumExpired > 0, b.totalLocked]),
+    )
   }
 
   #writeMerchant(m: MerchantBooks): void {

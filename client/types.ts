@@ -168,7 +168,20 @@ export interface JournalRow {
   readonly row: number
   readonly txHash: string
   readonly kind: string
-  readonly event: 'award' | 'pay' | 'repay' | 'redeem' | 'transfer' | 'purseLock' | 'pursePay' | 'purseReturn'
+  /**
+   * expire: expired points leaving a customer (customer → manager, burned: breakage); purseLock,
+   * pursePay, purseReturn: points into an offline purse, out of it to a merchant, back to the owner.
+   */
+  readonly event:
+    | 'award'
+    | 'pay'
+    | 'repay'
+    | 'redeem'
+    | 'transfer'
+    | 'expire'
+    | 'purseLock'
+    | 'pursePay'
+    | 'purseReturn'
   readonly point: string
   readonly from: string
   readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse'
@@ -232,7 +245,10 @@ export interface BooksJson {
   readonly liabilities: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
+  /** customers + purses + floats − liabilities = cumRepaid − cumRedeemed − cumExpired. */
   readonly holds: boolean
+  /** Points expired out of customers' balances up to then (breakage). */
+  readonly cumExpired: number
 }
 
 export interface StatementPeriodJson {
@@ -288,6 +304,9 @@ export interface SettlementStatementJson {
   readonly merchants: ReadonlyArray<
     MerchantStatementAmounts & { readonly merchant: string; readonly name: string }
   >
+  /** Breakage in the period: expiries (one per account and tx, or block) and the points expired. */
+  readonly expiryCount: number
+  readonly expired: number
 }
 
 export interface SponsorUsageJson {
@@ -340,8 +359,44 @@ export interface PointInfo {
   readonly cumRedeemed: number
   readonly merchantCount: number
   readonly grantCount: number
+  /** Points expired out of customers' balances (breakage, burned from totalSupply). */
+  readonly cumExpired: number
+  /** The policy for future awards: `afterDays` after each, or a fixed `atMs`; both 0 = none. */
+  readonly expiry: ExpiryPolicyJson
   /** Points locked in offline purses (part of totalSupply). */
   readonly totalLocked: number
+}
+
+export interface ExpiryPolicyJson {
+  readonly afterDays: number
+  /** A 00:00 JST instant, ms since the epoch; 0 = no fixed date. */
+  readonly atMs: number
+  /** The fixed date has passed: new awards do not expire until the manager sets a new policy. */
+  readonly lapsed: boolean
+}
+
+/** GET /v1/points/:id/accounts/:address/lots: what of a balance expires when, at `timeMs`. */
+export interface LotsJson {
+  readonly point: string
+  readonly account: string
+  readonly height: number
+  /** The head block's time: what is expired is decided against it. */
+  readonly timeMs: number
+  /** What the customer may spend (the effective balance). */
+  readonly balance: number
+  /** The stored balance record, not yet reduced by `expiredUnswept`. */
+  readonly stored: number
+  /** Expired but not yet swept: already unspendable. */
+  readonly expiredUnswept: number
+  /** The part of `balance` that never expires. */
+  readonly nonExpiring: number
+  /** Soonest first. */
+  readonly lots: readonly {
+    readonly expiresAtMs: number
+    /** ISO 8601 UTC. */
+    readonly expiresAt: string
+    readonly amount: number
+  }[]
 }
 export interface PointDetail extends PointInfo {
   readonly trafficRules: TrafficRules | null

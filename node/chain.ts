@@ -672,7 +672,7 @@ export class Chain {
       ])
     }
     // The journal (every movement of every point) and the sponsored txs, in the same batch as the block.
-    const journal = journalEntriesOf(txs, result.receipts, executed.header, result.state)
+    const journal = journalEntriesOf(txs, result.receipts, executed.header, result.state, result.blockEvents)
     const sponsored = sponsoredEntriesOf(txs, result.receipts, executed.header.timeMs)
     const storeStartedMs = performance.now()
     await this.#deps.store.commitBlock({

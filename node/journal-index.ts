@@ -5,22 +5,30 @@
 import type { Bytes } from '../protocol/bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import {
+  blockJournalRowsOf,
   createLedgerQuery,
   encodeJournalRow,
   encodeSponsoredTx,
+  type JournalRow,
   journalAccountsOf,
   journalRowsOf,
+  type LedgerEvent,
   type LedgerState,
   type Receipt,
   sponsoredTxOf,
 } from '../state/index.ts'
 import type { JournalEntry, SponsoredEntry } from './store/chain-store.ts'
 
+/**
+ * The rows of the block's txs, then the block's own rows (its events outside any tx: the expiry
+ * sweep's, at state/journal.ts BLOCK_ROWS_TX_INDEX), in journal order.
+ */
 export function journalEntriesOf(
   txs: readonly SignedTx[],
   receipts: readonly Receipt[],
   block: { readonly height: number; readonly timeMs: number },
   stateAfter: LedgerState,
+  blockEvents: readonly LedgerEvent[] = [],
 ): JournalEntry[] {
   const out: JournalEntry[] = []
   let query: ReturnType<typeof createLedgerQuery> | null = null
@@ -34,20 +42,21 @@ export function journalEntriesOf(
     }
     return m
   }
+  const push = (row: JournalRow) =>
+    out.push({
+      point: row.point,
+      txIndex: row.txIndex,
+      row: row.row,
+      accounts: journalAccountsOf(row),
+      bytes: encodeJournalRow(row),
+    })
   for (let i = 0; i < txs.length; i++) {
     const receipt = receipts[i] as Receipt
     if (receipt.status !== 'ok') continue
-    const rows = journalRowsOf(txs[i] as SignedTx, receipt, { ...block, txIndex: i, managerOf })
-    for (const row of rows) {
-      out.push({
-        point: row.point,
-        txIndex: i,
-        row: row.row,
-        accounts: journalAccountsOf(row),
-        bytes: encodeJournalRow(row),
-      })
-    }
+    for (const row of journalRowsOf(txs[i] as SignedTx, receipt, { ...block, txIndex: i, managerOf }))
+      push(row)
   }
+  for (const row of blockJournalRowsOf(blockEvents, { ...block, managerOf })) push(row)
   return out
 }
 

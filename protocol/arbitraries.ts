@@ -51,6 +51,7 @@ export function arbitraryFor(field: Field): fc.Arbitrary<unknown> {
     case 'enum':
       return fc.constantFrom(...field.values)
     case 'optional':
+    case 'appended':
       return fc.option(arbitraryFor(field.of), { nil: null })
     case 'list':
       return fc.array(arbitraryFor(field.of), { maxLength: Math.min(field.max, 4) })

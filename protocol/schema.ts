@@ -22,6 +22,13 @@ export type Field =
   | { readonly t: 'bool' }
   | { readonly t: 'enum'; readonly values: readonly string[] }
   | { readonly t: 'optional'; readonly of: Field }
+  /**
+   * An optional field appended to a kind after its release (only at the end of a struct): left out
+   * of the tuple when null, so a body without it keeps the bytes it always had (signed txs, hashes
+   * and golden vectors of old callers stay valid). One encoding per body: a tuple whose last element
+   * is an explicit null for an appended field is refused.
+   */
+  | { readonly t: 'appended'; readonly of: Field }
   | { readonly t: 'list'; readonly of: Field; readonly max: number }
   | { readonly t: 'struct'; readonly fields: Readonly<Record<string, Field>> }
   /** One of several structs, tagged by its kind: the tuple `[kind, ...fields]` (a nested tx body). */
@@ -49,6 +56,8 @@ export const checkedString = (max: number, valid: (text: string) => boolean, exp
   ({ t: 'string', min: 1, max, check: { valid, expected } }) as const
 export const oneOf = <const V extends readonly string[]>(values: V) => ({ t: 'enum', values }) as const
 export const optional = <F extends Field>(of: F) => ({ t: 'optional', of }) as const
+/** An optional field added to an existing kind; see `Field`. Only after all of a struct's other fields. */
+export const appended = <F extends Field>(of: F) => ({ t: 'appended', of }) as const
 export const list = <F extends Field>(of: F, max: number) => ({ t: 'list', of, max }) as const
 export const struct = <const S extends Record<string, Field>>(fields: S) => ({ t: 'struct', fields }) as const
 export const union = <const V extends Record<string, Field>>(variants: V) =>
@@ -64,20 +73,27 @@ export type Infer<F> = F extends { t: 'uint' }
         ? boolean
         : F extends { t: 'enum'; values: readonly (infer V)[] }
           ? V
-          : F extends { t: 'optional'; of: infer X }
+          : F extends { t: 'optional' | 'appended'; of: infer X }
             ? Infer<X> | null
             : F extends { t: 'list'; of: infer X }
               ? readonly Infer<X>[]
               : F extends { t: 'struct'; fields: infer S }
-                ? { readonly [K in keyof S]: Infer<S[K]> }
+                ? StructOf<S>
                 : F extends { t: 'union'; variants: infer V }
                   ? { [K in keyof V]: { readonly kind: K } & Infer<V[K]> }[keyof V]
                   : never
+
+type AppendedKeys<S> = { [K in keyof S]: S[K] extends { t: 'appended' } ? K : never }[keyof S]
+/** A struct's value: appended fields may be left out (they mean null then). */
+type StructOf<S> = { readonly [K in Exclude<keyof S, AppendedKeys<S>>]: Infer<S[K]> } & {
+  readonly [K in AppendedKeys<S>]?: Infer<S[K]>
+}
 
 /** The canonical tuple of a value: struct fields in schema order, recursively. */
 export function toTuple(field: Field, value: unknown): WireValue {
   switch (field.t) {
     case 'optional':
+    case 'appended':
       return value === null || value === undefined ? null : toTuple(field.of, value)
     case 'list':
       return (value as readonly unknown[]).map((item) => toTuple(field.of, item))
@@ -85,6 +101,9 @@ export function toTuple(field: Field, value: unknown): WireValue {
       const record = value as Record<string, unknown>
       const out: WireValue[] = []
       for (const key in field.fields) out.push(toTuple(field.fields[key] as Field, record[key]))
+      // Appended fields that are null are left out, from the end.
+      const fields = Object.values(field.fields)
+      while (out.length > 0 && out.at(-1) === null && fields[out.length - 1]?.t === 'appended') out.pop()
       return out
     }
     case 'union': {
@@ -134,6 +153,8 @@ export function fromTuple(field: Field, raw: unknown, path: string): unknown {
       return raw
     case 'optional':
       return raw === null ? null : fromTuple(field.of, raw, path)
+    case 'appended':
+      return raw === null || raw === undefined ? null : fromTuple(field.of, raw, path)
     case 'list': {
       if (!Array.isArray(raw)) throw invalidField(path, 'must be a list')
       if (raw.length > field.max) throw invalidField(path, `must have at most ${field.max} items`)
@@ -141,8 +162,16 @@ export function fromTuple(field: Field, raw: unknown, path: string): unknown {
     }
     case 'struct': {
       const keys = Object.keys(field.fields)
-      if (!Array.isArray(raw) || raw.length !== keys.length) {
-        throw invalidField(path, `must be a tuple of ${keys.length} fields (${keys.join(', ')})`)
+      const fields = Object.values(field.fields)
+      let required = keys.length
+      while (required > 0 && fields[required - 1]?.t === 'appended') required--
+      if (!Array.isArray(raw) || raw.length < required || raw.length > keys.length) {
+        const count = required === keys.length ? `${keys.length}` : `${required} to ${keys.length}`
+        throw invalidField(path, `must be a tuple of ${count} fields (${keys.join(', ')})`)
+      }
+      if (raw.length > required && raw.at(-1) === null) {
+        const last = keys[raw.length - 1] as string
+        throw invalidField(path === '' ? last : `${path}.${last}`, 'must be left out, not null')
       }
       const out: Record<string, unknown> = {}
       for (let i = 0; i < keys.length; i++) {

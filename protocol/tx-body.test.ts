@@ -116,3 +116,35 @@ describe('tx bodies: stateless validation names the field', () => {
     )
   })
 })
+
+describe('appended fields (point.create `expiry`): old bodies keep their bytes', () => {
+  const old = ['point.create', 'SHOP', 'Street', 0, true]
+  it('a body without it is the tuple it always was, and that tuple decodes with null', () => {
+    const body = txBodyFromTuple(old)
+    expect(body).toEqual({
+      kind: 'point.create',
+      point: 'SHOP',
+      name: 'Street',
+      decimals: 0,
+      transferable: true,
+      expiry: null,
+    })
+    expect(txBodyToTuple(body)).toEqual(old)
+    const { expiry: _expiry, ...without } = body as { expiry: unknown }
+    expect(txBodyToTuple(without as never)).toEqual(old)
+  })
+
+  it('carries it when set, and refuses an explicit trailing null (one encoding per body)', () => {
+    const withExpiry = [...old, [30, 0]]
+    expect(txBodyFromTuple(withExpiry)).toMatchObject({ expiry: { afterDays: 30, atMs: 0 } })
+    expect(txBodyToTuple(txBodyFromTuple(withExpiry))).toEqual(withExpiry)
+    for (const bad of [[...old, null], old.slice(0, 4), [...old, [30, 0], 1]]) {
+      expect(() => txBodyFromTuple(bad)).toThrow(
+        expect.objectContaining({ code: ProtocolErrorCode.invalidField }),
+      )
+    }
+    expect(() => txBodyFromTuple([...old, [30]])).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ field: 'body.expiry' }) }),
+    )
+  })
+})

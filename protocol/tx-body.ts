@@ -10,6 +10,7 @@ import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
 import { isRpcUrl, parseP2pAddress } from './net-address.ts'
 import {
   address,
+  appended,
   bool,
   checkedString,
   type Field,
@@ -109,6 +110,13 @@ export const TRAFFIC_KINDS = ['visit', 'view', 'click', 'purchase'] as const
 /** Most events a single traffic.record tx may carry. */
 export const MAX_TRAFFIC_EVENTS = 500
 
+/**
+ * A point's expiry policy for the points it awards (state/expiry-policy.ts holds the rules): none
+ * (both 0), `afterDays` days after each award, or a fixed instant `atMs` (ms since the epoch), at
+ * most one of the two. Expiry instants are rounded up to 00:00 JST, never down.
+ */
+export const expiryPolicy = struct({ afterDays: uint, atMs: uint })
+
 /** Most vouchers a single purse.settle tx may carry (each costs the ledger one signature check). */
 export const MAX_VOUCHERS_PER_SETTLE = 64
 
@@ -137,7 +145,14 @@ export const TX_BODY_SCHEMAS = {
   'role.revoke': GOVERNED_SCHEMAS['role.revoke'],
 
   // --- points: ERC-20 parity ---
-  'point.create': struct({ point: pointId, name, decimals: uint, transferable: bool }),
+  /** `expiry` (appended; left out = no expiry) is the policy for the point's awards. */
+  'point.create': struct({
+    point: pointId,
+    name,
+    decimals: uint,
+    transferable: bool,
+    expiry: appended(expiryPolicy),
+  }),
   'point.transfer': struct({ point: pointId, to: address, amount: uint }),
   'point.approve': struct({ point: pointId, spender: address, amount: uint }),
   'point.transferFrom': struct({ point: pointId, from: address, to: address, amount: uint }),
@@ -245,6 +260,10 @@ export const TX_BODY_SCHEMAS = {
   /** Signed by the account of an association in the current validator set. */
   'gov.propose': struct({ action: governedAction, deadline: uint }),
   'gov.vote': struct({ proposal: uint, yes: bool }),
+
+  // --- point expiry (issue 15): the manager's policy for future awards ---
+  /** The manager sets the expiry policy of the point's FUTURE awards; lots already held keep theirs. */
+  'point.setExpiry': struct({ point: pointId, afterDays: uint, atMs: uint }),
 
   // --- purses: offline payment for phones and devices (state/purses.ts) ---
   /** The owner locks `amount` into a purse bound to the purse key, spendable offline until `expiresAtMs`. */

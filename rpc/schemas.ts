@@ -172,6 +172,24 @@ const pointFields = {
   cumRedeemed: amount,
   merchantCount: uint,
   grantCount: uint,
+  cumExpired: {
+    ...amount,
+    description: 'points expired out of customer balances (breakage, burned from totalSupply)',
+  },
+  expiry: object({
+    afterDays: {
+      ...uint,
+      description: 'future awards expire this many days after the award (0: not by days)',
+    },
+    atMs: {
+      ...uint,
+      description: 'or at this 00:00 JST instant (ms), for awards made before it (0: no fixed date)',
+    },
+    lapsed: {
+      ...bool,
+      description: 'the fixed date has passed: new awards never expire until the manager sets a new policy',
+    },
+  }),
   totalLocked: { ...amount, description: 'points locked in offline purses, not yet paid out or returned' },
 }
 export const pointInfo: Schema = object(pointFields)
@@ -185,6 +203,25 @@ export const pointDetail: Schema = object({
       purchase: uint,
       purchasePerMille: uint,
       dailyCapPerCustomer: uint,
+    }),
+  ),
+})
+
+/** What of a customer's balance expires when (GET /v1/points/:id/accounts/:address/lots). */
+export const lotsInfo: Schema = object({
+  point: pointId,
+  account,
+  height: uint,
+  timeMs: { ...uint, description: 'the head block time: what is expired is decided against it' },
+  balance: { ...amount, description: 'what the customer may spend (the effective balance)' },
+  stored: { ...amount, description: 'the balance record, not yet reduced by expiredUnswept' },
+  expiredUnswept: { ...amount, description: 'expired, not yet swept: already unspendable' },
+  nonExpiring: { ...amount, description: 'the part of balance that never expires' },
+  lots: arrayOf(
+    object({
+      expiresAtMs: uint,
+      expiresAt: { ...text, description: 'ISO 8601 UTC (a 00:00 JST)' },
+      amount,
     }),
   ),
 })

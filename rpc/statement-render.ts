@@ -6,7 +6,9 @@
  *
  * The CSV columns (SETTLEMENT_CSV_COLUMNS, USAGE_CSV_COLUMNS) are a stable contract: append only.
  * Every line repeats the point and the period so that lines from several statements can be pasted
- * into one sheet; the last line is the totals, with `TOTAL` for a merchant (or grantee).
+ * into one sheet; the last line is the totals, with `TOTAL` for a merchant (or grantee). Breakage
+ * (points that expired in the period, issue 15) is the point's, no merchant's: the last two
+ * settlement columns are empty on merchant lines and carry it on the TOTAL line.
  */
 
 import { utf8 } from '../protocol/bytes.ts'
@@ -80,6 +82,8 @@ export function settlementDocument(s: SettlementStatement): Record<string, unkno
     closing: s.closing,
     transferCount: s.transferCount,
     transferred: s.transferred,
+    expiryCount: s.expiryCount,
+    expired: s.expired,
     totals: amounts(s.totals),
     merchants: s.merchants.map((m) => ({ merchant: address(m.merchant), name: m.name, ...amounts(m) })),
   }
@@ -93,6 +97,8 @@ export const SETTLEMENT_CSV_COLUMNS = [
   'merchant',
   'name',
   ...STATEMENT_AMOUNTS,
+  'expiryCount',
+  'expired',
 ] as const
 
 function finish(text: string, contentType: string, filename: string): RenderedStatement {
@@ -114,10 +120,12 @@ export function renderSettlement(s: SettlementStatement, format: 'json' | 'csv')
     who: string,
     name: string,
     row: Pick<MerchantStatement, (typeof STATEMENT_AMOUNTS)[number]>,
-  ) => `${[...head, who, csvText(name), ...STATEMENT_AMOUNTS.map((k) => String(row[k]))].join(',')}\r\n`
+    breakage: readonly string[],
+  ) =>
+    `${[...head, who, csvText(name), ...STATEMENT_AMOUNTS.map((k) => String(row[k])), ...breakage].join(',')}\r\n`
   let text = `${SETTLEMENT_CSV_COLUMNS.join(',')}\r\n`
-  for (const m of s.merchants) text += line(address(m.merchant), m.name, m)
-  text += line('TOTAL', '', s.totals)
+  for (const m of s.merchants) text += line(address(m.merchant), m.name, m, ['', ''])
+  text += line('TOTAL', '', s.totals, [String(s.expiryCount), String(s.expired)])
   return finish(text, 'text/csv; charset=utf-8', `${name}.csv`)
 }
 

@@ -11,7 +11,7 @@
  *     `sponsorSlots`);
  *   - a kind reserved to a role the signer lacks;
  *   - what is sure to fail on a bound: a terminal, device, delegation, point, observer or open
- *     proposal past its limit;
+ *     proposal past its limit; an expiry policy that is malformed or whose date has passed;
  *   - governance and unjail refusals that need no more than a read: a proposer or voter that is not a
  *     current validator's association, a bad deadline, a closed proposal, a jail not yet over.
  */
@@ -22,6 +22,7 @@ import { getPoint, merchantOf, requireAdmin, requireManager, rolesOf, type TxCon
 import { requireDeviceRoom } from './devices.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
 import { KIND_AUTHORITY } from './executors.ts'
+import { checkedPolicy } from './expiry-policy.ts'
 import {
   getOpenProposal,
   openProposals,
@@ -88,7 +89,12 @@ type BoundCheck<K extends TxKind> = (
 
 /** The kinds that grow a bounded list or need a standing, and the check their executor makes first. */
 const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
-  'point.create': (ws) => requirePointRoom(ws.get(Keys.points, stringListCodec) ?? []),
+  'point.create': (ws, _signerId, body, _params, _height, meta) => {
+    requirePointRoom(ws.get(Keys.points, stringListCodec) ?? [])
+    checkedPolicy(body.expiry ?? null, meta.timeMs, false)
+  },
+  'point.setExpiry': (_ws, _signerId, body, _params, _height, meta) =>
+    checkedPolicy(body, meta.timeMs, false),
   'merchant.addTerminal': (ws, signerId, body, params) => {
     const m = merchantOf(ws, body.point, signerId)
     if (m !== undefined) requireTerminalRoom(m, params)

@@ -38,6 +38,7 @@ import { envelopeError } from './admission.ts'
 import type { TxContext } from './context.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
 import { execute } from './executors.ts'
+import { sweepExpiries } from './expiry-sweep.ts'
 import { expireProposals } from './governance.ts'
 import { Keys, keyId } from './keys.ts'
 import { type LedgerState, toValidatorSet } from './ledger.ts'
@@ -67,7 +68,11 @@ export interface ApplyBlockResult {
   readonly writes: KvWrite[]
   readonly nextValidatorSet: ValidatorSet
   readonly validatorSetChanged: boolean
-  /** Events of the block itself, outside any tx (jailing by evidence, expired proposals, applied params). */
+  /**
+   * Events of the block itself, outside any tx, in the order they happened: jailing by evidence
+   * (before the txs), then after the txs the expiry sweep's `expire` events, expired proposals and
+   * applied params.
+   */
   readonly blockEvents: LedgerEvent[]
 }
 
@@ -148,6 +153,8 @@ export function applyBlock(
     }
   }
 
+  // Expired points of accounts no tx touched leave their balances, a bounded walk (expiry-sweep.ts).
+  sweepExpiries(ws, timeMs, blockEvents)
   expireProposals(ws, height, blockEvents)
   const current = ws.get(Keys.meta, metaCodec) as Meta
   const boundary = isEpochBoundary(height, clock)

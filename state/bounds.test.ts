@@ -18,6 +18,7 @@ import {
   bytesListCodec,
   deviceCodec,
   grantCodec,
+  lotsCodec,
   merchantCodec,
   type RecordCodec,
   stakeCodec,
@@ -239,6 +240,7 @@ describe('the value limit', () => {
         }),
       ],
       [loose(validatorSetCodec), fc.array(fc.tuple(key, uint), { maxLength: 40 })],
+      [loose(lotsCodec), fc.array(fc.tuple(uint, uint), { maxLength: 130 })],
     ]
     for (const [codec, arb] of cases) {
       expect(codec.sizeBound).toBeTypeOf('function')

@@ -84,7 +84,10 @@ export function balanceOf(ws: WorkingSet, point: string, accountId: string): num
   return ws.get(Keys.balance(point, accountId), uintCodec) ?? 0
 }
 
-/** Zero balances are deleted, so the state holds no empty records. */
+/**
+ * Zero balances are deleted, so the state holds no empty records. The raw record: customer balances
+ * change through customer-balance.ts (creditCustomer / debitCustomer), which keeps their lots right.
+ */
 export function setBalance(ws: WorkingSet, point: string, accountId: string, amount: number): void {
   const key = Keys.balance(point, accountId)
   if (amount === 0) ws.delete(key, uintCodec)

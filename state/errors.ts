@@ -80,6 +80,13 @@ export const StateErrorCode = {
   proposalClosed: 'STATE_PROPOSAL_CLOSED',
   /** point.create when the chain holds MAX_POINTS points. */
   tooManyPoints: 'STATE_TOO_MANY_POINTS',
+  /**
+   * An expiry policy that is not one of: none, afterDays in 1..MAX_EXPIRY_DAYS, or a date at most
+   * MAX_EXPIRY_DAYS ahead (expiry-policy.ts); both afterDays and atMs set is refused too.
+   */
+  badExpiryPolicy: 'STATE_BAD_EXPIRY_POLICY',
+  /** A fixed expiry date (atMs) that is not after the block's time. */
+  expiryDatePassed: 'STATE_EXPIRY_DATE_PASSED',
   /** A write whose record would pass the state's value limit (MAX_STATE_VALUE_BYTES); fails its tx. */
   recordTooLarge: 'STATE_RECORD_TOO_LARGE',
   /**

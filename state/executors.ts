@@ -8,6 +8,7 @@ import {
 } from './associations.ts'
 import type { TxContext } from './context.ts'
 import { deviceBind, devicePay, deviceRevoke } from './devices.ts'
+import { pointSetExpiry } from './expiry-policy.ts'
 import { govPropose, govVote } from './governance.ts'
 import {
   merchantAddTerminal,
@@ -80,6 +81,9 @@ export const EXECUTORS: Executors = {
   'gov.propose': govPropose,
   // A passed proposal's action runs through `execute` itself.
   'gov.vote': (ctx, body) => govVote(ctx, body, execute),
+  // --- point expiry (issue 15) ---
+  'point.setExpiry': pointSetExpiry,
+  // --- offline purses (issue 15) ---
   'purse.open': purseOpen,
   'purse.settle': purseSettle,
   'purse.evidence': purseEvidence,
@@ -110,4 +114,5 @@ export const KIND_AUTHORITY: Partial<Record<TxKind, 'admin' | 'issuer' | 'manage
   'traffic.setRules': 'manager',
   'sponsor.grant': 'manager',
   'sponsor.revoke': 'manager',
+  'point.setExpiry': 'manager',
 }

@@ -5,7 +5,11 @@ import { PURSE_SETTLEMENT_GRACE_MS, signVoucher } from '../protocol/purse.ts'
 import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
+import { expiryAfterDays } from './expiry-lots.ts'
 import {
+  BLOCK_ROWS_KIND,
+  BLOCK_ROWS_TX_INDEX,
+  blockJournalRowsOf,
   decodeJournalRow,
   encodeJournalRow,
   JOURNAL_FIELDS,
@@ -453,6 +457,72 @@ describe('journal rows of offline purses', () => {
     expect(shape(decodeJournalRow(encodeJournalRow(rows[0] as JournalRow)))).toEqual(
       shape(rows[0] as JournalRow),
     )
+  })
+})
+
+describe('expire rows: customer → manager, breakage, in the touching tx or the block’s own rows', () => {
+  it('lazy expiry: an expire row before the award of the tx that touched the account', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 1, atMs: 0 })
+    const t = chain.state.meta.timeMs + 1_000
+    chain.block(
+      [chain.tx(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 9, memo: '' })],
+      {
+        timeMs: t,
+      },
+    )
+    chain.blockMs = expiryAfterDays(t, 1) - t
+    const { rows } = rowsOf(chain, TERMINAL, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: ALICE,
+      amount: 2,
+      memo: 'again',
+    })
+    expect(rows.map((r) => [r.event, r.row, r.amount, r.kind])).toEqual([
+      ['expire', 0, 9, 'merchant.award'],
+      ['award', 1, 2, 'merchant.award'],
+    ])
+    expect(shape(rows[0] as JournalRow)).toMatchObject({
+      from: hx(ALICE),
+      fromRole: 'customer',
+      to: hx(ISSUER),
+      toRole: 'manager',
+      merchant: null,
+      floatDelta: 0,
+      liabilityDelta: 0,
+    })
+    expect(journalAccountsOf(rows[0] as JournalRow).map(toHex)).toEqual([hx(ALICE), hx(ISSUER)])
+  })
+
+  it('the sweep’s expiries are the block’s own rows, after its txs, with no tx', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 1, atMs: 0 })
+    const t = chain.state.meta.timeMs + 1_000
+    chain.block(
+      [ALICE, BOB].map((c) =>
+        chain.tx(TERMINAL, { kind: 'merchant.award', point: POINT, customer: c, amount: 4, memo: '' }),
+      ),
+      { timeMs: t },
+    )
+    const result = chain.block([], { timeMs: expiryAfterDays(t, 1) })
+    const q = createLedgerQuery(result.state)
+    const rows = blockJournalRowsOf(result.blockEvents, {
+      height: chain.height,
+      timeMs: chain.state.meta.timeMs,
+      managerOf: (p) => q.point(p)?.manager ?? null,
+    })
+    expect(rows.map((r) => [r.event, r.txIndex, r.row, r.kind, r.amount, hx(r.from)])).toEqual([
+      ['expire', BLOCK_ROWS_TX_INDEX, 0, BLOCK_ROWS_KIND, 4, hx(ALICE)],
+      ['expire', BLOCK_ROWS_TX_INDEX, 1, BLOCK_ROWS_KIND, 4, hx(BOB)],
+    ])
+    expect(rows.every((r) => r.memo === null && toHex(r.txHash) === '00'.repeat(32))).toBe(true)
+    const back = decodeJournalRow(encodeJournalRow(rows[1] as JournalRow))
+    expect([back.event, back.txIndex]).toEqual(['expire', BLOCK_ROWS_TX_INDEX])
+    // Events that move nothing give no row.
+    expect(
+      blockJournalRowsOf([{ type: 'proposalExpired', proposal: 1 }], { ...rows[0]!, managerOf: () => null }),
+    ).toEqual([])
   })
 })
 

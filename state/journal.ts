@@ -6,7 +6,10 @@
  *
  * Which events move points: award, pay (merchant.pay and device.pay), repay, redeem and transfer
  * (point.transfer and point.transferFrom). traffic.record awards through `award` events, one row per
- * rewarded customer. A failed tx has no events, so it has no rows.
+ * rewarded customer. A failed tx has no events, so it has no rows. And expire (issue 15): expired
+ * points leaving a customer (customer → manager, burned: breakage), in the rows of the tx that
+ * touched the account, or in the block's own rows (`blockJournalRowsOf`: the expiry sweep's, at
+ * txIndex BLOCK_ROWS_TX_INDEX, after the block's txs, with no tx hash, sponsor or memo).
  *
  * Offline purses (purses.ts) add three movements, with the purse (its key) in the role `purse`:
  * purseLock (customer → purse, purse.open), pursePay (purse → merchant, the part of a voucher the purse
@@ -30,6 +33,7 @@ export const JOURNAL_EVENTS = [
   'repay',
   'redeem',
   'transfer',
+  'expire',
   'purseLock',
   'pursePay',
   'purseReturn',
@@ -57,6 +61,7 @@ export interface JournalRow {
    * Who gave and who got the points. award: merchant → customer; pay: customer → merchant;
    * repay: manager → merchant (the manager records the merchant's fiat payment, the points are
    * minted); redeem: merchant → manager (burned, the manager pays fiat); transfer: customer → customer;
+   * expire: customer → manager (expired points, burned: breakage, the manager's);
    * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer.
    */
   readonly from: Bytes
@@ -65,7 +70,7 @@ export interface JournalRow {
   readonly toRole: JournalRole
   /** Positive, in the point's smallest unit. */
   readonly amount: number
-  /** The merchant whose books move; null for a customer transfer, a purse lock or return. */
+  /** The merchant whose books move; null for a customer transfer, an expiry, a purse lock or return. */
   readonly merchant: Bytes | null
   /** The terminal that awarded, or was paid at; null when none (or the merchant's own key). */
   readonly terminal: Bytes | null
@@ -113,6 +118,14 @@ export const JOURNAL_FIELDS = [
 /** Most rows one tx can produce (a traffic.record of MAX_TRAFFIC_EVENTS rewarded events). */
 export const MAX_JOURNAL_ROWS_PER_TX = 0xffff
 
+/**
+ * The txIndex of a block's own rows (events outside any tx: the expiry sweep's): past any tx index
+ * (a block holds far fewer txs), so they sort after the block's txs, as they happened.
+ */
+export const BLOCK_ROWS_TX_INDEX = 0xffffffff
+/** The `kind` of a block's own rows. */
+export const BLOCK_ROWS_KIND = 'block'
+
 export interface JournalContext {
   readonly height: number
   readonly timeMs: number
@@ -130,12 +143,12 @@ const NO_ONE = new Uint8Array(32)
 /** −x without a −0 (which msgpack would write as a float). */
 const neg = (x: number): number => (x === 0 ? 0 : -x)
 
-function bodyField(tx: SignedTx, field: string): unknown {
-  return (tx.body as unknown as Record<string, unknown>)[field]
+function bodyField(tx: SignedTx | null, field: string): unknown {
+  return tx === null ? undefined : (tx.body as unknown as Record<string, unknown>)[field]
 }
 
 function movementOf(
-  tx: SignedTx,
+  tx: SignedTx | null,
   event: LedgerEvent,
   managerOf: (point: string) => Bytes | null,
 ): Movement | null {
@@ -268,6 +281,20 @@ function movementOf(
         floatDelta: 0,
         liabilityDelta: 0,
       }
+    case 'expire':
+      return {
+        ...base,
+        event: 'expire',
+        point: event.point,
+        from: event.account,
+        fromRole: 'customer',
+        to: manager(event.point),
+        toRole: 'manager',
+        amount: event.amount,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      }
     default:
       return null
   }
@@ -294,6 +321,31 @@ export function journalRowsOf(tx: SignedTx, receipt: Receipt, ctx: JournalContex
     })
   }
   if (rows.length > MAX_JOURNAL_ROWS_PER_TX) throw new RangeError('journal: too many rows in one tx')
+  return rows
+}
+
+/** The journal rows of a block's own events (the expiry sweep's), after its txs; see the header. */
+export function blockJournalRowsOf(
+  events: readonly LedgerEvent[],
+  ctx: Omit<JournalContext, 'txIndex'>,
+): JournalRow[] {
+  const rows: JournalRow[] = []
+  for (const event of events) {
+    const movement = movementOf(null, event, ctx.managerOf)
+    if (movement === null) continue
+    rows.push({
+      txHash: NO_ONE,
+      height: ctx.height,
+      timeMs: ctx.timeMs,
+      txIndex: BLOCK_ROWS_TX_INDEX,
+      row: rows.length,
+      kind: BLOCK_ROWS_KIND,
+      sponsor: NO_ONE,
+      memo: null,
+      ...movement,
+    })
+  }
+  if (rows.length > MAX_JOURNAL_ROWS_PER_TX) throw new RangeError('journal: too many rows in one block')
   return rows
 }
 

@@ -74,6 +74,19 @@ export const Keys = {
   association: (association: string) => `asc/${association}`,
   associationIndex: (seq: number) => `asci/${seq}`,
   nodeKey: (nodeKey: string) => `nk/${nodeKey}`,
+  // --- point expiry (customer-balance.ts, expiry-sweep.ts) ---
+  /** The lots of a customer's balance (records.ts Lots): only for a point that has (or had) a policy. */
+  lots: (point: string, account: string) => `lot/${point}/${account}`,
+  /**
+   * The queue of expiry day `day` (a JST day number, amounts.ts jstDayOf): how many entries it ever
+   * got, and each entry (an account of a point that got a lot expiring at that day's 00:00 JST).
+   * There is no range scan in the map: the sweep walks days and entries by number.
+   */
+  expiryQueueLength: (day: number) => `exn/${day}`,
+  expiryQueueEntry: (day: number, seq: number) => `exq/${day}/${seq}`,
+  /** The sweep's cursor over the expiry days (absent until the first lot is ever made). */
+  expirySweep: 'exs',
+  // --- offline purses (purses.ts) ---
   /** An offline purse, under its purse key (state/purses.ts); kept after it closes. */
   purse: (purse: string) => `pur/${purse}`,
   /** The digest of the first voucher settled at a counter of a purse. */

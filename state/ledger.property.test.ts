@@ -1,9 +1,13 @@
 /**
- * Property tests over random tx sequences from random actors, offline purses among them (honest and
- * cloned-key vouchers, evidence, reclaims, time jumps past settlement windows). After every block: the
- * merchant identity per point with the purse term, supply = Σ balances + Σ floats + Σ locked in
- * purses, no purse paying out more than it locked (so no more paid for a purse's vouchers than locked
- * + what was charged to its owner), no negative amount, min(float, liability) = 0,
+ * Property tests over random tx sequences from random actors, with point expiry (policies set and
+ * changed, lots expiring lazily and by the sweep) and offline purses among them (honest and cloned-key
+ * vouchers, evidence, reclaims, time jumps past settlement windows). After every block: the merchant
+ * identity per point with the purse and expiry terms (Σ balances + Σ locked + Σ (float − liability) =
+ * repaid − redeemed − expired), supply = Σ balances + Σ floats + Σ locked in purses, no purse paying
+ * out more than it locked (so no more paid for a purse's vouchers than locked + what was charged to
+ * its owner), no negative amount, min(float, liability) = 0, the lot bounds (at
+ * most MAX_LOTS per balance, sorted, on 00:00 JST, within the balance), no expired lot left
+ * in a balance at the block's time (lazy expiry and the sweep), the effective balance a query shows,
  * liability ≤ limit, events reconcile with the state (a shadow ledger built from events alone must
  * equal the state), replays rejected (a block replaying any included tx, failed or not, is invalid),
  * hostile txs (poison growth, overflow amounts, any body from any signer) never make a block with
@@ -18,10 +22,14 @@ import { signVoucher, type Voucher } from '../protocol/purse.ts'
 import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
+import { ceilToJstDay, DAY_MS, expiredPrefix, lotsTotal, MAX_LOTS } from './expiry-lots.ts'
+import { Keys, keyId } from './keys.ts'
 import { loadLedgerState } from './ledger.ts'
 import { createLedgerQuery } from './query.ts'
 import type { LedgerEvent } from './receipt.ts'
+import { type Lots, lotsCodec, uintCodec } from './records.ts'
 import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
+import { readRecord } from './working-set.ts'
 
 const MERCHANTS = [account(100), account(101), account(102)]
 const TERMINALS = [account(110), account(111), account(112)]
@@ -48,6 +56,11 @@ const OLD_KINDS = [
   'reinstate',
   'traffic',
   'replay',
+  'setExpiry',
+  'setExpiry',
+  'earn',
+  'earn',
+  'spend',
 ] as const
 const PURSE_KINDS = [
   'purseOpen',
@@ -79,15 +92,27 @@ const purseOp = opOf([
   'voucher',
   'purseOpen',
   'award',
+  'earn',
   'pay',
+  'spend',
   'transfer',
   'repay',
   'suspend',
   'reinstate',
+  'setExpiry',
 ])
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T
+
+/**
+ * Blocks are an hour apart, or up to three days (so lots expire, lazily and by the sweep); a block
+ * with a `wait` op jumps WAIT_MS instead.
+ */
+const step = fc.oneof(
+  fc.constant(HOUR),
+  fc.integer({ min: 1, max: 3 * 24 }).map((h) => h * HOUR),
+)
 
 /** What each purse key has signed so far in a program: its last counter and running total, its vouchers. */
 type Signed = Map<string, { counter: number; cumulative: number; vouchers: Voucher[] }>
@@ -180,6 +205,27 @@ function bodyOf(
       return { signer: pick(ALL, o.b), body: { kind: 'purse.reclaim', point: POINT, purse: key.publicKey } }
     case 'wait':
       return { signer: customer, body: { kind: 'point.approve', point: POINT, spender: other, amount: 0 } }
+    // A customer earns from a merchant with credit, and spends: many lots, expiring and touched.
+    case 'earn':
+      return {
+        signer: pick(MERCHANTS.slice(1), o.b),
+        body: { kind: 'merchant.award', point: POINT, customer, amount: 1 + (o.amount % 40), memo: '' },
+      }
+    case 'spend':
+      return {
+        signer: customer,
+        body: { kind: 'merchant.pay', point: POINT, payee: merchant, amount: 1 + (o.amount % 30), memo: '' },
+      }
+    case 'setExpiry': {
+      // None, a few days after each award, or a fixed date a few days ahead (sometimes in the past: refused).
+      const mode = o.a % 3
+      const afterDays = mode === 1 ? 1 + (o.b % 4) : 0
+      const atMs = mode === 2 ? timeMs + (o.b % 5) * DAY_MS - DAY_MS / 2 : 0
+      return {
+        signer: o.a % 5 === 4 ? customer : ISSUER,
+        body: { kind: 'point.setExpiry', point: POINT, afterDays, atMs: Math.max(0, atMs) },
+      }
+    }
     case 'transfer':
       return {
         signer: customer,
@@ -267,6 +313,7 @@ interface Shadow {
   locked: Map<string, number>
   fromPurse: Map<string, number>
   charged: Map<string, number>
+  expired: number
 }
 const emptyShadow = (): Shadow => ({
   balances: new Map(),
@@ -275,6 +322,7 @@ const emptyShadow = (): Shadow => ({
   locked: new Map(),
   fromPurse: new Map(),
   charged: new Map(),
+  expired: 0,
 })
 const bump = (m: Map<string, number>, k: Bytes, d: number) => m.set(toHex(k), (m.get(toHex(k)) ?? 0) + d)
 
@@ -318,7 +366,22 @@ function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
       bump(s.float, e.merchant, e.toFloat)
     } else if (e.type === 'redeem') {
       bump(s.float, e.merchant, -e.amount)
+    } else if (e.type === 'expire') {
+      expect(e.amount).toBeGreaterThan(0)
+      bump(s.balances, e.account, -e.amount)
+      s.expired += e.amount
     }
+  }
+}
+
+/** Lots sorted by expiry, each positive and on 00:00 JST, at most MAX_LOTS. */
+function checkLots(lots: Lots): void {
+  expect(lots.length).toBeLessThanOrEqual(MAX_LOTS)
+  for (let i = 0; i < lots.length; i++) {
+    const [expiresAtMs, amount] = lots[i] as readonly [number, number]
+    expect(amount).toBeGreaterThan(0)
+    expect(ceilToJstDay(expiresAtMs)).toBe(expiresAtMs)
+    if (i > 0) expect(expiresAtMs).toBeGreaterThan((lots[i - 1] as readonly [number, number])[0])
   }
 }
 
@@ -328,10 +391,18 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
   if (p === null) throw new Error('point missing')
   let balances = 0
   for (const a of ALL) {
-    const b = q.balance(POINT, a)
+    const b = readRecord(chain.state.map, Keys.balance(POINT, keyId(a)), uintCodec) ?? 0
     expect(b).toBeGreaterThanOrEqual(0)
     expect(b).toBe(shadow.balances.get(toHex(a)) ?? 0)
     balances += b
+    // The lot bounds, and nothing expired left behind at the block's time.
+    const lots = readRecord(chain.state.map, Keys.lots(POINT, keyId(a)), lotsCodec) ?? []
+    checkLots(lots)
+    if (lots.length > 0) expect(p.hasLots).toBe(true)
+    expect(lotsTotal(lots)).toBeLessThanOrEqual(b)
+    expect(expiredPrefix(lots, chain.state.meta.timeMs).count).toBe(0)
+    // What a customer sees is what it may spend.
+    expect(q.balance(POINT, a)).toBe(b - expiredPrefix(lots, chain.state.meta.timeMs).amount)
   }
   let floats = 0
   let liabilities = 0
@@ -367,14 +438,20 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
   expect(p.totalLocked).toBe(locked)
   expect(p.totalSupply).toBe(balances + floats + p.totalLocked)
   expect(p.totalLiability).toBe(liabilities)
-  // The merchant identity: outstanding points (in hands, in purses) equal the net fiat settled.
-  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed)
+  // The merchant identity: outstanding points (in hands, in purses) equal the net fiat settled, less
+  // what expired.
+  expect(p.cumExpired).toBe(shadow.expired)
+  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
 }
 
-/** The setup; its only amounts are an award of 60 to each customer (so purses open), in `events`. */
-function world(): { chain: TestChain; events: LedgerEvent[] } {
+/**
+ * The setup; its only amounts are an award of 60 to each customer (so purses open), in `events`.
+ * `afterDays` > 0: the point starts with that expiry policy (else none until a setExpiry op).
+ */
+function world(afterDays: number): { chain: TestChain; events: LedgerEvent[] } {
   const chain = new TestChain()
   setupPoint(chain)
+  if (afterDays > 0) chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays, atMs: 0 })
   MERCHANTS.forEach((m, i) => {
     setupMerchant(chain, m, 200 * i, [TERMINALS[i] as Bytes])
   })
@@ -402,10 +479,16 @@ function world(): { chain: TestChain; events: LedgerEvent[] } {
   return { chain, events: awards.receipts.flatMap((r) => r.events) }
 }
 
+/** What the runs exercised, checked once all runs are done. */
+interface Seen {
+  lazy: number
+  swept: number
+}
+
 /** One random program: every block applied to the chain and a twin, the invariants after each. */
-function program(blocks: readonly (readonly Op[])[]): void {
-  const { chain, events } = world()
-  const { chain: twin } = world()
+function program(blocks: readonly (readonly [readonly Op[], number])[], afterDays: number, seen: Seen): void {
+  const { chain, events } = world(afterDays)
+  const { chain: twin } = world(afterDays)
   const shadow = emptyShadow()
   // Account for setup (its awards).
   applyEvents(shadow, events)
@@ -413,10 +496,10 @@ function program(blocks: readonly (readonly Op[])[]): void {
   const included: SignedTx[] = []
   const signed: Signed = new Map()
   let seq = 0
-  for (const ops of blocks) {
+  for (const [ops, stepMs] of blocks) {
     const txs: SignedTx[] = []
     const replays = new Set<SignedTx>()
-    const timeMs = chain.state.meta.timeMs + (ops.some((o) => o.type === 'wait') ? WAIT_MS : HOUR)
+    const timeMs = chain.state.meta.timeMs + (ops.some((o) => o.type === 'wait') ? WAIT_MS : stepMs)
     const q = createLedgerQuery(chain.state)
     const opened = PURSES.filter((k) => q.purse(k.publicKey) !== null)
     for (const o of ops) {
@@ -450,6 +533,10 @@ function program(blocks: readonly (readonly Op[])[]): void {
         expect(r.events).toEqual([])
       }
     })
+    // The sweep's expiries are the block's own events.
+    applyEvents(shadow, result.blockEvents)
+    for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
+    for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
     checkInvariants(chain, shadow)
   }
   // Writes are replayed in order, later ones winning, as StateKv does.
@@ -459,17 +546,33 @@ function program(blocks: readonly (readonly Op[])[]): void {
   expect(toHex(loadLedgerState(entries).map.root)).toBe(toHex(chain.state.map.root))
 }
 
+/** Programs of up to 25 blocks of up to 8 ops, under no expiry policy or a 1- or 2-day one. */
+const programs = (ops: fc.Arbitrary<Op>) =>
+  fc.tuple(
+    fc.array(fc.tuple(fc.array(ops, { maxLength: 8, size: 'max' }), step), {
+      minLength: 1,
+      maxLength: 25,
+      size: 'max',
+    }),
+    fc.constantFrom(0, 1, 2),
+  )
+
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
+    const seen: Seen = { lazy: 0, swept: 0 }
     fc.assert(
-      fc.property(fc.array(fc.array(op, { maxLength: 8 }), { minLength: 1, maxLength: 25 }), program),
+      fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
     )
+    // The runs did exercise expiry, both lazily in txs and by the sweep.
+    expect(seen.lazy).toBeGreaterThan(0)
+    expect(seen.swept).toBeGreaterThan(0)
   })
 
   it('the same with offline purses in most txs: vouchers honest, replayed and cloned', () => {
+    const seen: Seen = { lazy: 0, swept: 0 }
     fc.assert(
-      fc.property(fc.array(fc.array(purseOp, { maxLength: 8 }), { minLength: 1, maxLength: 25 }), program),
+      fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
     )
   })

@@ -5,7 +5,9 @@
  * - pay: clears liability first (burned), the surplus adds to the float;
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
  * - redeem (merchant): burns float, the manager pays fiat off the ledger.
- * Per point: Σ balances + Σ (float − liability) = cumRepaid − cumRedeemed.
+ * Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired
+ * (expired points leave customers' balances, customer-balance.ts; totalLocked is what offline purses
+ * hold, purses.ts).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
@@ -22,22 +24,25 @@ import {
   putPoint,
   requireActive,
   requireManager,
-  setBalance,
   sideOf,
   type TxContext,
   terminalOwner,
 } from './context.ts'
+import { creditCustomer, debitCustomer, expireDue } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
+import { awardExpiryOf } from './expiry-policy.ts'
 import { Keys, keyId } from './keys.ts'
 import { bytesCodec, type MerchantRecord, MerchantStatus } from './records.ts'
 
 export function merchantApply(ctx: TxContext, body: TxBodyOf<'merchant.apply'>): void {
-  const point = getPoint(ctx.ws, body.point)
+  getPoint(ctx.ws, body.point)
   if (merchantOf(ctx.ws, body.point, ctx.signerId) !== undefined)
     fail(StateErrorCode.merchantExists, 'already applied')
   // Rule: a merchant key starts with no customer balance and is not a terminal (one role per key).
   if (sideOf(ctx.ws, body.point, ctx.signerId) !== undefined)
     fail(StateErrorCode.roleConflict, 'is a terminal')
+  // Points that expired are no balance (lazy expiry, customer-balance.ts).
+  expireDue(ctx, body.point, ctx.signerId)
   if (balanceOf(ctx.ws, body.point, ctx.signerId) !== 0)
     fail(StateErrorCode.roleConflict, 'holds a customer balance')
   putMerchant(ctx.ws, body.point, ctx.signerId, {
@@ -49,9 +54,11 @@ export function merchantApply(ctx: TxContext, body: TxBodyOf<'merchant.apply'>):
     terminals: [],
     anchorCount: 0,
   })
-  ctx.ws.put(Keys.merchantIndex(body.point, point.merchantCount), bytesCodec, ctx.signer)
+  // Read after the lazy expiry above, which may have written the point record.
+  const p = getPoint(ctx.ws, body.point)
+  ctx.ws.put(Keys.merchantIndex(body.point, p.merchantCount), bytesCodec, ctx.signer)
   ctx.ws.put(Keys.side(body.point, ctx.signerId), bytesCodec, ctx.signer)
-  putPoint(ctx.ws, body.point, { ...point, merchantCount: point.merchantCount + 1 })
+  putPoint(ctx.ws, body.point, { ...p, merchantCount: p.merchantCount + 1 })
   ctx.events.push({
     type: 'merchantStatus',
     point: body.point,
@@ -158,6 +165,7 @@ export function merchantAddTerminal(ctx: TxContext, body: TxBodyOf<'merchant.add
   const side = sideOf(ctx.ws, body.point, t)
   if (side !== undefined && keyId(side) !== t) fail(StateErrorCode.terminalExists, 'already a terminal')
   if (side !== undefined) fail(StateErrorCode.roleConflict, 'is a merchant')
+  expireDue(ctx, body.point, t)
   if (balanceOf(ctx.ws, body.point, t) !== 0)
     fail(StateErrorCode.roleConflict, 'terminal key holds a customer balance')
   requireTerminalRoom(m, ctx.params)
@@ -224,10 +232,11 @@ export function awardPoints(
       needed: onCredit,
     })
   }
-  const p = getPoint(ctx.ws, point)
-  setBalance(ctx.ws, point, customerId, add(balanceOf(ctx.ws, point, customerId), amount))
+  // The award is a lot under the point's policy now (expiry-policy.ts), or never expires.
+  creditCustomer(ctx, point, customerId, amount, awardExpiryOf(getPoint(ctx.ws, point), ctx.timeMs))
   putMerchant(ctx.ws, point, merchant.id, { ...m, float: m.float - fromFloat, liability })
   if (onCredit > 0) {
+    const p = getPoint(ctx.ws, point)
     putPoint(ctx.ws, point, {
       ...p,
       totalSupply: add(p.totalSupply, onCredit),
@@ -309,13 +318,8 @@ export function payPoints(
   const payerId = hex(payer)
   if (isMerchantSide(ctx.ws, point, payerId))
     fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
-  const balance = sub(
-    balanceOf(ctx.ws, point, payerId),
-    amount,
-    StateErrorCode.insufficientBalance,
-    'balance',
-  )
-  setBalance(ctx.ws, point, payerId, balance)
+  // Oldest expiry first, the non-expiring part last (customer-balance.ts).
+  debitCustomer(ctx, point, payerId, amount)
   const { liabilityCleared, toFloat } = receivePayment(ctx, point, merchant, amount)
   ctx.events.push({
     type: 'pay',

@@ -4,19 +4,19 @@
  */
 import { bytesEqual } from '../protocol/bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
-import { add, requirePositive, sub } from './amounts.ts'
+import { requirePositive, sub } from './amounts.ts'
 import {
-  balanceOf,
   getPoint,
   hex,
   isMerchantSide,
   putPoint,
   requireAdminOrGovernance,
   rolesOf,
-  setBalance,
   type TxContext,
 } from './context.ts'
+import { creditTaken, debitCustomer } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
+import { checkedPolicy, hasPolicy } from './expiry-policy.ts'
 import { Keys } from './keys.ts'
 import { pointCodec, rolesCodec, stringListCodec, uintCodec } from './records.ts'
 
@@ -65,6 +65,7 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
   }
   const points = ctx.ws.get(Keys.points, stringListCodec) ?? []
   requirePointRoom(points)
+  const expiry = checkedPolicy(body.expiry ?? null, ctx.timeMs)
   putPoint(ctx.ws, body.point, {
     manager: ctx.signer,
     name: body.name,
@@ -77,13 +78,27 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     merchantCount: 0,
     grantCount: 0,
     directGrants: 0,
+    cumExpired: 0,
+    ...expiry,
+    hasLots: hasPolicy(expiry),
     totalLocked: 0,
   })
   ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })
+  if (hasPolicy(expiry)) {
+    ctx.events.push({
+      type: 'expiryPolicy',
+      point: body.point,
+      afterDays: expiry.expiryDays,
+      atMs: expiry.expiryAtMs,
+    })
+  }
 }
 
-/** Moves a customer balance; shared by transfer and transferFrom. */
+/**
+ * Moves a customer balance; shared by transfer and transferFrom. Rule (transfers keep expiry): the
+ * sender's lots move oldest first with their own expiry dates, so a transfer never refreshes them.
+ */
 function moveCustomerPoints(
   ctx: TxContext,
   point: string,
@@ -101,15 +116,7 @@ function moveCustomerPoints(
   if (isMerchantSide(ctx.ws, point, fromId) || isMerchantSide(ctx.ws, point, toId)) {
     fail(StateErrorCode.roleConflict, 'merchants and terminals use award, pay and redeem')
   }
-  const fromBalance = sub(
-    balanceOf(ctx.ws, point, fromId),
-    amount,
-    StateErrorCode.insufficientBalance,
-    'balance',
-  )
-  const toBalance = add(balanceOf(ctx.ws, point, toId), amount)
-  setBalance(ctx.ws, point, fromId, fromBalance)
-  setBalance(ctx.ws, point, toId, toBalance)
+  creditTaken(ctx, point, toId, debitCustomer(ctx, point, fromId, amount))
 }
 
 export function pointTransfer(ctx: TxContext, body: TxBodyOf<'point.transfer'>): void {

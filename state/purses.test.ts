@@ -98,7 +98,7 @@ function expectBooks(chain: TestChain): void {
   const floats = merchants.reduce((s, m) => s + m.float, 0)
   const liabilities = merchants.reduce((s, m) => s + m.liability, 0)
   expect(p.totalSupply).toBe(balances + floats + p.totalLocked)
-  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed)
+  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
 }
 
 const eventsOf = <T extends LedgerEvent['type']>(r: Receipt, type: T): EventOf<T>[] =>

@@ -7,7 +7,8 @@
  * The books: locking moves points from the owner's balance into the purse (point `totalLocked`, part of
  * totalSupply); a settled voucher pays its merchant out of the purse the way a payment is paid
  * (merchants.ts `receivePayment`: liability first, surplus to float); at close what is left goes back
- * to the owner. Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed.
+ * to the owner. Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed
+ * − cumExpired.
  *
  * Settlement (`purse.settle`), per voucher, in counter order within the batch:
  * - any order across batches and terminals, each voucher once (by digest), while block time ≤

@@ -9,6 +9,8 @@ import { type MerkleProof, verifyMerkleProof } from '../protocol/merkle.ts'
 import type { StateProof } from '../protocol/state-proof.ts'
 import { type TxBody, txBodyFromTuple } from '../protocol/tx-body.ts'
 import { jstDayOf } from './amounts.ts'
+import { effectiveBalance } from './customer-balance.ts'
+import { expiredPrefix, lotsTotal, NO_LOTS } from './expiry-lots.ts'
 import type { Tally } from './governance.ts'
 import { EVERYONE, Keys, keyId } from './keys.ts'
 import type { LedgerState } from './ledger.ts'
@@ -27,6 +29,8 @@ import {
   EMPTY_SHOP_DAY,
   type GrantRecord,
   grantCodec,
+  type Lots,
+  lotsCodec,
   type MerchantRecord,
   merchantCodec,
   type ObserverRecord,
@@ -60,6 +64,8 @@ const h = keyId
 /** Keys of the records a client may ask to prove, as bytes. */
 export const recordKey = {
   balance: (point: string, account: Bytes) => keyBytes(Keys.balance(point, h(account))),
+  /** With `balance`, what proves an effective balance: the stored sum less the lots expired by then. */
+  lots: (point: string, account: Bytes) => keyBytes(Keys.lots(point, h(account))),
   allowance: (point: string, owner: Bytes, spender: Bytes) =>
     keyBytes(Keys.allowance(point, h(owner), h(spender))),
   point: (point: string) => keyBytes(Keys.point(point)),
@@ -86,6 +92,20 @@ export interface StakeInfo extends StakeRecord {
   /** Unbonding amounts whose epoch has come, not yet folded into `free` (that happens on the next tx). */
   readonly matured: number
 }
+/** What of a customer's balance expires when (issue 15), at the head block's time. */
+export interface LotsInfo {
+  /** What the customer may spend: `stored` less `expiredUnswept`. */
+  readonly balance: number
+  /** The balance record (Keys.balance), which the sweep has not reduced by `expiredUnswept` yet. */
+  readonly stored: number
+  /** Lots whose expiry has come but that no tx or sweep has removed yet: already unspendable. */
+  readonly expiredUnswept: number
+  /** The part of `balance` that never expires. */
+  readonly nonExpiring: number
+  /** The live lots, soonest expiry first: `amount` expires at `expiresAtMs` (a 00:00 JST). */
+  readonly lots: readonly { readonly expiresAtMs: number; readonly amount: number }[]
+}
+
 export interface ValidatorInfo {
   readonly nodeKey: Bytes
   readonly power: number
@@ -127,7 +147,13 @@ export interface LedgerQuery {
   /** Every point id, in creation order. */
   points(): readonly string[]
   roles(account: Bytes): Roles
+  /**
+   * The balance a customer may spend at the head block's time: the stored sum less any lots that have
+   * expired but are not swept yet (a customer never sees expired points).
+   */
   balance(point: string, account: Bytes): number
+  /** What of the balance expires when; see LotsInfo. */
+  lots(point: string, account: Bytes): LotsInfo
   allowance(point: string, owner: Bytes, spender: Bytes): number
   point(point: string): PointRecord | null
   merchants(point: string, page?: Page): MerchantInfo[]
@@ -199,6 +225,11 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     for (let i = offset; i < Math.min(count, offset + limit); i++) out.push(i)
     return out
   }
+  /** A balance's lots; a point that never had an expiry policy has none (one read saved). */
+  const lotsOf = (point: string, account: Bytes): Lots =>
+    read(Keys.point(point), pointCodec)?.hasLots === true
+      ? (read(Keys.lots(point, h(account)), lotsCodec) ?? NO_LOTS)
+      : NO_LOTS
   const merchant = (point: string, address: Bytes): MerchantInfo | null => {
     const m = read(Keys.merchant(point, h(address)), merchantCodec)
     return m === undefined ? null : { ...m, address }
@@ -253,7 +284,23 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     epoch: epochInfo(state),
     points: () => read(Keys.points, stringListCodec) ?? [],
     roles: (account) => read(Keys.roles(h(account)), rolesCodec) ?? { admin: false, issuer: false },
-    balance: (point, account) => read(Keys.balance(point, h(account)), uintCodec) ?? 0,
+    balance: (point, account) => {
+      const stored = read(Keys.balance(point, h(account)), uintCodec) ?? 0
+      return stored === 0 ? 0 : effectiveBalance(stored, lotsOf(point, account), state.meta.timeMs)
+    },
+    lots(point, account) {
+      const stored = read(Keys.balance(point, h(account)), uintCodec) ?? 0
+      const lots = stored === 0 ? NO_LOTS : lotsOf(point, account)
+      const expired = expiredPrefix(lots, state.meta.timeMs)
+      const live = lots.slice(expired.count)
+      return {
+        balance: stored - expired.amount,
+        stored,
+        expiredUnswept: expired.amount,
+        nonExpiring: stored - expired.amount - lotsTotal(live),
+        lots: live.map(([expiresAtMs, amount]) => ({ expiresAtMs, amount })),
+      }
+    },
     allowance: (point, owner, spender) => read(Keys.allowance(point, h(owner), h(spender)), uintCodec) ?? 0,
     point: (point) => read(Keys.point(point), pointCodec) ?? null,
     merchants(point, page) {

@@ -49,6 +49,14 @@ export const EVENT_FIELDS = {
   /** The proposal reached its quorum but its action failed with `error`: nothing of it was written. */
   proposalFailed: ['proposal', 'action', 'error'],
   proposalExpired: ['proposal'],
+  // --- point expiry (issue 15) ---
+  /**
+   * Expired points left a customer's balance: burned from totalSupply, added to the point's cumExpired
+   * (breakage). In the receipt of the tx that touched the account, or in the block's events (the sweep).
+   */
+  expire: ['point', 'account', 'amount'],
+  /** The policy for the point's future awards (afterDays, or atMs a 00:00 JST; both 0 = none). */
+  expiryPolicy: ['point', 'afterDays', 'atMs'],
   // --- purses (state/purses.ts) ---
   /** `amount` left the owner's balance into the purse (point totalLocked + amount). */
   purseOpened: ['point', 'purse', 'owner', 'amount', 'expiresAtMs', 'settleUntilMs'],

@@ -269,6 +269,21 @@ export interface PointRecord {
   readonly grantCount: number
   /** Live grants to one named grantee (not to everyone): when 0 the sponsor check skips that lookup. */
   readonly directGrants: number
+  // --- expiry (expiry-policy.ts, customer-balance.ts) ---
+  /**
+   * Σ points expired out of customers' balances: breakage, burned from totalSupply, the manager's.
+   * The books: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired.
+   */
+  readonly cumExpired: number
+  /** The policy for future awards: they expire this many days after the award (0 = not by days). */
+  readonly expiryDays: number
+  /** Or: awards made before this instant (a 00:00 JST) expire at it; 0 = no fixed date. */
+  readonly expiryAtMs: number
+  /**
+   * True once the point has had an expiry policy (it never goes back): only then may its customers'
+   * balances hold lots (Keys.lots), so only then do credits and debits read them.
+   */
+  readonly hasLots: boolean
   /** Σ over purses not yet closed of (locked − spent): points still outstanding, part of totalSupply. */
   readonly totalLocked: number
 }
@@ -284,6 +299,10 @@ export const pointCodec = structCodec<PointRecord>([
   'merchantCount',
   'grantCount',
   'directGrants',
+  'cumExpired',
+  'expiryDays',
+  'expiryAtMs',
+  'hasLots',
   'totalLocked',
 ])
 
@@ -311,6 +330,37 @@ export const merchantCodec = structCodec<MerchantRecord>(
   ['name', 'status', 'creditLimit', 'float', 'liability', 'terminals', 'anchorCount'],
   (m) => HEADER + textBound(m.name) + textBound(m.status) + 4 * UINT + HEADER + KEY * m.terminals.length,
 )
+
+/**
+ * The expiring part of one customer's balance of a point, as lots `[expiresAtMs, amount]`: strictly
+ * ascending by expiry (a 00:00 JST instant), amounts positive, at most MAX_LOTS (expiry-lots.ts)
+ * entries, Σ amounts ≤ the balance (Keys.balance). The rest of the balance never expires. Absent when
+ * the balance holds no lot.
+ */
+export type Lots = readonly (readonly [expiresAtMs: number, amount: number])[]
+export const lotsCodec: RecordCodec<Lots> = {
+  encode: (value) => encode(value as WireValue),
+  sizeBound: (value) => HEADER + (1 + 2 * UINT) * value.length,
+  decode(bytes) {
+    const value = raw(bytes)
+    if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad lots record')
+    return value as Lots
+  },
+}
+
+/** One entry of an expiry day's queue: an account of a point that had a lot expiring that day. */
+export interface ExpiryQueueEntry {
+  readonly point: string
+  readonly account: Bytes
+}
+export const expiryQueueEntryCodec = structCodec<ExpiryQueueEntry>(['point', 'account'])
+
+/** Where the expiry sweep stands: every day before `day` is swept, and `day`'s entries before `seq`. */
+export interface ExpirySweep {
+  readonly day: number
+  readonly seq: number
+}
+export const expirySweepCodec = structCodec<ExpirySweep>(['day', 'seq'])
 
 // --- traffic ---
 

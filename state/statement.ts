@@ -14,6 +14,8 @@
  * - owedToManager: the closing liability, points the merchant awarded on credit and has not cleared;
  * - owedToMerchant: the redemptions of the period, points the merchant burned for yen;
  * - net = owedToMerchant − owedToManager (positive: the manager pays the merchant).
+ * Breakage (issue 15): points that expired in the period (`expired`, from `expire` rows) left the
+ * customers' balances and belong to the manager; they move no merchant's books.
  */
 import { type Bytes, bytesKey, compareBytes } from '../protocol/bytes.ts'
 import type { JournalRow } from './journal.ts'
@@ -60,7 +62,8 @@ export interface MerchantStatement {
 
 /**
  * The books of the point at one instant: Σ customers + purses + Σ (float − liability) = repaid −
- * redeemed, where `purses` is what offline purses hold (locked, not yet paid out or returned).
+ * redeemed − expired, where `purses` is what offline purses hold (locked, not yet paid out or
+ * returned) and `expired` the breakage so far (cumExpired).
  */
 export interface BooksAt {
   readonly customers: number
@@ -70,6 +73,8 @@ export interface BooksAt {
   readonly cumRepaid: number
   readonly cumRedeemed: number
   readonly holds: boolean
+  /** Σ points expired out of customers' balances up to this instant (breakage). */
+  readonly cumExpired: number
 }
 
 export interface SettlementStatement {
@@ -95,6 +100,9 @@ export interface SettlementStatement {
   readonly totals: Omit<MerchantStatement, 'merchant' | 'name'>
   /** Merchants with a balance at either end or a movement in the period, ascending by address. */
   readonly merchants: readonly MerchantStatement[]
+  /** Breakage in the period: how many expiries (one per account and tx or block) and their sum. */
+  readonly expiryCount: number
+  readonly expired: number
 }
 
 interface Flow {
@@ -169,8 +177,8 @@ export function createStatementFold(
     snapshotFloats += m.float
   }
   // Point-wide: customers' balances and the cumulative fiat figures, since the start and in the period.
-  const since = { customers: 0, purses: 0, repaid: 0, redeemed: 0 }
-  const inPeriod = { customers: 0, purses: 0, transferCount: 0, transferred: 0 }
+  const since = { customers: 0, purses: 0, repaid: 0, redeemed: 0, expired: 0 }
+  const inPeriod = { customers: 0, purses: 0, transferCount: 0, transferred: 0, expiryCount: 0, expired: 0 }
 
   function add(row: JournalRow): void {
     // Rows before the period are already in the opening (the snapshot holds them); rows after the
@@ -186,6 +194,14 @@ export function createStatementFold(
     if (within) {
       inPeriod.customers += customers
       inPeriod.purses += purses
+    }
+    if (row.event === 'expire') {
+      since.expired += row.amount
+      if (within) {
+        inPeriod.expiryCount++
+        inPeriod.expired += row.amount
+      }
+      return
     }
     if (row.event === 'transfer') {
       if (within) {
@@ -264,6 +280,7 @@ export function createStatementFold(
       totals.openingLiability,
       p.cumRepaid - since.repaid,
       p.cumRedeemed - since.redeemed,
+      p.cumExpired - since.expired,
     )
     const closing = books(
       opening.customers + inPeriod.customers,
@@ -272,6 +289,7 @@ export function createStatementFold(
       totals.closingLiability,
       opening.cumRepaid + totals.repayments,
       opening.cumRedeemed + totals.redemptions,
+      opening.cumExpired + inPeriod.expired,
     )
     return {
       point: pointId,
@@ -288,6 +306,8 @@ export function createStatementFold(
       transferred: inPeriod.transferred,
       totals,
       merchants: lines,
+      expiryCount: inPeriod.expiryCount,
+      expired: inPeriod.expired,
     }
   }
 
@@ -301,6 +321,7 @@ function books(
   liabilities: number,
   cumRepaid: number,
   cumRedeemed: number,
+  cumExpired: number,
 ): BooksAt {
   return {
     customers,
@@ -309,7 +330,8 @@ function books(
     liabilities,
     cumRepaid,
     cumRedeemed,
-    holds: customers + purses + floats - liabilities === cumRepaid - cumRedeemed,
+    holds: customers + purses + floats - liabilities === cumRepaid - cumRedeemed - cumExpired,
+    cumExpired,
   }
 }
 
@@ -320,6 +342,7 @@ export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number
     case 'purseReturn':
       return row.amount
     case 'pay':
+    case 'expire':
     case 'purseLock':
       return -row.amount
     default:

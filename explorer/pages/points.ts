@@ -1,6 +1,8 @@
 /**
- * Points: supply, liability, cumulative repayments and redemptions, and whether the books identity
- * holds: totalSupply − totalLiability = cumRepaid − cumRedeemed (DESIGN §4, per point).
+ * Points: supply, liability, cumulative repayments, redemptions and expiries, and whether the books
+ * identity holds: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired (DESIGN §4, per
+ * point; expired points are burned from the supply, issue 15). totalSupply counts the points locked in
+ * offline purses (totalLocked): the left side is Σ balances + Σ locked + Σ (float − liability).
  */
 import type { PointInfo } from '../../client/index.ts'
 import type { PageContext } from '../context.ts'
@@ -10,7 +12,7 @@ import type { Lang, Translate } from '../i18n.ts'
 import { href } from '../router.ts'
 
 export function booksHold(p: PointInfo): boolean {
-  return p.totalSupply - p.totalLiability === p.cumRepaid - p.cumRedeemed
+  return p.totalSupply - p.totalLiability === p.cumRepaid - p.cumRedeemed - p.cumExpired
 }
 
 function booksBadge(p: PointInfo, t: Translate): HTMLElement {
@@ -21,7 +23,7 @@ function booksLine(p: PointInfo, t: Translate, lang: Lang): string {
   const f = (n: number) => formatAmount(n, p.decimals, lang)
   return t('booksExplain', {
     left: f(p.totalSupply - p.totalLiability),
-    right: f(p.cumRepaid - p.cumRedeemed),
+    right: f(p.cumRepaid - p.cumRedeemed - p.cumExpired),
   })
 }
 
@@ -105,6 +107,7 @@ export async function renderPoint(ctx: PageContext, id: string): Promise<void> {
         [t('totalLiability'), amount(p.totalLiability)],
         [t('cumRepaid'), amount(p.cumRepaid)],
         [t('cumRedeemed'), amount(p.cumRedeemed)],
+        [t('cumExpired'), amount(p.cumExpired)],
         [t('booksIdentity'), [h('span', { id: 'books' }, booksBadge(p, t)), ' ', booksLine(p, t, lang)]],
         [t('merchantCount'), link(href.merchants(p.id), formatInt(p.merchantCount, lang))],
       ]),

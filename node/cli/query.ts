@@ -163,6 +163,15 @@ const specs: QuerySpec[] = [
     run: (c, pos) => c.point(at(pos, 0)),
   },
   {
+    name: 'lots',
+    summary: "What of a customer's balance expires when, and what it may spend now",
+    args: ['ID', 'ADDRESS'],
+    details:
+      'balance: spendable now (expired points never count); lots: amount and expiry (00:00 JST), soonest\n' +
+      'first; nonExpiring: what never expires; stored and expiredUnswept: the record before the sweep.',
+    run: (c, pos) => c.lots(at(pos, 0), at(pos, 1)),
+  },
+  {
     name: 'merchants',
     summary: "A point's merchants",
     args: ['ID'],
@@ -276,7 +285,7 @@ const specs: QuerySpec[] = [
     args: ['REF'],
     details:
       'REF: point:ID, balance:ID:ADDRESS, allowance:ID:OWNER:SPENDER, merchant:ID:ADDRESS, device:ADDRESS,\n' +
-      'stake:ADDRESS, association:ADDRESS, validators, or a state key in hex.\n' +
+      'stake:ADDRESS, association:ADDRESS, validators, lots:ID:ADDRESS, or a state key in hex.\n' +
       '--verify checks the proof, the block header and its commit certificate against the validator set of\n' +
       'that height, following every set change from the trust root (--genesis FILE or --checkpoint\n' +
       "HEIGHT:HASH, or --trust-cache FILE saved by an earlier run). The node's own set is never trusted.",

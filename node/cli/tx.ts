@@ -9,6 +9,7 @@ import {
   isTxKind,
   operations,
   parseDurationMs,
+  parseExpiryDateMs,
   parseTrafficFile,
   TX_KINDS,
   type TxRequest,
@@ -16,7 +17,15 @@ import {
   trafficBatches,
   txBody,
 } from '../../client/index.ts'
-import { type CliGroup, flag, intOption, requiredString, stringOption, UsageError } from './command.ts'
+import {
+  type CliArgs,
+  type CliGroup,
+  flag,
+  intOption,
+  requiredString,
+  stringOption,
+  UsageError,
+} from './command.ts'
 import { purseSpecs } from './tx-purse.ts'
 import { type TxSpec, txCommand } from './tx-spec.ts'
 import { stakingSpecs } from './tx-staking.ts'
@@ -32,24 +41,66 @@ import {
   pointArg as point,
 } from './wallet.ts'
 
+const EXPIRY_DETAILS =
+  'Expiry instants are 00:00 JST, rounded up (an N-day expiry also up to a grid of days that grows with N:\n' +
+  '1 day up to 64 days, 2 up to 128, 8 for a year). A fixed date must lie ahead; once it has passed, new\n' +
+  'awards never expire until the manager sets a new policy. Points already held keep their expiry.'
+
+/** `--after-days N` or `--date DATE` (at most one), as an expiry policy; neither: none. */
+function expiryPolicyOf(args: CliArgs, days: string, date: string): { afterDays: number; atMs: number } {
+  const d = stringOption(args, days)
+  const at = stringOption(args, date)
+  if (d !== undefined && at !== undefined) throw new UsageError(`give --${days} or --${date}, not both`)
+  return {
+    afterDays: d === undefined ? 0 : intOption(args, days, 1, 36_500, 1),
+    atMs: at === undefined ? 0 : parseExpiryDateMs(at, `--${date}`),
+  }
+}
+
 const specs: TxSpec[] = [
   {
     name: 'create-point',
     summary: 'Create a regional point (issuer); you become its manager',
-    usage: '--point ID --name NAME [--decimals N] [--non-transferable]',
+    usage:
+      '--point ID --name NAME [--decimals N] [--non-transferable] [--expiry-days N | --expiry-date DATE]',
+    details: EXPIRY_DETAILS,
     options: {
       ...POINT,
       name: opt('NAME', 'display name'),
       decimals: opt('N', 'decimal places for display (default 0)'),
       'non-transferable': { type: 'boolean', description: 'customers cannot transfer it to each other' },
+      'expiry-days': opt('N', 'awarded points expire N days after each award (default: never)'),
+      'expiry-date': opt('DATE', 'or at this date: 2027-04-01 (00:00 JST), an ISO date-time, or ms'),
     },
-    build: async ({ args }) =>
-      operations.createPoint({
+    build: async ({ args }) => {
+      const expiry = expiryPolicyOf(args, 'expiry-days', 'expiry-date')
+      return operations.createPoint({
         point: point(args),
         name: requiredString(args, 'name'),
         decimals: intOption(args, 'decimals', 0, 18, 0),
         transferable: !flag(args, 'non-transferable'),
-      }),
+        ...(expiry.afterDays === 0 && expiry.atMs === 0 ? {} : { expiry }),
+      })
+    },
+  },
+  {
+    name: 'set-expiry',
+    summary: "Set when the point's future awards expire (manager): after N days, at a date, or never",
+    usage: '--point ID (--after-days N | --date DATE | --never)',
+    details: EXPIRY_DETAILS,
+    options: {
+      ...POINT,
+      'after-days': opt('N', 'awards expire N days after each award (1 to 36500)'),
+      date: opt('DATE', 'awards expire at this date: 2027-04-01 (00:00 JST), an ISO date-time, or ms'),
+      never: { type: 'boolean', description: 'future awards never expire' },
+    },
+    build: async ({ args }) => {
+      const policy = expiryPolicyOf(args, 'after-days', 'date')
+      const none = policy.afterDays === 0 && policy.atMs === 0
+      if (none !== flag(args, 'never'))
+        throw new UsageError('give exactly one of --after-days, --date or --never')
+      return operations.setExpiry({ point: point(args), ...policy })
+    },
   },
   {
     name: 'apply',

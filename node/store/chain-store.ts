@@ -49,7 +49,10 @@ export interface AccountIndexEntry {
 export interface JournalEntry {
   /** The row's point id (printable ASCII, 1 to 255 chars): the row is stored under it. */
   readonly point: string
-  /** Position of the tx in `txs`, and of the row among the tx's rows (0 to 65535). */
+  /**
+   * Position of the tx in `txs` (or 0xffffffff, journal-kv.ts JOURNAL_BLOCK_ROWS: a row of the block
+   * itself, after its txs), and of the row among the tx's rows (0 to 65535).
+   */
   readonly txIndex: number
   readonly row: number
   /** The accounts the row names (1 to 255 bytes each, distinct): the row is stored under each. */

@@ -31,6 +31,8 @@ import {
 import type { RawKv, RawOp } from './raw-kv.ts'
 
 const MAX_U32 = 0xffffffff
+/** The txIndex of a block's own rows (state/journal.ts BLOCK_ROWS_TX_INDEX): after its txs. */
+export const JOURNAL_BLOCK_ROWS = MAX_U32
 
 function checkHeight(height: number, argument: string): void {
   if (!Number.isSafeInteger(height) || height < 0)
@@ -63,8 +65,9 @@ export function journalSlabBytes(
 const asciiBytes = (text: string): Bytes => Uint8Array.from(text, (c) => c.charCodeAt(0))
 
 function checkJournalEntry(entry: JournalEntry, txCount: number): void {
-  if (!Number.isInteger(entry.txIndex) || entry.txIndex < 0 || entry.txIndex >= txCount) {
-    throw invalidArgument('journal.txIndex', `must index txs (0..${txCount - 1})`)
+  const ofBlock = entry.txIndex === JOURNAL_BLOCK_ROWS
+  if (!ofBlock && (!Number.isInteger(entry.txIndex) || entry.txIndex < 0 || entry.txIndex >= txCount)) {
+    throw invalidArgument('journal.txIndex', `must index txs (0..${txCount - 1}) or be the block's own`)
   }
   if (!Number.isInteger(entry.row) || entry.row < 0 || entry.row > MAX_JOURNAL_ROW) {
     throw invalidArgument('journal.row', `must be 0 to ${MAX_JOURNAL_ROW}`)

@@ -8,6 +8,7 @@ import { utf8 } from '../../protocol/bytes.ts'
 import type { ChainStore, JournalEntry, JournalItem } from './chain-store.ts'
 import type { ChainStoreFixture } from './chain-store-contract.ts'
 import { StoreErrorCode } from './errors.ts'
+import { JOURNAL_BLOCK_ROWS } from './journal-kv.ts'
 import { ALICE, BOB, sampleCommit, sampleJournal } from './sample-commit.ts'
 
 const text = (items: readonly JournalItem[]) => items.map((i) => new TextDecoder().decode(i.bytes))
@@ -113,6 +114,34 @@ export function describeJournalStoreContract(
         expect(await store.heightAtTime(999, 'until')).toBeNull()
         expect(await store.heightAtTime(2_999, 'until')).toBe(2)
         expect(await store.heightAtTime(Number.MAX_SAFE_INTEGER, 'until')).toBe(3)
+      }))
+
+    it('keeps a block’s own rows (tx index 0xffffffff) after its txs’ rows, even with no tx', () =>
+      withStore(async (store) => {
+        await commitJournal(store, 1)
+        const own = (row: number): JournalEntry => ({
+          point: 'SHOP',
+          txIndex: JOURNAL_BLOCK_ROWS,
+          row,
+          accounts: [ALICE],
+          bytes: utf8(`block row ${row}`),
+        })
+        await store.commitBlock({ ...sampleCommit(2, 3), journal: [...sampleJournal(2, 3), own(0), own(1)] })
+        await store.commitBlock({ ...sampleCommit(3, 0), journal: [own(0)] })
+        const rows = await store.journal({ point: 'SHOP' }, { fromHeight: 2, toHeight: 3, limit: 99 })
+        expect(rows.slice(-3).map((r) => [r.height, r.txIndex, r.row])).toEqual([
+          [2, JOURNAL_BLOCK_ROWS, 0],
+          [2, JOURNAL_BLOCK_ROWS, 1],
+          [3, JOURNAL_BLOCK_ROWS, 0],
+        ])
+        const after = { height: 2, txIndex: JOURNAL_BLOCK_ROWS, row: 0 }
+        const next = await store.journal({ account: ALICE }, { fromHeight: 0, toHeight: 9, limit: 9, after })
+        expect(text(next)).toEqual(['block row 1', 'block row 0'])
+        // Before the txs' rows is out of order; any other index past the txs is refused.
+        const early = { ...sampleCommit(4, 3), journal: [own(0), ...sampleJournal(4, 3)] }
+        await expect(store.commitBlock(early)).rejects.toMatchObject({ code: StoreErrorCode.invalidArgument })
+        const past = { ...sampleCommit(4, 3), journal: [{ ...own(0), txIndex: JOURNAL_BLOCK_ROWS - 1 }] }
+        await expect(store.commitBlock(past)).rejects.toMatchObject({ code: StoreErrorCode.invalidArgument })
       }))
 
     it('writes the journal in the block’s batch: a refused commit leaves no row', () =>

@@ -32,7 +32,9 @@
  * export of either is one range read. Block times are non-decreasing (state/ refuses a block whose
  * time goes back), so the block time index turns a time range into a height range with two seeks.
  * Format 3 added the journal and the block time index. Format 4 added the sponsored txs per point
- * (state/sponsor-usage.ts records, opaque here), in the journal's key layout with row 0.
+ * (state/sponsor-usage.ts records, opaque here), in the journal's key layout with row 0. Format 5
+ * (issue 15, point expiry): the state's point record gained its expiry fields (a longer tuple), and
+ * the journal its block rows (tx index 0xffffffff, after the block's txs) and `expire` rows.
  */
 import type { Bytes } from '../../protocol/bytes.ts'
 import { utf8 } from '../../protocol/bytes.ts'

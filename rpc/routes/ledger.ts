@@ -21,7 +21,17 @@ const renderGrant = (point: string, g: GrantRecord) => ({
   ...g,
   grantee: g.grantee === null ? null : address(g.grantee),
 })
-const renderPoint = (id: string, p: PointRecord) => ({ id, ...p, manager: address(p.manager) })
+/** A point as JSON; `timeMs` (the head block's) says whether a fixed expiry date has lapsed. */
+const renderPoint = (id: string, p: PointRecord, timeMs: number) => ({
+  id,
+  ...p,
+  manager: address(p.manager),
+  expiry: {
+    afterDays: p.expiryDays,
+    atMs: p.expiryAtMs,
+    lapsed: p.expiryAtMs > 0 && timeMs >= p.expiryAtMs,
+  },
+})
 const renderDevice = (device: Bytes, d: DeviceRecord) => ({
   device: address(device),
   ...d,
@@ -207,7 +217,7 @@ export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContex
       return {
         items: ids.flatMap((id) => {
           const p = query.point(id)
-          return p === null ? [] : [renderPoint(id, p)]
+          return p === null ? [] : [renderPoint(id, p, query.timeMs)]
         }),
       }
     },
@@ -226,7 +236,41 @@ export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContex
     async (request) => {
       const query = q()
       const { id } = request.params
-      return { ...renderPoint(id, requirePoint(query, id)), trafficRules: query.trafficRules(id) }
+      return {
+        ...renderPoint(id, requirePoint(query, id), query.timeMs),
+        trafficRules: query.trafficRules(id),
+      }
+    },
+  )
+
+  app.get<{ Params: { id: string; address: string } }>(
+    '/points/:id/accounts/:address/lots',
+    {
+      schema: {
+        summary: "What of a customer's balance expires when, and the balance it may spend now",
+        description:
+          'At the head block time: `balance` is what the customer may spend, `lots` what expires when ' +
+          '(soonest first; each at a 00:00 JST), `nonExpiring` what never does. `stored` is the balance ' +
+          'record, which still holds `expiredUnswept` until a tx touches the account or the sweep reaches it.',
+        tags: ['accounts', 'points'],
+        params: S.pointMerchantParams,
+        response: withErrors(S.lotsInfo),
+      },
+    },
+    async (request) => {
+      const query = q()
+      const { id } = request.params
+      requirePoint(query, id)
+      const account = parseAddress(request.params.address)
+      const info = query.lots(id, account)
+      return {
+        point: id,
+        account: address(account),
+        height: query.height,
+        timeMs: query.timeMs,
+        ...info,
+        lots: info.lots.map((l) => ({ ...l, expiresAt: new Date(l.expiresAtMs).toISOString() })),
+      }
     },
   )
 

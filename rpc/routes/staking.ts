@@ -17,7 +17,7 @@ import { currentQuery } from './ledger.ts'
 const POINT_RE = /^[A-Z][A-Z0-9]{1,11}$/
 const REF_HELP =
   'a hex key, or point:ID, balance:ID:ADDR, allowance:ID:OWNER:SPENDER, merchant:ID:ADDR, device:ADDR, ' +
-  'stake:ADDR, association:ADDR, purse:ADDR, validators'
+  'stake:ADDR, association:ADDR, purse:ADDR, validators, lots:ID:ADDR'
 
 /** `/proofs/:ref`: a state key in hex, or a named record whose key state/ derives. */
 export function parseProofRef(ref: string): Bytes {
@@ -48,6 +48,8 @@ export function parseProofRef(ref: string): Bytes {
       return recordKey.purse(acct(a))
     case 'validators/0':
       return recordKey.validatorSet()
+    case 'lots/2':
+      return recordKey.lots(point(a), acct(b))
   }
   if (args.length === 0) return parseHex(ref, 'ref')
   throw new RpcError(RpcErrorCode.badRequest, `ref: ${REF_HELP}`)

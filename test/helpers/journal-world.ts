@@ -67,7 +67,13 @@ export class JournalWorld {
           error: result.receipts[i]?.error ?? null,
         })),
       ),
-      journal: journalEntriesOf(signed, result.receipts, { height, timeMs }, result.state),
+      journal: journalEntriesOf(
+        signed,
+        result.receipts,
+        { height, timeMs },
+        result.state,
+        result.blockEvents,
+      ),
       sponsored: sponsoredEntriesOf(signed, result.receipts, timeMs),
       timeMs,
     })

@@ -40,7 +40,11 @@ describe('client/records.ts against state/', () => {
       merchantCount: 15,
       grantCount: 16,
       directGrants: 17,
-      totalLocked: 18,
+      cumExpired: 18,
+      expiryDays: 19,
+      expiryAtMs: 20,
+      hasLots: true,
+      totalLocked: 21,
     })
     expect(pointRecordOf(decoded(point))).toEqual({
       name: 'Shibuya',
@@ -49,7 +53,8 @@ describe('client/records.ts against state/', () => {
       cumRepaid: 13,
       cumRedeemed: 14,
       merchantCount: 15,
-      totalLocked: 18,
+      cumExpired: 18,
+      totalLocked: 21,
     })
     const merchant = merchantCodec.encode({
       name: 'Bakery',

@@ -177,6 +177,7 @@ describe('GET /v1/points/:id/statement', () => {
       cumRepaid: 100,
       cumRedeemed: 0,
       holds: true,
+      cumExpired: 0,
     })
     expect(s.closing).toEqual({
       customers: 70,
@@ -186,7 +187,54 @@ describe('GET /v1/points/:id/statement', () => {
       cumRepaid: 125,
       cumRedeemed: 20,
       holds: true,
+      cumExpired: 0,
     })
+    expect(s).toMatchObject({ expiryCount: 0, expired: 0 })
+  })
+
+  it('shows the breakage of the period: points that expired, lazily in a tx and by the sweep', async () => {
+    const w = await november()
+    // A fixed date: 2027-01-01 00:00 JST. Awards before it expire at it.
+    const jan1 = Date.parse('2026-12-31T15:00:00Z')
+    await w.run(
+      ISSUER,
+      { kind: 'point.setExpiry', point: POINT, afterDays: 0, atMs: jan1 },
+      {
+        timeMs: DEC_1_TOKYO + 10_000,
+      },
+    )
+    await w.run(TERMINAL, award(ALICE, 12), { timeMs: DEC_1_TOKYO + 20_000 })
+    await w.run(TERMINAL, award(BOB, 8), { timeMs: DEC_1_TOKYO + 30_000 })
+    // January: ALICE is touched (an award that no longer expires), BOB is left to the sweep.
+    await w.run(TERMINAL, award(ALICE, 1), { timeMs: jan1 + 60_000 })
+    h = w.serve()
+    const s = (await get(`/v1/points/${POINT}/statement?period=2027-01`)).json()
+    expect(s).toMatchObject({ expiryCount: 2, expired: 20 })
+    expect(s.closing).toMatchObject({ cumExpired: 20, holds: true })
+    expect(s.opening).toMatchObject({ cumExpired: 0, holds: true })
+    const dec = (await get(`/v1/points/${POINT}/statement?period=2026-12`)).json()
+    expect(dec).toMatchObject({ final: true, expiryCount: 0, expired: 0 })
+    const csv = (await get(`/v1/points/${POINT}/statement?period=2027-01&format=csv`)).body
+      .trimEnd()
+      .split('\r\n')
+    expect(csv[0]?.endsWith(',net,expiryCount,expired')).toBe(true)
+    expect(csv.at(-1)?.endsWith(',2,20')).toBe(true)
+    expect(csv.slice(1, -1).every((l) => l.endsWith(',,'))).toBe(true)
+    // The journal: ALICE's expiry in her tx's rows, BOB's in the block's own rows (no tx).
+    const rows = (await get(`/v1/journal?point=${POINT}&fromTime=${jan1}`)).json().items
+    expect(
+      rows.map((r: { event: string; kind: string; from: string; amount: number }) => [
+        r.event,
+        r.kind,
+        r.from,
+        r.amount,
+      ]),
+    ).toEqual([
+      ['expire', 'merchant.award', addr(ALICE), 12],
+      ['award', 'merchant.award', addr(SHOP), 1],
+      ['expire', 'block', addr(BOB), 8],
+    ])
+    expect(rows[2]).toMatchObject({ txIndex: 0xffffffff, row: 0, toRole: 'manager', to: addr(ISSUER) })
   })
 
   it('is byte-identical later on, and a month in another zone moves the boundary', async () => {
@@ -276,6 +324,7 @@ describe('statements with offline purses', () => {
       cumRepaid: 0,
       cumRedeemed: 0,
       holds: true,
+      cumExpired: 0,
     })
     expect(nov.closing).toMatchObject({ customers: 80, purses: 70, liabilities: 150, holds: true })
     expect(nov.totals).toMatchObject({ paymentCount: 1, paymentsReceived: 50, paymentsClearingLiability: 50 })
