@@ -112,6 +112,10 @@ export interface ProvenPurse {
   readonly returned: number
   readonly openedAtHeight: number
   readonly frozenAtHeight: number
+  /** What it holds that expires, `[expiresAtMs, amount]` soonest first (paid out first). */
+  readonly lots: readonly (readonly [expiresAtMs: number, amount: number])[]
+  /** What it holds that never expires. */
+  readonly nonExpiring: number
 }
 
 const PURSE_FIELDS = [
@@ -129,6 +133,8 @@ const PURSE_FIELDS = [
   'returned',
   'openedAtHeight',
   'frozenAtHeight',
+  'lots',
+  'nonExpiring',
 ] as const satisfies readonly (keyof ProvenPurse)[]
 const PURSE_STATUSES: readonly unknown[] = ['open', 'frozen', 'closed']
 
@@ -143,7 +149,10 @@ export function purseRecordOf(decoded: unknown): ProvenPurse | null {
   if (!(owner instanceof Uint8Array) || owner.length !== 32) return null
   if (typeof out.point !== 'string' || !PURSE_STATUSES.includes(out.status)) return null
   for (const f of PURSE_FIELDS) {
-    if (f !== 'owner' && f !== 'point' && f !== 'status' && !isAmount(out[f])) return null
+    if (f !== 'owner' && f !== 'point' && f !== 'status' && f !== 'lots' && !isAmount(out[f])) return null
   }
+  const lots = out.lots
+  const isLot = (l: unknown) => Array.isArray(l) && l.length === 2 && isAmount(l[0]) && isAmount(l[1])
+  if (!Array.isArray(lots) || !lots.every(isLot)) return null
   return out as unknown as ProvenPurse
 }

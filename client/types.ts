@@ -449,6 +449,18 @@ export interface PurseInfo {
   readonly returned: number
   readonly openedAtHeight: number
   readonly frozenAtHeight: number
+  /**
+   * What the purse holds that expires, soonest first, with the expiries the points had in the owner's
+   * balance: vouchers are paid from them first; at close the rest returns with them.
+   */
+  readonly lots: readonly {
+    readonly expiresAtMs: number
+    /** ISO 8601 UTC. */
+    readonly expiresAt: string
+    readonly amount: number
+  }[]
+  /** What the purse holds that never expires (paid out last). */
+  readonly nonExpiring: number
 }
 
 export interface DeviceInfo {

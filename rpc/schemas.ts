@@ -282,6 +282,19 @@ export const purseInfo: Schema = object({
   returned: { ...amount, description: 'what went back to the owner at close' },
   openedAtHeight: uint,
   frozenAtHeight: { ...uint, description: 'when evidence of a cloned key froze it (0: never)' },
+  lots: {
+    ...arrayOf(
+      object({
+        expiresAtMs: uint,
+        expiresAt: { ...text, description: 'ISO 8601 UTC (a 00:00 JST)' },
+        amount,
+      }),
+    ),
+    description:
+      "what the purse holds that expires, with the owner's own expiries, soonest first (paid out first; " +
+      'what is left returns with them at close, an expired lot burned then)',
+  },
+  nonExpiring: { ...amount, description: 'what the purse holds that never expires (paid out last)' },
 })
 
 /** Result of admitting one tx (and, with ?wait=true, of waiting for its commit). */

@@ -458,6 +458,44 @@ describe('journal rows of offline purses', () => {
       shape(rows[0] as JournalRow),
     )
   })
+
+  it('a purse returning a lot that expired while locked: purseReturn, then its expire row', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 1, atMs: 0 })
+    const t = chain.state.meta.timeMs + 1_000
+    chain.block(
+      [chain.tx(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 100, memo: '' })],
+      { timeMs: t },
+    )
+    const key = generateKeyPair()
+    chain.run(ALICE, {
+      kind: 'purse.open',
+      point: POINT,
+      purse: key.publicKey,
+      amount: 60,
+      expiresAtMs: t + 30 * 86_400_000,
+      possessionProof: sign(pursePossessionSignBytes(TEST_CHAIN_ID, ALICE, key.publicKey), key.secretKey),
+    })
+    // The purse expires with its lot (the cap); after the window the 60 return already expired.
+    const purse = createLedgerQuery(chain.state).purse(key.publicKey)
+    expect(purse?.expiresAtMs).toBe(expiryAfterDays(t, 1))
+    const tx = chain.tx(BOB, { kind: 'purse.reclaim', point: POINT, purse: key.publicKey })
+    const result = chain.block([tx], { timeMs: (purse?.settleUntilMs ?? 0) + 1 })
+    const rows = journalRowsOf(tx, result.receipts[0] as Receipt, {
+      height: chain.height,
+      timeMs: chain.state.meta.timeMs,
+      txIndex: 0,
+      managerOf: () => ISSUER,
+    })
+    // ALICE's own 40 expired first (lazy expiry, before the movement), then the return, then the 60.
+    expect(rows.map((r) => [r.event, r.row, hx(r.from), hx(r.to), r.amount])).toEqual([
+      ['expire', 0, hx(ALICE), hx(ISSUER), 40],
+      ['purseReturn', 1, hx(key.publicKey), hx(ALICE), 60],
+      ['expire', 2, hx(ALICE), hx(ISSUER), 60],
+    ])
+    expect(rows.reduce((n, r) => n + customerDelta(r), 0)).toBe(-40)
+    expect(rows.reduce((n, r) => n + purseDelta(r), 0)).toBe(-60)
+  })
 })
 
 describe('expire rows: customer → manager, breakage, in the touching tx or the block’s own rows', () => {

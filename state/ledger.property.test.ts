@@ -5,8 +5,9 @@
  * identity per point with the purse and expiry terms (Σ balances + Σ locked + Σ (float − liability) =
  * repaid − redeemed − expired), supply = Σ balances + Σ floats + Σ locked in purses, no purse paying
  * out more than it locked (so no more paid for a purse's vouchers than locked + what was charged to
- * its owner), no negative amount, min(float, liability) = 0, the lot bounds (at
- * most MAX_LOTS per balance, sorted, on 00:00 JST, within the balance), no expired lot left
+ * its owner), a purse's lots (its own expiries, Σ with its non-expiring part = what it holds, none
+ * expiring before the purse does), no negative amount, min(float, liability) = 0, the lot bounds (at
+ * most MAX_LOTS per balance and purse, sorted, on 00:00 JST, within the balance), no expired lot left
  * in a balance at the block's time (lazy expiry and the sweep), the effective balance a query shows,
  * liability ≤ limit, events reconcile with the state (a shadow ledger built from events alone must
  * equal the state), replays rejected (a block replaying any included tx, failed or not, is invalid),
@@ -430,6 +431,12 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
     expect(purse.spent + purse.charged).toBeLessThanOrEqual(purse.locked + purse.charged)
     const holds = purse.status === 'closed' ? 0 : purse.locked - purse.spent
     if (purse.status === 'closed') expect(purse.returned).toBe(purse.locked - purse.spent)
+    // Its lots: what it holds, with the owner's expiries; none expires before the purse (the cap).
+    checkLots(purse.lots)
+    expect(purse.nonExpiring).toBeGreaterThanOrEqual(0)
+    expect(lotsTotal(purse.lots) + purse.nonExpiring).toBe(holds)
+    if (purse.lots.length > 0)
+      expect((purse.lots[0] as readonly [number, number])[0]).toBeGreaterThanOrEqual(purse.expiresAtMs)
     if (purse.status === 'frozen') expect(purse.frozenAtHeight).toBeGreaterThan(0)
     if (purse.shortfall > 0) expect(purse.status).not.toBe('open')
     expect(holds).toBe(shadow.locked.get(id) ?? 0)
@@ -483,6 +490,7 @@ function world(afterDays: number): { chain: TestChain; events: LedgerEvent[] } {
 interface Seen {
   lazy: number
   swept: number
+  purseLots: number
 }
 
 /** One random program: every block applied to the chain and a twin, the invariants after each. */
@@ -538,6 +546,8 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
     for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
     for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
     checkInvariants(chain, shadow)
+    const after = createLedgerQuery(chain.state)
+    for (const k of PURSES) if ((after.purse(k.publicKey)?.lots.length ?? 0) > 0) seen.purseLots++
   }
   // Writes are replayed in order, later ones winning, as StateKv does.
   const latest = new Map<string, readonly [Bytes, Bytes | null]>()
@@ -559,7 +569,7 @@ const programs = (ops: fc.Arbitrary<Op>) =>
 
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
-    const seen: Seen = { lazy: 0, swept: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
     fc.assert(
       fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
@@ -569,11 +579,13 @@ describe('ledger properties', () => {
     expect(seen.swept).toBeGreaterThan(0)
   })
 
-  it('the same with offline purses in most txs: vouchers honest, replayed and cloned', () => {
-    const seen: Seen = { lazy: 0, swept: 0 }
+  it('the same with offline purses in most txs: vouchers honest, replayed and cloned; purses of lots', () => {
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
     fc.assert(
       fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
     )
+    // Purses did lock expiring points.
+    expect(seen.purseLots).toBeGreaterThan(0)
   })
 })

@@ -15,6 +15,7 @@ import {
 import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { StateErrorCode } from './errors.ts'
+import { DAY_MS, expiryAfterDays } from './expiry-lots.ts'
 import { createLedgerQuery } from './query.ts'
 import type { EventOf, LedgerEvent, Receipt } from './receipt.ts'
 import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
@@ -88,12 +89,15 @@ function world(): World {
   return { chain, key, open, q: () => createLedgerQuery(chain.state), voucher, settle, at }
 }
 
-/** The books identity and supply, over every account these tests use. */
+/** The books identity and supply (the stored balances: expiry burns lazily), over these tests' accounts. */
 function expectBooks(chain: TestChain): void {
   const q = createLedgerQuery(chain.state)
   const p = q.point(POINT)
   if (p === null) throw new Error('no point')
-  const balances = [OWNER, STRANGER, MERCHANT, TERMINAL, OTHER].reduce((s, a) => s + q.balance(POINT, a), 0)
+  const balances = [OWNER, STRANGER, MERCHANT, TERMINAL, OTHER].reduce(
+    (s, a) => s + q.lots(POINT, a).stored,
+    0,
+  )
   const merchants = q.merchants(POINT)
   const floats = merchants.reduce((s, m) => s + m.float, 0)
   const liabilities = merchants.reduce((s, m) => s + m.liability, 0)
@@ -501,6 +505,199 @@ describe('cloned keys', () => {
     expect(eventsOf(next, 'purseVoucher')[0]).toMatchObject({ fromPurse: 0, shortfall: 30 })
     expect(next.events.map((e) => e.type)).toEqual(['purseVoucher'])
     expect(q().purse(key.publicKey)).toMatchObject({ spent: LOCKED, charged: 50, shortfall: 50 })
+    expectBooks(chain)
+  })
+})
+
+/**
+ * OWNER holds 400 that never expire (awarded before the policy), then under a 10-day policy 100
+ * expiring at E1 and, two days later, 100 at E2; under a 60-day policy, 100 at E3. 700 in all.
+ */
+function lotsWorld() {
+  const chain = new TestChain()
+  setupPoint(chain)
+  setupMerchant(chain, MERCHANT, 10_000, [TERMINAL])
+  const award = (amount: number) =>
+    chain.run(MERCHANT, { kind: 'merchant.award', point: POINT, customer: OWNER, amount, memo: '' })
+  award(400)
+  chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 10, atMs: 0 })
+  const t1 = chain.state.meta.timeMs + chain.blockMs
+  award(100)
+  const E1 = expiryAfterDays(t1, 10)
+  chain.blockMs = 2 * DAY_MS
+  award(100)
+  const E2 = expiryAfterDays(chain.state.meta.timeMs, 10)
+  chain.blockMs = 1_000
+  chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 60, atMs: 0 })
+  const t3 = chain.state.meta.timeMs + chain.blockMs
+  award(100)
+  const E3 = expiryAfterDays(t3, 60)
+  const key = generateKeyPair()
+  const q = () => createLedgerQuery(chain.state)
+  const lotsOf = (l: { lots: readonly { expiresAtMs: number; amount: number }[] }) =>
+    l.lots.map((x) => [x.expiresAtMs, x.amount])
+  /** Opens the purse: `amount` for `days` (30 by default, past E1 and E2). */
+  const open = (amount: number, days = 30, timeMs = chain.state.meta.timeMs + 1_000) =>
+    chain.block(
+      [
+        chain.tx(OWNER, {
+          kind: 'purse.open',
+          point: POINT,
+          purse: key.publicKey,
+          amount,
+          expiresAtMs: timeMs + days * DAY_MS,
+          possessionProof: possession(key),
+        }),
+      ],
+      { timeMs },
+    ).receipts[0] as Receipt
+  const voucher = (counter: number, amount: number, cumulative: number) =>
+    signVoucher(
+      TEST_CHAIN_ID,
+      { point: POINT, purse: key.publicKey, payee: TERMINAL, counter, amount, cumulative },
+      key.secretKey,
+    )
+  const at = (timeMs: number, signer: Bytes, body: TxBodyOf<'purse.reclaim'> | TxBodyOf<'purse.settle'>) =>
+    chain.block([chain.tx(signer, body)], { timeMs }).receipts[0] as Receipt
+  expect(E1 < E2 && E2 < E3).toBe(true)
+  expect(q().lots(POINT, OWNER)).toMatchObject({ balance: 700, nonExpiring: 400 })
+  return { chain, key, q, lotsOf, open, voucher, at, E1, E2, E3 }
+}
+
+describe('purses of expiring points (rules "purse lots", "purse expiry cap")', () => {
+  it('the lock takes the owner’s lots soonest first, keeps their expiries, and ends at the soonest', () => {
+    const { chain, key, q, lotsOf, open, E1, E2, E3 } = lotsWorld()
+    const r = open(250)
+    expect(r.error).toBeNull()
+    // 100 at E1, 100 at E2, 50 of E3: the owner keeps 50 at E3 and the 400 that never expire.
+    expect(q().purse(key.publicKey)).toMatchObject({
+      locked: 250,
+      lots: [
+        [E1, 100],
+        [E2, 100],
+        [E3, 50],
+      ],
+      nonExpiring: 0,
+      expiresAtMs: E1,
+      settleUntilMs: E1 + PURSE_SETTLEMENT_GRACE_MS,
+    })
+    expect(lotsOf(q().lots(POINT, OWNER))).toEqual([[E3, 50]])
+    expect(q().lots(POINT, OWNER)).toMatchObject({ balance: 450, nonExpiring: 400 })
+    expect(eventsOf(r, 'purseOpened')).toMatchObject([{ amount: 250, expiresAtMs: E1 }])
+    expectBooks(chain)
+  })
+
+  it('an expiry asked for before the soonest lot is kept; a purse of non-expiring points is not capped', () => {
+    const { chain, key, q, open, E1 } = lotsWorld()
+    const now = chain.state.meta.timeMs + 1_000
+    expect(open(50, 1, now).error).toBeNull()
+    expect(q().purse(key.publicKey)?.expiresAtMs).toBe(now + DAY_MS)
+    expect(now + DAY_MS).toBeLessThan(E1)
+    // A point that never had a policy: no lots, the expiry asked for.
+    const w = world()
+    w.chain.run(OWNER, w.open)
+    expect(w.q().purse(w.key.publicKey)).toMatchObject({
+      lots: [],
+      nonExpiring: LOCKED,
+      expiresAtMs: w.open.expiresAtMs,
+    })
+  })
+
+  it('points expired before the lock leave first: they are never locked', () => {
+    // At E1, 600 may still be spent (and the failed tx's expiry is undone: the block's sweep does it).
+    const before = lotsWorld()
+    expect(before.open(601, 30, before.E1).error).toBe(StateErrorCode.insufficientBalance)
+    const { chain, key, q, open, E1, E2, E3 } = lotsWorld()
+    const r = open(200, 30, E1)
+    expect(r.error).toBeNull()
+    expect(r.events.map((e) => e.type)).toEqual(['expire', 'purseOpened'])
+    expect(eventsOf(r, 'expire')).toMatchObject([{ account: OWNER, amount: 100 }])
+    expect(q().purse(key.publicKey)).toMatchObject({
+      lots: [
+        [E2, 100],
+        [E3, 100],
+      ],
+      expiresAtMs: E2,
+    })
+    expect(q().point(POINT)?.cumExpired).toBe(100)
+    expectBooks(chain)
+  })
+
+  it('vouchers take the purse’s soonest lot first; the rest returns with its own expiries, what expired burned', () => {
+    const { chain, key, q, lotsOf, open, voucher, at, E1, E2, E3 } = lotsWorld()
+    open(250)
+    expect(
+      at(E1 - 1, TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher(1, 120, 120)] }).error,
+    ).toBeNull()
+    expect(q().purse(key.publicKey)).toMatchObject({
+      spent: 120,
+      lots: [
+        [E2, 80],
+        [E3, 50],
+      ],
+      nonExpiring: 0,
+    })
+    expectBooks(chain)
+    // After the window (past E2 too): 130 go back; the 80 of E2 arrive expired and are burned, the 50
+    // of E3 join the owner's own lot at E3. Locking refreshed no expiry.
+    const r = at(E1 + PURSE_SETTLEMENT_GRACE_MS + 1, STRANGER, {
+      kind: 'purse.reclaim',
+      point: POINT,
+      purse: key.publicKey,
+    })
+    expect(r.error).toBeNull()
+    expect(r.events.map((e) => e.type)).toEqual(['purseClosed', 'expire'])
+    expect(eventsOf(r, 'purseClosed')).toMatchObject([{ returned: 130 }])
+    expect(eventsOf(r, 'expire')).toMatchObject([{ account: OWNER, amount: 80 }])
+    expect(q().purse(key.publicKey)).toMatchObject({
+      status: 'closed',
+      returned: 130,
+      lots: [],
+      nonExpiring: 0,
+    })
+    expect(lotsOf(q().lots(POINT, OWNER))).toEqual([[E3, 100]])
+    expect(q().lots(POINT, OWNER)).toMatchObject({ balance: 500, nonExpiring: 400 })
+    expect(q().point(POINT)).toMatchObject({ cumExpired: 80, totalLocked: 0 })
+    expectBooks(chain)
+  })
+
+  it('non-expiring points in a purse are paid out last and return non-expiring', () => {
+    const { chain, key, q, open, voucher, at, E1, E2, E3 } = lotsWorld()
+    open(500)
+    expect(q().purse(key.publicKey)).toMatchObject({
+      lots: [
+        [E1, 100],
+        [E2, 100],
+        [E3, 100],
+      ],
+      nonExpiring: 200,
+    })
+    at(E1 - 1, TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher(1, 350, 350)] })
+    expect(q().purse(key.publicKey)).toMatchObject({ lots: [], nonExpiring: 150 })
+    at(E3, STRANGER, { kind: 'purse.reclaim', point: POINT, purse: key.publicKey })
+    expect(q().lots(POINT, OWNER)).toMatchObject({ balance: 350, nonExpiring: 350, lots: [] })
+    expectBooks(chain)
+  })
+
+  it('an overdraft is charged to what the owner may still spend, soonest lot first', () => {
+    const { chain, key, q, open, voucher, at, E1, E2, E3 } = lotsWorld()
+    open(150) // 100 at E1, 50 of E2: the owner keeps 50 at E2, 100 at E3 and 400
+    at(E1 - 1, TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher(1, 150, 150)] })
+    // A cloned key's voucher after E2: the owner's 50 at E2 have expired and pay nothing.
+    const clone = signVoucher(
+      TEST_CHAIN_ID,
+      { point: POINT, purse: key.publicKey, payee: TERMINAL, counter: 2, amount: 150, cumulative: 150 },
+      key.secretKey,
+    )
+    const r = at(E2 + 1, TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [clone] })
+    expect(r.error).toBeNull()
+    expect(r.events.map((e) => e.type)).toEqual(['purseFrozen', 'expire', 'purseVoucher', 'pay'])
+    expect(eventsOf(r, 'expire')).toMatchObject([{ account: OWNER, amount: 50 }])
+    expect(eventsOf(r, 'pay')).toMatchObject([{ payer: OWNER, amount: 150 }])
+    // The 100 at E3 went first, then 50 of the part that never expires.
+    expect(q().lots(POINT, OWNER)).toMatchObject({ balance: 350, nonExpiring: 350, lots: [] })
+    expect(q().purse(key.publicKey)).toMatchObject({ charged: 150, shortfall: 0, status: 'frozen' })
+    expect(E3).toBeGreaterThan(E2)
     expectBooks(chain)
   })
 })

@@ -10,6 +10,18 @@
  * to the owner. Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed
  * − cumExpired.
  *
+ * With point expiry (customer-balance.ts), a purse never lets points outlive their expiry:
+ * - Rule (purse lots): the lock debits the owner like any payment (`debitCustomer`: lots soonest
+ *   expiry first, the non-expiring part last) and the purse keeps what it took, each lot with its own
+ *   expiry (≤ MAX_LOTS lots, from one balance). Vouchers are paid from the purse's soonest-expiring lot
+ *   first, its non-expiring part last; at close the rest goes back with `creditTaken`, each lot with the
+ *   expiry it had, so a lot that expired meanwhile is burned on return (an `expire` event), and a purse
+ *   never refreshes an expiry.
+ * - Rule (purse expiry cap): a purse expires no later than the soonest lot it locked (its expiresAtMs is
+ *   the earlier of the one asked for and that lot's expiry), so locking is no way to spend points
+ *   offline after they expired. A purse of non-expiring points keeps the expiry asked for.
+ * - The overdraft charge is a payment from the owner (`payPoints`, lot-aware), after lazy expiry.
+ *
  * Settlement (`purse.settle`), per voucher, in counter order within the batch:
  * - any order across batches and terminals, each voucher once (by digest), while block time ≤
  *   settleUntilMs (expiry + PURSE_SETTLEMENT_GRACE_MS), no running total above the locked amount L;
@@ -38,7 +50,7 @@ import {
 } from '../protocol/purse.ts'
 import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
-import { add, requirePositive, sub } from './amounts.ts'
+import { add, requirePositive } from './amounts.ts'
 import {
   actingMerchant,
   balanceOf,
@@ -46,26 +58,16 @@ import {
   hex,
   isMerchantSide,
   putPoint,
-  setBalance,
   sideOf,
   type TxContext,
 } from './context.ts'
+import { creditTaken, debitCustomer, expireDue } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
+import { NO_LOTS, takeOldestFirst } from './expiry-lots.ts'
 import { Keys, keyId } from './keys.ts'
 import { payeeMerchant, payPoints, receivePayment } from './merchants.ts'
 import { bytesCodec, type PurseRecord, PurseStatus, purseCodec, uintCodec } from './records.ts'
 import type { WorkingSet } from './working-set.ts'
-
-// The owner's side is a customer balance. (Point expiry may make these lot-aware: they are the only
-// places a purse debits or credits its owner, besides the overdraft charge through payPoints.)
-function debitOwner(ctx: TxContext, point: string, ownerId: string, amount: number): void {
-  const left = sub(balanceOf(ctx.ws, point, ownerId), amount, StateErrorCode.insufficientBalance, 'balance')
-  setBalance(ctx.ws, point, ownerId, left)
-}
-
-function creditOwner(ctx: TxContext, point: string, ownerId: string, amount: number): void {
-  setBalance(ctx.ws, point, ownerId, add(balanceOf(ctx.ws, point, ownerId), amount))
-}
 
 /** The purse under a key, in the point named (a purse is of one point). */
 function getPurse(ws: WorkingSet, purseId: string, point: string): PurseRecord {
@@ -104,14 +106,19 @@ export function purseOpen(ctx: TxContext, body: TxBodyOf<'purse.open'>): void {
   const message = pursePossessionSignBytes(ctx.chainId, ctx.signer, body.purse)
   if (!verify(body.possessionProof, message, body.purse))
     fail(StateErrorCode.badPossessionProof, 'purse key possession proof does not verify')
-  debitOwner(ctx, body.point, ctx.signerId, body.amount)
-  const settleUntilMs = add(body.expiresAtMs, PURSE_SETTLEMENT_GRACE_MS)
+  // Rule (purse lots): the owner pays the purse like a payment, soonest expiry first.
+  const taken = debitCustomer(ctx, body.point, ctx.signerId, body.amount)
+  // Rule (purse expiry cap): no later than the soonest lot it locked (after the block time: lazy
+  // expiry left only live lots).
+  const soonest = taken.lots[0]
+  const expiresAtMs = soonest === undefined ? body.expiresAtMs : Math.min(body.expiresAtMs, soonest[0])
+  const settleUntilMs = add(expiresAtMs, PURSE_SETTLEMENT_GRACE_MS)
   ctx.ws.put(Keys.purse(purseId), purseCodec, {
     owner: ctx.signer,
     point: body.point,
     locked: body.amount,
     spent: 0,
-    expiresAtMs: body.expiresAtMs,
+    expiresAtMs,
     settleUntilMs,
     status: PurseStatus.open,
     vouchers: 0,
@@ -121,6 +128,8 @@ export function purseOpen(ctx: TxContext, body: TxBodyOf<'purse.open'>): void {
     returned: 0,
     openedAtHeight: ctx.height,
     frozenAtHeight: 0,
+    lots: taken.lots,
+    nonExpiring: taken.nonExpiring,
   })
   moveLocked(ctx, body.point, body.amount)
   ctx.events.push({
@@ -129,7 +138,7 @@ export function purseOpen(ctx: TxContext, body: TxBodyOf<'purse.open'>): void {
     purse: body.purse,
     owner: ctx.signer,
     amount: body.amount,
-    expiresAtMs: body.expiresAtMs,
+    expiresAtMs,
     settleUntilMs,
   })
 }
@@ -205,17 +214,23 @@ function settleVoucher(ctx: TxContext, point: string, merchantId: string, v: Vou
   }
   const paid =
     fromPurse > 0 ? receivePayment(ctx, point, payee, fromPurse) : { liabilityCleared: 0, toFloat: 0 }
-  // Rule (overdraft charge): the owner's free balance covers the overdraft as far as it goes; a key
-  // that became merchant-side holds no customer balance, so it covers nothing.
+  // Rule (overdraft charge): the owner's free balance covers the overdraft as far as it goes (what is
+  // left after lazy expiry: expired points pay nothing); a key that became merchant-side holds no
+  // customer balance, so it covers nothing.
   const ownerId = hex(purse.owner)
-  const charged =
-    over === 0 || isMerchantSide(ctx.ws, point, ownerId)
-      ? 0
-      : Math.min(over, balanceOf(ctx.ws, point, ownerId))
+  let charged = 0
+  if (over > 0 && !isMerchantSide(ctx.ws, point, ownerId)) {
+    expireDue(ctx, point, ownerId)
+    charged = Math.min(over, balanceOf(ctx.ws, point, ownerId))
+  }
   const shortfall = over - charged
+  // Rule (purse lots): the purse pays from its soonest-expiring lot first, its non-expiring part last.
+  const took = takeOldestFirst(purse.lots, fromPurse)
   ctx.ws.put(Keys.purse(purseId), purseCodec, {
     ...purse,
     spent: purse.spent + fromPurse,
+    lots: took.lots,
+    nonExpiring: purse.nonExpiring - (fromPurse - took.fromLots),
     status: freezes ? PurseStatus.frozen : purse.status,
     frozenAtHeight: freezes ? ctx.height : purse.frozenAtHeight,
     vouchers: purse.vouchers + 1,
@@ -284,9 +299,16 @@ export function purseReclaim(ctx: TxContext, body: TxBodyOf<'purse.reclaim'>): v
   if (isMerchantSide(ctx.ws, body.point, ownerId))
     fail(StateErrorCode.roleConflict, 'the owner is now a merchant or terminal')
   const returned = purse.locked - purse.spent
-  if (returned > 0) creditOwner(ctx, body.point, ownerId, returned)
+  // The owner's own lots expired by now leave first (their events before the return's).
+  expireDue(ctx, body.point, ownerId)
   moveLocked(ctx, body.point, -returned)
-  ctx.ws.put(Keys.purse(purseId), purseCodec, { ...purse, status: PurseStatus.closed, returned })
+  ctx.ws.put(Keys.purse(purseId), purseCodec, {
+    ...purse,
+    status: PurseStatus.closed,
+    returned,
+    lots: NO_LOTS,
+    nonExpiring: 0,
+  })
   ctx.events.push({
     type: 'purseClosed',
     point: body.point,
@@ -294,4 +316,8 @@ export function purseReclaim(ctx: TxContext, body: TxBodyOf<'purse.reclaim'>): v
     owner: purse.owner,
     returned,
   })
+  // Rule (purse lots): what is left goes back with the expiries it left with; a lot that expired
+  // while locked is burned on arrival (an `expire` event after the return).
+  if (returned > 0)
+    creditTaken(ctx, body.point, ownerId, { lots: purse.lots, nonExpiring: purse.nonExpiring })
 }

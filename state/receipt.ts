@@ -58,7 +58,10 @@ export const EVENT_FIELDS = {
   /** The policy for the point's future awards (afterDays, or atMs a 00:00 JST; both 0 = none). */
   expiryPolicy: ['point', 'afterDays', 'atMs'],
   // --- purses (state/purses.ts) ---
-  /** `amount` left the owner's balance into the purse (point totalLocked + amount). */
+  /**
+   * `amount` left the owner's balance into the purse (point totalLocked + amount), soonest expiry first;
+   * `expiresAtMs` is the purse's: the one asked for, or its soonest lot's when that is earlier.
+   */
   purseOpened: ['point', 'purse', 'owner', 'amount', 'expiresAtMs', 'settleUntilMs'],
   /**
    * A voucher settled: `fromPurse` of its `amount` left the purse for the merchant (`liabilityCleared`
@@ -80,7 +83,10 @@ export const EVENT_FIELDS = {
   ],
   /** Evidence of a cloned key: `reason` is `counter` (two vouchers, one counter) or `overdraft`. */
   purseFrozen: ['point', 'purse', 'owner', 'counter', 'reason'],
-  /** The purse closed: `returned` went back to the owner's balance (point totalLocked − returned). */
+  /**
+   * The purse closed: `returned` went back to the owner's balance (point totalLocked − returned), with
+   * the expiries it left with; an `expire` event follows for what had expired in the purse meanwhile.
+   */
   purseClosed: ['point', 'purse', 'owner', 'returned'],
 } as const
 

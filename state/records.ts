@@ -338,9 +338,10 @@ export const merchantCodec = structCodec<MerchantRecord>(
  * the balance holds no lot.
  */
 export type Lots = readonly (readonly [expiresAtMs: number, amount: number])[]
+const lotsBound = (lots: Lots) => HEADER + (1 + 2 * UINT) * lots.length
 export const lotsCodec: RecordCodec<Lots> = {
   encode: (value) => encode(value as WireValue),
-  sizeBound: (value) => HEADER + (1 + 2 * UINT) * value.length,
+  sizeBound: lotsBound,
   decode(bytes) {
     const value = raw(bytes)
     if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad lots record')
@@ -621,20 +622,35 @@ export interface PurseRecord {
   readonly openedAtHeight: number
   /** When evidence of a cloned key froze it (0: never). */
   readonly frozenAtHeight: number
+  // --- with point expiry (purses.ts, rule "purse lots") ---
+  /**
+   * What the purse still holds that expires: the owner's lots it locked, with their own expiries
+   * (sorted, 00:00 JST, at most MAX_LOTS), less what vouchers took from them (soonest first). With
+   * `nonExpiring`, Σ = locked − spent until the purse closes; both go back to the owner then.
+   */
+  readonly lots: Lots
+  /** What the purse still holds that never expires (paid out after its lots). */
+  readonly nonExpiring: number
 }
-export const purseCodec = structCodec<PurseRecord>([
-  'owner',
-  'point',
-  'locked',
-  'spent',
-  'expiresAtMs',
-  'settleUntilMs',
-  'status',
-  'vouchers',
-  'maxCounter',
-  'charged',
-  'shortfall',
-  'returned',
-  'openedAtHeight',
-  'frozenAtHeight',
-])
+export const purseCodec = structCodec<PurseRecord>(
+  [
+    'owner',
+    'point',
+    'locked',
+    'spent',
+    'expiresAtMs',
+    'settleUntilMs',
+    'status',
+    'vouchers',
+    'maxCounter',
+    'charged',
+    'shortfall',
+    'returned',
+    'openedAtHeight',
+    'frozenAtHeight',
+    'lots',
+    'nonExpiring',
+  ],
+  // The owner key, 12 integers, two strings, and the lots (≤ MAX_LOTS, as a balance's: 2.4 KiB at most).
+  (p) => HEADER + KEY + 12 * UINT + textBound(p.point) + textBound(p.status) + lotsBound(p.lots),
+)

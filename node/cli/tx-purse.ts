@@ -72,7 +72,10 @@ export const purseSpecs: TxSpec[] = [
     usage: '--point ID --purse-key FILE --amount AMOUNT --expires DURATION|TIME',
     details:
       'The purse key file is needed once, to sign its proof of possession; keep it on the phone or device\n' +
-      'that pays offline (`arcade purse voucher`). A purse key opens one purse, ever.',
+      'that pays offline (`arcade purse voucher`). A purse key opens one purse, ever.\n' +
+      'With point expiry, the purse takes your soonest-expiring points first and expires no later than\n' +
+      'the soonest of them (`arcade purse show` gives its expiry); what is left returns with the expiry\n' +
+      'each point had.',
     options: {
       ...POINT,
       'purse-key': opt('FILE', "the purse's key file"),

@@ -18,6 +18,11 @@ export const renderPurse = (purse: Bytes, p: PurseRecord) => ({
   ...p,
   owner: address(p.owner),
   remaining: p.locked - p.spent,
+  lots: p.lots.map(([expiresAtMs, amount]) => ({
+    expiresAtMs,
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    amount,
+  })),
 })
 
 export function registerPurseRoutes(app: FastifyInstance, { deps }: RouteContext): void {

@@ -86,6 +86,11 @@ describe('client/records.ts against state/', () => {
       returned: 39,
       openedAtHeight: 40,
       frozenAtHeight: 41,
+      lots: [
+        [42, 43],
+        [44, 45],
+      ] as const,
+      nonExpiring: 46,
     }
     const got = purseRecordOf(decoded(purseCodec.encode(record)))
     expect({ ...got, owner: toHex(got?.owner as Uint8Array) }).toEqual({
@@ -94,5 +99,6 @@ describe('client/records.ts against state/', () => {
     })
     expect(purseRecordOf(decoded(purseCodec.encode({ ...record, status: 'lost' as never })))).toBeNull()
     expect(purseRecordOf([record.owner, 'SHIBU', 1])).toBeNull()
+    expect(purseRecordOf(decoded(purseCodec.encode({ ...record, lots: [[1, -1]] as never })))).toBeNull()
   })
 })

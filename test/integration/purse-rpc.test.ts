@@ -25,7 +25,17 @@ import { decodeAndVerifyTx } from '../../protocol/tx.ts'
 import { MAX_VOUCHERS_PER_SETTLE } from '../../protocol/tx-body.ts'
 import { createValidatorSet, type ValidatorSet } from '../../protocol/validator-set.ts'
 import { renderEvent } from '../../rpc/json.ts'
-import { CHAIN_ID, CUSTOMER, certifyHead, type Harness, harness, POINT, TERMINAL } from '../../rpc/testing.ts'
+import {
+  CHAIN_ID,
+  CUSTOMER,
+  certifyHead,
+  type Harness,
+  harness,
+  ISSUER,
+  POINT,
+  TERMINAL,
+} from '../../rpc/testing.ts'
+import { expiryAfterDays } from '../../state/expiry-lots.ts'
 import type { Receipt } from '../../state/receipt.ts'
 
 let h: Harness
@@ -77,6 +87,8 @@ describe('GET /v1/purses/:address and its proof', () => {
         shortfall: 0,
         returned: 0,
         frozenAtHeight: 0,
+        lots: [],
+        nonExpiring: 100,
       },
     })
     const proof = (await get(`/v1/proofs/purse:${address}`)).body
@@ -91,7 +103,43 @@ describe('GET /v1/purses/:address and its proof', () => {
       status: 404,
       body: { code: 'RPC_PURSE_NOT_FOUND' },
     })
-    expect((await get(`/v1/purses/${address.slice(0, -1)}q`)).body.code).toBe('PROTOCOL_BAD_ADDRESS')
+    // A checksum typo (never the address itself: its last character may be the one typed).
+    const typo = `${address.slice(0, -1)}${address.endsWith('q') ? 'p' : 'q'}`
+    expect((await get(`/v1/purses/${typo}`)).body.code).toBe('PROTOCOL_BAD_ADDRESS')
+  })
+
+  it('shows the lots a purse of expiring points holds, and its expiry capped at the soonest', async () => {
+    h = harness()
+    const l = h.ledger
+    expect(l.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 30, atMs: 0 }).error).toBeNull()
+    const t = l.state.meta.timeMs + 1_000
+    const award = l.tx(TERMINAL, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: CUSTOMER,
+      amount: 50,
+      memo: '',
+    })
+    expect(l.block([award], { timeMs: t }).receipts[0]?.error).toBeNull()
+    const e = expiryAfterDays(t, 30)
+    const purse = generateKeyPair()
+    const open = l.run(CUSTOMER, {
+      kind: 'purse.open',
+      point: POINT,
+      purse: purse.publicKey,
+      amount: 80,
+      expiresAtMs: t + 60 * 86_400_000,
+      possessionProof: sign(pursePossessionSignBytes(CHAIN_ID, CUSTOMER, purse.publicKey), purse.secretKey),
+    })
+    expect(open.error).toBeNull()
+    // The 50 of the lot first, then 30 of the 120 that never expire.
+    const res = await get(`/v1/purses/${encodeAddress(purse.publicKey)}`)
+    expect(res.body).toMatchObject({
+      locked: 80,
+      expiresAtMs: e,
+      lots: [{ expiresAtMs: e, expiresAt: new Date(e).toISOString(), amount: 50 }],
+      nonExpiring: 30,
+    })
   })
 
   it('renders purse events with the purse key as an address', () => {
