@@ -13,13 +13,24 @@ import { createTx, type TxInput, type TxRequest } from './build.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
 import { DEFAULT_VOTING_BLOCKS, type GovernedInput, governance } from './governance.ts'
 import { type FetchFn, Http } from './http.ts'
-import type { AddressLike } from './keys.ts'
+import { type AddressLike, addressOf, toAccount } from './keys.ts'
 import { LightClient, type TrustRoot } from './light-client.ts'
 import { type OperationContext, operations } from './operations.ts'
+import { parseCertificate } from './parse.ts'
 import { type VerifiedRecord, verifyRecordProof } from './proof.ts'
-import { Queries } from './queries.ts'
+import { type CachedPurseProof, verifyPurseProof } from './purse.ts'
+import { proofRef, Queries } from './queries.ts'
 import { type SubscribeFilter, type SubscribeHandlers, subscribeStream } from './stream.ts'
-import type { Committed, ProofJson, StreamEvent, SubmitResult, TxStatus, ValidatorsJson } from './types.ts'
+import type {
+  CertificateJson,
+  Committed,
+  ParsedBlock,
+  ProofJson,
+  StreamEvent,
+  SubmitResult,
+  TxStatus,
+  ValidatorsJson,
+} from './types.ts'
 
 export const DEFAULT_RPC_URL = 'http://127.0.0.1:26601'
 /** The RPC's default ceiling for `?wait=true&timeoutMs=`: longer waits continue by polling. */
@@ -344,6 +355,18 @@ export class ArcadeClient extends Queries {
   transfer(a: Parameters<typeof operations.transfer>[0], o: SendOptions) {
     return this.send(operations.transfer(a), o)
   }
+  async openPurse(a: Parameters<typeof operations.openPurse>[0], o: SendOptions) {
+    return this.send(operations.openPurse(a, await this.context(o.signer)), o)
+  }
+  settleVouchers(a: Parameters<typeof operations.settleVouchers>[0], o: SendOptions) {
+    return this.send(operations.settleVouchers(a), o)
+  }
+  reportClonedPurse(a: Parameters<typeof operations.reportClonedPurse>[0], o: SendOptions) {
+    return this.send(operations.reportClonedPurse(a), o)
+  }
+  reclaimPurse(a: Parameters<typeof operations.reclaimPurse>[0], o: SendOptions) {
+    return this.send(operations.reclaimPurse(a), o)
+  }
 
   // --- verification and events ---
 
@@ -365,26 +388,81 @@ export class ArcadeClient extends Queries {
   ): Promise<VerifiedRecord> {
     const proof: ProofJson = await this.proof(ref)
     const { chainId, validators } = await this.trustedSet(proof.height, opts)
-    let block = await this.block(proof.height)
-    let certificate = block.certificate
-    if (proof.certificate === null && certificate === null) {
-      const deadline = AbortSignal.timeout(opts.timeoutMs ?? this.commitTimeout())
-      while (certificate === null) {
-        try {
-          certificate = (await this.block(proof.height + 1)).lastCommit
-        } catch (err) {
-          if (!(err instanceof ArcadeClientError && err.code === 'RPC_BLOCK_NOT_FOUND')) throw err
-          try {
-            if (deadline.aborted) throw deadline.reason
-            await this.sleep(this.options.pollIntervalMs ?? 250, deadline)
-          } catch {
-            return verifyRecordProof(proof, { chainId, header: block.header, validators })
-          }
-        }
+    const { block, certificate } = await this.certificateOf(proof, opts.timeoutMs)
+    return verifyRecordProof(proof, {
+      chainId,
+      header: block.header,
+      validators,
+      certificate: certificate === null ? null : parseCertificate(certificate),
+    })
+  }
+
+  /**
+   * The block of a proof and its commit certificate: the proof's own, the block's, or (while the head
+   * is not yet certified) the next block's `lastCommit`, waited for up to `timeoutMs`; null if none came.
+   */
+  private async certificateOf(
+    proof: ProofJson,
+    timeoutMs?: number,
+  ): Promise<{ block: ParsedBlock; certificate: CertificateJson | null }> {
+    const block = await this.block(proof.height)
+    const known = proof.certificate ?? block.json.certificate
+    if (known !== null) return { block, certificate: known }
+    const deadline = AbortSignal.timeout(timeoutMs ?? this.commitTimeout())
+    for (;;) {
+      try {
+        const next = await this.block(proof.height + 1)
+        if (next.json.lastCommit !== null) return { block, certificate: next.json.lastCommit }
+      } catch (err) {
+        if (!(err instanceof ArcadeClientError && err.code === 'RPC_BLOCK_NOT_FOUND')) throw err
       }
-      block = { ...block, certificate }
+      try {
+        if (deadline.aborted) throw deadline.reason
+        await this.sleep(this.options.pollIntervalMs ?? 250, deadline)
+      } catch {
+        return { block, certificate: null }
+      }
     }
-    return verifyRecordProof(proof, { chainId, header: block.header, validators, certificate })
+  }
+
+  /**
+   * What a terminal caches to check a purse's vouchers offline (client/purse.ts): the purse record's
+   * proof, its block's header and commit certificate, verified here against the trust root (as
+   * `verifyRecord`) so that only a proof that checks out is ever cached. CLIENT_PROOF_UNSIGNED when
+   * the head is not certified within `timeoutMs`; CLIENT_VOUCHER_REJECTED when the proof does not
+   * verify or the purse does not exist.
+   */
+  async purseProof(
+    purse: AddressLike,
+    opts: {
+      trust?: LightClient | TrustRoot
+      validators?: ValidatorSet | ValidatorsJson
+      timeoutMs?: number
+    } = {},
+  ): Promise<CachedPurseProof> {
+    const key = toAccount(purse, 'purse')
+    const proof = await this.proof(proofRef.purse(key))
+    const { chainId, validators } = await this.trustedSet(proof.height, opts)
+    const { block, certificate } = await this.certificateOf(proof, opts.timeoutMs)
+    if (certificate === null) {
+      throw new ArcadeClientError(
+        ClientErrorCode.proofUnsigned,
+        'no commit certificate for this block yet',
+        null,
+        {
+          height: proof.height,
+        },
+      )
+    }
+    const cached: CachedPurseProof = {
+      chainId,
+      purse: addressOf(key),
+      proof,
+      header: block.json.header,
+      certificate,
+    }
+    verifyPurseProof(cached, { chainId, validators })
+    return cached
   }
 
   /** The light client of the `trust` option, built once and kept with what it verified. */

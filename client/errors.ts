@@ -24,6 +24,8 @@ export const ClientErrorCode = {
   proofUnsigned: 'CLIENT_PROOF_UNSIGNED',
   /** Verification was asked for without a root to trust (genesis, checkpoint, cache or set). */
   trustRootMissing: 'CLIENT_TRUST_ROOT_MISSING',
+  /** A terminal's offline check refused a purse voucher; `details.reason` says which step (client/purse.ts). */
+  voucherRejected: 'CLIENT_VOUCHER_REJECTED',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 

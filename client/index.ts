@@ -11,7 +11,17 @@ export {
 } from '../protocol/address.ts'
 export { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
 export type { KeyPair } from '../protocol/crypto.ts'
-export { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
+export {
+  decodeVoucher,
+  encodeVoucher,
+  MAX_PURSE_LIFETIME_MS,
+  PURSE_SETTLEMENT_GRACE_MS,
+  signVoucher,
+  type Voucher,
+  verifyVoucherSignature,
+  voucherDigest,
+} from '../protocol/purse.ts'
+export { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 export { decodeAndVerifyTx, decodeTx, encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
 export {
   GOVERNABLE_PARAMS,
@@ -20,6 +30,7 @@ export {
   isTxKind,
   MAX_TRAFFIC_EVENTS,
   MAX_VOTING_PERIOD_BLOCKS,
+  MAX_VOUCHERS_PER_SETTLE,
   ROLES,
   TX_BODY_SCHEMAS,
   TX_KINDS,
@@ -36,6 +47,7 @@ export * from './light-client.ts'
 export * from './operations.ts'
 export * from './parse.ts'
 export * from './proof.ts'
+export * from './purse.ts'
 export * from './queries.ts'
 export * from './reconcile.ts'
 export * from './stream.ts'

@@ -5,11 +5,13 @@
  */
 import type { Bytes } from '../protocol/bytes.ts'
 import { type KeyPair, sha256, sign } from '../protocol/crypto.ts'
-import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
-import { MAX_TRAFFIC_EVENTS, type TRAFFIC_KINDS } from '../protocol/tx-body.ts'
+import type { Voucher } from '../protocol/purse.ts'
+import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
+import { MAX_TRAFFIC_EVENTS, MAX_VOUCHERS_PER_SETTLE, type TRAFFIC_KINDS } from '../protocol/tx-body.ts'
 import type { TxInput, TxRequest } from './build.ts'
 import { invalidInput } from './errors.ts'
 import { type AddressLike, toAccount } from './keys.ts'
+import { type VoucherJson, voucherFrom } from './purse.ts'
 
 const req = <K extends TxRequest['kind']>(kind: K, fields: TxInput<K>): TxRequest<K> => ({ kind, fields })
 
@@ -46,6 +48,11 @@ export function devicePossessionProof(chainId: string, owner: AddressLike, devic
     devicePossessionSignBytes(chainId, toAccount(owner, 'owner'), device.publicKey),
     device.secretKey,
   )
+}
+
+/** The purse key's signature proving it holds its key, for `purse.open` by `owner`. */
+export function pursePossessionProof(chainId: string, owner: AddressLike, purse: KeyPair): Bytes {
+  return sign(pursePossessionSignBytes(chainId, toAccount(owner, 'owner'), purse.publicKey), purse.secretKey)
 }
 
 /** An expiry policy: `afterDays` days after each award, or the fixed date `atMs`; neither = none. */
@@ -168,7 +175,43 @@ export const operations = {
   delegate: (a: { association: AddressLike; amount: number }) => req('staking.delegate', a),
   /** Customer-to-customer transfer (points marked transferable only). */
   transfer: (a: { point: string; to: AddressLike; amount: number }) => req('point.transfer', a),
+  /**
+   * The owner locks `amount` into an offline purse bound to a fresh purse key, spendable offline
+   * until `expiresAtMs` (block time). The purse key pair signs its possession proof here, once.
+   */
+  openPurse: (
+    a: { point: string; purse: KeyPair; amount: number; expiresAtMs: number },
+    ctx: OperationContext,
+  ) =>
+    req('purse.open', {
+      point: a.point,
+      purse: a.purse.publicKey,
+      amount: a.amount,
+      expiresAtMs: a.expiresAtMs,
+      possessionProof: pursePossessionProof(ctx.chainId, ctx.signer, a.purse),
+    }),
+  /** A merchant or its terminal settles vouchers payable to it (see `settleBatches` for many). */
+  settleVouchers: (a: { point: string; vouchers: readonly (Voucher | VoucherJson)[] }) =>
+    req('purse.settle', { point: a.point, vouchers: a.vouchers.map(voucherFrom) }),
+  /** Anyone: two different vouchers of one purse with one counter (a cloned key) freeze it. */
+  reportClonedPurse: (a: { point: string; first: Voucher | VoucherJson; second: Voucher | VoucherJson }) =>
+    req('purse.evidence', { point: a.point, first: voucherFrom(a.first), second: voucherFrom(a.second) }),
+  /** Anyone, once the purse's settlement window is over: what is left returns to its owner. */
+  reclaimPurse: (a: { point: string; purse: AddressLike }) => req('purse.reclaim', a),
 } as const
+
+/** Splits any number of vouchers into `purse.settle` requests of at most MAX_VOUCHERS_PER_SETTLE each. */
+export function settleBatches(
+  point: string,
+  vouchers: readonly (Voucher | VoucherJson)[],
+): TxRequest<'purse.settle'>[] {
+  if (vouchers.length === 0) throw invalidInput('vouchers', 'must not be empty')
+  const out: TxRequest<'purse.settle'>[] = []
+  for (let i = 0; i < vouchers.length; i += MAX_VOUCHERS_PER_SETTLE) {
+    out.push(operations.settleVouchers({ point, vouchers: vouchers.slice(i, i + MAX_VOUCHERS_PER_SETTLE) }))
+  }
+  return out
+}
 
 /** Splits any number of traffic events into `traffic.record` requests of at most 500 events each. */
 export function trafficBatches(

@@ -34,6 +34,7 @@ import type {
   Proposal,
   ProposalJson,
   ProposalStatus,
+  PurseInfo,
   SettlementStatementJson,
   ShopDay,
   SponsorUsageJson,
@@ -78,6 +79,7 @@ export const proofRef = {
   validators: () => 'validators',
   /** With `balance` at the same height, what proves an effective balance (the lots expired by then). */
   lots: (point: string, account: AddressLike) => `lots:${toPointId(point)}:${addr(account, 'account')}`,
+  purse: (purse: AddressLike) => `purse:${addr(purse, 'purse')}`,
 } as const
 
 export class Queries {
@@ -246,6 +248,11 @@ export class Queries {
 
   async grants(point: string, page: { offset?: number; limit?: number } = {}): Promise<OffsetPage<Grant>> {
     return this.http.request('GET', `/points/${toPointId(point)}/grants`, { query: page })
+  }
+
+  /** An offline purse by its key: locked, spent, status, counters, overdraft charged and shortfall. */
+  async purse(purse: AddressLike): Promise<PurseInfo> {
+    return this.http.request('GET', `/purses/${addr(purse, 'purse')}`)
   }
 
   async device(device: AddressLike): Promise<DeviceInfo> {

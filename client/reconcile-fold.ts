@@ -10,7 +10,31 @@ import type { JournalRow } from './types.ts'
 
 /** Distinct unlisted merchants remembered from the journal: past this the count is wrong anyway. */
 const MAX_UNLISTED = 1_000
-const JOURNAL_EVENTS = new Set(['award', 'pay', 'repay', 'redeem', 'transfer', 'expire'])
+const JOURNAL_EVENTS = new Set([
+  'award',
+  'pay',
+  'repay',
+  'redeem',
+  'transfer',
+  'expire',
+  'purseLock',
+  'pursePay',
+  'purseReturn',
+])
+/** Rows between customers, purses and the manager's breakage: no merchant's books move. */
+const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn'])
+
+/** What a row moves into (+) or out of (−) customer balances (state/statement.ts `customerDelta`). */
+export function customerDelta(r: JournalRow): number {
+  if (r.event === 'award' || r.event === 'purseReturn') return r.amount
+  return r.event === 'pay' || r.event === 'expire' || r.event === 'purseLock' ? -r.amount : 0
+}
+
+/** What a row moves into (+) or out of (−) offline purses (state/statement.ts `purseDelta`). */
+export function purseDelta(r: JournalRow): number {
+  if (r.event === 'purseLock') return r.amount
+  return r.event === 'pursePay' || r.event === 'purseReturn' ? -r.amount : 0
+}
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v)
 export const isCount = (v: unknown): v is number => isInt(v) && (v as number) >= 0
@@ -35,6 +59,7 @@ export interface Fold {
   rows: number
   readonly journal: {
     customers: number
+    purses: number
     floats: number
     liabilities: number
     repaid: number
@@ -42,7 +67,14 @@ export interface Fold {
     expired: number
   }
   /** Rows in (H, Hp]: what the point record moved after H. */
-  readonly tail: { supply: number; liability: number; repaid: number; redeemed: number; expired: number }
+  readonly tail: {
+    supply: number
+    liability: number
+    locked: number
+    repaid: number
+    redeemed: number
+    expired: number
+  }
   /** Distinct merchants named by rows up to Hp that the listing lacks. */
   readonly unlisted: Set<string>
   firstUnlisted: string | null
@@ -57,8 +89,7 @@ export function wellFormed(r: JournalRow): boolean {
   if (!isCount(r.height) || !isCount(r.txIndex) || !isCount(r.row)) return false
   if (!JOURNAL_EVENTS.has(r.event) || !isCount(r.amount)) return false
   if (!isInt(r.floatDelta) || !isInt(r.liabilityDelta)) return false
-  // Customer-only movements move no merchant's books.
-  if (r.event === 'transfer' || r.event === 'expire') return r.floatDelta === 0 && r.liabilityDelta === 0
+  if (NO_MERCHANT_EVENTS.has(r.event)) return r.floatDelta === 0 && r.liabilityDelta === 0
   return typeof r.merchant === 'string'
 }
 
@@ -83,21 +114,24 @@ export function foldRow(
     f.otherPoint ??= r
     return
   }
-  const customers = r.event === 'award' ? r.amount : r.event === 'pay' || r.event === 'expire' ? -r.amount : 0
+  const customers = customerDelta(r)
+  const purses = purseDelta(r)
   const repaid = r.event === 'repay' ? r.amount : 0
   const redeemed = r.event === 'redeem' ? r.amount : 0
   const expired = r.event === 'expire' ? r.amount : 0
   if (r.height <= at.height) {
     const j = f.journal
     j.customers += customers
+    j.purses += purses
     j.floats += r.floatDelta
     j.liabilities += r.liabilityDelta
     j.repaid += repaid
     j.redeemed += redeemed
     j.expired += expired
   } else if (r.height <= at.provenHeight) {
-    f.tail.supply += customers + r.floatDelta
+    f.tail.supply += customers + purses + r.floatDelta
     f.tail.liability += r.liabilityDelta
+    f.tail.locked += purses
     f.tail.repaid += repaid
     f.tail.redeemed += redeemed
     f.tail.expired += expired
@@ -132,8 +166,8 @@ function compareRows(a: JournalRow, b: JournalRow): number {
 export function createFold(): Fold {
   return {
     rows: 0,
-    journal: { customers: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0, expired: 0 },
-    tail: { supply: 0, liability: 0, repaid: 0, redeemed: 0, expired: 0 },
+    journal: { customers: 0, purses: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0, expired: 0 },
+    tail: { supply: 0, liability: 0, locked: 0, repaid: 0, redeemed: 0, expired: 0 },
     unlisted: new Set(),
     firstUnlisted: null,
     disorder: null,

@@ -98,13 +98,21 @@ describe('reconcilePoint on an honest node', () => {
     // expired 40.
     expect(r.totals.journal).toEqual({
       customers: 760,
+      purses: 0,
       floats: 100,
       liabilities: 0,
       repaid: 1000,
       redeemed: 100,
       expired: 40,
     })
-    const books = { totalSupply: 860, totalLiability: 0, cumRepaid: 1000, cumRedeemed: 100, cumExpired: 40 }
+    const books = {
+      totalSupply: 860,
+      totalLiability: 0,
+      totalLocked: 0,
+      cumRepaid: 1000,
+      cumRedeemed: 100,
+      cumExpired: 40,
+    }
     expect(r.totals.state).toEqual(books)
     expect(r.totals.proven).toEqual({ ...books, merchantCount: 3 })
     expect(progress.at(-1)).toBe(node.rows.length)
@@ -116,6 +124,7 @@ describe('reconcilePoint on an honest node', () => {
     // At 3: customers 1000 + 200 − 300; A: float 300, liability 0; B: liability 200.
     expect(r.totals.journal).toEqual({
       customers: 900,
+      purses: 0,
       floats: 300,
       liabilities: 200,
       repaid: 1000,
@@ -125,6 +134,7 @@ describe('reconcilePoint on an honest node', () => {
     expect(r.totals.state).toEqual({
       totalSupply: 1200,
       totalLiability: 200,
+      totalLocked: 0,
       cumRepaid: 1000,
       cumRedeemed: 0,
       cumExpired: 0,
@@ -135,6 +145,7 @@ describe('reconcilePoint on an honest node', () => {
     expect(zero.totals.state).toEqual({
       totalSupply: 0,
       totalLiability: 0,
+      totalLocked: 0,
       cumRepaid: 0,
       cumRedeemed: 0,
       cumExpired: 0,
@@ -156,12 +167,14 @@ describe('reconcilePoint on an honest node', () => {
     expect(r.totals.state).toEqual({
       totalSupply: 860,
       totalLiability: 0,
+      totalLocked: 0,
       cumRepaid: 1000,
       cumRedeemed: 100,
       cumExpired: 40,
     })
     expect(r.totals.journal).toEqual({
       customers: 760,
+      purses: 0,
       floats: 100,
       liabilities: 0,
       repaid: 1000,
@@ -183,6 +196,71 @@ describe('reconcilePoint on an honest node', () => {
     expect(
       (await reconcilePoint(node, { point: POINT, trust: LightClient.fromGenesis(trust.genesis) })).ok,
     ).toBe(true)
+  })
+})
+
+describe('reconcilePoint with offline purses', () => {
+  let purse: string
+  beforeEach(() => {
+    purse = generateWallet().address
+    node.bookPurseLock(carol, purse, 120) // carol holds 150: 120 into the purse
+    node.commit() // 6
+    node.bookPursePay(purse, shopB, 70) // B has no liability: all to its float
+    node.commit() // 7
+    node.bookPurseReturn(purse, carol, 50)
+    node.commit() // 8
+  })
+
+  it('reconciles at every height: the purse term in the books, supply and totalLocked', async () => {
+    const head = await run()
+    expect(head).toMatchObject({ ok: true, height: 8 })
+    expect(names(head)).toEqual(ALL)
+    // carol: 150 − 120 + 50; the purse: 120 − 70 − 50; B's float 50 + 70.
+    expect(head.totals.journal).toMatchObject({ customers: 690, purses: 0, floats: 170 })
+    expect(head.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 0 })
+    const locked = await run({ atHeight: 6 })
+    expect(locked).toMatchObject({ ok: true })
+    expect(locked.totals.journal).toMatchObject({ customers: 640, purses: 120, floats: 100 })
+    expect(locked.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 120 })
+    const paid = await run({ atHeight: 7 })
+    expect(paid.totals.journal).toMatchObject({ customers: 640, purses: 50, floats: 170 })
+    expect(paid.totals.state).toMatchObject({ totalSupply: 860, totalLocked: 50 })
+  })
+
+  it('returned points that had expired in the purse: the return, then their expire row', async () => {
+    node.bookPurseLock(carol, purse, 30)
+    node.commit() // 9
+    node.bookPurseReturn(purse, carol, 30)
+    node.bookExpire(carol, 30)
+    node.commit() // 10
+    const r = await run()
+    expect(r).toMatchObject({ ok: true, height: 10 })
+    expect(r.totals.journal).toMatchObject({ customers: 660, purses: 0, expired: 70 })
+    expect(r.totals.state).toMatchObject({ totalSupply: 830, totalLocked: 0, cumExpired: 70 })
+    expect((await run({ atHeight: 9 })).totals.state).toMatchObject({ totalSupply: 860, totalLocked: 30 })
+  })
+
+  it('a purse row left out: the totals no longer match the certified state', async () => {
+    editRow(
+      (r) => r.event === 'purseReturn',
+      () => null,
+    )
+    // Without the return the journal still balances (the points stay in the purse), but the proven
+    // totalLocked is 0 where the journal says 50.
+    const r = await run()
+    expectFirst(r, C.locked)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 0, actual: 50 })
+  })
+
+  it('a pursePay row without its merchant is malformed', async () => {
+    editRow(
+      (r) => r.event === 'pursePay',
+      (r) => ({ ...r, merchant: null }),
+    )
+    // Kept out of the sums, the row leaves 70 in the purse that the certified state paid out.
+    const r = await run()
+    expectFirst(r, C.locked)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 0, actual: 70 })
   })
 })
 

@@ -4,11 +4,12 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay − Σ expire; a merchant's float = Σ floatDelta, liability =
+ *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn; purses =
+ *             Σ purseLock − Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability =
  *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire
- *   books:    customers + Σ float − Σ liability = repaid − redeemed − expired
- *   state:    totalSupply = customers + Σ float, totalLiability = Σ liability, cumRepaid, cumRedeemed,
- *             cumExpired
+ *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed − expired
+ *   state:    totalSupply = customers + purses + Σ float, totalLocked = purses, totalLiability = Σ
+ *             liability, cumRepaid, cumRedeemed, cumExpired
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
  * height minus the journal rows after H. The proofs are fetched first and the journal read only up
@@ -51,14 +52,19 @@ export const RECONCILE_CHECKS = {
   pointProof: 'proof.point',
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
-  /** The journal's own books at H: customers + Σ float − Σ liability = repaid − redeemed − expired. */
+  /**
+   * The journal's own books at H: customers + purses + Σ float − Σ liability = repaid − redeemed −
+   * expired.
+   */
   journalIdentity: 'journal.identity',
   /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired. */
   stateIdentity: 'state.identity',
-  /** totalSupply(H) = customers + Σ float from the journal. */
+  /** totalSupply(H) = customers + purses + Σ float from the journal. */
   supply: 'totals.supply',
   /** totalLiability(H) = Σ liability from the journal. */
   liability: 'totals.liability',
+  /** totalLocked(H) = what the journal moved into offline purses, less what they paid out or returned. */
+  locked: 'totals.locked',
   /** cumRepaid(H) = Σ repay amounts. */
   repaid: 'totals.repaid',
   /** cumRedeemed(H) = Σ redeem amounts. */
@@ -104,6 +110,8 @@ export interface ReconcileOptions {
 /** The journal's sums up to the height. */
 export interface JournalBooks {
   readonly customers: number
+  /** Σ locked in offline purses, not yet paid out or returned. */
+  readonly purses: number
   readonly floats: number
   readonly liabilities: number
   readonly repaid: number
@@ -115,6 +123,7 @@ export interface JournalBooks {
 export interface StateBooks {
   readonly totalSupply: number
   readonly totalLiability: number
+  readonly totalLocked: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
   readonly cumExpired: number
@@ -243,6 +252,7 @@ export async function reconcilePoint(
   const proven = {
     totalSupply: p.totalSupply,
     totalLiability: p.totalLiability,
+    totalLocked: p.totalLocked,
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
     cumExpired: p.cumExpired,
@@ -318,6 +328,7 @@ export async function reconcilePoint(
   const state: StateBooks = {
     totalSupply: p.totalSupply - f.tail.supply,
     totalLiability: p.totalLiability - f.tail.liability,
+    totalLocked: p.totalLocked - f.tail.locked,
     cumRepaid: p.cumRepaid - f.tail.repaid,
     cumRedeemed: p.cumRedeemed - f.tail.redeemed,
     cumExpired: p.cumExpired - f.tail.expired,
@@ -371,15 +382,20 @@ export async function reconcilePoint(
   const C = RECONCILE_CHECKS
   const steps: (() => boolean)[] = [
     () =>
-      compare(C.journalIdentity, j.repaid - j.redeemed - j.expired, j.customers + j.floats - j.liabilities),
+      compare(
+        C.journalIdentity,
+        j.repaid - j.redeemed - j.expired,
+        j.customers + j.purses + j.floats - j.liabilities,
+      ),
     () =>
       compare(
         C.stateIdentity,
         state.cumRepaid - state.cumRedeemed - state.cumExpired,
         state.totalSupply - state.totalLiability,
       ),
-    () => compare(C.supply, state.totalSupply, j.customers + j.floats),
+    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats),
     () => compare(C.liability, state.totalLiability, j.liabilities),
+    () => compare(C.locked, state.totalLocked, j.purses),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),
     () => compare(C.expired, state.cumExpired, j.expired),

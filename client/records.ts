@@ -1,5 +1,6 @@
 /**
- * The two state records an audit reads out of proofs (GET /v1/proofs/:ref): a point and a merchant.
+ * The state records an audit or a terminal reads out of proofs (GET /v1/proofs/:ref): a point, a
+ * merchant and an offline purse.
  * state/ owns their layout (the keys in state/keys.ts, the fixed-order tuples in state/records.ts);
  * the browser-safe SDK may not import state/, so the parts it needs are restated here and pinned to
  * state/'s codecs by test/integration/client-records.test.ts.
@@ -30,6 +31,8 @@ export interface ProvenPoint {
   readonly merchantCount: number
   /** Σ points expired out of customers' balances (breakage). */
   readonly cumExpired: number
+  /** Σ locked in offline purses, not yet paid out or returned (part of totalSupply). */
+  readonly totalLocked: number
 }
 
 /** A merchant record's books (state/records.ts MerchantRecord). */
@@ -39,23 +42,44 @@ export interface ProvenMerchant {
   readonly liability: number
 }
 
-const POINT_TUPLE_LENGTH = 15
+const POINT_TUPLE_LENGTH = 16
+/** Where the point tuple holds cumExpired and totalLocked (state/records.ts pointCodec). */
+const POINT_CUM_EXPIRED = 11
+const POINT_TOTAL_LOCKED = 15
 const MERCHANT_TUPLE_LENGTH = 7
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 /**
  * A decoded point tuple `[manager, name, decimals, transferable, totalSupply, totalLiability,
  * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, cumExpired, expiryDays,
- * expiryAtMs, hasLots]`; null when it is not one.
+ * expiryAtMs, hasLots, totalLocked]`; null when it is not one.
  */
 export function pointRecordOf(decoded: unknown): ProvenPoint | null {
   if (!Array.isArray(decoded) || decoded.length !== POINT_TUPLE_LENGTH) return null
   const [, name, , , totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount] = decoded
-  const cumExpired = decoded[11]
+  const cumExpired: unknown = decoded[POINT_CUM_EXPIRED]
+  const totalLocked: unknown = decoded[POINT_TOTAL_LOCKED]
   if (typeof name !== 'string') return null
-  const amounts = [totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount, cumExpired]
+  const amounts = [
+    totalSupply,
+    totalLiability,
+    cumRepaid,
+    cumRedeemed,
+    merchantCount,
+    cumExpired,
+    totalLocked,
+  ]
   if (!amounts.every(isAmount)) return null
-  return { name, totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount, cumExpired }
+  return {
+    name,
+    totalSupply,
+    totalLiability,
+    cumRepaid,
+    cumRedeemed,
+    merchantCount,
+    cumExpired: cumExpired as number,
+    totalLocked: totalLocked as number,
+  }
 }
 
 /**
@@ -67,4 +91,68 @@ export function merchantRecordOf(decoded: unknown): ProvenMerchant | null {
   const [, status, , float, liability] = decoded
   if (typeof status !== 'string' || !isAmount(float) || !isAmount(liability)) return null
   return { status, float, liability }
+}
+
+/** `pur/<the purse key's 32 bytes>` (state/keys.ts `Keys.purse`). */
+export const purseRecordKey = (purse: Bytes): Bytes => concatBytes(utf8('pur/'), purse)
+
+/** An offline purse record (state/records.ts PurseRecord), as a terminal checks vouchers against it. */
+export interface ProvenPurse {
+  readonly owner: Bytes
+  readonly point: string
+  readonly locked: number
+  readonly spent: number
+  readonly expiresAtMs: number
+  readonly settleUntilMs: number
+  readonly status: 'open' | 'frozen' | 'closed'
+  readonly vouchers: number
+  readonly maxCounter: number
+  readonly charged: number
+  readonly shortfall: number
+  readonly returned: number
+  readonly openedAtHeight: number
+  readonly frozenAtHeight: number
+  /** What it holds that expires, `[expiresAtMs, amount]` soonest first (paid out first). */
+  readonly lots: readonly (readonly [expiresAtMs: number, amount: number])[]
+  /** What it holds that never expires. */
+  readonly nonExpiring: number
+}
+
+const PURSE_FIELDS = [
+  'owner',
+  'point',
+  'locked',
+  'spent',
+  'expiresAtMs',
+  'settleUntilMs',
+  'status',
+  'vouchers',
+  'maxCounter',
+  'charged',
+  'shortfall',
+  'returned',
+  'openedAtHeight',
+  'frozenAtHeight',
+  'lots',
+  'nonExpiring',
+] as const satisfies readonly (keyof ProvenPurse)[]
+const PURSE_STATUSES: readonly unknown[] = ['open', 'frozen', 'closed']
+
+/** A decoded purse tuple (fields in PURSE_FIELDS order); null when it is not one. */
+export function purseRecordOf(decoded: unknown): ProvenPurse | null {
+  if (!Array.isArray(decoded) || decoded.length !== PURSE_FIELDS.length) return null
+  const out: Record<string, unknown> = {}
+  PURSE_FIELDS.forEach((f, i) => {
+    out[f] = decoded[i]
+  })
+  const owner = out.owner
+  if (!(owner instanceof Uint8Array) || owner.length !== 32) return null
+  if (typeof out.point !== 'string' || !PURSE_STATUSES.includes(out.status)) return null
+  for (const f of PURSE_FIELDS) {
+    if (f !== 'owner' && f !== 'point' && f !== 'status' && f !== 'lots' && !isAmount(out[f])) return null
+  }
+  const lots = out.lots
+  const isLot = (l: unknown) => Array.isArray(l) && l.length === 2 && isAmount(l[0]) && isAmount(l[1])
+  if (!Array.isArray(lots) || !lots.every(isLot)) return null
+  return out as unknown as ProvenPurse
 }

@@ -1,7 +1,7 @@
 /**
  * A fake node over a tiny ledger of one point, for reconciliation tests (unit and browser): it books
- * award, pay, repay, redeem, transfer and expire as state/ does (float first, liability first), writes one
- * journal row per movement, commits blocks whose headers carry the state root of a real state tree
+ * award, pay, repay, redeem, transfer, expire and the purse movements as state/ does (float first,
+ * liability first), writes one journal row per movement, commits blocks whose headers carry the state root of a real state tree
  * (test-kit.ts StateTree) and a commit certificate of its validators, and answers the reads
  * `reconcilePoint` makes. Tests make it lie through the hooks. Not used by production code.
  */
@@ -15,6 +15,7 @@ import type { QuorumCertificate } from '../protocol/vote.ts'
 import { ArcadeClient } from './client.ts'
 import { ArcadeClientError } from './errors.ts'
 import { addressOf, toAccount } from './keys.ts'
+import { customerDelta, purseDelta } from './reconcile-fold.ts'
 import { merchantRecordKey, pointRecordKey } from './records.ts'
 import { type Era, FakeChain, LIGHT_CHAIN_ID, StateTree } from './test-kit.ts'
 import type {
@@ -40,6 +41,7 @@ interface Books {
   cumRedeemed: number
   merchantCount: number
   cumExpired: number
+  totalLocked: number
 }
 interface MerchantBooks {
   readonly address: string
@@ -49,6 +51,17 @@ interface MerchantBooks {
 }
 
 const MANAGER = new Uint8Array(32).fill(7)
+const KINDS: Record<JournalRow['event'], string> = {
+  award: 'merchant.award',
+  pay: 'merchant.pay',
+  repay: 'merchant.repay',
+  redeem: 'merchant.redeem',
+  transfer: 'point.transfer',
+  expire: 'block',
+  purseLock: 'purse.open',
+  pursePay: 'purse.settle',
+  purseReturn: 'purse.reclaim',
+}
 const refused = () => Promise.reject(new Error('the fake ledger node answers no HTTP'))
 
 export function certificateJson(c: QuorumCertificate): CertificateJson {
@@ -86,6 +99,7 @@ export class FakeLedgerNode extends ArcadeClient {
     cumRedeemed: 0,
     merchantCount: 0,
     cumExpired: 0,
+    totalLocked: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
@@ -142,6 +156,23 @@ export class FakeLedgerNode extends ArcadeClient {
     this.#move(null, 'transfer', from, to, amount, 0, 0)
   }
 
+  /** A customer locks points into an offline purse (state/purses.ts purse.open). */
+  bookPurseLock(customer: string, purse: string, amount: number): void {
+    this.#move(null, 'purseLock', customer, purse, amount, 0, 0)
+  }
+
+  /** A purse pays a merchant for a voucher: liability first, as a payment. */
+  bookPursePay(purse: string, merchant: string, amount: number): void {
+    const m = this.#merchant(merchant)
+    const cleared = Math.min(m.liability, amount)
+    this.#move(m, 'pursePay', purse, merchant, amount, amount - cleared, -cleared)
+  }
+
+  /** What is left in a purse goes back to its owner (purse.reclaim). */
+  bookPurseReturn(purse: string, customer: string, amount: number): void {
+    this.#move(null, 'purseReturn', purse, customer, amount, 0, 0)
+  }
+
   /** Expired points leave a customer: burned, into cumExpired (a row of the block's own, the sweep's). */
   bookExpire(customer: string, amount: number): void {
     this.#move(null, 'expire', customer, addressOf(MANAGER), amount, 0, 0)
@@ -191,7 +222,8 @@ export class FakeLedgerNode extends ArcadeClient {
     floatDelta: number,
     liabilityDelta: number,
   ): void {
-    const customers = event === 'award' ? amount : event === 'pay' || event === 'expire' ? -amount : 0
+    const customers = customerDelta({ event, amount } as JournalRow)
+    const purses = purseDelta({ event, amount } as JournalRow)
     if (event === 'expire') {
       this.#books.totalSupply -= amount
       this.#books.cumExpired += amount
@@ -200,11 +232,14 @@ export class FakeLedgerNode extends ArcadeClient {
     if (m !== null) {
       m.float += floatDelta
       m.liability += liabilityDelta
-      this.#books.totalSupply += customers + floatDelta
+      this.#writeMerchant(m)
+    }
+    if (m !== null || purses !== 0) {
+      this.#books.totalSupply += customers + purses + floatDelta
       this.#books.totalLiability += liabilityDelta
+      this.#books.totalLocked += purses
       if (event === 'repay') this.#books.cumRepaid += amount
       if (event === 'redeem') this.#books.cumRedeemed += amount
-      this.#writeMerchant(m)
       this.#writePoint()
     }
     const height = this.#blocks.length + 1
@@ -215,6 +250,9 @@ export class FakeLedgerNode extends ArcadeClient {
       redeem: ['merchant', 'manager'],
       transfer: ['customer', 'customer'],
       expire: ['customer', 'manager'],
+      purseLock: ['customer', 'purse'],
+      pursePay: ['purse', 'merchant'],
+      purseReturn: ['purse', 'customer'],
     } as const
     const [fromRole, toRole] = roles[event]
     this.#rows.push({
@@ -226,7 +264,7 @@ export class FakeLedgerNode extends ArcadeClient {
       txIndex: event === 'expire' ? 0xffffffff : this.#pending++,
       row: event === 'expire' ? this.#blockRows++ : 0,
       txHash: toHex(new Uint8Array(32).fill(event === 'expire' ? 0 : this.#rows.length % 256)),
-      kind: event === 'transfer' ? 'point.transfer' : event === 'expire' ? 'block' : `merchant.${event}`,
+      kind: KINDS[event],
       event,
       point: this.pointId,
       from,
@@ -260,7 +298,7 @@ export class FakeLedgerNode extends ArcadeClient {
     ]
     this.#tree.set(
       pointRecordKey(this.pointId),
-      encode([...tuple, b.merchantCount, 0, 0, b.cumExpired, 0, 0, b.cumExpired > 0]),
+      encode([...tuple, b.merchantCount, 0, 0, b.cumExpired, 0, 0, b.cumExpired > 0, b.totalLocked]),
     )
   }
 

@@ -168,13 +168,25 @@ export interface JournalRow {
   readonly row: number
   readonly txHash: string
   readonly kind: string
-  /** expire: expired points leaving a customer (customer → manager, burned: breakage). */
-  readonly event: 'award' | 'pay' | 'repay' | 'redeem' | 'transfer' | 'expire'
+  /**
+   * expire: expired points leaving a customer (customer → manager, burned: breakage); purseLock,
+   * pursePay, purseReturn: points into an offline purse, out of it to a merchant, back to the owner.
+   */
+  readonly event:
+    | 'award'
+    | 'pay'
+    | 'repay'
+    | 'redeem'
+    | 'transfer'
+    | 'expire'
+    | 'purseLock'
+    | 'pursePay'
+    | 'purseReturn'
   readonly point: string
   readonly from: string
-  readonly fromRole: 'customer' | 'merchant' | 'manager'
+  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse'
   readonly to: string
-  readonly toRole: 'customer' | 'merchant' | 'manager'
+  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse'
   readonly amount: number
   readonly merchant: string | null
   readonly terminal: string | null
@@ -227,11 +239,13 @@ export interface StatementDocument<T> {
 
 export interface BooksJson {
   readonly customers: number
+  /** Points in offline purses (locked, not yet paid out or returned). */
+  readonly purses: number
   readonly floats: number
   readonly liabilities: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
-  /** customers + floats − liabilities = cumRepaid − cumRedeemed − cumExpired. */
+  /** customers + purses + floats − liabilities = cumRepaid − cumRedeemed − cumExpired. */
   readonly holds: boolean
   /** Points expired out of customers' balances up to then (breakage). */
   readonly cumExpired: number
@@ -349,6 +363,8 @@ export interface PointInfo {
   readonly cumExpired: number
   /** The policy for future awards: `afterDays` after each, or a fixed `atMs`; both 0 = none. */
   readonly expiry: ExpiryPolicyJson
+  /** Points locked in offline purses (part of totalSupply). */
+  readonly totalLocked: number
 }
 
 export interface ExpiryPolicyJson {
@@ -413,6 +429,38 @@ export interface CustomerTraffic {
   readonly events: number
   readonly amount: number
   readonly points: number
+}
+
+/** An offline purse (GET /v1/purses/:address). */
+export interface PurseInfo {
+  readonly purse: string
+  readonly owner: string
+  readonly point: string
+  readonly locked: number
+  readonly spent: number
+  readonly remaining: number
+  readonly expiresAtMs: number
+  readonly settleUntilMs: number
+  readonly status: 'open' | 'frozen' | 'closed'
+  readonly vouchers: number
+  readonly maxCounter: number
+  readonly charged: number
+  readonly shortfall: number
+  readonly returned: number
+  readonly openedAtHeight: number
+  readonly frozenAtHeight: number
+  /**
+   * What the purse holds that expires, soonest first, with the expiries the points had in the owner's
+   * balance: vouchers are paid from them first; at close the rest returns with them.
+   */
+  readonly lots: readonly {
+    readonly expiresAtMs: number
+    /** ISO 8601 UTC. */
+    readonly expiresAt: string
+    readonly amount: number
+  }[]
+  /** What the purse holds that never expires (paid out last). */
+  readonly nonExpiring: number
 }
 
 export interface DeviceInfo {

@@ -19,6 +19,9 @@ const ACCOUNT_FIELDS = [
   'member',
   'device',
   'grantee',
+  // Offline purses: the purse key, and the terminal a voucher paid.
+  'purse',
+  'payee',
 ] as const
 
 export function accountsOf(tx: SignedTx, receipt: Receipt): Bytes[] {

@@ -20,6 +20,8 @@ export const Domain = {
   evidence: 'arcade/evidence/v1',
   devicePossession: 'arcade/device-possession/v1',
   genesis: 'arcade/genesis/v1',
+  purseVoucher: 'arcade/purse-voucher/v1',
+  pursePossession: 'arcade/purse-possession/v1',
 } as const
 export type Domain = (typeof Domain)[keyof typeof Domain]
 
@@ -54,6 +56,27 @@ export function consensusSignBytes(domain: Domain, chainId: string, fields: read
 /** The bytes a device signs to prove it holds its key when its owner binds it. */
 export function devicePossessionSignBytes(chainId: string, owner: Bytes, device: Bytes): Bytes {
   return encode([Domain.devicePossession, chainId, owner, device])
+}
+
+/**
+ * The bytes a purse key signs for one offline payment voucher (protocol/purse.ts). The SHA-256 of
+ * these bytes is the voucher's digest: its identity on the ledger, whatever signature carries it.
+ */
+export function purseVoucherSignBytes(
+  chainId: string,
+  point: string,
+  purse: Bytes,
+  payee: Bytes,
+  counter: number,
+  amount: number,
+  cumulative: number,
+): Bytes {
+  return encode([Domain.purseVoucher, chainId, point, purse, payee, counter, amount, cumulative])
+}
+
+/** The bytes a purse key signs to prove it holds its key when its owner opens the purse. */
+export function pursePossessionSignBytes(chainId: string, owner: Bytes, purse: Bytes): Bytes {
+  return encode([Domain.pursePossession, chainId, owner, purse])
 }
 
 /** Hashed, not signed: the domain tag keeps a header hash from colliding with any other object's. */

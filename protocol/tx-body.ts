@@ -117,6 +117,28 @@ export const MAX_TRAFFIC_EVENTS = 500
  */
 export const expiryPolicy = struct({ afterDays: uint, atMs: uint })
 
+/** Most vouchers a single purse.settle tx may carry (each costs the ledger one signature check). */
+export const MAX_VOUCHERS_PER_SETTLE = 64
+
+/**
+ * A payment voucher of an offline purse (state/purses.ts, protocol/purse.ts): the purse key signs
+ * `purseVoucherSignBytes(chainId, point, purse, payee, counter, amount, cumulative)`. `counter` numbers
+ * the purse's vouchers from 1; `cumulative` is the running total the purse has signed for, this
+ * voucher included, so an honest purse's vouchers have distinct counters and sum to its last
+ * `cumulative`, which never passes the locked amount.
+ */
+export const voucher = struct({
+  point: pointId,
+  /** The purse: its key, which signs. */
+  purse: address,
+  /** The merchant or terminal paid. */
+  payee: address,
+  counter: uint,
+  amount: uint,
+  cumulative: uint,
+  signature,
+})
+
 export const TX_BODY_SCHEMAS = {
   // --- roles (granted in genesis, by an admin or by governance) ---
   'role.grant': GOVERNED_SCHEMAS['role.grant'],
@@ -242,6 +264,25 @@ export const TX_BODY_SCHEMAS = {
   // --- point expiry (issue 15): the manager's policy for future awards ---
   /** The manager sets the expiry policy of the point's FUTURE awards; lots already held keep theirs. */
   'point.setExpiry': struct({ point: pointId, afterDays: uint, atMs: uint }),
+
+  // --- purses: offline payment for phones and devices (state/purses.ts) ---
+  /** The owner locks `amount` into a purse bound to the purse key, spendable offline until `expiresAtMs`. */
+  'purse.open': struct({
+    point: pointId,
+    /** The purse key (single use: a key opens at most one purse, ever). */
+    purse: address,
+    amount: uint,
+    /** Block time after which terminals stop accepting its vouchers. */
+    expiresAtMs: uint,
+    /** The purse key's signature over `pursePossessionSignBytes(chainId, owner, purse)`. */
+    possessionProof: signature,
+  }),
+  /** A merchant or its terminal settles vouchers payable to the merchant or any of its terminals. */
+  'purse.settle': struct({ point: pointId, vouchers: list(voucher, MAX_VOUCHERS_PER_SETTLE) }),
+  /** Anyone: two different vouchers with one counter, both signed by the purse key, freeze the purse. */
+  'purse.evidence': struct({ point: pointId, first: voucher, second: voucher }),
+  /** Anyone, once the settlement window is over: what is left in the purse returns to its owner. */
+  'purse.reclaim': struct({ point: pointId, purse: address }),
 } as const satisfies Record<string, Field>
 
 export type TxKind = keyof typeof TX_BODY_SCHEMAS

@@ -67,6 +67,8 @@ export const RpcErrorCode = {
   pointNotFound: 'RPC_POINT_NOT_FOUND',
   merchantNotFound: 'RPC_MERCHANT_NOT_FOUND',
   deviceNotFound: 'RPC_DEVICE_NOT_FOUND',
+  /** No offline purse under this key. */
+  purseNotFound: 'RPC_PURSE_NOT_FOUND',
   /** No governance proposal with this id (ids count up from 0). */
   proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
@@ -116,6 +118,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.pointNotFound]: 404,
   [RpcErrorCode.merchantNotFound]: 404,
   [RpcErrorCode.deviceNotFound]: 404,
+  [RpcErrorCode.purseNotFound]: 404,
   [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,

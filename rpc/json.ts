@@ -96,6 +96,8 @@ const ACCOUNT_FIELDS = new Set([
   'association',
   // A governance proposal's author (an association's account), not a block's proposing node.
   'proposer',
+  // An offline purse's key (its vouchers' signer).
+  'purse',
 ])
 /** Fields whose 32-byte values are node keys (rendered `arcnode1…`). */
 const NODE_KEY_FIELDS = new Set(['nodeKey', 'validator'])

@@ -40,6 +40,7 @@ it('the OpenAPI document at /docs/json lists every route with its responses, and
       '/v1/points/{id}/merchants/{address}/traffic',
       '/v1/points/{id}/grants',
       '/v1/devices/{address}',
+      '/v1/purses/{address}',
       '/v1/stakes/{address}',
       '/v1/validators',
       '/v1/associations',

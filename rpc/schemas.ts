@@ -163,7 +163,10 @@ const pointFields = {
   name: text,
   decimals: uint,
   transferable: bool,
-  totalSupply: { ...amount, description: 'customer balances plus merchant floats' },
+  totalSupply: {
+    ...amount,
+    description: 'customer balances plus merchant floats plus points locked in offline purses',
+  },
   totalLiability: { ...amount, description: 'merchant liabilities (awarded on credit)' },
   cumRepaid: amount,
   cumRedeemed: amount,
@@ -187,6 +190,7 @@ const pointFields = {
       description: 'the fixed date has passed: new awards never expire until the manager sets a new policy',
     },
   }),
+  totalLocked: { ...amount, description: 'points locked in offline purses, not yet paid out or returned' },
 }
 export const pointInfo: Schema = object(pointFields)
 export const pointDetail: Schema = object({
@@ -255,6 +259,42 @@ export const deviceInfo: Schema = object({
   merchants: arrayOf(account),
   period: uint,
   spent: amount,
+})
+
+/** An offline purse (GET /v1/purses/:address). */
+export const purseInfo: Schema = object({
+  purse: account,
+  owner: account,
+  point: pointId,
+  locked: { ...amount, description: 'points locked at open: the most the purse itself ever pays out' },
+  spent: { ...amount, description: 'paid out of the purse to merchants so far' },
+  remaining: { ...amount, description: 'locked − spent' },
+  expiresAtMs: { ...uint, description: 'terminals accept its vouchers while their clock is before this' },
+  settleUntilMs: {
+    ...uint,
+    description: 'vouchers settle while block time ≤ this; then it can be reclaimed',
+  },
+  status: { type: 'string', enum: ['open', 'frozen', 'closed'] },
+  vouchers: { ...uint, description: 'distinct vouchers settled' },
+  maxCounter: { ...uint, description: 'the highest counter settled (0: none)' },
+  charged: { ...amount, description: "overdraft charged to the owner's free balance" },
+  shortfall: { ...amount, description: "overdraft left unpaid: the merchants' loss, the owner's debt" },
+  returned: { ...amount, description: 'what went back to the owner at close' },
+  openedAtHeight: uint,
+  frozenAtHeight: { ...uint, description: 'when evidence of a cloned key froze it (0: never)' },
+  lots: {
+    ...arrayOf(
+      object({
+        expiresAtMs: uint,
+        expiresAt: { ...text, description: 'ISO 8601 UTC (a 00:00 JST)' },
+        amount,
+      }),
+    ),
+    description:
+      "what the purse holds that expires, with the owner's own expiries, soonest first (paid out first; " +
+      'what is left returns with them at close, an expired lot burned then)',
+  },
+  nonExpiring: { ...amount, description: 'what the purse holds that never expires (paid out last)' },
 })
 
 /** Result of admitting one tx (and, with ?wait=true, of waiting for its commit). */

@@ -24,6 +24,7 @@ import { registerExplorerRoutes } from './routes/explorer.ts'
 import { registerGovernanceRoutes } from './routes/governance.ts'
 import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
+import { registerPurseRoutes } from './routes/purses.ts'
 import { registerStakingRoutes } from './routes/staking.ts'
 import { registerStatementRoutes } from './routes/statements.ts'
 import { registerStreamRoutes } from './routes/stream.ts'
@@ -171,6 +172,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       registerStakingRoutes(v1, ctx)
       registerGovernanceRoutes(v1, ctx)
       registerStreamRoutes(v1, ctx)
+      registerPurseRoutes(v1, ctx)
     },
     { prefix: '/v1' },
   )

@@ -9,7 +9,8 @@ import { type Bytes, bytesEqual } from '../protocol/bytes.ts'
 import { generateKeyPair, type KeyPair, sha256, sign } from '../protocol/crypto.ts'
 import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import { decodeTx, encodeTx, signTx, verifyTxSignature } from '../protocol/tx.ts'
-import type { CommitCertificate } from '../protocol/vote.ts'
+import { createValidatorSet, type ValidatorSet, validatorSetHash } from '../protocol/validator-set.ts'
+import { type CommitCertificate, certificateFromVotes, signVote } from '../protocol/vote.ts'
 import { createLedgerQuery } from '../state/query.ts'
 import type { Receipt } from '../state/receipt.ts'
 import {
@@ -297,4 +298,42 @@ export function harness(options: RpcOptions = {}, extra: Partial<RpcDeps> = {}):
   }
   const server = createRpcServer({ rateLimit: null, ...options }, deps)
   return { server, chain, ledger, awardReceipt, submitter, events, metrics }
+}
+
+/**
+ * Brings the fake chain's blocks up to the ledger's head, whose header then commits to the ledger's
+ * state root and names the set of `validators` (power 1 each), and appends one block carrying the
+ * head's commit certificate, signed by all but one of them: proofs of the head verify for real.
+ * The set is also what `GET /v1/validator-sets` serves from height 1. Returns the set.
+ */
+export function certifyHead(h: Harness, validators: readonly KeyPair[]): ValidatorSet {
+  const set = createValidatorSet(validators.map((k) => ({ publicKey: k.publicKey, power: 1 })))
+  const blocks = h.chain.blocks
+  const last = blocks.at(-1) as (typeof blocks)[number]
+  while (blocks.length < h.ledger.height) blocks.push(last)
+  blocks.length = h.ledger.height
+  const header = {
+    ...last.block.header,
+    height: h.ledger.height,
+    timeMs: h.ledger.state.meta.timeMs,
+    stateRoot: h.ledger.state.map.root,
+    validatorSetHash: validatorSetHash(set),
+    nextValidatorSetHash: validatorSetHash(set),
+  }
+  const hash = blockHash(header)
+  const certificate = certificateFromVotes(
+    validators
+      .slice(0, Math.max(1, validators.length - 1))
+      .map((k) => signVote(CHAIN_ID, { kind: 'commit', height: header.height, view: 0, blockHash: hash }, k)),
+  ) as CommitCertificate
+  blocks[header.height - 1] = { block: { ...last.block, header }, hash, certificate }
+  const next: Block = {
+    header: { ...header, height: header.height + 1, parentHash: hash },
+    txs: [],
+    lastCommit: certificate,
+    evidence: [],
+  }
+  blocks.push({ block: next, hash: blockHash(next.header), certificate })
+  h.chain.validatorSets = () => [{ fromHeight: 1, set }]
+  return set
 }

@@ -20,6 +20,7 @@ import {
   grantCodec,
   lotsCodec,
   merchantCodec,
+  purseCodec,
   type RecordCodec,
   stakeCodec,
   stringListCodec,
@@ -241,6 +242,27 @@ describe('the value limit', () => {
       ],
       [loose(validatorSetCodec), fc.array(fc.tuple(key, uint), { maxLength: 40 })],
       [loose(lotsCodec), fc.array(fc.tuple(uint, uint), { maxLength: 130 })],
+      [
+        loose(purseCodec),
+        fc.record({
+          owner: key,
+          point: text,
+          locked: uint,
+          spent: uint,
+          expiresAtMs: uint,
+          settleUntilMs: uint,
+          status: fc.constantFrom('open', 'frozen', 'closed'),
+          vouchers: uint,
+          maxCounter: uint,
+          charged: uint,
+          shortfall: uint,
+          returned: uint,
+          openedAtHeight: uint,
+          frozenAtHeight: uint,
+          lots: fc.array(fc.tuple(uint, uint), { maxLength: 130 }),
+          nonExpiring: uint,
+        }),
+      ],
     ]
     for (const [codec, arb] of cases) {
       expect(codec.sizeBound).toBeTypeOf('function')

@@ -94,6 +94,32 @@ export const StateErrorCode = {
    * left no trace. Never the block: one tx cannot make a block invalid.
    */
   internalError: 'STATE_INTERNAL_ERROR',
+  // --- purses (state/purses.ts) ---
+  unknownPurse: 'STATE_UNKNOWN_PURSE',
+  /** purse.open with a purse key that already opened a purse (a key is single use). */
+  purseExists: 'STATE_PURSE_EXISTS',
+  /** purse.open with an expiry not after the block time or past MAX_PURSE_LIFETIME_MS. */
+  badPurseExpiry: 'STATE_BAD_PURSE_EXPIRY',
+  /** A voucher, evidence or reclaim for a purse already closed. */
+  purseClosed: 'STATE_PURSE_CLOSED',
+  /** purse.evidence against a purse already frozen (nothing to change). */
+  purseFrozen: 'STATE_PURSE_FROZEN',
+  /** A voucher settled after the purse's settlement window (expiry + grace). */
+  purseSettlementOver: 'STATE_PURSE_SETTLEMENT_OVER',
+  /** purse.reclaim while vouchers may still settle. */
+  purseNotOver: 'STATE_PURSE_NOT_OVER',
+  /** A voucher of the wrong shape: counter 0, amount 0, amount above its running total, another point. */
+  voucherInvalid: 'STATE_VOUCHER_INVALID',
+  /** A voucher the purse key did not sign for this chain. */
+  voucherBadSignature: 'STATE_VOUCHER_BAD_SIGNATURE',
+  /** purse.settle of a voucher payable to another merchant than the signer's. */
+  voucherNotPayee: 'STATE_VOUCHER_NOT_PAYEE',
+  /** A voucher whose running total passes the purse's locked amount: no terminal may accept it. */
+  voucherBeyondPurse: 'STATE_VOUCHER_BEYOND_PURSE',
+  /** A voucher already settled (the same content, whatever the signature). */
+  voucherReplayed: 'STATE_VOUCHER_REPLAYED',
+  /** purse.evidence whose two vouchers are not two different vouchers of one purse with one counter. */
+  vouchersNotConflicting: 'STATE_VOUCHERS_NOT_CONFLICTING',
   // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
   badHeight: 'STATE_BAD_HEIGHT',
   badBlockTime: 'STATE_BAD_BLOCK_TIME',

@@ -34,6 +34,7 @@ import {
   roleGrant,
   roleRevoke,
 } from './points.ts'
+import { purseEvidence, purseOpen, purseReclaim, purseSettle } from './purses.ts'
 import { sponsorGrant, sponsorRevoke } from './sponsorship.ts'
 import { stakingDelegate, stakingUndelegate, stakingUnjail } from './staking.ts'
 import { trafficAnchor, trafficRecord, trafficSetRules } from './traffic.ts'
@@ -82,6 +83,11 @@ export const EXECUTORS: Executors = {
   'gov.vote': (ctx, body) => govVote(ctx, body, execute),
   // --- point expiry (issue 15) ---
   'point.setExpiry': pointSetExpiry,
+  // --- offline purses (issue 15) ---
+  'purse.open': purseOpen,
+  'purse.settle': purseSettle,
+  'purse.evidence': purseEvidence,
+  'purse.reclaim': purseReclaim,
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {

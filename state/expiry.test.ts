@@ -77,7 +77,7 @@ function world(afterDays = 0) {
   return { chain, q, lots, stored, at }
 }
 
-/** The books identity with the expiry term, from the point record and the listed accounts. */
+/** The books identity with the expiry (and purse) terms, from the point record and the listed accounts. */
 function expectBooks(chain: TestChain, customers: readonly Bytes[]): void {
   const q = createLedgerQuery(chain.state)
   const p = q.point(POINT)!
@@ -87,8 +87,8 @@ function expectBooks(chain: TestChain, customers: readonly Bytes[]): void {
   const ms = q.merchants(POINT)
   const floats = ms.reduce((s, m) => s + m.float, 0)
   const liabilities = ms.reduce((s, m) => s + m.liability, 0)
-  expect(p.totalSupply).toBe(balances + floats)
-  expect(balances + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
+  expect(p.totalSupply).toBe(balances + floats + p.totalLocked)
+  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
 }
 
 describe('expiry policy: set at creation, changed by the manager for future awards', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { generateKeyPair, sha256, sign } from '../protocol/crypto.ts'
-import { devicePossessionSignBytes } from '../protocol/sign-bytes.ts'
+import { PURSE_SETTLEMENT_GRACE_MS, signVoucher } from '../protocol/purse.ts'
+import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
 import { expiryAfterDays } from './expiry-lots.ts'
@@ -18,6 +19,7 @@ import {
 } from './journal.ts'
 import { createLedgerQuery } from './query.ts'
 import type { Receipt } from './receipt.ts'
+import { customerDelta, purseDelta } from './statement.ts'
 import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
 
 const MERCHANT = account(100)
@@ -331,6 +333,168 @@ describe('journal rows, one per movement, from the receipt events', () => {
     const repaid = sum((r) => (r.event === 'repay' ? r.amount : 0))
     const redeemed = sum((r) => (r.event === 'redeem' ? r.amount : 0))
     expect(customers + (m?.float ?? 0) - (m?.liability ?? 0)).toBe(repaid - redeemed)
+  })
+})
+
+describe('journal rows of offline purses', () => {
+  it('lock, pay (terminal named, liability first), overdraft as a pay, return: the books follow', () => {
+    const chain = world()
+    const all: JournalRow[] = []
+    const run = (signer: Bytes, body: TxBody, timeMs?: number) => {
+      const tx = chain.tx(signer, body)
+      const result = chain.block([tx], timeMs === undefined ? {} : { timeMs })
+      const q = createLedgerQuery(result.state)
+      const rows = journalRowsOf(tx, result.receipts[0] as Receipt, {
+        height: chain.height,
+        timeMs: chain.state.meta.timeMs,
+        txIndex: 0,
+        managerOf: (p) => q.point(p)?.manager ?? null,
+      })
+      all.push(...rows)
+      return rows
+    }
+    run(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 100, memo: '' })
+    const key = generateKeyPair()
+    const expiresAtMs = chain.state.meta.timeMs + 3_600_000
+    const lock = run(ALICE, {
+      kind: 'purse.open',
+      point: POINT,
+      purse: key.publicKey,
+      amount: 60,
+      expiresAtMs,
+      possessionProof: sign(pursePossessionSignBytes(TEST_CHAIN_ID, ALICE, key.publicKey), key.secretKey),
+    })
+    const base = { terminal: null, device: null, spender: null, fiatRef: null, memo: null }
+    expect(lock.map(shape)).toEqual([
+      {
+        ...base,
+        event: 'purseLock',
+        kind: 'purse.open',
+        from: hx(ALICE),
+        fromRole: 'customer',
+        to: hx(key.publicKey),
+        toRole: 'purse',
+        amount: 60,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      },
+    ])
+    const voucher = (counter: number, amount: number, cumulative: number) =>
+      signVoucher(
+        TEST_CHAIN_ID,
+        { point: POINT, purse: key.publicKey, payee: TERMINAL, counter, amount, cumulative },
+        key.secretKey,
+      )
+    const paid = run(TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher(1, 50, 50)] })
+    expect(paid.map(shape)).toEqual([
+      {
+        ...base,
+        event: 'pursePay',
+        kind: 'purse.settle',
+        from: hx(key.publicKey),
+        fromRole: 'purse',
+        to: hx(MERCHANT),
+        toRole: 'merchant',
+        amount: 50,
+        merchant: hx(MERCHANT),
+        terminal: hx(TERMINAL),
+        floatDelta: 0,
+        liabilityDelta: -50,
+      },
+    ])
+    // A cloned key's voucher beyond the purse: 10 from the purse, 30 from ALICE's free balance.
+    const over = run(TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher(2, 40, 40)] })
+    expect(over.map((r) => [r.event, hx(r.from), r.fromRole, r.amount, r.liabilityDelta])).toEqual([
+      ['pursePay', hx(key.publicKey), 'purse', 10, -10],
+      ['pay', hx(ALICE), 'customer', 30, -30],
+    ])
+    // Nothing is left to return: a close without a movement has no row.
+    const closed = run(
+      BOB,
+      { kind: 'purse.reclaim', point: POINT, purse: key.publicKey },
+      expiresAtMs + PURSE_SETTLEMENT_GRACE_MS + 1,
+    )
+    expect(closed).toEqual([])
+    const q = createLedgerQuery(chain.state)
+    const m = q.merchant(POINT, MERCHANT)
+    const sum = (f: (r: JournalRow) => number) => all.reduce((n, r) => n + f(r), 0)
+    expect(sum((r) => r.floatDelta)).toBe(m?.float)
+    expect(sum((r) => r.liabilityDelta)).toBe(m?.liability)
+    expect(sum(customerDelta)).toBe(q.balance(POINT, ALICE))
+    expect(sum(purseDelta)).toBe(q.point(POINT)?.totalLocked)
+    expect(journalAccountsOf(paid[0] as JournalRow).map(hx)).toEqual([
+      hx(key.publicKey),
+      hx(MERCHANT),
+      hx(TERMINAL),
+    ])
+  })
+
+  it('a purse that closes with points left returns them in a purseReturn row', () => {
+    const chain = world()
+    chain.run(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 100, memo: '' })
+    const key = generateKeyPair()
+    const expiresAtMs = chain.state.meta.timeMs + 3_600_000
+    chain.run(ALICE, {
+      kind: 'purse.open',
+      point: POINT,
+      purse: key.publicKey,
+      amount: 60,
+      expiresAtMs,
+      possessionProof: sign(pursePossessionSignBytes(TEST_CHAIN_ID, ALICE, key.publicKey), key.secretKey),
+    })
+    const tx = chain.tx(BOB, { kind: 'purse.reclaim', point: POINT, purse: key.publicKey })
+    const result = chain.block([tx], { timeMs: expiresAtMs + PURSE_SETTLEMENT_GRACE_MS + 1 })
+    const rows = journalRowsOf(tx, result.receipts[0] as Receipt, {
+      height: chain.height,
+      timeMs: chain.state.meta.timeMs,
+      txIndex: 0,
+      managerOf: () => ISSUER,
+    })
+    expect(rows.map((r) => [r.event, r.fromRole, hx(r.to), r.toRole, r.amount, r.kind])).toEqual([
+      ['purseReturn', 'purse', hx(ALICE), 'customer', 60, 'purse.reclaim'],
+    ])
+    expect(shape(decodeJournalRow(encodeJournalRow(rows[0] as JournalRow)))).toEqual(
+      shape(rows[0] as JournalRow),
+    )
+  })
+
+  it('a purse returning a lot that expired while locked: purseReturn, then its expire row', () => {
+    const chain = world()
+    chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: 1, atMs: 0 })
+    const t = chain.state.meta.timeMs + 1_000
+    chain.block(
+      [chain.tx(TERMINAL, { kind: 'merchant.award', point: POINT, customer: ALICE, amount: 100, memo: '' })],
+      { timeMs: t },
+    )
+    const key = generateKeyPair()
+    chain.run(ALICE, {
+      kind: 'purse.open',
+      point: POINT,
+      purse: key.publicKey,
+      amount: 60,
+      expiresAtMs: t + 30 * 86_400_000,
+      possessionProof: sign(pursePossessionSignBytes(TEST_CHAIN_ID, ALICE, key.publicKey), key.secretKey),
+    })
+    // The purse expires with its lot (the cap); after the window the 60 return already expired.
+    const purse = createLedgerQuery(chain.state).purse(key.publicKey)
+    expect(purse?.expiresAtMs).toBe(expiryAfterDays(t, 1))
+    const tx = chain.tx(BOB, { kind: 'purse.reclaim', point: POINT, purse: key.publicKey })
+    const result = chain.block([tx], { timeMs: (purse?.settleUntilMs ?? 0) + 1 })
+    const rows = journalRowsOf(tx, result.receipts[0] as Receipt, {
+      height: chain.height,
+      timeMs: chain.state.meta.timeMs,
+      txIndex: 0,
+      managerOf: () => ISSUER,
+    })
+    // ALICE's own 40 expired first (lazy expiry, before the movement), then the return, then the 60.
+    expect(rows.map((r) => [r.event, r.row, hx(r.from), hx(r.to), r.amount])).toEqual([
+      ['expire', 0, hx(ALICE), hx(ISSUER), 40],
+      ['purseReturn', 1, hx(key.publicKey), hx(ALICE), 60],
+      ['expire', 2, hx(ALICE), hx(ISSUER), 60],
+    ])
+    expect(rows.reduce((n, r) => n + customerDelta(r), 0)).toBe(-40)
+    expect(rows.reduce((n, r) => n + purseDelta(r), 0)).toBe(-60)
   })
 })
 

@@ -11,6 +11,11 @@
  * touched the account, or in the block's own rows (`blockJournalRowsOf`: the expiry sweep's, at
  * txIndex BLOCK_ROWS_TX_INDEX, after the block's txs, with no tx hash, sponsor or memo).
  *
+ * Offline purses (purses.ts) add three movements, with the purse (its key) in the role `purse`:
+ * purseLock (customer → purse, purse.open), pursePay (purse → merchant, the part of a voucher the purse
+ * paid; an overdraft charged to the owner is an ordinary `pay` row) and purseReturn (purse → customer,
+ * purse.reclaim).
+ *
  * Pure: the rows are a function of the tx, its receipt, the block time and each point's manager.
  * Encoded as a fixed-order msgpack tuple (JOURNAL_FIELDS), the value the node's store keeps.
  */
@@ -22,11 +27,21 @@ import type { SignedTx } from '../protocol/tx.ts'
 import type { LedgerEvent, Receipt } from './receipt.ts'
 
 /** The events that move points, which name a row's `event`. */
-export const JOURNAL_EVENTS = ['award', 'pay', 'repay', 'redeem', 'transfer', 'expire'] as const
+export const JOURNAL_EVENTS = [
+  'award',
+  'pay',
+  'repay',
+  'redeem',
+  'transfer',
+  'expire',
+  'purseLock',
+  'pursePay',
+  'purseReturn',
+] as const
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number]
 
 /** The role an account plays in a movement. */
-export const JOURNAL_ROLES = ['customer', 'merchant', 'manager'] as const
+export const JOURNAL_ROLES = ['customer', 'merchant', 'manager', 'purse'] as const
 export type JournalRole = (typeof JOURNAL_ROLES)[number]
 
 export interface JournalRow {
@@ -46,7 +61,8 @@ export interface JournalRow {
    * Who gave and who got the points. award: merchant → customer; pay: customer → merchant;
    * repay: manager → merchant (the manager records the merchant's fiat payment, the points are
    * minted); redeem: merchant → manager (burned, the manager pays fiat); transfer: customer → customer;
-   * expire: customer → manager (expired points, burned: breakage, the manager's).
+   * expire: customer → manager (expired points, burned: breakage, the manager's);
+   * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer.
    */
   readonly from: Bytes
   readonly fromRole: JournalRole
@@ -54,7 +70,7 @@ export interface JournalRow {
   readonly toRole: JournalRole
   /** Positive, in the point's smallest unit. */
   readonly amount: number
-  /** The merchant whose books move; null for a customer transfer or an expiry. */
+  /** The merchant whose books move; null for a customer transfer, an expiry, a purse lock or return. */
   readonly merchant: Bytes | null
   /** The terminal that awarded, or was paid at; null when none (or the merchant's own key). */
   readonly terminal: Bytes | null
@@ -203,6 +219,52 @@ function movementOf(
         floatDelta: neg(event.amount),
         liabilityDelta: 0,
         fiatRef: event.fiatRef === '' ? null : event.fiatRef,
+      }
+    case 'purseOpened':
+      return {
+        ...base,
+        event: 'purseLock',
+        point: event.point,
+        from: event.owner,
+        fromRole: 'customer',
+        to: event.purse,
+        toRole: 'purse',
+        amount: event.amount,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      }
+    case 'purseVoucher':
+      // Only the part the purse paid; an overdraft the owner's balance covered is its own `pay` event.
+      if (event.fromPurse === 0) return null
+      return {
+        ...base,
+        event: 'pursePay',
+        point: event.point,
+        from: event.purse,
+        fromRole: 'purse',
+        to: event.merchant,
+        toRole: 'merchant',
+        amount: event.fromPurse,
+        merchant: event.merchant,
+        terminal: bytesEqual(event.payee, event.merchant) ? null : event.payee,
+        floatDelta: event.toFloat,
+        liabilityDelta: neg(event.liabilityCleared),
+      }
+    case 'purseClosed':
+      if (event.returned === 0) return null
+      return {
+        ...base,
+        event: 'purseReturn',
+        point: event.point,
+        from: event.purse,
+        fromRole: 'purse',
+        to: event.owner,
+        toRole: 'customer',
+        amount: event.returned,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
       }
     case 'transfer':
       return {

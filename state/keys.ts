@@ -86,6 +86,13 @@ export const Keys = {
   expiryQueueEntry: (day: number, seq: number) => `exq/${day}/${seq}`,
   /** The sweep's cursor over the expiry days (absent until the first lot is ever made). */
   expirySweep: 'exs',
+  // --- offline purses (purses.ts) ---
+  /** An offline purse, under its purse key (state/purses.ts); kept after it closes. */
+  purse: (purse: string) => `pur/${purse}`,
+  /** The digest of the first voucher settled at a counter of a purse. */
+  purseCounter: (purse: string, counter: number) => `purc/${purse}/${counter}`,
+  /** A voucher settled at an already used counter (a cloned key's), by its digest, against its replay. */
+  purseVoucher: (purse: string, digest: string) => `purv/${purse}/${digest}`,
 } as const
 
 export const EVERYONE = '*'

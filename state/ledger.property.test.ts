@@ -1,9 +1,14 @@
 /**
- * Property tests over random tx sequences from random actors. After every block: the merchant
- * identity per point (with expiry: Σ balances + Σ (float − liability) = repaid − redeemed − expired),
- * supply = Σ balances + Σ floats, no negative amount, min(float, liability) = 0, the lot bounds (at
- * most MAX_LOTS per balance, sorted, on 00:00 JST, within the balance), no expired lot left at the
- * block's time (lazy expiry and the sweep), the effective balance a query shows,
+ * Property tests over random tx sequences from random actors, with point expiry (policies set and
+ * changed, lots expiring lazily and by the sweep) and offline purses among them (honest and cloned-key
+ * vouchers, evidence, reclaims, time jumps past settlement windows). After every block: the merchant
+ * identity per point with the purse and expiry terms (Σ balances + Σ locked + Σ (float − liability) =
+ * repaid − redeemed − expired), supply = Σ balances + Σ floats + Σ locked in purses, no purse paying
+ * out more than it locked (so no more paid for a purse's vouchers than locked + what was charged to
+ * its owner), a purse's lots (its own expiries, Σ with its non-expiring part = what it holds, none
+ * expiring before the purse does), no negative amount, min(float, liability) = 0, the lot bounds (at
+ * most MAX_LOTS per balance and purse, sorted, on 00:00 JST, within the balance), no expired lot left
+ * in a balance at the block's time (lazy expiry and the sweep), the effective balance a query shows,
  * liability ≤ limit, events reconcile with the state (a shadow ledger built from events alone must
  * equal the state), replays rejected (a block replaying any included tx, failed or not, is invalid),
  * hostile txs (poison growth, overflow amounts, any body from any signer) never make a block with
@@ -13,7 +18,9 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
-import { sha256 } from '../protocol/crypto.ts'
+import { generateKeyPair, type KeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { signVoucher, type Voucher } from '../protocol/purse.ts'
+import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
 import { jstDayOf } from './amounts.ts'
@@ -22,56 +29,205 @@ import { Keys, keyId } from './keys.ts'
 import { loadLedgerState } from './ledger.ts'
 import { createLedgerQuery } from './query.ts'
 import type { LedgerEvent } from './receipt.ts'
-import { lotsCodec, uintCodec } from './records.ts'
-import { account, ISSUER, POINT, setupMerchant, setupPoint, TestChain } from './test-kit.ts'
+import { type Lots, lotsCodec, uintCodec } from './records.ts'
+import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
 import { readRecord } from './working-set.ts'
 
 const MERCHANTS = [account(100), account(101), account(102)]
 const TERMINALS = [account(110), account(111), account(112)]
 const CUSTOMERS = [account(200), account(201), account(202), account(203), account(204)]
 const ALL = [...MERCHANTS, ...TERMINALS, ...CUSTOMERS, ISSUER]
+/** Purse keys (each opens at most one purse per chain; the vouchers are really signed). */
+const PURSES: KeyPair[] = Array.from({ length: 4 }, generateKeyPair)
+const HOUR = 3_600_000
+/** A block with a `wait` op jumps this far: past any purse's settlement window. */
+const WAIT_MS = 8 * 24 * HOUR
 
-const op = fc.record({
-  type: fc.constantFrom(
-    'transfer',
-    'approve',
-    'transferFrom',
-    'award',
-    'award',
-    'pay',
-    'pay',
-    'repay',
-    'redeem',
-    'setLimit',
-    'suspend',
-    'reinstate',
-    'traffic',
-    'replay',
-    'setExpiry',
-    'setExpiry',
-    'earn',
-    'earn',
-    'spend',
-  ),
-  a: fc.nat(20),
-  b: fc.nat(20),
-  amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
-})
+const OLD_KINDS = [
+  'transfer',
+  'approve',
+  'transferFrom',
+  'award',
+  'award',
+  'pay',
+  'pay',
+  'repay',
+  'redeem',
+  'setLimit',
+  'suspend',
+  'reinstate',
+  'traffic',
+  'replay',
+  'setExpiry',
+  'setExpiry',
+  'earn',
+  'earn',
+  'spend',
+] as const
+const PURSE_KINDS = [
+  'purseOpen',
+  'purseOpen',
+  'voucher',
+  'voucher',
+  'voucher',
+  'evidence',
+  'reclaim',
+  'wait',
+] as const
+
+const opOf = (types: readonly ((typeof OLD_KINDS)[number] | (typeof PURSE_KINDS)[number])[]) =>
+  fc.record({
+    type: fc.constantFrom(...types),
+    a: fc.nat(20),
+    b: fc.nat(20),
+    amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
+  })
+/** Every kind, the old ones weighing most. */
+const op = opOf([...OLD_KINDS, ...PURSE_KINDS])
+/** Purse-heavy programs: purses with many vouchers (honest, replayed, cloned), among a few old kinds. */
+const purseOp = opOf([
+  ...PURSE_KINDS,
+  'voucher',
+  'voucher',
+  'voucher',
+  'voucher',
+  'voucher',
+  'purseOpen',
+  'award',
+  'earn',
+  'pay',
+  'spend',
+  'transfer',
+  'repay',
+  'suspend',
+  'reinstate',
+  'setExpiry',
+])
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never
 
 const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T
 
-/** Blocks are an hour apart, or up to three days (so lots expire, lazily and by the sweep). */
+/**
+ * Blocks are an hour apart, or up to three days (so lots expire, lazily and by the sweep); a block
+ * with a `wait` op jumps WAIT_MS instead.
+ */
 const step = fc.oneof(
-  fc.constant(3_600_000),
-  fc.integer({ min: 1, max: 3 * 24 }).map((h) => h * 3_600_000),
+  fc.constant(HOUR),
+  fc.integer({ min: 1, max: 3 * 24 }).map((h) => h * HOUR),
 )
 
-function bodyOf(o: Op, eventSeq: number, timeMs: number): { signer: Bytes; body: TxBody } {
+/** What each purse key has signed so far in a program: its last counter and running total, its vouchers. */
+type Signed = Map<string, { counter: number; cumulative: number; vouchers: Voucher[] }>
+
+/**
+ * A voucher of purse `key`, and the model of what the key signed. As the numbers fall: the next
+ * honest voucher (running total on, perhaps beyond the purse), a replay of one it signed, or a cloned
+ * key's (an earlier counter with other content, or a next counter claiming nothing spent before).
+ */
+function voucherOf(key: KeyPair, o: Op, signed: Signed, payeeIndex: number): Voucher {
+  const id = toHex(key.publicKey)
+  const last = signed.get(id) ?? { counter: 0, cumulative: 0, vouchers: [] }
+  const mode = o.b % 6
+  const old = last.vouchers.length === 0 ? undefined : pick(last.vouchers, o.a)
+  if (mode === 0 && old !== undefined) return old
+  const amount = 1 + (o.amount % 25)
+  const clone = mode === 1 && old !== undefined
+  const counter = clone ? old.counter : last.counter + 1
+  const cumulative = mode === 2 || clone ? amount : last.cumulative + amount
+  const v = signVoucher(
+    TEST_CHAIN_ID,
+    {
+      point: POINT,
+      purse: key.publicKey,
+      payee: o.a % 2 === 0 ? pick(TERMINALS, payeeIndex) : pick(MERCHANTS, payeeIndex),
+      counter,
+      amount,
+      cumulative,
+    },
+    key.secretKey,
+  )
+  signed.set(id, {
+    counter: Math.max(last.counter, counter),
+    cumulative: clone ? last.cumulative : Math.max(last.cumulative, cumulative),
+    vouchers: [...last.vouchers, v],
+  })
+  return v
+}
+
+/** `opened`: the purse keys with a purse (vouchers, evidence and reclaims mostly go to those). */
+function bodyOf(
+  o: Op,
+  eventSeq: number,
+  timeMs: number,
+  opened: readonly KeyPair[],
+  signed: Signed,
+  balanceOf: (account: Bytes) => number,
+): { signer: Bytes; body: TxBody } {
   const customer = pick(CUSTOMERS, o.a)
   const other = pick(CUSTOMERS, o.b)
   const merchant = pick(MERCHANTS, o.b)
+  const key =
+    o.type === 'purseOpen' || opened.length === 0 || o.amount % 11 === 0
+      ? pick(PURSES, o.a + o.b)
+      : pick(opened, o.a + o.b)
   switch (o.type) {
+    case 'purseOpen':
+      return {
+        signer: customer,
+        body: {
+          kind: 'purse.open',
+          point: POINT,
+          purse: key.publicKey,
+          // Now and then all the owner holds: an overdraft then finds no free balance (shortfall).
+          amount: o.amount % 3 === 0 ? balanceOf(customer) : 10 + (o.amount % 50),
+          expiresAtMs: timeMs + (o.b % 3) * HOUR,
+          possessionProof: sign(
+            pursePossessionSignBytes(TEST_CHAIN_ID, customer, key.publicKey),
+            key.secretKey,
+          ),
+        },
+      }
+    case 'voucher':
+      // Mostly the payee's own merchant settles; sometimes someone else tries.
+      return {
+        signer: o.amount % 7 === 0 ? pick(ALL, o.a) : pick(MERCHANTS, o.a + o.b),
+        body: { kind: 'purse.settle', point: POINT, vouchers: [voucherOf(key, o, signed, o.a + o.b)] },
+      }
+    case 'evidence': {
+      // A terminal holding a voucher meets another of the same counter (or not quite: then it fails).
+      const first = voucherOf(key, { ...o, b: 3 }, signed, o.a)
+      const second = signVoucher(
+        TEST_CHAIN_ID,
+        { ...first, counter: first.counter + (o.b % 4 === 0 ? 1 : 0), amount: first.amount + 1 },
+        key.secretKey,
+      )
+      return { signer: pick(ALL, o.b), body: { kind: 'purse.evidence', point: POINT, first, second } }
+    }
+    case 'reclaim':
+      return { signer: pick(ALL, o.b), body: { kind: 'purse.reclaim', point: POINT, purse: key.publicKey } }
+    case 'wait':
+      return { signer: customer, body: { kind: 'point.approve', point: POINT, spender: other, amount: 0 } }
+    // A customer earns from a merchant with credit, and spends: many lots, expiring and touched.
+    case 'earn':
+      return {
+        signer: pick(MERCHANTS.slice(1), o.b),
+        body: { kind: 'merchant.award', point: POINT, customer, amount: 1 + (o.amount % 40), memo: '' },
+      }
+    case 'spend':
+      return {
+        signer: customer,
+        body: { kind: 'merchant.pay', point: POINT, payee: merchant, amount: 1 + (o.amount % 30), memo: '' },
+      }
+    case 'setExpiry': {
+      // None, a few days after each award, or a fixed date a few days ahead (sometimes in the past: refused).
+      const mode = o.a % 3
+      const afterDays = mode === 1 ? 1 + (o.b % 4) : 0
+      const atMs = mode === 2 ? timeMs + (o.b % 5) * DAY_MS - DAY_MS / 2 : 0
+      return {
+        signer: o.a % 5 === 4 ? customer : ISSUER,
+        body: { kind: 'point.setExpiry', point: POINT, afterDays, atMs: Math.max(0, atMs) },
+      }
+    }
     case 'transfer':
       return {
         signer: customer,
@@ -131,27 +287,6 @@ function bodyOf(o: Op, eventSeq: number, timeMs: number): { signer: Bytes; body:
       }
     case 'reinstate':
       return { signer: ISSUER, body: { kind: 'merchant.reinstate', point: POINT, merchant } }
-    // A customer earns from a merchant with credit, and spends: many lots, expiring and touched.
-    case 'earn':
-      return {
-        signer: pick(MERCHANTS.slice(1), o.b),
-        body: { kind: 'merchant.award', point: POINT, customer, amount: 1 + (o.amount % 40), memo: '' },
-      }
-    case 'spend':
-      return {
-        signer: customer,
-        body: { kind: 'merchant.pay', point: POINT, payee: merchant, amount: 1 + (o.amount % 30), memo: '' },
-      }
-    case 'setExpiry': {
-      // None, a few days after each award, or a fixed date a few days ahead (sometimes in the past: refused).
-      const mode = o.a % 3
-      const afterDays = mode === 1 ? 1 + (o.b % 4) : 0
-      const atMs = mode === 2 ? timeMs + (o.b % 5) * DAY_MS - DAY_MS / 2 : 0
-      return {
-        signer: o.a % 5 === 4 ? customer : ISSUER,
-        body: { kind: 'point.setExpiry', point: POINT, afterDays, atMs: Math.max(0, atMs) },
-      }
-    }
     default:
       return {
         signer: pick(TERMINALS, o.b),
@@ -176,12 +311,45 @@ interface Shadow {
   balances: Map<string, number>
   float: Map<string, number>
   liability: Map<string, number>
+  /** Per purse: what it holds, what it paid merchants, and what its owner was charged beyond it. */
+  locked: Map<string, number>
+  fromPurse: Map<string, number>
+  charged: Map<string, number>
   expired: number
 }
+const emptyShadow = (): Shadow => ({
+  balances: new Map(),
+  float: new Map(),
+  liability: new Map(),
+  locked: new Map(),
+  fromPurse: new Map(),
+  charged: new Map(),
+  expired: 0,
+})
 const bump = (m: Map<string, number>, k: Bytes, d: number) => m.set(toHex(k), (m.get(toHex(k)) ?? 0) + d)
 
 function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
+  /** The purse whose voucher came last: a `pay` right after it is its owner's overdraft charge. */
+  let voucherOf: Bytes | null = null
   for (const e of events) {
+    const charging = voucherOf
+    voucherOf = null
+    if (e.type === 'purseOpened') {
+      bump(s.balances, e.owner, -e.amount)
+      bump(s.locked, e.purse, e.amount)
+    } else if (e.type === 'purseVoucher') {
+      expect(e.liabilityCleared + e.toFloat).toBe(e.fromPurse)
+      expect(e.fromPurse + e.shortfall).toBeLessThanOrEqual(e.amount)
+      bump(s.locked, e.purse, -e.fromPurse)
+      bump(s.fromPurse, e.purse, e.fromPurse)
+      bump(s.liability, e.merchant, -e.liabilityCleared)
+      bump(s.float, e.merchant, e.toFloat)
+      voucherOf = e.purse
+    } else if (e.type === 'purseClosed') {
+      bump(s.locked, e.purse, -e.returned)
+      bump(s.balances, e.owner, e.returned)
+    }
+    if (e.type === 'pay' && charging !== null) bump(s.charged, charging, e.amount)
     if (e.type === 'transfer') {
       bump(s.balances, e.from, -e.amount)
       bump(s.balances, e.to, e.amount)
@@ -208,6 +376,17 @@ function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
   }
 }
 
+/** Lots sorted by expiry, each positive and on 00:00 JST, at most MAX_LOTS. */
+function checkLots(lots: Lots): void {
+  expect(lots.length).toBeLessThanOrEqual(MAX_LOTS)
+  for (let i = 0; i < lots.length; i++) {
+    const [expiresAtMs, amount] = lots[i] as readonly [number, number]
+    expect(amount).toBeGreaterThan(0)
+    expect(expiresAtMs).toBeGreaterThan(0)
+    if (i > 0) expect(expiresAtMs).toBeGreaterThan((lots[i - 1] as readonly [number, number])[0])
+  }
+}
+
 function checkInvariants(chain: TestChain, shadow: Shadow): void {
   const q = createLedgerQuery(chain.state)
   const p = q.point(POINT)
@@ -220,14 +399,8 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
     balances += b
     // The lot bounds, and nothing expired left behind at the block's time.
     const lots = readRecord(chain.state.map, Keys.lots(POINT, keyId(a)), lotsCodec) ?? []
-    expect(lots.length).toBeLessThanOrEqual(MAX_LOTS)
+    checkLots(lots)
     if (lots.length > 0) expect(p.hasLots).toBe(true)
-    for (let i = 0; i < lots.length; i++) {
-      const [expiresAtMs, amount] = lots[i] as readonly [number, number]
-      expect(amount).toBeGreaterThan(0)
-      expect(expiresAtMs).toBeGreaterThan(0)
-      if (i > 0) expect(expiresAtMs).toBeGreaterThan((lots[i - 1] as readonly [number, number])[0])
-    }
     expect(lotsTotal(lots)).toBeLessThanOrEqual(b)
     // Expired lots the sweep has reached are gone: those that expired by today's 00:00 JST (a lot that
     // expires mid-day waits for the next day's sweep or the account's next tx).
@@ -247,15 +420,46 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
     floats += m.float
     liabilities += m.liability
   }
-  expect(p.totalSupply).toBe(balances + floats)
+  let locked = 0
+  for (const key of PURSES) {
+    const id = toHex(key.publicKey)
+    const purse = q.purse(key.publicKey)
+    if (purse === null) {
+      expect(shadow.locked.get(id) ?? 0).toBe(0)
+      continue
+    }
+    // A purse never pays out more than it locked; what its vouchers got beyond it was charged.
+    expect(purse.spent).toBeLessThanOrEqual(purse.locked)
+    expect(purse.spent).toBe(shadow.fromPurse.get(id) ?? 0)
+    expect(purse.charged).toBe(shadow.charged.get(id) ?? 0)
+    expect(purse.spent + purse.charged).toBeLessThanOrEqual(purse.locked + purse.charged)
+    const holds = purse.status === 'closed' ? 0 : purse.locked - purse.spent
+    if (purse.status === 'closed') expect(purse.returned).toBe(purse.locked - purse.spent)
+    // Its lots: what it holds, with the owner's expiries; none expires before the purse (the cap).
+    checkLots(purse.lots)
+    expect(purse.nonExpiring).toBeGreaterThanOrEqual(0)
+    expect(lotsTotal(purse.lots) + purse.nonExpiring).toBe(holds)
+    if (purse.lots.length > 0)
+      expect((purse.lots[0] as readonly [number, number])[0]).toBeGreaterThanOrEqual(purse.expiresAtMs)
+    if (purse.status === 'frozen') expect(purse.frozenAtHeight).toBeGreaterThan(0)
+    if (purse.shortfall > 0) expect(purse.status).not.toBe('open')
+    expect(holds).toBe(shadow.locked.get(id) ?? 0)
+    locked += holds
+  }
+  expect(p.totalLocked).toBe(locked)
+  expect(p.totalSupply).toBe(balances + floats + p.totalLocked)
   expect(p.totalLiability).toBe(liabilities)
-  // The merchant identity: outstanding points equal the net fiat settled, less what expired.
+  // The merchant identity: outstanding points (in hands, in purses) equal the net fiat settled, less
+  // what expired.
   expect(p.cumExpired).toBe(shadow.expired)
-  expect(balances + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
+  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
 }
 
-/** `afterDays` > 0: the point starts with that expiry policy (else none until a setExpiry op). */
-function world(afterDays: number): TestChain {
+/**
+ * The setup; its only amounts are an award of 60 to each customer (so purses open), in `events`.
+ * `afterDays` > 0: the point starts with that expiry policy (else none until a setExpiry op).
+ */
+function world(afterDays: number): { chain: TestChain; events: LedgerEvent[] } {
   const chain = new TestChain()
   setupPoint(chain)
   if (afterDays > 0) chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays, atMs: 0 })
@@ -272,80 +476,120 @@ function world(afterDays: number): TestChain {
     purchasePerMille: 50,
     dailyCapPerCustomer: 40,
   })
-  return chain
+  const awards = chain.block(
+    CUSTOMERS.map((customer) =>
+      chain.tx(MERCHANTS[2] as Bytes, {
+        kind: 'merchant.award',
+        point: POINT,
+        customer,
+        amount: 60,
+        memo: '',
+      }),
+    ),
+  )
+  return { chain, events: awards.receipts.flatMap((r) => r.events) }
 }
+
+/** What the runs exercised, checked once all runs are done. */
+interface Seen {
+  lazy: number
+  swept: number
+  purseLots: number
+}
+
+/** One random program: every block applied to the chain and a twin, the invariants after each. */
+function program(blocks: readonly (readonly [readonly Op[], number])[], afterDays: number, seen: Seen): void {
+  const { chain, events } = world(afterDays)
+  const { chain: twin } = world(afterDays)
+  const shadow = emptyShadow()
+  // Account for setup (its awards).
+  applyEvents(shadow, events)
+  checkInvariants(chain, shadow)
+  const included: SignedTx[] = []
+  const signed: Signed = new Map()
+  let seq = 0
+  for (const [ops, stepMs] of blocks) {
+    const txs: SignedTx[] = []
+    const replays = new Set<SignedTx>()
+    const timeMs = chain.state.meta.timeMs + (ops.some((o) => o.type === 'wait') ? WAIT_MS : stepMs)
+    const q = createLedgerQuery(chain.state)
+    const opened = PURSES.filter((k) => q.purse(k.publicKey) !== null)
+    for (const o of ops) {
+      if (o.type === 'replay' && included.length > 0) {
+        const old = pick(included, o.a + o.b)
+        replays.add(old)
+        txs.push(old)
+        continue
+      }
+      const { signer, body } = bodyOf(o, seq++, timeMs, opened, signed, (a) => q.balance(POINT, a))
+      txs.push(chain.tx(signer, body))
+    }
+    if (replays.size > 0) {
+      // A tx is included at most once: a block replaying one is invalid and changes nothing.
+      const root = toHex(chain.state.map.root)
+      expect(() => chain.block(txs, { timeMs })).toThrow(
+        expect.objectContaining({ code: expect.stringMatching(/^STATE_TX_(DUPLICATE|EXPIRED)$/) }),
+      )
+      expect(toHex(chain.state.map.root)).toBe(root)
+    }
+    const fresh = txs.filter((tx) => !replays.has(tx))
+    const result = chain.block(fresh, { timeMs })
+    const twinResult = twin.block(fresh, { timeMs })
+    expect(toHex(twinResult.stateRoot)).toBe(toHex(result.stateRoot))
+    result.receipts.forEach((r, i) => {
+      const tx = fresh[i] as SignedTx
+      included.push(tx)
+      if (r.status === 'ok') {
+        applyEvents(shadow, r.events)
+      } else {
+        expect(r.events).toEqual([])
+      }
+    })
+    // The sweep's expiries are the block's own events.
+    applyEvents(shadow, result.blockEvents)
+    for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
+    for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
+    checkInvariants(chain, shadow)
+    const after = createLedgerQuery(chain.state)
+    for (const k of PURSES) if ((after.purse(k.publicKey)?.lots.length ?? 0) > 0) seen.purseLots++
+  }
+  // Writes are replayed in order, later ones winning, as StateKv does.
+  const latest = new Map<string, readonly [Bytes, Bytes | null]>()
+  for (const w of chain.writes) latest.set(toHex(w[0]), w)
+  const entries = [...latest.values()].filter((w): w is readonly [Bytes, Bytes] => w[1] !== null)
+  expect(toHex(loadLedgerState(entries).map.root)).toBe(toHex(chain.state.map.root))
+}
+
+/** Programs of up to 25 blocks of up to 8 ops, under no expiry policy or a 1- or 2-day one. */
+const programs = (ops: fc.Arbitrary<Op>) =>
+  fc.tuple(
+    fc.array(fc.tuple(fc.array(ops, { maxLength: 8, size: 'max' }), step), {
+      minLength: 1,
+      maxLength: 25,
+      size: 'max',
+    }),
+    fc.constantFrom(0, 1, 2),
+  )
 
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
-    const seen = { lazy: 0, swept: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.array(op, { maxLength: 8, size: 'max' }), step), {
-          minLength: 1,
-          maxLength: 25,
-          size: 'max',
-        }),
-        fc.constantFrom(0, 1, 2),
-        (blocks, afterDays) => {
-          const chain = world(afterDays)
-          const twin = world(afterDays)
-          const shadow: Shadow = { balances: new Map(), float: new Map(), liability: new Map(), expired: 0 }
-          // Account for setup (no amounts moved in setup).
-          checkInvariants(chain, shadow)
-          const included: SignedTx[] = []
-          let seq = 0
-          for (const [ops, stepMs] of blocks) {
-            const timeMs = chain.state.meta.timeMs + stepMs
-            const txs: SignedTx[] = []
-            const replays = new Set<SignedTx>()
-            for (const o of ops) {
-              if (o.type === 'replay' && included.length > 0) {
-                const old = pick(included, o.a + o.b)
-                replays.add(old)
-                txs.push(old)
-                continue
-              }
-              const { signer, body } = bodyOf(o, seq++, timeMs)
-              txs.push(chain.tx(signer, body))
-            }
-            if (replays.size > 0) {
-              // A tx is included at most once: a block replaying one is invalid and changes nothing.
-              const root = toHex(chain.state.map.root)
-              expect(() => chain.block(txs, { timeMs })).toThrow(
-                expect.objectContaining({ code: expect.stringMatching(/^STATE_TX_(DUPLICATE|EXPIRED)$/) }),
-              )
-              expect(toHex(chain.state.map.root)).toBe(root)
-            }
-            const fresh = txs.filter((tx) => !replays.has(tx))
-            const result = chain.block(fresh, { timeMs })
-            const twinResult = twin.block(fresh, { timeMs })
-            expect(toHex(twinResult.stateRoot)).toBe(toHex(result.stateRoot))
-            result.receipts.forEach((r, i) => {
-              const tx = fresh[i] as SignedTx
-              included.push(tx)
-              if (r.status === 'ok') {
-                applyEvents(shadow, r.events)
-              } else {
-                expect(r.events).toEqual([])
-              }
-            })
-            // The sweep's expiries are the block's own events.
-            applyEvents(shadow, result.blockEvents)
-            for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
-            for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
-            checkInvariants(chain, shadow)
-          }
-          // Writes are replayed in order, later ones winning, as StateKv does.
-          const latest = new Map<string, readonly [Bytes, Bytes | null]>()
-          for (const w of chain.writes) latest.set(toHex(w[0]), w)
-          const entries = [...latest.values()].filter((w): w is readonly [Bytes, Bytes] => w[1] !== null)
-          expect(toHex(loadLedgerState(entries).map.root)).toBe(toHex(chain.state.map.root))
-        },
-      ),
+      fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
     )
     // The runs did exercise expiry, both lazily in txs and by the sweep.
     expect(seen.lazy).toBeGreaterThan(0)
     expect(seen.swept).toBeGreaterThan(0)
+  })
+
+  it('the same with offline purses in most txs: vouchers honest, replayed and cloned; purses of lots', () => {
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
+    fc.assert(
+      fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
+      { numRuns: 40 },
+    )
+    // Purses did lock expiring points.
+    expect(seen.purseLots).toBeGreaterThan(0)
   })
 })

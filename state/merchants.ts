@@ -5,8 +5,9 @@
  * - pay: clears liability first (burned), the surplus adds to the float;
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
  * - redeem (merchant): burns float, the manager pays fiat off the ledger.
- * Per point: Σ balances + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired (expired
- * points leave customers' balances, customer-balance.ts).
+ * Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired
+ * (expired points leave customers' balances, customer-balance.ts; totalLocked is what offline purses
+ * hold, purses.ts).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
@@ -259,31 +260,34 @@ export function merchantAward(ctx: TxContext, body: TxBodyOf<'merchant.award'>):
   awardPoints(ctx, body.point, actingMerchant(ctx, body.point), body.customer, body.amount)
 }
 
-/** A payer's points go to the merchant named by `payee` (the merchant or one of its terminals). */
-export function payPoints(
+/** The active merchant a payment to `payee` (the merchant or one of its terminals) goes to. */
+export function payeeMerchant(
   ctx: TxContext,
   point: string,
-  payer: Bytes,
   payee: Bytes,
-  amount: number,
-  device: Bytes | null,
-): Bytes {
-  requirePositive(amount)
-  getPoint(ctx.ws, point)
-  const payeeId = hex(payee)
+): { address: Bytes; id: string; record: MerchantRecord } {
   const merchant =
-    sideOf(ctx.ws, point, payeeId) ?? fail(StateErrorCode.unknownMerchant, 'payee is not a merchant')
-  const merchantId = hex(merchant)
-  const m = getMerchant(ctx.ws, point, merchantId)
-  requireActive(m)
-  const payerId = hex(payer)
-  if (isMerchantSide(ctx.ws, point, payerId))
-    fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
-  // Oldest expiry first, the non-expiring part last (customer-balance.ts).
-  debitCustomer(ctx, point, payerId, amount)
+    sideOf(ctx.ws, point, hex(payee)) ?? fail(StateErrorCode.unknownMerchant, 'payee is not a merchant')
+  const id = hex(merchant)
+  const record = getMerchant(ctx.ws, point, id)
+  requireActive(record)
+  return { address: merchant, id, record }
+}
+
+/**
+ * Rule (pay): a payment clears the merchant's liability first (burned: it leaves the supply), and any
+ * surplus adds to its float. Books the merchant's side of merchant.pay, device.pay and purse.settle.
+ */
+export function receivePayment(
+  ctx: TxContext,
+  point: string,
+  merchant: { id: string; record: MerchantRecord },
+  amount: number,
+): { liabilityCleared: number; toFloat: number } {
+  const m = merchant.record
   const liabilityCleared = Math.min(m.liability, amount)
   const toFloat = amount - liabilityCleared
-  putMerchant(ctx.ws, point, merchantId, {
+  putMerchant(ctx.ws, point, merchant.id, {
     ...m,
     liability: m.liability - liabilityCleared,
     float: add(m.float, toFloat),
@@ -296,8 +300,38 @@ export function payPoints(
       totalLiability: p.totalLiability - liabilityCleared,
     })
   }
-  ctx.events.push({ type: 'pay', point, merchant, payer, amount, liabilityCleared, toFloat, device })
-  return merchant
+  return { liabilityCleared, toFloat }
+}
+
+/** A payer's points go to the merchant named by `payee` (the merchant or one of its terminals). */
+export function payPoints(
+  ctx: TxContext,
+  point: string,
+  payer: Bytes,
+  payee: Bytes,
+  amount: number,
+  device: Bytes | null,
+): Bytes {
+  requirePositive(amount)
+  getPoint(ctx.ws, point)
+  const merchant = payeeMerchant(ctx, point, payee)
+  const payerId = hex(payer)
+  if (isMerchantSide(ctx.ws, point, payerId))
+    fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
+  // Oldest expiry first, the non-expiring part last (customer-balance.ts).
+  debitCustomer(ctx, point, payerId, amount)
+  const { liabilityCleared, toFloat } = receivePayment(ctx, point, merchant, amount)
+  ctx.events.push({
+    type: 'pay',
+    point,
+    merchant: merchant.address,
+    payer,
+    amount,
+    liabilityCleared,
+    toFloat,
+    device,
+  })
+  return merchant.address
 }
 
 export function merchantPay(ctx: TxContext, body: TxBodyOf<'merchant.pay'>): void {

@@ -81,6 +81,7 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     cumExpired: 0,
     ...expiry,
     hasLots: hasPolicy(expiry),
+    totalLocked: 0,
   })
   ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })

@@ -38,9 +38,11 @@ import {
   type PointRecord,
   type ProposalRecord,
   type ProposalStatus,
+  type PurseRecord,
   paramsCodec,
   pointCodec,
   proposalCodec,
+  purseCodec,
   type RecordCodec,
   type Roles,
   rolesCodec,
@@ -73,6 +75,7 @@ export const recordKey = {
   stake: (member: Bytes) => keyBytes(Keys.stake(h(member))),
   association: (association: Bytes) => keyBytes(Keys.association(h(association))),
   validatorSet: () => keyBytes(Keys.validatorSet),
+  purse: (purse: Bytes) => keyBytes(Keys.purse(h(purse))),
 } as const
 
 export interface Page {
@@ -191,6 +194,10 @@ export interface LedgerQuery {
    */
   pendingParams(): ChainParams | null
   jstDay(timeMs: number): number
+  /** An offline purse by its key (kept after it closes). */
+  purse(purse: Bytes): PurseRecord | null
+  /** The digest of the first voucher settled at `counter` of a purse, or null. */
+  purseCounter(purse: Bytes, counter: number): Bytes | null
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
 }
 
@@ -381,6 +388,8 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     proposal,
     pendingParams: () => read(Keys.pendingParams, paramsCodec) ?? null,
     jstDay: jstDayOf,
+    purse: (purse) => read(Keys.purse(h(purse)), purseCodec) ?? null,
+    purseCounter: (purse, counter) => read(Keys.purseCounter(h(purse), counter), bytesCodec) ?? null,
     prove(key) {
       return { key, value: map.get(key) ?? null, proof: map.prove(key) }
     },

@@ -57,13 +57,53 @@ export const EVENT_FIELDS = {
   expire: ['point', 'account', 'amount'],
   /** The policy for the point's future awards (afterDays, or atMs a 00:00 JST; both 0 = none). */
   expiryPolicy: ['point', 'afterDays', 'atMs'],
+  // --- purses (state/purses.ts) ---
+  /**
+   * `amount` left the owner's balance into the purse (point totalLocked + amount), soonest expiry first;
+   * `expiresAtMs` is the purse's: the one asked for, or its soonest lot's when that is earlier.
+   */
+  purseOpened: ['point', 'purse', 'owner', 'amount', 'expiresAtMs', 'settleUntilMs'],
+  /**
+   * A voucher settled: `fromPurse` of its `amount` left the purse for the merchant (`liabilityCleared`
+   * burned against its liability, `toFloat` to its float); an overdraft beyond the purse follows as a
+   * `pay` event from the owner's free balance, and what that could not cover is `shortfall`.
+   */
+  purseVoucher: [
+    'point',
+    'purse',
+    'owner',
+    'merchant',
+    'payee',
+    'counter',
+    'amount',
+    'fromPurse',
+    'liabilityCleared',
+    'toFloat',
+    'shortfall',
+  ],
+  /** Evidence of a cloned key: `reason` is `counter` (two vouchers, one counter) or `overdraft`. */
+  purseFrozen: ['point', 'purse', 'owner', 'counter', 'reason'],
+  /**
+   * The purse closed: `returned` went back to the owner's balance (point totalLocked − returned), with
+   * the expiries it left with; an `expire` event follows for what had expired in the purse meanwhile.
+   */
+  purseClosed: ['point', 'purse', 'owner', 'returned'],
 } as const
 
 export type EventType = keyof typeof EVENT_FIELDS
 type EventValue = Bytes | number | string | boolean | null
 
 type Fields<T extends EventType> = { readonly [K in (typeof EVENT_FIELDS)[T][number]]: FieldType<K> }
-type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role' | 'name' | 'param' | 'action' | 'error'
+type FieldType<K> = K extends
+  | 'point'
+  | 'status'
+  | 'fiatRef'
+  | 'role'
+  | 'name'
+  | 'param'
+  | 'action'
+  | 'error'
+  | 'reason'
   ? string
   : K extends 'active' | 'yes'
     ? boolean
@@ -84,6 +124,8 @@ type FieldType<K> = K extends 'point' | 'status' | 'fiatRef' | 'role' | 'name' |
             | 'nodeKey'
             | 'member'
             | 'proposer'
+            | 'purse'
+            | 'payee'
         ? Bytes
         : number
 

@@ -259,7 +259,7 @@ export interface PointRecord {
   readonly name: string
   readonly decimals: number
   readonly transferable: boolean
-  /** Σ customer balances + Σ merchant floats. */
+  /** Σ customer balances + Σ merchant floats + Σ points locked in purses (`totalLocked`). */
   readonly totalSupply: number
   /** Σ merchant liabilities. */
   readonly totalLiability: number
@@ -272,7 +272,7 @@ export interface PointRecord {
   // --- expiry (expiry-policy.ts, customer-balance.ts) ---
   /**
    * Σ points expired out of customers' balances: breakage, burned from totalSupply, the manager's.
-   * The books: Σ balances + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired.
+   * The books: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired.
    */
   readonly cumExpired: number
   /** The policy for future awards: they expire this many days after the award (0 = not by days). */
@@ -284,6 +284,8 @@ export interface PointRecord {
    * balances hold lots (Keys.lots), so only then do credits and debits read them.
    */
   readonly hasLots: boolean
+  /** Σ over purses not yet closed of (locked − spent): points still outstanding, part of totalSupply. */
+  readonly totalLocked: number
 }
 export const pointCodec = structCodec<PointRecord>([
   'manager',
@@ -301,6 +303,7 @@ export const pointCodec = structCodec<PointRecord>([
   'expiryDays',
   'expiryAtMs',
   'hasLots',
+  'totalLocked',
 ])
 
 export const MerchantStatus = {
@@ -335,9 +338,10 @@ export const merchantCodec = structCodec<MerchantRecord>(
  * the balance holds no lot.
  */
 export type Lots = readonly (readonly [expiresAtMs: number, amount: number])[]
+const lotsBound = (lots: Lots) => HEADER + (1 + 2 * UINT) * lots.length
 export const lotsCodec: RecordCodec<Lots> = {
   encode: (value) => encode(value as WireValue),
-  sizeBound: (value) => HEADER + (1 + 2 * UINT) * value.length,
+  sizeBound: lotsBound,
   decode(bytes) {
     const value = raw(bytes)
     if (!Array.isArray(value)) fail(StateErrorCode.corruptState, 'bad lots record')
@@ -579,3 +583,74 @@ export const validatorSetCodec: RecordCodec<ValidatorSetRecord> = {
     return value as ValidatorSetRecord
   },
 }
+
+// --- purses (state/purses.ts) ---
+
+export const PurseStatus = {
+  /** Its vouchers are accepted offline and settled. */
+  open: 'open',
+  /** Evidence of a cloned key: terminals refuse it; vouchers already taken still settle. */
+  frozen: 'frozen',
+  /** The settlement window is over and what was left went back to the owner. */
+  closed: 'closed',
+} as const
+export type PurseStatus = (typeof PurseStatus)[keyof typeof PurseStatus]
+
+/** A purse, under its key (`pur/<purse key>`): kept after it closes, so the key can never reopen. */
+export interface PurseRecord {
+  readonly owner: Bytes
+  readonly point: string
+  /** Points locked at open (L): the most the purse itself ever pays out. */
+  readonly locked: number
+  /** Σ paid out of the purse to merchants (≤ locked). */
+  readonly spent: number
+  /** Terminals accept its vouchers while their clock is before this block time. */
+  readonly expiresAtMs: number
+  /** Vouchers settle while block time ≤ this (expiry + PURSE_SETTLEMENT_GRACE_MS); reclaim after. */
+  readonly settleUntilMs: number
+  readonly status: PurseStatus
+  /** Distinct vouchers settled. */
+  readonly vouchers: number
+  /** The highest counter settled (0: none). */
+  readonly maxCounter: number
+  /** Σ overdraft charged to the owner's free balance (paid to merchants as `pay` events). */
+  readonly charged: number
+  /** Σ overdraft left unpaid: the merchants' loss, the owner's debt off the ledger. */
+  readonly shortfall: number
+  /** What went back to the owner at close. */
+  readonly returned: number
+  readonly openedAtHeight: number
+  /** When evidence of a cloned key froze it (0: never). */
+  readonly frozenAtHeight: number
+  // --- with point expiry (purses.ts, rule "purse lots") ---
+  /**
+   * What the purse still holds that expires: the owner's lots it locked, with their own expiries
+   * (sorted, 00:00 JST, at most MAX_LOTS), less what vouchers took from them (soonest first). With
+   * `nonExpiring`, Σ = locked − spent until the purse closes; both go back to the owner then.
+   */
+  readonly lots: Lots
+  /** What the purse still holds that never expires (paid out after its lots). */
+  readonly nonExpiring: number
+}
+export const purseCodec = structCodec<PurseRecord>(
+  [
+    'owner',
+    'point',
+    'locked',
+    'spent',
+    'expiresAtMs',
+    'settleUntilMs',
+    'status',
+    'vouchers',
+    'maxCounter',
+    'charged',
+    'shortfall',
+    'returned',
+    'openedAtHeight',
+    'frozenAtHeight',
+    'lots',
+    'nonExpiring',
+  ],
+  // The owner key, 12 integers, two strings, and the lots (≤ MAX_LOTS, as a balance's: 2.4 KiB at most).
+  (p) => HEADER + KEY + 12 * UINT + textBound(p.point) + textBound(p.status) + lotsBound(p.lots),
+)

@@ -61,11 +61,13 @@ export interface MerchantStatement {
 }
 
 /**
- * The books of the point at one instant: Σ customers + Σ (float − liability) = repaid − redeemed −
- * expired.
+ * The books of the point at one instant: Σ customers + purses + Σ (float − liability) = repaid −
+ * redeemed − expired, where `purses` is what offline purses hold (locked, not yet paid out or
+ * returned) and `expired` the breakage so far (cumExpired).
  */
 export interface BooksAt {
   readonly customers: number
+  readonly purses: number
   readonly floats: number
   readonly liabilities: number
   readonly cumRepaid: number
@@ -175,20 +177,24 @@ export function createStatementFold(
     snapshotFloats += m.float
   }
   // Point-wide: customers' balances and the cumulative fiat figures, since the start and in the period.
-  const since = { customers: 0, repaid: 0, redeemed: 0, expired: 0 }
-  const inPeriod = { customers: 0, transferCount: 0, transferred: 0, expiryCount: 0, expired: 0 }
+  const since = { customers: 0, purses: 0, repaid: 0, redeemed: 0, expired: 0 }
+  const inPeriod = { customers: 0, purses: 0, transferCount: 0, transferred: 0, expiryCount: 0, expired: 0 }
 
   function add(row: JournalRow): void {
     // Rows before the period are already in the opening (the snapshot holds them); rows after the
     // snapshot are not in it, so neither may be folded.
     if (row.point !== pointId || row.timeMs < period.startMs || row.height > snapshot.height) return
     const within = row.timeMs < period.endMs
-    const customers =
-      row.event === 'award' ? row.amount : row.event === 'pay' || row.event === 'expire' ? -row.amount : 0
+    const customers = customerDelta(row)
+    const purses = purseDelta(row)
     since.customers += customers
+    since.purses += purses
     if (row.event === 'repay') since.repaid += row.amount
     if (row.event === 'redeem') since.redeemed += row.amount
-    if (within) inPeriod.customers += customers
+    if (within) {
+      inPeriod.customers += customers
+      inPeriod.purses += purses
+    }
     if (row.event === 'expire') {
       since.expired += row.amount
       if (within) {
@@ -219,6 +225,7 @@ export function createStatementFold(
         c.awardedOnCredit += row.liabilityDelta
         break
       case 'pay':
+      case 'pursePay':
         c.paymentCount++
         c.paymentsReceived += row.amount
         c.paymentsToFloat += row.floatDelta
@@ -267,7 +274,8 @@ export function createStatementFold(
     const totals = sumLines(lines)
     const p = snapshot.point
     const opening = books(
-      p.totalSupply - snapshotFloats - since.customers,
+      p.totalSupply - snapshotFloats - p.totalLocked - since.customers,
+      p.totalLocked - since.purses,
       totals.openingFloat,
       totals.openingLiability,
       p.cumRepaid - since.repaid,
@@ -276,6 +284,7 @@ export function createStatementFold(
     )
     const closing = books(
       opening.customers + inPeriod.customers,
+      opening.purses + inPeriod.purses,
       totals.closingFloat,
       totals.closingLiability,
       opening.cumRepaid + totals.repayments,
@@ -307,6 +316,7 @@ export function createStatementFold(
 
 function books(
   customers: number,
+  purses: number,
   floats: number,
   liabilities: number,
   cumRepaid: number,
@@ -315,13 +325,35 @@ function books(
 ): BooksAt {
   return {
     customers,
+    purses,
     floats,
     liabilities,
     cumRepaid,
     cumRedeemed,
-    holds: customers + floats - liabilities === cumRepaid - cumRedeemed - cumExpired,
+    holds: customers + purses + floats - liabilities === cumRepaid - cumRedeemed - cumExpired,
     cumExpired,
   }
+}
+
+/** What a row moves into (+) or out of (−) customer balances. */
+export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
+  switch (row.event) {
+    case 'award':
+    case 'purseReturn':
+      return row.amount
+    case 'pay':
+    case 'expire':
+    case 'purseLock':
+      return -row.amount
+    default:
+      return 0
+  }
+}
+
+/** What a row moves into (+) or out of (−) offline purses. */
+export function purseDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
+  if (row.event === 'purseLock') return row.amount
+  return row.event === 'pursePay' || row.event === 'purseReturn' ? -row.amount : 0
 }
 
 /** The column sums of the merchants' lines (every numeric field). */

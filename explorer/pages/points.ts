@@ -1,7 +1,8 @@
 /**
  * Points: supply, liability, cumulative repayments, redemptions and expiries, and whether the books
  * identity holds: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired (DESIGN §4, per
- * point; expired points are burned from the supply, issue 15).
+ * point; expired points are burned from the supply, issue 15). totalSupply counts the points locked in
+ * offline purses (totalLocked): the left side is Σ balances + Σ locked + Σ (float − liability).
  */
 import type { PointInfo } from '../../client/index.ts'
 import type { PageContext } from '../context.ts'

@@ -140,12 +140,12 @@ describe('arcade audit reconcile', () => {
     expect(r.stdout).not.toContain('✘')
     // customers 1000 − 300; the shop's float 300 − 100; repaid 1000, redeemed 100.
     expect(r.stdout).toContain(
-      '  journal  customers 700  floats 200  liabilities 0  repaid 1000  redeemed 100  expired 0\n',
+      '  journal  customers 700  purses 0  floats 200  liabilities 0  repaid 1000  redeemed 100  expired 0\n',
     )
     expect(r.stdout).toContain(
-      '  state    totalSupply 900  totalLiability 0  cumRepaid 1000  cumRedeemed 100  cumExpired 0\n',
+      '  state    totalSupply 900  totalLiability 0  totalLocked 0  cumRepaid 1000  cumRedeemed 100  cumExpired 0\n',
     )
-    expect(r.stdout).toMatch(/ok: all 16 checks pass\n$/)
+    expect(r.stdout).toMatch(/ok: all 17 checks pass\n$/)
   }, 30_000)
 
   it('--at a past height and --json: the report of the books at that height', async () => {
@@ -162,6 +162,7 @@ describe('arcade audit reconcile', () => {
     expect(report.provenHeight).toBeGreaterThan(awardHeight)
     expect(report.totals.journal).toEqual({
       customers: 1000,
+      purses: 0,
       floats: 0,
       liabilities: 1000,
       repaid: 0,
@@ -171,6 +172,7 @@ describe('arcade audit reconcile', () => {
     expect(report.totals.state).toEqual({
       totalSupply: 1000,
       totalLiability: 1000,
+      totalLocked: 0,
       cumRepaid: 0,
       cumRedeemed: 0,
       cumExpired: 0,

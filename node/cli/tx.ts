@@ -26,6 +26,7 @@ import {
   stringOption,
   UsageError,
 } from './command.ts'
+import { purseSpecs } from './tx-purse.ts'
 import { type TxSpec, txCommand } from './tx-spec.ts'
 import { stakingSpecs } from './tx-staking.ts'
 import {
@@ -351,6 +352,7 @@ const specs: TxSpec[] = [
     },
   },
   ...stakingSpecs,
+  ...purseSpecs,
   {
     name: 'send',
     summary: 'Any tx kind from JSON fields (e.g. merchant.suspend, traffic.setRules, staking.undelegate)',
@@ -378,6 +380,6 @@ const specs: TxSpec[] = [
 export const group: CliGroup = {
   name: 'tx',
   summary:
-    'Sign and submit txs (points, merchants, traffic, devices, quotas, staking, association addresses)',
+    'Sign and submit txs (points, merchants, traffic, devices, quotas, staking, association addresses, purses)',
   commands: specs.map((spec) => txCommand('tx', spec)),
 }

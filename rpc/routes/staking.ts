@@ -17,7 +17,7 @@ import { currentQuery } from './ledger.ts'
 const POINT_RE = /^[A-Z][A-Z0-9]{1,11}$/
 const REF_HELP =
   'a hex key, or point:ID, balance:ID:ADDR, allowance:ID:OWNER:SPENDER, merchant:ID:ADDR, device:ADDR, ' +
-  'stake:ADDR, association:ADDR, validators, lots:ID:ADDR'
+  'stake:ADDR, association:ADDR, purse:ADDR, validators, lots:ID:ADDR'
 
 /** `/proofs/:ref`: a state key in hex, or a named record whose key state/ derives. */
 export function parseProofRef(ref: string): Bytes {
@@ -44,6 +44,8 @@ export function parseProofRef(ref: string): Bytes {
       return recordKey.stake(acct(a))
     case 'association/1':
       return recordKey.association(acct(a))
+    case 'purse/1':
+      return recordKey.purse(acct(a))
     case 'validators/0':
       return recordKey.validatorSet()
     case 'lots/2':

@@ -3,11 +3,18 @@
  * state/'s own: the keys state/ derives, and records written by state/'s codecs, read back by the SDK.
  */
 import { describe, expect, it } from 'vitest'
-import { merchantRecordKey, merchantRecordOf, pointRecordKey, pointRecordOf } from '../../client/records.ts'
+import {
+  merchantRecordKey,
+  merchantRecordOf,
+  pointRecordKey,
+  pointRecordOf,
+  purseRecordKey,
+  purseRecordOf,
+} from '../../client/records.ts'
 import { toHex } from '../../protocol/bytes.ts'
 import { decodeRaw } from '../../protocol/codec.ts'
 import { recordKey } from '../../state/query.ts'
-import { merchantCodec, pointCodec } from '../../state/records.ts'
+import { merchantCodec, pointCodec, purseCodec } from '../../state/records.ts'
 import { account } from '../../state/test-kit.ts'
 
 const decoded = (bytes: Uint8Array) => decodeRaw(bytes, 1 << 16, 'record')
@@ -17,6 +24,7 @@ describe('client/records.ts against state/', () => {
     expect(toHex(pointRecordKey('SHIBU'))).toBe(toHex(recordKey.point('SHIBU')))
     const m = account(42)
     expect(toHex(merchantRecordKey('SHIBU', m))).toBe(toHex(recordKey.merchant('SHIBU', m)))
+    expect(toHex(purseRecordKey(m))).toBe(toHex(recordKey.purse(m)))
   })
 
   it("reads the books of state/'s point and merchant records, field by field", () => {
@@ -36,6 +44,7 @@ describe('client/records.ts against state/', () => {
       expiryDays: 19,
       expiryAtMs: 20,
       hasLots: true,
+      totalLocked: 21,
     })
     expect(pointRecordOf(decoded(point))).toEqual({
       name: 'Shibuya',
@@ -45,6 +54,7 @@ describe('client/records.ts against state/', () => {
       cumRedeemed: 14,
       merchantCount: 15,
       cumExpired: 18,
+      totalLocked: 21,
     })
     const merchant = merchantCodec.encode({
       name: 'Bakery',
@@ -58,5 +68,37 @@ describe('client/records.ts against state/', () => {
     expect(merchantRecordOf(decoded(merchant))).toEqual({ status: 'suspended', float: 22, liability: 23 })
     expect(pointRecordOf(decoded(merchant))).toBeNull()
     expect(merchantRecordOf(decoded(point))).toBeNull()
+  })
+
+  it("reads state/'s purse record, field by field", () => {
+    const record = {
+      owner: account(3),
+      point: 'SHIBU',
+      locked: 31,
+      spent: 32,
+      expiresAtMs: 33,
+      settleUntilMs: 34,
+      status: 'frozen' as const,
+      vouchers: 35,
+      maxCounter: 36,
+      charged: 37,
+      shortfall: 38,
+      returned: 39,
+      openedAtHeight: 40,
+      frozenAtHeight: 41,
+      lots: [
+        [42, 43],
+        [44, 45],
+      ] as const,
+      nonExpiring: 46,
+    }
+    const got = purseRecordOf(decoded(purseCodec.encode(record)))
+    expect({ ...got, owner: toHex(got?.owner as Uint8Array) }).toEqual({
+      ...record,
+      owner: toHex(record.owner),
+    })
+    expect(purseRecordOf(decoded(purseCodec.encode({ ...record, status: 'lost' as never })))).toBeNull()
+    expect(purseRecordOf([record.owner, 'SHIBU', 1])).toBeNull()
+    expect(purseRecordOf(decoded(purseCodec.encode({ ...record, lots: [[1, -1]] as never })))).toBeNull()
   })
 })

@@ -13,10 +13,19 @@ import type { CliIo } from '../../node/cli/command.ts'
 import { runCli } from '../../node/cli/run.ts'
 import { encodeAddress } from '../../protocol/address.ts'
 import type { Bytes } from '../../protocol/bytes.ts'
-import { generateKeyPair } from '../../protocol/crypto.ts'
+import { generateKeyPair, sign } from '../../protocol/crypto.ts'
+import { PURSE_SETTLEMENT_GRACE_MS, signVoucher } from '../../protocol/purse.ts'
+import { pursePossessionSignBytes } from '../../protocol/sign-bytes.ts'
 import type { TxBody } from '../../protocol/tx-body.ts'
 import type { Harness } from '../../rpc/testing.ts'
-import { account, ISSUER, POINT, setupMerchant, setupPoint } from '../../state/test-kit.ts'
+import {
+  account,
+  TEST_CHAIN_ID as CHAIN_ID,
+  ISSUER,
+  POINT,
+  setupMerchant,
+  setupPoint,
+} from '../../state/test-kit.ts'
 import { JournalWorld } from '../helpers/journal-world.ts'
 
 const SHOP = account(100)
@@ -162,6 +171,7 @@ describe('GET /v1/points/:id/statement', () => {
     expect(s.totals.paymentsReceived).toBe(110)
     expect(s.opening).toEqual({
       customers: 150,
+      purses: 0,
       floats: 0,
       liabilities: 50,
       cumRepaid: 100,
@@ -171,6 +181,7 @@ describe('GET /v1/points/:id/statement', () => {
     })
     expect(s.closing).toEqual({
       customers: 70,
+      purses: 0,
       floats: 35,
       liabilities: 0,
       cumRepaid: 125,
@@ -268,6 +279,57 @@ describe('GET /v1/points/:id/statement', () => {
     ])
     expect(await code(`/v1/points/NOPE/statement?period=2026-11`)).toEqual([404, 'RPC_POINT_NOT_FOUND'])
     expect((await get(`/v1/points/${POINT}/statement`)).statusCode).toBe(400)
+  })
+})
+
+describe('statements with offline purses', () => {
+  it('carry what purses hold in the books, and count voucher payments as payments', async () => {
+    const w = new JournalWorld()
+    await w.open()
+    setupPoint(w.ledger)
+    setupMerchant(w.ledger, SHOP, 1_000, [TERMINAL])
+    await w.run(TERMINAL, award(ALICE, 200), { timeMs: OCT_20 })
+    const key = generateKeyPair()
+    await w.run(
+      ALICE,
+      {
+        kind: 'purse.open',
+        point: POINT,
+        purse: key.publicKey,
+        amount: 120,
+        expiresAtMs: DEC_1_TOKYO,
+        possessionProof: sign(pursePossessionSignBytes(CHAIN_ID, ALICE, key.publicKey), key.secretKey),
+      },
+      { timeMs: OCT_20 + 1_000 },
+    )
+    // November: a voucher of 50 clears SHOP's liability; December: the rest goes back to ALICE.
+    const voucher = signVoucher(
+      CHAIN_ID,
+      { point: POINT, purse: key.publicKey, payee: TERMINAL, counter: 1, amount: 50, cumulative: 50 },
+      key.secretKey,
+    )
+    await w.run(TERMINAL, { kind: 'purse.settle', point: POINT, vouchers: [voucher] }, { timeMs: NOV_15 })
+    await w.run(
+      BOB,
+      { kind: 'purse.reclaim', point: POINT, purse: key.publicKey },
+      { timeMs: DEC_1_TOKYO + PURSE_SETTLEMENT_GRACE_MS + 1 },
+    )
+    h = w.serve()
+    const nov = (await get(`/v1/points/${POINT}/statement?period=2026-11`)).json()
+    expect(nov.opening).toEqual({
+      customers: 80,
+      purses: 120,
+      floats: 0,
+      liabilities: 200,
+      cumRepaid: 0,
+      cumRedeemed: 0,
+      holds: true,
+      cumExpired: 0,
+    })
+    expect(nov.closing).toMatchObject({ customers: 80, purses: 70, liabilities: 150, holds: true })
+    expect(nov.totals).toMatchObject({ paymentCount: 1, paymentsReceived: 50, paymentsClearingLiability: 50 })
+    const dec = (await get(`/v1/points/${POINT}/statement?period=2026-12`)).json()
+    expect(dec.closing).toMatchObject({ customers: 150, purses: 0, liabilities: 150, holds: true })
   })
 })
 

@@ -11,7 +11,8 @@ import { type Bytes, toHex, utf8 } from '../../protocol/bytes.ts'
 import { encode } from '../../protocol/codec.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from '../../protocol/crypto.ts'
 import { merkleRoot } from '../../protocol/merkle.ts'
-import { devicePossessionSignBytes } from '../../protocol/sign-bytes.ts'
+import { encodeVoucher, signVoucher, voucherDigest, voucherSignBytes } from '../../protocol/purse.ts'
+import { devicePossessionSignBytes, pursePossessionSignBytes } from '../../protocol/sign-bytes.ts'
 import { encodeTx, signTx } from '../../protocol/tx.ts'
 import type { TxBody } from '../../protocol/tx-body.ts'
 import { createValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
@@ -29,6 +30,7 @@ const alice = vectorKey('alice')
 const shop = vectorKey('shop')
 const manager = vectorKey('manager')
 const device = vectorKey('device')
+const purse = vectorKey('purse')
 const nodes = [1, 2, 3, 4].map((i) => vectorKey(`node-${i}`))
 const h = (label: string): Bytes => sha256(utf8(label))
 
@@ -109,6 +111,48 @@ const txCases: [string, KeyPair, TxBody][] = [
   ],
 ]
 
+/** A voucher of alice's purse to the shop: its third, bringing the purse's running total to 1,800. */
+const purseVoucher = signVoucher(
+  CHAIN_ID,
+  {
+    point: 'SHOTEN',
+    purse: purse.publicKey,
+    payee: shop.publicKey,
+    counter: 3,
+    amount: 500,
+    cumulative: 1800,
+  },
+  purse.secretKey,
+)
+
+/** The purse kinds: pinned apart from txCases, whose four txs the tx-root vector pins. */
+const purseTxCases: [string, KeyPair, TxBody][] = [
+  [
+    'purse.open',
+    alice,
+    {
+      kind: 'purse.open',
+      point: 'SHOTEN',
+      purse: purse.publicKey,
+      amount: 3000,
+      expiresAtMs: 1_743_552_000_000,
+      possessionProof: new Uint8Array(64).fill(0),
+    },
+  ],
+  ['purse.settle', shop, { kind: 'purse.settle', point: 'SHOTEN', vouchers: [purseVoucher] }],
+  [
+    'purse.evidence',
+    shop,
+    {
+      kind: 'purse.evidence',
+      point: 'SHOTEN',
+      first: purseVoucher,
+      second: signVoucher(CHAIN_ID, { ...purseVoucher, payee: alice.publicKey }, purse.secretKey),
+    },
+  ],
+  ['purse.reclaim', alice, { kind: 'purse.reclaim', point: 'SHOTEN', purse: purse.publicKey }],
+]
+
 export const GENESIS_FIXTURE = {
   chainId: CHAIN_ID,
   genesisTime: '2025-04-01T00:00:00.000Z',
@@ -157,7 +201,7 @@ export type GoldenVectors = Record<string, Record<string, string>>
 export function computeGoldenVectors(): GoldenVectors {
   const out: GoldenVectors = {}
   const encodedTxs: Bytes[] = []
-  for (const [name, key, body] of txCases) {
+  for (const [name, key, body] of [...txCases, ...purseTxCases]) {
     const tx = signTx(
       {
         chainId: CHAIN_ID,
@@ -177,7 +221,7 @@ export function computeGoldenVectors(): GoldenVectors {
       // The tx root's leaf: the id, then the signature (block.ts).
       leaf: toHex(txLeaf(tx.hash, tx.signature)),
     }
-    encodedTxs.push(encodeTx(tx))
+    if (txCases.some(([n]) => n === name)) encodedTxs.push(encodeTx(tx))
   }
   // The tx root of a block carrying the first four txs above, in that order.
   out['tx-root'] = { fourTxs: toHex(txRootOf(encodedTxs.slice(0, 4))), empty: toHex(txRootOf([])) }
@@ -222,6 +266,15 @@ export function computeGoldenVectors(): GoldenVectors {
   }
   out['device-possession'] = {
     signBytes: toHex(devicePossessionSignBytes(CHAIN_ID, alice.publicKey, device.publicKey)),
+  }
+  out['purse-possession'] = {
+    signBytes: toHex(pursePossessionSignBytes(CHAIN_ID, alice.publicKey, purse.publicKey)),
+  }
+  out['purse-voucher'] = {
+    signBytes: toHex(voucherSignBytes(CHAIN_ID, purseVoucher)),
+    digest: toHex(voucherDigest(CHAIN_ID, purseVoucher)),
+    signature: toHex(purseVoucher.signature),
+    encoded: toHex(encodeVoucher(purseVoucher)),
   }
   const genesis = validateGenesis(GENESIS_FIXTURE)
   out.genesis = { bytes: toHex(genesisBytes(genesis)), hash: toHex(genesisHash(genesis)) }
