@@ -7,9 +7,10 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../../protocol/bytes.ts'
 import { sha256 } from '../../protocol/crypto.ts'
+import { Limits } from '../../protocol/limits.ts'
 import { P2pErrorCode } from './errors.ts'
 import { encodeFrame } from './frame.ts'
-import { Protocols } from './limits.ts'
+import { DEFAULT_P2P_LIMITS, Protocols } from './limits.ts'
 import { peerKeyOf } from './peer-id.ts'
 import {
   addressOf,
@@ -20,7 +21,12 @@ import {
   startRawPeer,
   startReportingNode,
 } from './testing.ts'
-import { decodeTxFetchRequest, encodeTxFetchRequest, type TxFetchServer } from './tx-fetch.ts'
+import {
+  decodeTxFetchRequest,
+  encodeTxFetchRequest,
+  maxTxFetchRequestBytes,
+  type TxFetchServer,
+} from './tx-fetch.ts'
 
 const started: ReportingNode[] = []
 const raws: RawPeer[] = []
@@ -172,6 +178,14 @@ describe('tx fetch', () => {
 })
 
 describe('tx fetch requests', () => {
+  it('the default limits hold any block: one fetch may bring a whole block, a full request fits its cap', () => {
+    expect(DEFAULT_P2P_LIMITS.maxTxFetchResponseBytes).toBeGreaterThanOrEqual(Limits.maxBlockBytes)
+    const ids = Array.from({ length: DEFAULT_P2P_LIMITS.maxTxFetchIds }, () => new Uint8Array(32))
+    const widest = encodeTxFetchRequest(Number.MAX_SAFE_INTEGER, ids)
+    expect(widest.length).toBeLessThanOrEqual(maxTxFetchRequestBytes(DEFAULT_P2P_LIMITS.maxTxFetchIds))
+    expect(decodeTxFetchRequest(widest, DEFAULT_P2P_LIMITS.maxTxFetchIds).ids).toHaveLength(ids.length)
+  })
+
   it('encode and decode [height, ids]; anything else is a bad frame', () => {
     const ids = [sha256(new Uint8Array([1])), sha256(new Uint8Array([2]))]
     const request = decodeTxFetchRequest(encodeTxFetchRequest(7, ids), 4)
