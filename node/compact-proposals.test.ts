@@ -63,6 +63,7 @@ function harness(pooled: readonly Bytes[], overrides: Partial<CompactProposalsDe
       compactProposals: { inc: ({ outcome }) => inc(outcome) },
       compactDropped: { inc: ({ code }) => dropped.push(code) },
       compactTxsFetched: { inc: (n) => inc('txsFetched', n) },
+      compactFetchSeconds: { observe: () => inc('fetchTimed') },
     },
     log: { debug: () => {}, warn: () => {} },
     ...overrides,
@@ -122,7 +123,7 @@ describe('compact proposals in the node', () => {
     fetch.resolve(answer(fetch))
     await settle()
     expect(encodeConsensusMessage(h.delivered[0]?.proposal as Proposal)).toEqual(encodeConsensusMessage(p))
-    expect(h.counts).toEqual({ fetched: 1, txsFetched: 3 })
+    expect(h.counts).toEqual({ fetched: 1, txsFetched: 3, fetchTimed: 1 })
     expect(h.compact.pending).toBe(0)
   })
 
@@ -136,7 +137,7 @@ describe('compact proposals in the node', () => {
     await settle()
     expect(h.delivered).toHaveLength(0)
     expect(h.dropped).toEqual([CompactErrorCode.wrongTx, CompactErrorCode.fetchFailed])
-    expect(h.counts).toEqual({ dropped: 2 })
+    expect(h.counts).toEqual({ dropped: 2, fetchTimed: 2 })
   })
 
   it('refuses before any fetch: another signer than the sender, a bad signature, too many txs, a committed height', () => {

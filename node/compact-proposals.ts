@@ -45,6 +45,8 @@ export interface CompactProposalMetrics {
   readonly compactProposals: { inc(labels: { outcome: 'complete' | 'fetched' | 'dropped' }): void }
   readonly compactDropped: { inc(labels: { code: string }): void }
   readonly compactTxsFetched: { inc(n: number): void }
+  /** How long each completion by fetch took, from arrival to delivery (or failure). */
+  readonly compactFetchSeconds: { observe(seconds: number): void }
 }
 
 export interface CompactProposalsDeps {
@@ -72,6 +74,7 @@ export interface CompactProposalsDeps {
 interface Pending {
   readonly proposal: CompactProposal
   readonly abort: AbortController
+  readonly startedMs: number
 }
 
 /** Drops that only a Byzantine sender causes: logged at warn, the rest at debug. */
@@ -133,7 +136,7 @@ export class CompactProposals {
     if (!this.#deps.verifySignature(proposal)) {
       return this.#drop(proposal, from, new CompactError(CompactErrorCode.unauthenticated, 'bad signature'))
     }
-    const pending: Pending = { proposal, abort: new AbortController() }
+    const pending: Pending = { proposal, abort: new AbortController(), startedMs: performance.now() }
     const list = this.#pending.get(from) ?? []
     while (list.length >= this.#options.maxPendingPerPeer) {
       const oldest = list.shift() as Pending
@@ -173,6 +176,7 @@ export class CompactProposals {
   }
 
   #forget(pending: Pending, from: string): void {
+    this.#deps.metrics?.compactFetchSeconds.observe((performance.now() - pending.startedMs) / 1000)
     const list = this.#pending.get(from)
     if (list === undefined) return
     const i = list.indexOf(pending)

@@ -71,6 +71,12 @@ export function createNodeMetrics(
         help: 'Txs fetched from proposers to complete compact proposals',
         registers: r,
       }),
+      compactFetchSeconds: new Histogram({
+        name: 'arcade_consensus_compact_fetch_seconds',
+        help: 'Time from the arrival of a compact proposal that lacked txs to its completion by fetch (or its drop)',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+        registers: r,
+      }),
       compactTxsServed: new Counter({
         name: 'arcade_consensus_compact_txs_served_total',
         help: "Txs served to validators completing this node's compact proposals",
