@@ -45,8 +45,14 @@ function harness(pooled: readonly Bytes[], overrides: Partial<CompactProposalsDe
   const inc = (key: string, n = 1) => {
     counts[key] = (counts[key] ?? 0) + n
   }
+  const pool = poolOf(pooled)
+  const wakes: (() => void)[] = []
   const deps: CompactProposalsDeps = {
-    knownTx: poolOf(pooled).knownTx,
+    knownTx: pool.knownTx,
+    onTxsAdded: (wake) => {
+      wakes.push(wake)
+      return () => void wakes.splice(wakes.indexOf(wake), 1)
+    },
     fetchTxs: (peer, height, ids, signal) =>
       new Promise<Bytes[]>((resolve, reject) => {
         fetches.push({ peer, height, ids, signal, resolve, reject })
@@ -75,6 +81,12 @@ function harness(pooled: readonly Bytes[], overrides: Partial<CompactProposalsDe
     fetches,
     counts,
     dropped,
+    /** Gossip admitted to the pool: the pool's wake-ups run. */
+    admit: (txs: readonly Bytes[]) => {
+      for (const [key, held] of poolOf(txs).held) pool.held.set(key, held)
+      for (const wake of [...wakes]) wake()
+    },
+    wakes,
     commit: (height: number) => {
       head = height
       compact.afterCommit(height)
@@ -125,6 +137,24 @@ describe('compact proposals in the node', () => {
     expect(encodeConsensusMessage(h.delivered[0]?.proposal as Proposal)).toEqual(encodeConsensusMessage(p))
     expect(h.counts).toEqual({ fetched: 1, txsFetched: 3, fetchTimed: 1 })
     expect(h.compact.pending).toBe(0)
+  })
+
+  it('the missing txs reaching the pool during the fetch complete it at once; the fetch is cancelled', async () => {
+    const h = harness(txs.slice(0, 2))
+    const p = proposalOf(txs)
+    h.compact.receive(compactOf(p), LEADER)
+    h.admit(txs.slice(2, 4))
+    expect(h.delivered).toHaveLength(0)
+    h.admit(txs.slice(4))
+    expect(encodeConsensusMessage(h.delivered[0]?.proposal as Proposal)).toEqual(encodeConsensusMessage(p))
+    const [fetch] = h.fetches as [Fetch]
+    expect(fetch.signal.aborted).toBe(true)
+    await settle()
+    expect(h.counts).toEqual({ 'complete-late': 1, fetchTimed: 1 })
+    expect([h.dropped, h.compact.pending, h.delivered.length]).toEqual([[], 0, 1])
+    // Stopped, it no longer listens to the pool.
+    h.compact.stop()
+    expect(h.wakes).toHaveLength(0)
   })
 
   it('a lying or failing sender: the proposal is dropped with its code, nothing delivered', async () => {

@@ -10,7 +10,8 @@
  * match the tx root goes to consensus at once, in the sender's stream order, with the same
  * back-pressure as any message. Otherwise its signature is verified before anything is buffered or
  * fetched, and it waits for the fetch off the consensus path: the sender's stream, and so its votes,
- * keep flowing. At most `maxPendingPerPeer` wait per sender (a newer one replaces the oldest); one
+ * keep flowing. Should the missing txs reach the pool first (gossip still being verified when the
+ * proposal came), it completes from the pool then and the fetch is cancelled. At most `maxPendingPerPeer` wait per sender (a newer one replaces the oldest); one
  * that cannot be completed (the fetch fails or times out, the sender answers wrong bytes or its root
  * lies) is dropped with a log line and a metric, and the view timeout deals with it as with a lost
  * message. No promise is left unhandled.
@@ -42,7 +43,9 @@ export const defaultCompactProposalsOptions: CompactProposalsOptions = { maxPend
 
 /** What the node counts (node/metrics.ts `consensus`), or null. */
 export interface CompactProposalMetrics {
-  readonly compactProposals: { inc(labels: { outcome: 'complete' | 'fetched' | 'dropped' }): void }
+  readonly compactProposals: {
+    inc(labels: { outcome: 'complete' | 'complete-late' | 'fetched' | 'dropped' }): void
+  }
   readonly compactDropped: { inc(labels: { code: string }): void }
   readonly compactTxsFetched: { inc(n: number): void }
   /** How long each completion by fetch took, from arrival to delivery (or failure). */
@@ -52,6 +55,8 @@ export interface CompactProposalMetrics {
 export interface CompactProposalsDeps {
   /** The tx this node holds with this id (the mempool's `admittedByHash`). */
   readonly knownTx: (id: Bytes) => HeldTx | undefined
+  /** Calls `wake` after txs were admitted to the pool (the mempool's `onPendingTxs`); returns the unsubscribe. */
+  readonly onTxsAdded?: (wake: () => void) => () => void
   /** The txs of `ids` from `peer`, one per id in order (p2p `fetchTxs`); rejects on any failure. */
   readonly fetchTxs: (
     peer: string,
@@ -73,8 +78,13 @@ export interface CompactProposalsDeps {
 
 interface Pending {
   readonly proposal: CompactProposal
+  readonly from: string
   readonly abort: AbortController
   readonly startedMs: number
+  /** Ids of the txs it lacked on arrival: once all are pooled, it may complete without the fetch. */
+  readonly missing: readonly Bytes[]
+  /** Delivered (or dropped): whatever the fetch brings after is ignored. */
+  settled: boolean
 }
 
 /** Drops that only a Byzantine sender causes: logged at warn, the rest at debug. */
@@ -86,9 +96,20 @@ export class CompactProposals {
   readonly #pending = new Map<string, Pending[]>()
   #stopped = false
 
+  readonly #unsubscribe: () => void
+
   constructor(options: CompactProposalsOptions, deps: CompactProposalsDeps) {
     this.#options = options
     this.#deps = deps
+    const grew = (): void => {
+      try {
+        this.#poolGrew()
+      } catch (err) {
+        // Called from inside the mempool's admission: never let this throw into it.
+        deps.log.warn({ err: String(err) }, 'compact proposal: pool check failed')
+      }
+    }
+    this.#unsubscribe = deps.onTxsAdded?.(grew) ?? (() => {})
   }
 
   /** Proposals waiting for their txs, all senders together. */
@@ -136,7 +157,14 @@ export class CompactProposals {
     if (!this.#deps.verifySignature(proposal)) {
       return this.#drop(proposal, from, new CompactError(CompactErrorCode.unauthenticated, 'bad signature'))
     }
-    const pending: Pending = { proposal, abort: new AbortController(), startedMs: performance.now() }
+    const pending: Pending = {
+      proposal,
+      from,
+      abort: new AbortController(),
+      startedMs: performance.now(),
+      missing: assembly.missing.map((i) => proposal.block.txIds[i] as Bytes),
+      settled: false,
+    }
     const list = this.#pending.get(from) ?? []
     while (list.length >= this.#options.maxPendingPerPeer) {
       const oldest = list.shift() as Pending
@@ -171,8 +199,44 @@ export class CompactProposals {
   /** Aborts every fetch in progress; nothing is delivered after. Harmless twice. */
   stop(): void {
     this.#stopped = true
+    this.#unsubscribe()
     for (const list of this.#pending.values()) for (const p of list) p.abort.abort()
     this.#pending.clear()
+  }
+
+  /**
+   * The pool admitted txs: a proposal whose missing txs are all pooled now (gossip that was still being
+   * verified when it arrived) completes at once, without waiting for the fetch, which is cancelled.
+   */
+  #poolGrew(): void {
+    if (this.#pending.size === 0 || this.#stopped) return
+    for (const list of [...this.#pending.values()]) {
+      for (const pending of [...list]) {
+        if (pending.settled || pending.abort.signal.aborted) continue
+        if (!pending.missing.every((id) => this.#deps.knownTx(id) !== undefined)) continue
+        const txs = txsIfComplete(assemble(pending.proposal.block, this.#deps.knownTx))
+        // A root that differs needs the sender's own txs: the fetch goes on.
+        if (txs === null) continue
+        pending.settled = true
+        this.#forget(pending, pending.from)
+        pending.abort.abort()
+        this.#deps.metrics?.compactProposals.inc({ outcome: 'complete-late' })
+        this.#hand(fullProposalOf(pending.proposal, txs), pending.from)
+      }
+    }
+  }
+
+  /**
+   * Hands a proposal completed off the stream to the driver: queued now (the driver takes an empty
+   * queue's message always); its back-pressure promise is for a stream this proposal no longer holds.
+   */
+  #hand(proposal: Proposal, from: string): void {
+    const held = this.#deps.deliver(proposal, from)
+    if (held instanceof Promise) {
+      held.catch((err: unknown) =>
+        this.#deps.log.warn({ err: String(err) }, 'compact proposal: delivery failed'),
+      )
+    }
   }
 
   #forget(pending: Pending, from: string): void {
@@ -185,6 +249,8 @@ export class CompactProposals {
   }
 
   #completed(pending: Pending, from: string, proposal: Proposal, fetched: number): void {
+    if (pending.settled) return
+    pending.settled = true
     this.#forget(pending, from)
     if (this.#stopped) return
     if (pending.abort.signal.aborted) {
@@ -201,17 +267,12 @@ export class CompactProposals {
       { peer: from.slice(0, 16), height: proposal.height, view: proposal.view, fetched },
       'compact proposal: completed by fetch',
     )
-    // Queued now (the driver takes an empty queue's message always); its back-pressure promise is for
-    // the stream this proposal no longer holds.
-    const held = this.#deps.deliver(proposal, from)
-    if (held instanceof Promise) {
-      held.catch((err: unknown) =>
-        this.#deps.log.warn({ err: String(err) }, 'compact proposal: delivery failed'),
-      )
-    }
+    this.#hand(proposal, from)
   }
 
   #failed(pending: Pending, from: string, err: unknown): void {
+    if (pending.settled) return
+    pending.settled = true
     this.#forget(pending, from)
     if (this.#stopped) return
     // An abort wins over what it caused (a fetch failing because it was aborted).

@@ -56,7 +56,7 @@ export function createNodeMetrics(
       }),
       compactProposals: new Counter({
         name: 'arcade_consensus_compact_proposals_total',
-        help: 'Compact proposals received, by outcome: complete (every tx pooled), fetched (completed by fetching txs from the sender), dropped',
+        help: 'Compact proposals received, by outcome: complete (every tx pooled), complete-late (the missing txs reached the pool during the fetch), fetched (completed by fetching txs from the sender), dropped',
         labelNames: ['outcome'] as const,
         registers: r,
       }),

@@ -228,6 +228,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
     const recentProposals = new RecentProposals({ maxBlocks: RECENT_PROPOSALS })
     const compact = new CompactProposals(defaultCompactProposalsOptions, {
       knownTx: (id) => mempool.admittedByHash(id),
+      onTxsAdded: (wake) => mempool.onPendingTxs(wake),
       fetchTxs: (peer, height, ids, signal) => p2p.fetchTxs(peer, height, ids, signal),
       verifySignature: (p) =>
         verify(
