@@ -11,10 +11,11 @@
  * back-pressure as any message. Otherwise its signature is verified before anything is buffered or
  * fetched, and it waits for the fetch off the consensus path: the sender's stream, and so its votes,
  * keep flowing. Should the missing txs reach the pool first (gossip still being verified when the
- * proposal came), it completes from the pool then and the fetch is cancelled. At most `maxPendingPerPeer` wait per sender (a newer one replaces the oldest); one
- * that cannot be completed (the fetch fails or times out, the sender answers wrong bytes or its root
- * lies) is dropped with a log line and a metric, and the view timeout deals with it as with a lost
- * message. No promise is left unhandled.
+ * proposal came), it completes from the pool then and the fetch is cancelled. At most
+ * `maxPendingPerPeer` wait per sender (a newer one replaces the oldest); one that cannot be completed
+ * (the fetch fails or times out, the sender answers wrong bytes or its root lies) is dropped with a
+ * log line and a metric, and the view timeout deals with it as with a lost message. No promise is
+ * left unhandled.
  */
 import { type Block, encodedBlockBytes, txHashesOf } from '../protocol/block.ts'
 import { type Bytes, bytesKey, toHex } from '../protocol/bytes.ts'
@@ -55,7 +56,7 @@ export interface CompactProposalMetrics {
 export interface CompactProposalsDeps {
   /** The tx this node holds with this id (the mempool's `admittedByHash`). */
   readonly knownTx: (id: Bytes) => HeldTx | undefined
-  /** Calls `wake` after txs were admitted to the pool (the mempool's `onPendingTxs`); returns the unsubscribe. */
+  /** Calls `wake` after txs were admitted to the pool (mempool `onPendingTxs`); returns the unsubscribe. */
   readonly onTxsAdded?: (wake: () => void) => () => void
   /** The txs of `ids` from `peer`, one per id in order (p2p `fetchTxs`); rejects on any failure. */
   readonly fetchTxs: (
