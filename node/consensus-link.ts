@@ -1,22 +1,59 @@
 /**
  * The node's links between p2p, the chain and the consensus driver: which peers may speak consensus
  * (the validators of the heights the driver can act on), how a frame reaches the driver (with the peer
- * that delivered it), and what the driver reports (logs and metrics).
+ * that delivered it; a compact proposal by way of compact-proposals.ts), and what the driver reports
+ * (logs and metrics).
  */
 import type { ConsensusDriver } from '../consensus/driver.ts'
 import type { ConsensusObserver } from '../consensus/ports.ts'
 import type { Bytes } from '../protocol/bytes.ts'
 import { toHex } from '../protocol/bytes.ts'
+import { type ConsensusFrame, decodeConsensusFrame } from '../protocol/compact-proposal.ts'
 import { type ConsensusMessage, heightOf, viewOf } from '../protocol/consensus-message.ts'
 import type { Chain } from './chain.ts'
+import type { CompactProposals } from './compact-proposals.ts'
 import type { Logger } from './logger.ts'
 import type { NodeMetrics } from './metrics.ts'
+import type { ConsensusHandler } from './p2p/index.ts'
 
 /** How a frame reaches the driver: with the delivering peer; a promise holds that peer's stream. */
 export type ReceiveFrom = (message: ConsensusMessage, from: string) => void | Promise<void>
 
 export function receiveFrom(driver: ConsensusDriver): ReceiveFrom {
   return (message, from) => driver.receive(message, from)
+}
+
+export interface ConsensusFrameDeps {
+  readonly chainId: string
+  /** The driver's receive once consensus has started; null before (frames are dropped). */
+  readonly receive: () => ReceiveFrom | null
+  /** Where a compact proposal goes to be rebuilt before the driver sees it. */
+  readonly compact: Pick<CompactProposals, 'receive'>
+  readonly metrics: NodeMetrics
+  readonly log: Pick<Logger, 'debug'>
+}
+
+/**
+ * Each inbound consensus frame (p2p `onConsensus`): decoded with its stateless checks, then to the
+ * driver, or, for a compact proposal, to be completed first. A returned promise holds the sender's
+ * stream (the driver's back-pressure); a fetch never does.
+ */
+export function consensusFrameHandler(deps: ConsensusFrameDeps): ConsensusHandler {
+  return (from, bytes) => {
+    const receive = deps.receive()
+    if (receive === null) return
+    let frame: ConsensusFrame
+    try {
+      frame = decodeConsensusFrame(bytes, deps.chainId)
+    } catch (err) {
+      deps.metrics.p2p.refused.inc({ protocol: 'consensus', reason: 'malformed' })
+      deps.log.debug({ peer: from.slice(0, 16), err: String(err) }, 'dropped a malformed consensus message')
+      return
+    }
+    deps.metrics.p2p.messagesIn.inc({ protocol: 'consensus' })
+    if (frame.type === 'compact-proposal') return deps.compact.receive(frame, from)
+    return receive(frame, from)
+  }
 }
 
 /**

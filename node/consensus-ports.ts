@@ -46,13 +46,17 @@ export function signaturePort(keys: KeyPair): SignaturePort {
   }
 }
 
-export function networkPort(p2p: P2pHost): NetworkPort {
+/** `encodeMessage`: the wire form of each message (the node's sends proposals compact, see compact-proposals.ts). */
+export function networkPort(
+  p2p: Pick<P2pHost, 'broadcastConsensus' | 'sendConsensus'>,
+  encodeMessage: (message: ConsensusMessage) => Bytes = encodeConsensusMessage,
+): NetworkPort {
   return {
     broadcast: (message) => {
-      p2p.broadcastConsensus(encodeConsensusMessage(message))
+      p2p.broadcastConsensus(encodeMessage(message))
     },
     send: (peer, message) => {
-      p2p.sendConsensus(peer, encodeConsensusMessage(message))
+      p2p.sendConsensus(peer, encodeMessage(message))
     },
   }
 }

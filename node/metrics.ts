@@ -5,6 +5,8 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
+const PROPOSAL_BYTE_BUCKETS = [1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216]
+
 export function createNodeMetrics(
   registry: Registry = new Registry(),
   opts: { defaultMetrics?: boolean } = {},
@@ -50,6 +52,46 @@ export function createNodeMetrics(
       txsCommitted: new Counter({
         name: 'arcade_consensus_txs_committed_total',
         help: 'Txs committed',
+        registers: r,
+      }),
+      compactProposals: new Counter({
+        name: 'arcade_consensus_compact_proposals_total',
+        help: 'Compact proposals received, by outcome: complete (every tx pooled), complete-late (the missing txs reached the pool during the fetch), fetched (completed by fetching txs from the sender), dropped',
+        labelNames: ['outcome'] as const,
+        registers: r,
+      }),
+      compactDropped: new Counter({
+        name: 'arcade_consensus_compact_proposals_dropped_total',
+        help: 'Compact proposals dropped uncompleted, by code (COMPACT_FETCH_FAILED, COMPACT_WRONG_TX, ...)',
+        labelNames: ['code'] as const,
+        registers: r,
+      }),
+      compactTxsFetched: new Counter({
+        name: 'arcade_consensus_compact_txs_fetched_total',
+        help: 'Txs fetched from proposers to complete compact proposals',
+        registers: r,
+      }),
+      compactFetchSeconds: new Histogram({
+        name: 'arcade_consensus_compact_fetch_seconds',
+        help: 'Time from the arrival of a compact proposal that lacked txs to its completion by fetch (or its drop)',
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3],
+        registers: r,
+      }),
+      compactTxsServed: new Counter({
+        name: 'arcade_consensus_compact_txs_served_total',
+        help: "Txs served to validators completing this node's compact proposals",
+        registers: r,
+      }),
+      proposalBytes: new Histogram({
+        name: 'arcade_consensus_proposal_bytes',
+        help: 'Bytes of each proposal this node sent as leader (compact: tx ids in place of txs)',
+        buckets: PROPOSAL_BYTE_BUCKETS,
+        registers: r,
+      }),
+      proposalBlockBytes: new Histogram({
+        name: 'arcade_consensus_proposal_block_bytes',
+        help: 'Bytes of the full block of each proposal this node sent as leader (what a full proposal would weigh)',
+        buckets: PROPOSAL_BYTE_BUCKETS,
         registers: r,
       }),
       buildSeconds: new Histogram({

@@ -15,18 +15,27 @@ import { consensusOptions } from '../consensus/options.ts'
 import { genesisHash } from '../genesis/hash.ts'
 import { loadGenesisFile } from '../genesis/load.ts'
 import { toGenesisStateInput } from '../genesis/to-state-input.ts'
-import type { Block } from '../protocol/block.ts'
+import { type Block, blockHash } from '../protocol/block.ts'
 import { bytesEqual, toHex } from '../protocol/bytes.ts'
 import { decodeRaw } from '../protocol/codec.ts'
-import { type ConsensusMessage, decodeConsensusMessage } from '../protocol/consensus-message.ts'
+import { MAX_COMPACT_TX_IDS } from '../protocol/compact-proposal.ts'
+import { proposalSignBytes } from '../protocol/consensus-message.ts'
 import { verify } from '../protocol/crypto.ts'
 import { Limits } from '../protocol/limits.ts'
 import { type CommitCertificate, certificateFromTuple, type Evidence } from '../protocol/vote.ts'
 import { createRpcServer } from '../rpc/server.ts'
 import { checkTx, sponsorSlots } from '../state/index.ts'
 import { Chain } from './chain.ts'
+import {
+  CompactProposals,
+  consensusEncoder,
+  defaultCompactProposalsOptions,
+  RecentProposals,
+  serveTxs,
+} from './compact-proposals.ts'
 import { type NodeConfig, rpcOptionsOf } from './config.ts'
 import {
+  consensusFrameHandler,
   consensusObserver,
   consensusPeerKeys,
   inNextSet,
@@ -70,6 +79,9 @@ export interface ArcadeNode {
   readonly metrics: NodeMetrics
   stop(): Promise<void>
 }
+
+/** Proposals this node built whose txs it keeps to serve validators completing them. */
+const RECENT_PROPOSALS = 4
 
 function decodeCertificate(bytes: Uint8Array): CommitCertificate {
   return certificateFromTuple(decodeRaw(bytes, 64 * 1024, 'certificate')) as CommitCertificate
@@ -211,6 +223,26 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       log: log.child({ module: 'evidence' }),
     })
     let receive: ReceiveFrom | null = null
+    // Proposals travel compact (tx ids for txs): a leader serves the txs of its last few proposals, a
+    // validator rebuilds each proposal from its mempool and fetches from the leader what it lacks.
+    const recentProposals = new RecentProposals({ maxBlocks: RECENT_PROPOSALS })
+    const compact = new CompactProposals(defaultCompactProposalsOptions, {
+      knownTx: (id) => mempool.admittedByHash(id),
+      onTxsAdded: (wake) => mempool.onPendingTxs(wake),
+      fetchTxs: (peer, height, ids, signal) => p2p.fetchTxs(peer, height, ids, signal),
+      verifySignature: (p) =>
+        verify(
+          p.signature,
+          proposalSignBytes(genesis.chainId, p.height, p.view, blockHash(p.block.header)),
+          p.proposer,
+        ),
+      maxBlockTxs: (height) =>
+        height === chain.height + 1 ? chain.blockLimits.maxBlockTxs : MAX_COMPACT_TX_IDS,
+      headHeight: () => chain.height,
+      deliver: (proposal, from) => receive?.(proposal, from),
+      metrics: metrics.consensus,
+      log: log.child({ module: 'compact' }),
+    })
     const p2pLog = log.child({ module: 'p2p' })
     const p2p: P2pHost = await createP2pHost(
       {
@@ -224,22 +256,20 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
         // Observers do not speak consensus nor take gossip (they forward txs over RPC).
         ...(isValidator
           ? {
-              onConsensus: (from: string, bytes: Uint8Array) => {
-                if (receive === null) return
-                let message: ConsensusMessage
-                try {
-                  message = decodeConsensusMessage(bytes, genesis.chainId)
-                } catch (err) {
-                  metrics.p2p.refused.inc({ protocol: 'consensus', reason: 'malformed' })
-                  log.debug(
-                    { peer: from.slice(0, 16), err: String(err) },
-                    'dropped a malformed consensus message',
-                  )
-                  return
-                }
-                metrics.p2p.messagesIn.inc({ protocol: 'consensus' })
-                // A promise: this sender has too much queued; its stream stays paused until it settles.
-                return receive(message, from)
+              // A promise: this sender has too much queued; its stream stays paused until it settles.
+              onConsensus: consensusFrameHandler({
+                chainId: genesis.chainId,
+                receive: () => receive,
+                compact,
+                metrics,
+                log,
+              }),
+              txFetch: {
+                serveTxs: (_height: number, ids: readonly Uint8Array[]) => {
+                  const txs = serveTxs(ids, recentProposals, (id) => mempool.admittedByHash(id))
+                  metrics.consensus.compactTxsServed.inc(txs.length)
+                  return txs
+                },
               },
               onEvidence: (from: string, bytes: Uint8Array) => evidence.received(from, bytes),
               onTxs: async (_from: string, txs: Uint8Array[]) => {
@@ -282,11 +312,13 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       // After a block that changed who the chain names, new members may connect; gone ones are cut.
       after: (committed) => {
         evidence.afterCommit(committed)
+        compact.afterCommit(committed.block.header.height)
         peers.refresh(p2p)
       },
     })
     await p2p.start()
     stack.push(() => p2p.stop())
+    stack.push(() => compact.stop())
     p2p.connectTo(peers.dialTargets)
 
     // A validator whose key is not in the set for its next height hears no consensus (peers speak it
@@ -408,7 +440,7 @@ export async function startNode(config: NodeConfig, deps: NodeDeps): Promise<Arc
       const consensus = new ConsensusDriver(
         { chainId: genesis.chainId, consensus: options },
         {
-          network: networkPort(p2p),
+          network: networkPort(p2p, consensusEncoder(recentProposals, metrics.consensus)),
           signer: signaturePort(nodeKey),
           verify,
           wal: walPort(store.wal, genesis.chainId),

@@ -147,38 +147,60 @@ function blockShapeFromTuple(raw: unknown, field: string): Block {
       throw invalidField(`${field}.txs[${i}]`, `must be 1 to ${Limits.maxTxBytes} bytes`)
     }
   }
-  const lastCommit = raw[2] === null ? null : certificateFromTuple(raw[2], `${field}.lastCommit`)
-  if (lastCommit !== null && lastCommit.kind !== 'commit')
-    throw invalidField(`${field}.lastCommit.kind`, 'must be commit')
-  if (!Array.isArray(raw[3]) || raw[3].length > Limits.maxValidators) {
-    throw invalidField(`${field}.evidence`, `must be a list of at most ${Limits.maxValidators}`)
-  }
-  const evidence = raw[3].map((e: unknown, i: number) => evidenceFromTuple(e, `${field}.evidence[${i}]`))
   return {
     header,
     // Frozen, so the tx hashes remembered for this list (txHashesOf) stay true.
     txs: Object.freeze(txs as Bytes[]),
-    lastCommit: lastCommit as CommitCertificate | null,
-    evidence,
+    ...blockBodyFromTuple(raw[2], raw[3], field),
   }
+}
+
+/** The body of a block besides its txs: the parent's commit certificate and the evidence. */
+export interface BlockBody {
+  readonly lastCommit: CommitCertificate | null
+  readonly evidence: readonly Evidence[]
+}
+
+/**
+ * Stateless checks of a block's last commit and evidence fields (the third and fourth of its tuple),
+ * shared by the full block and the compact form a proposal travels in (compact-proposal.ts).
+ */
+export function blockBodyFromTuple(rawLastCommit: unknown, rawEvidence: unknown, field: string): BlockBody {
+  const lastCommit =
+    rawLastCommit === null ? null : certificateFromTuple(rawLastCommit, `${field}.lastCommit`)
+  if (lastCommit !== null && lastCommit.kind !== 'commit')
+    throw invalidField(`${field}.lastCommit.kind`, 'must be commit')
+  if (!Array.isArray(rawEvidence) || rawEvidence.length > Limits.maxValidators) {
+    throw invalidField(`${field}.evidence`, `must be a list of at most ${Limits.maxValidators}`)
+  }
+  const evidence = rawEvidence.map((e: unknown, i: number) => evidenceFromTuple(e, `${field}.evidence[${i}]`))
+  return { lastCommit: lastCommit as CommitCertificate | null, evidence }
 }
 
 /** The header's txRoot, lastCommitHash and evidenceRoot must match the body. */
 export function checkBlockCommitments(block: Block, field = 'block'): void {
-  const { header } = block
-  if (!bytesEqual(header.txRoot, txRootOf(block.txs)))
+  if (!bytesEqual(block.header.txRoot, txRootOf(block.txs)))
     throw invalidField(`${field}.header.txRoot`, 'does not match the txs')
-  const expectedCommitHash = block.lastCommit === null ? ZERO_HASH : certificateHash(block.lastCommit)
+  checkBodyCommitments(block.header, block, field)
+}
+
+/**
+ * The header's commitments to the body besides the txs: lastCommitHash and evidenceRoot, and a last
+ * commit exactly when there is a parent. A compact proposal is checked with this on decoding, and for
+ * its tx root once its txs are rebuilt.
+ */
+export function checkBodyCommitments(header: BlockHeader, body: BlockBody, field = 'block'): void {
+  const expectedCommitHash = body.lastCommit === null ? ZERO_HASH : certificateHash(body.lastCommit)
   if (!bytesEqual(header.lastCommitHash, expectedCommitHash)) {
     throw invalidField(`${field}.header.lastCommitHash`, 'does not match lastCommit')
   }
-  if ((header.height === 1) !== (block.lastCommit === null)) {
+  if ((header.height === 1) !== (body.lastCommit === null)) {
     throw invalidField(`${field}.lastCommit`, 'must be null at height 1 and present after it')
   }
-  if (block.lastCommit !== null && block.lastCommit.height !== header.height - 1) {
+  if (body.lastCommit !== null && body.lastCommit.height !== header.height - 1) {
     throw invalidField(`${field}.lastCommit.height`, 'must be the parent height')
   }
-  if (!bytesEqual(header.evidenceRoot, evidenceRootOf(block.evidence))) {
+  if (!bytesEqual(header.evidenceRoot, evidenceRootOf(body.evidence))) {
     throw invalidField(`${field}.header.evidenceRoot`, 'does not match the evidence')
   }
 }

@@ -7,7 +7,7 @@
  * the height.
  */
 
-import { type Block, blockFromTuple, blockHash, blockToTuple } from './block.ts'
+import { type Block, type BlockHeader, blockFromTuple, blockHash, blockToTuple } from './block.ts'
 import { type Bytes, bytesEqual, compareBytes } from './bytes.ts'
 import { decodeRaw, encode, type WireValue } from './codec.ts'
 import { invalidField, ProtocolError, ProtocolErrorCode } from './errors.ts'
@@ -82,7 +82,20 @@ export interface CommitCertificateMessage {
 
 export type ConsensusMessage = Proposal | VoteMessage | ViewChange | NewView | CommitCertificateMessage
 
-const Tag = { proposal: 0, vote: 1, viewChange: 2, newView: 3, commitCertificate: 4 } as const
+/**
+ * The first field of every consensus frame. `compactProposal` is a proposal's wire form with tx ids in
+ * place of txs (compact-proposal.ts): the node rebuilds the proposal before consensus sees it, so it is
+ * no ConsensusMessage and decodes only through `decodeConsensusFrame`.
+ */
+export const ConsensusTag = {
+  proposal: 0,
+  vote: 1,
+  viewChange: 2,
+  newView: 3,
+  commitCertificate: 4,
+  compactProposal: 5,
+} as const
+const Tag = ConsensusTag
 
 export function proposalSignBytes(chainId: string, height: number, view: number, hash: Bytes): Bytes {
   return consensusSignBytes(Domain.proposal, chainId, [height, view, hash])
@@ -135,25 +148,31 @@ export function encodeConsensusMessage(m: ConsensusMessage): Bytes {
 
 // --- stateless validation ---
 
-function tuple(raw: unknown, length: number, field: string): unknown[] {
+export function tuple(raw: unknown, length: number, field: string): unknown[] {
   if (!Array.isArray(raw) || raw.length !== length) throw invalidField(field, `must be a tuple of ${length}`)
   return raw
 }
 
-function checkChain(block: Block, chainId: string): void {
-  if (block.header.chainId !== chainId) {
+export function checkChain(header: BlockHeader, chainId: string): void {
+  if (header.chainId !== chainId) {
     throw new ProtocolError(ProtocolErrorCode.wrongChain, 'consensus message for another chain', {
       expected: chainId,
-      got: block.header.chainId,
+      got: header.chainId,
     })
   }
+}
+
+/** Rule: a proposal is for the height of its block, and a block is never from a later view. */
+export function checkProposalSlot(header: BlockHeader, height: number, view: number, field: string): void {
+  if (header.height !== height) throw invalidField(`${field}.height`, 'must equal the block height')
+  if (header.view > view) throw invalidField(`${field}.view`, 'must not be below the block view')
 }
 
 function proposalFromTuple(raw: unknown, chainId: string, field: string): Proposal {
   const t = tuple(raw, 6, field)
   if (t[0] !== Tag.proposal) throw invalidField(`${field}.type`, 'must be a proposal')
   const block = blockFromTuple(t[3], `${field}.block`)
-  checkChain(block, chainId)
+  checkChain(block.header, chainId)
   const p: Proposal = {
     type: 'proposal',
     height: readUint(t[1], `${field}.height`),
@@ -162,9 +181,7 @@ function proposalFromTuple(raw: unknown, chainId: string, field: string): Propos
     proposer: readBytes(t[4], 32, `${field}.proposer`),
     signature: readBytes(t[5], 64, `${field}.signature`),
   }
-  // Rule: a proposal is for the height of its block, and a block is never from a later view.
-  if (block.header.height !== p.height) throw invalidField(`${field}.height`, 'must equal the block height')
-  if (block.header.view > p.view) throw invalidField(`${field}.view`, 'must not be below the block view')
+  checkProposalSlot(block.header, p.height, p.view, field)
   return p
 }
 
@@ -178,7 +195,7 @@ function viewChangeFromTuple(raw: unknown, chainId: string, field: string): View
     const p = tuple(t[3], 2, `${field}.prepared`)
     const certificate = certificateFromTuple(p[0], `${field}.prepared.certificate`)
     const block = blockFromTuple(p[1], `${field}.prepared.block`)
-    checkChain(block, chainId)
+    checkChain(block.header, chainId)
     // Rule: the certificate is a PREPARE quorum for this block, at this height, from an earlier view.
     if (certificate.kind !== 'prepare')
       throw invalidField(`${field}.prepared.certificate.kind`, 'not prepare')

@@ -7,7 +7,8 @@
  *
  * Sends are fire-and-forget by design: `sendConsensus` / `broadcastConsensus` / `gossipTxs` queue and
  * return at once, never reject, and report a drop (peer not connected, queue full) as false / a count.
- * Requests (`requestBlocks`, `requestStatus`, `dial`) take an AbortSignal and reject with P2P_* codes.
+ * Requests (`requestBlocks`, `requestStatus`, `fetchTxs`, `dial`) take an AbortSignal and reject with
+ * P2P_* codes.
  *
  * Admission and budgets (limits.ts): connections are rate-limited per IP and per peer; every inbound
  * stream and frame spends from the sending peer's budgets (peer-budget.ts), over which its stream is
@@ -43,12 +44,14 @@ import {
 } from './peer-id.ts'
 import { BlockSync, type SyncServer, type SyncStatus } from './sync.ts'
 import { createTransport } from './transport.ts'
+import { TxFetch, type TxFetchServer } from './tx-fetch.ts'
 import { type TxBatchHandler, TxGossip } from './tx-gossip.ts'
 
 export type { RefusalReason } from './context.ts'
 export type { PeerAddress } from './dialer.ts'
 export type { AbuseReason } from './peer-budget.ts'
 export type { SyncServer, SyncStatus } from './sync.ts'
+export type { TxFetchServer } from './tx-fetch.ts'
 
 export interface P2pHostOptions {
   /** Where to listen. Use 127.0.0.1 on a devnet; port 0 picks a free port (see `listenAddress()`). */
@@ -78,6 +81,11 @@ export interface P2pHostDeps {
   readonly onTxs?: TxBatchHandler
   /** Answers block-sync requests; omit (or null) to serve none. */
   readonly sync?: SyncServer | null
+  /**
+   * Answers consensus peers' requests for the txs of this node's compact proposals; omit (or null,
+   * an observer) to serve none.
+   */
+  readonly txFetch?: TxFetchServer | null
   readonly onPeerConnected?: (peer: string) => void
   readonly onPeerDisconnected?: (peer: string) => void
   /** An inbound stream or frame refused before anything decoded it (for metrics). */
@@ -130,6 +138,11 @@ export interface P2pHost {
   gossipTxs(txs: readonly Bytes[]): number
   requestBlocks(peer: string, fromHeight: number, maxBlocks: number, signal?: AbortSignal): Promise<Bytes[]>
   requestStatus(peer: string, signal?: AbortSignal): Promise<SyncStatus>
+  /**
+   * The txs of `ids` (of a compact proposal at `height`) from the consensus peer `peer`, exactly one per
+   * id in order; opaque bytes (the caller checks them against the ids). Rejects with P2P_* codes.
+   */
+  fetchTxs(peer: string, height: number, ids: readonly Bytes[], signal?: AbortSignal): Promise<Bytes[]>
   /** Resolves when every message queued so far has been handed to its stream (or dropped). */
   flush(): Promise<void>
 }
@@ -210,6 +223,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
   const evidence: FramedProtocol | null =
     deps.onEvidence === undefined ? null : createEvidenceProtocol(ctx, deps.onEvidence, isConsensusPeer)
   const sync = new BlockSync(ctx, deps.sync ?? null)
+  const txFetch = new TxFetch(ctx, deps.txFetch ?? null, isConsensusPeer)
 
   const dial = async (address: PeerAddress, signal?: AbortSignal): Promise<void> => {
     const peer = peerKeyOf(address.nodeKey)
@@ -319,6 +333,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       await txs?.start()
       await evidence?.start()
       await sync.start()
+      await txFetch.start()
       state = 'running'
       dialer.start()
       log.info({ peer: self, port: portOf(libp2p) }, 'p2p host started')
@@ -332,6 +347,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
       dialer.stop()
       for (const timer of banTimers) clearTimeout(timer)
       banTimers.clear()
+      await txFetch.stop()
       await sync.stop()
       await evidence?.stop()
       await txs?.stop()
@@ -415,6 +431,7 @@ export async function createP2pHost(options: P2pHostOptions, deps: P2pHostDeps):
     requestBlocks: (peer, fromHeight, maxBlocks, signal) =>
       sync.requestBlocks(peer, fromHeight, maxBlocks, signal),
     requestStatus: (peer, signal) => sync.requestStatus(peer, signal),
+    fetchTxs: (peer, height, ids, signal) => txFetch.fetchTxs(peer, height, ids, signal),
     async flush() {
       await Promise.all([consensus?.flush(), txs?.flush(), evidence?.flush()])
     },

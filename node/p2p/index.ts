@@ -23,4 +23,5 @@ export {
 export type { P2pLogger } from './logger.ts'
 export { nodeKeyFromPeerKey, peerIdFromNodeKey, peerKeyOf } from './peer-id.ts'
 export type { SyncServer, SyncStatus } from './sync.ts'
+export type { TxFetchServer } from './tx-fetch.ts'
 export type { TxBatchHandler } from './tx-gossip.ts'

@@ -15,6 +15,11 @@ export const Protocols = {
   evidence: '/arcade/evidence/1.0.0',
   /** One stream per request: a request frame, then response frames until the server closes. */
   sync: '/arcade/sync/1.0.0',
+  /**
+   * One stream per request: the txs of a compact proposal, asked of the validator that sent it (a
+   * request frame of tx ids, then one frame per tx). Validators only.
+   */
+  txFetch: '/arcade/tx-fetch/1.0.0',
   /** Opened and closed by a dialler: the remote answering it proves its gater admitted us. */
   admit: '/arcade/admit/1.0.0',
 } as const
@@ -61,6 +66,19 @@ export interface P2pLimits {
   readonly syncTimeoutMs: number
   /** How long the server waits for the request frame. */
   readonly syncRequestReadTimeoutMs: number
+  /** Most tx ids in one tx-fetch request; a longer list is asked for in several requests. */
+  readonly maxTxFetchIds: number
+  /**
+   * Bytes of txs one fetch (all its requests) may bring: the block byte limit, since no block holds
+   * more. The server stops before it; the client fails an answer over it.
+   */
+  readonly maxTxFetchResponseBytes: number
+  /** A whole fetch of a compact proposal's txs (all its requests); the server's bound on serving one. */
+  readonly txFetchTimeoutMs: number
+  /** Concurrent tx-fetch requests a peer may have open with us (more is a strike). */
+  readonly maxInboundTxFetchStreams: number
+  /** Concurrent tx-fetch requests we open to one peer. */
+  readonly maxOutboundTxFetchStreams: number
   /** Opening a stream (protocol negotiation included). */
   readonly streamOpenTimeoutMs: number
   /** One dial attempt. */
@@ -100,6 +118,10 @@ export interface P2pLimits {
   readonly syncRequestsPerPeer: RateLimit
   /** Bytes of sync responses served per peer; over it the response is written more slowly. */
   readonly syncBytesPerPeer: RateLimit
+  /** Tx-fetch requests served per peer; over it a request waits before it is served. */
+  readonly txFetchRequestsPerPeer: RateLimit
+  /** Bytes of tx-fetch answers served per peer; over it the answer is written more slowly. */
+  readonly txFetchBytesPerPeer: RateLimit
   /** Inbound streams a peer may open, all protocols; over it a new stream is reset at once. */
   readonly streamOpensPerPeer: RateLimit
   /**
@@ -197,6 +219,14 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   maxSyncBlocksPerRequest: 256,
   syncTimeoutMs: 30_000,
   syncRequestReadTimeoutMs: 5_000,
+  // 4,096 ids are a 128 KiB request; a 5,000-tx block (the default maxBlockTxs) takes two.
+  maxTxFetchIds: 4096,
+  maxTxFetchResponseBytes: Limits.maxBlockBytes,
+  // Past the first view timeout (1 s by default) the proposal is late anyway: 3 s bounds how long a
+  // silent or slow leader holds a pending proposal, never anything else (votes keep flowing).
+  txFetchTimeoutMs: 3_000,
+  maxInboundTxFetchStreams: 2,
+  maxOutboundTxFetchStreams: 2,
   streamOpenTimeoutMs: 5_000,
   dialTimeoutMs: 5_000,
   reconnectBaseMs: 250,
@@ -215,7 +245,8 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   // A Noise handshake is two round trips and a few ms of CPU: 5 s is ample and frees a slot sooner.
   inboundUpgradeTimeoutMs: 5_000,
   protocolNegotiationTimeoutMs: 5_000,
-  // 4 consensus + 4 tx gossip + 4 evidence + 8 sync + the admission probe, with room for reopens.
+  // 4 consensus + 4 tx gossip + 4 evidence + 8 sync + 2 tx fetch + the admission probe, with room
+  // for reopens.
   maxStreamsPerConnection: 32,
   maxStreamWindowBytes: 4 * MiB,
 
@@ -235,6 +266,11 @@ export const DEFAULT_P2P_LIMITS: P2pLimits = {
   // and 32 MiB/s is one full response a second.
   syncRequestsPerPeer: { burst: 16, perSecond: 16 },
   syncBytesPerPeer: { burst: 32 * MiB, perSecond: 32 * MiB },
+  // A validator fetches at most twice per proposal it receives (what it lacks, then, if the tx root
+  // still differs, the rest), at ~5 blocks/s at the bench peak: 8 a second with a burst of 16 is ample.
+  // Answers are at most one block's txs; 32 MiB/s is two of the largest blocks a second.
+  txFetchRequestsPerPeer: { burst: 16, perSecond: 8 },
+  txFetchBytesPerPeer: { burst: 2 * Limits.maxBlockBytes, perSecond: 32 * MiB },
   // Honest peers open two long-lived streams per connection plus one per sync request.
   streamOpensPerPeer: { burst: 64, perSecond: 32 },
   // An honest peer never sends a corrupt frame; 16 strikes, forgiven at one per 5 s.

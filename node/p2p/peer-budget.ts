@@ -1,6 +1,6 @@
 /**
  * Per-peer budgets: token buckets for what each peer may make us do (frames and bytes per long-lived
- * protocol, sync requests and bytes served, stream opens) and a strike count for misbehaviour. The
+ * protocol, sync and tx-fetch requests and bytes served, stream opens) and a strike count for misbehaviour. The
  * protocols ask before they deliver; a non-zero answer is how long to hold that peer's stream (read
  * back-pressure: the stream is paused, so nothing is buffered beyond its receive window). A peer far
  * over its budget for long, or out of strikes, is reported through `onAbuse` (the host disconnects and
@@ -78,6 +78,8 @@ interface PeerBudget {
   readonly txs: FramedBudget
   readonly syncRequests: TokenBucket
   readonly syncBytes: TokenBucket
+  readonly txFetchRequests: TokenBucket
+  readonly txFetchBytes: TokenBucket
   readonly streamOpens: TokenBucket
   readonly strikes: TokenBucket
 }
@@ -107,6 +109,8 @@ export class PeerBudgets {
         txs: framed(l.txFramesPerPeer, l.txBytesPerPeer),
         syncRequests: new TokenBucket(l.syncRequestsPerPeer, now),
         syncBytes: new TokenBucket(l.syncBytesPerPeer, now),
+        txFetchRequests: new TokenBucket(l.txFetchRequestsPerPeer, now),
+        txFetchBytes: new TokenBucket(l.txFetchBytesPerPeer, now),
         streamOpens: new TokenBucket(l.streamOpensPerPeer, now),
         strikes: new TokenBucket(l.strikesPerPeer, now),
       }
@@ -144,6 +148,16 @@ export class PeerBudgets {
   /** `size` bytes of a sync response are about to be written: ms to wait first. */
   syncBytes(peer: string, size: number): number {
     return this.#of(peer).syncBytes.spend(size, this.#deps.nowMs())
+  }
+
+  /** A tx-fetch request is about to be served: ms to wait first. */
+  txFetchRequest(peer: string): number {
+    return this.#of(peer).txFetchRequests.spend(1, this.#deps.nowMs())
+  }
+
+  /** `size` bytes of a tx-fetch answer are about to be written: ms to wait first. */
+  txFetchBytes(peer: string, size: number): number {
+    return this.#of(peer).txFetchBytes.spend(size, this.#deps.nowMs())
   }
 
   /** A peer opened an inbound stream: false when over its rate (the stream is refused, with a strike). */

@@ -66,6 +66,7 @@ export interface TestNodeOptions {
   readonly port?: number
   readonly limits?: Partial<P2pLimits>
   readonly sync?: P2pHostDeps['sync']
+  readonly txFetch?: P2pHostDeps['txFetch']
   /** Called after each consensus delivery is recorded; a returned promise holds that peer's stream. */
   readonly onConsensus?: (from: string, bytes: Bytes) => void | Promise<void>
 }
@@ -99,6 +100,7 @@ export async function startNode(options: TestNodeOptions): Promise<TestNode> {
       },
       onPeerDisconnected: (peer) => disconnects.push(peer, new Uint8Array()),
       sync: options.sync,
+      txFetch: options.txFetch,
     },
   )
   await host.start()
@@ -218,6 +220,7 @@ export async function startReportingNode(
       onThrottled: (peer, protocol, waitMs) => reports.push({ kind: 'throttled', peer, protocol, waitMs }),
       onPenalized: (peer, reason) => reports.push({ kind: 'penalized', peer, reason }),
       sync: options.sync,
+      txFetch: options.txFetch,
     },
   )
   await host.start()

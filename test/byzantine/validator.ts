@@ -13,6 +13,7 @@ import { genesisHash } from '../../genesis/hash.ts'
 import { loadGenesisFile } from '../../genesis/load.ts'
 import { toGenesisStateInput } from '../../genesis/to-state-input.ts'
 import { Chain, type Execution } from '../../node/chain.ts'
+import { assemble, completeByFetch, txsIfComplete } from '../../node/compact-rebuild.ts'
 import { loadNodeConfig, type NodeConfig } from '../../node/config.ts'
 import { consensusPeerKeys } from '../../node/consensus-link.ts'
 import { type LoadedKey, readKeyFile } from '../../node/keys.ts'
@@ -29,8 +30,13 @@ import { blockHash } from '../../protocol/block.ts'
 import { type Bytes, toHex } from '../../protocol/bytes.ts'
 import { decodeRaw } from '../../protocol/codec.ts'
 import {
+  type CompactProposal,
+  type ConsensusFrame,
+  decodeConsensusFrame,
+  fullProposalOf,
+} from '../../protocol/compact-proposal.ts'
+import {
   type ConsensusMessage,
-  decodeConsensusMessage,
   encodeConsensusMessage,
   heightOf,
   type Proposal,
@@ -86,6 +92,8 @@ export class ByzantineValidator {
   /** The head height after each block the harness committed, with when. */
   readonly heads = new EventLog<{ height: number; atMs: number }>()
   malformed = 0
+  /** Compact proposals received whose txs could not be fetched. */
+  incomplete = 0
   syncBehaviour: SyncBehaviour = { kind: 'honest' }
   readonly #sync: BlockSync
   readonly #stop: (() => Promise<void>)[]
@@ -304,13 +312,38 @@ export class ByzantineValidator {
   // --- internals ---
 
   #onConsensus(from: string, bytes: Bytes): void {
-    let message: ConsensusMessage
+    let frame: ConsensusFrame
     try {
-      message = decodeConsensusMessage(bytes, this.chainId)
+      frame = decodeConsensusFrame(bytes, this.chainId)
     } catch {
       this.malformed++
       return
     }
+    if (frame.type === 'compact-proposal') {
+      void this.#completeCompact(frame, from)
+      return
+    }
+    this.#record(from, frame)
+  }
+
+  /**
+   * Honest leaders send proposals compact: the harness, holding no mempool, asks the sender for every
+   * tx (as any validator may) and records the full proposal. One it cannot complete counts as
+   * `incomplete`.
+   */
+  async #completeCompact(frame: CompactProposal, from: string): Promise<void> {
+    try {
+      const assembly = assemble(frame.block, () => undefined)
+      const txs =
+        txsIfComplete(assembly) ??
+        (await completeByFetch(assembly, (ids) => this.p2p.fetchTxs(from, frame.height, ids))).txs
+      this.#record(from, fullProposalOf(frame, txs))
+    } catch {
+      this.incomplete++
+    }
+  }
+
+  #record(from: string, message: ConsensusMessage): void {
     this.received.push({ from, message, atMs: Date.now() })
     // A commit vote or certificate above the head: the block is (nearly) committed, fetch it now.
     const isCommit =

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Block, blockHash, encodedBlockBytes } from '../../protocol/block.ts'
 import { toHex } from '../../protocol/bytes.ts'
+import { compactProposalOf, encodeCompactProposal } from '../../protocol/compact-proposal.ts'
 import type { ConsensusMessage } from '../../protocol/consensus-message.ts'
 import { randomBytes } from '../../protocol/crypto.ts'
 import type { Vote } from '../../protocol/vote.ts'
@@ -203,6 +204,19 @@ describe('a Byzantine validator', () => {
     const tx = await getJson<{ height: number }>(`${b.net.url(HONEST[1])}/v1/txs/${committedTx.hash}`)
     expect(tx.height).toBeLessThan(await honestHeight(b.net))
   }, 120_000)
+
+  it('compact proposals nobody can complete (txs only the attacker holds, served to nobody) are dropped; the chain goes on', async () => {
+    const h = await b.byz.waitToLead()
+    const tx = b.txs.approveFresh('NOPE', 1, await validUntil())
+    const built = await b.byz.build(0, asBuildTxs([tx.bytes]))
+    // The tx was never gossiped and the attacker's host answers no tx fetch: every fetch fails.
+    const compact = encodeCompactProposal(compactProposalOf(b.byz.propose(built.block)))
+    for (const peer of b.byz.validatorPeers()) b.byz.sendBytes(peer, compact)
+    expect(await committedHash(h)).not.toBe(toHex(built.hash))
+    const failed = 'arcade_consensus_compact_proposals_dropped_total{code="COMPACT_FETCH_FAILED"}'
+    for (const name of HONEST) expect(await b.net.metric(name, failed), name).toBeGreaterThan(0)
+    await expectLiveness(b.net)
+  }, 90_000)
 
   it('equivocating votes become evidence in a block, and the attacker is jailed at the next epoch', async () => {
     const nodeKey = await b.net.nodeAddress('validator-4')
