@@ -33,6 +33,11 @@ export interface ProvenPoint {
   readonly cumExpired: number
   /** Σ locked in offline purses, not yet paid out or returned (part of totalSupply). */
   readonly totalLocked: number
+  /** Σ budgets of campaigns not yet paid out or returned (part of totalSupply). */
+  readonly campaignBudgets: number
+  /** Σ the manager funded campaigns with, and what its closed campaigns returned. */
+  readonly cumCampaignFunded: number
+  readonly cumCampaignReturned: number
 }
 
 /** A merchant record's books (state/records.ts MerchantRecord). */
@@ -42,23 +47,28 @@ export interface ProvenMerchant {
   readonly liability: number
 }
 
-const POINT_TUPLE_LENGTH = 16
-/** Where the point tuple holds cumExpired and totalLocked (state/records.ts pointCodec). */
+const POINT_TUPLE_LENGTH = 21
+/** Where the point tuple holds cumExpired, totalLocked and the campaigns' books (state/records.ts pointCodec). */
 const POINT_CUM_EXPIRED = 11
 const POINT_TOTAL_LOCKED = 15
+const POINT_CAMPAIGN_BUDGETS = 18
 const MERCHANT_TUPLE_LENGTH = 7
 const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
 
 /**
  * A decoded point tuple `[manager, name, decimals, transferable, totalSupply, totalLiability,
  * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, cumExpired, expiryDays,
- * expiryAtMs, hasLots, totalLocked]`; null when it is not one.
+ * expiryAtMs, hasLots, totalLocked, refundWindowMs, liveCampaigns, campaignBudgets, cumCampaignFunded,
+ * cumCampaignReturned]`; null when it is not one.
  */
 export function pointRecordOf(decoded: unknown): ProvenPoint | null {
   if (!Array.isArray(decoded) || decoded.length !== POINT_TUPLE_LENGTH) return null
   const [, name, , , totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount] = decoded
   const cumExpired: unknown = decoded[POINT_CUM_EXPIRED]
   const totalLocked: unknown = decoded[POINT_TOTAL_LOCKED]
+  const [campaignBudgets, cumCampaignFunded, cumCampaignReturned] = decoded.slice(
+    POINT_CAMPAIGN_BUDGETS,
+  ) as unknown[]
   if (typeof name !== 'string') return null
   const amounts = [
     totalSupply,
@@ -68,6 +78,9 @@ export function pointRecordOf(decoded: unknown): ProvenPoint | null {
     merchantCount,
     cumExpired,
     totalLocked,
+    campaignBudgets,
+    cumCampaignFunded,
+    cumCampaignReturned,
   ]
   if (!amounts.every(isAmount)) return null
   return {
@@ -79,6 +92,9 @@ export function pointRecordOf(decoded: unknown): ProvenPoint | null {
     merchantCount,
     cumExpired: cumExpired as number,
     totalLocked: totalLocked as number,
+    campaignBudgets: campaignBudgets as number,
+    cumCampaignFunded: cumCampaignFunded as number,
+    cumCampaignReturned: cumCampaignReturned as number,
   }
 }
 

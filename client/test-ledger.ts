@@ -298,7 +298,22 @@ export class FakeLedgerNode extends ArcadeClient {
     ]
     this.#tree.set(
       pointRecordKey(this.pointId),
-      encode([...tuple, b.merchantCount, 0, 0, b.cumExpired, 0, 0, b.cumExpired > 0, b.totalLocked]),
+      encode([
+        ...tuple,
+        b.merchantCount,
+        0,
+        0,
+        b.cumExpired,
+        0,
+        0,
+        b.cumExpired > 0,
+        b.totalLocked,
+        0,
+        0,
+        0,
+        0,
+        0,
+      ]),
     )
   }
 

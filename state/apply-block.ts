@@ -140,6 +140,8 @@ export function applyBlock(
       epoch,
       signer: tx.signer,
       signerId,
+      txHash: tx.hash,
+      txHashId: hashId,
       events,
     }
     ws.beginTx()

@@ -32,6 +32,9 @@ export interface TxContext {
   readonly epoch: number
   readonly signer: Bytes
   readonly signerId: string
+  /** The running tx's hash and its key id: what a later refund or cancellation names it by. */
+  readonly txHash: Bytes
+  readonly txHashId: string
   readonly events: LedgerEvent[]
   /**
    * True while a passed proposal's action runs: the authority is the validators' stake, not the

@@ -1,6 +1,6 @@
 /**
  * Merchants, the Region Token model (DESIGN §4, domain-anchors §1) as explicit txs instead of routing
- * by address type. A merchant has a float and a liability, never both above zero:
+ * by address type. A merchant has a float and a liability, never both above zero (merchant-books.ts):
  * - award: float first, then credit (minted against liability, never above the credit limit);
  * - pay: clears liability first (burned), the surplus adds to the float;
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
@@ -32,6 +32,7 @@ import { creditCustomer, debitCustomer, expireDue } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
 import { awardExpiryOf } from './expiry-policy.ts'
 import { Keys, keyId } from './keys.ts'
+import { chargeMerchant, creditMerchant } from './merchant-books.ts'
 import { bytesCodec, type MerchantRecord, MerchantStatus } from './records.ts'
 
 export function merchantApply(ctx: TxContext, body: TxBodyOf<'merchant.apply'>): void {
@@ -222,27 +223,10 @@ export function awardPoints(
   // Rule: no self-dealing: a merchant or terminal cannot award points to a merchant-side key.
   if (isMerchantSide(ctx.ws, point, customerId))
     fail(StateErrorCode.roleConflict, 'customer is a merchant or terminal')
-  const fromFloat = Math.min(m.float, amount)
-  const onCredit = amount - fromFloat
-  const liability = add(m.liability, onCredit)
-  if (liability > m.creditLimit) {
-    fail(StateErrorCode.creditLimitExceeded, 'award exceeds the credit limit', {
-      liability: m.liability,
-      creditLimit: m.creditLimit,
-      needed: onCredit,
-    })
-  }
-  // The award is a lot under the point's policy now (expiry-policy.ts), or never expires.
+  // Float first, then credit (merchant-books.ts); the award is a lot under the point's policy now
+  // (expiry-policy.ts), or never expires.
+  const { fromFloat, onCredit } = chargeMerchant(ctx, point, { id: merchant.id, record: m }, amount)
   creditCustomer(ctx, point, customerId, amount, awardExpiryOf(getPoint(ctx.ws, point), ctx.timeMs))
-  putMerchant(ctx.ws, point, merchant.id, { ...m, float: m.float - fromFloat, liability })
-  if (onCredit > 0) {
-    const p = getPoint(ctx.ws, point)
-    putPoint(ctx.ws, point, {
-      ...p,
-      totalSupply: add(p.totalSupply, onCredit),
-      totalLiability: add(p.totalLiability, onCredit),
-    })
-  }
   ctx.events.push({
     type: 'award',
     point,
@@ -274,35 +258,6 @@ export function payeeMerchant(
   return { address: merchant, id, record }
 }
 
-/**
- * Rule (pay): a payment clears the merchant's liability first (burned: it leaves the supply), and any
- * surplus adds to its float. Books the merchant's side of merchant.pay, device.pay and purse.settle.
- */
-export function receivePayment(
-  ctx: TxContext,
-  point: string,
-  merchant: { id: string; record: MerchantRecord },
-  amount: number,
-): { liabilityCleared: number; toFloat: number } {
-  const m = merchant.record
-  const liabilityCleared = Math.min(m.liability, amount)
-  const toFloat = amount - liabilityCleared
-  putMerchant(ctx.ws, point, merchant.id, {
-    ...m,
-    liability: m.liability - liabilityCleared,
-    float: add(m.float, toFloat),
-  })
-  if (liabilityCleared > 0) {
-    const p = getPoint(ctx.ws, point)
-    putPoint(ctx.ws, point, {
-      ...p,
-      totalSupply: p.totalSupply - liabilityCleared,
-      totalLiability: p.totalLiability - liabilityCleared,
-    })
-  }
-  return { liabilityCleared, toFloat }
-}
-
 /** A payer's points go to the merchant named by `payee` (the merchant or one of its terminals). */
 export function payPoints(
   ctx: TxContext,
@@ -320,7 +275,7 @@ export function payPoints(
     fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
   // Oldest expiry first, the non-expiring part last (customer-balance.ts).
   debitCustomer(ctx, point, payerId, amount)
-  const { liabilityCleared, toFloat } = receivePayment(ctx, point, merchant, amount)
+  const { liabilityCleared, toFloat } = creditMerchant(ctx, point, merchant, amount)
   ctx.events.push({
     type: 'pay',
     point,

@@ -82,6 +82,11 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     ...expiry,
     hasLots: hasPolicy(expiry),
     totalLocked: 0,
+    refundWindowMs: 0,
+    liveCampaigns: 0,
+    campaignBudgets: 0,
+    cumCampaignFunded: 0,
+    cumCampaignReturned: 0,
   })
   ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })

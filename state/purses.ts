@@ -6,7 +6,7 @@
  *
  * The books: locking moves points from the owner's balance into the purse (point `totalLocked`, part of
  * totalSupply); a settled voucher pays its merchant out of the purse the way a payment is paid
- * (merchants.ts `receivePayment`: liability first, surplus to float); at close what is left goes back
+ * (merchant-books.ts `creditMerchant`: liability first, surplus to float); at close what is left goes back
  * to the owner. Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed
  * − cumExpired.
  *
@@ -65,7 +65,8 @@ import { creditTaken, debitCustomer, expireDue } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
 import { NO_LOTS, takeOldestFirst } from './expiry-lots.ts'
 import { Keys, keyId } from './keys.ts'
-import { payeeMerchant, payPoints, receivePayment } from './merchants.ts'
+import { creditMerchant } from './merchant-books.ts'
+import { payeeMerchant, payPoints } from './merchants.ts'
 import { bytesCodec, type PurseRecord, PurseStatus, purseCodec, uintCodec } from './records.ts'
 import type { WorkingSet } from './working-set.ts'
 
@@ -213,7 +214,7 @@ function settleVoucher(ctx: TxContext, point: string, merchantId: string, v: Vou
     })
   }
   const paid =
-    fromPurse > 0 ? receivePayment(ctx, point, payee, fromPurse) : { liabilityCleared: 0, toFloat: 0 }
+    fromPurse > 0 ? creditMerchant(ctx, point, payee, fromPurse) : { liabilityCleared: 0, toFloat: 0 }
   // Rule (overdraft charge): the owner's free balance covers the overdraft as far as it goes (what is
   // left after lazy expiry: expired points pay nothing); a key that became merchant-side holds no
   // customer balance, so it covers nothing.

@@ -259,7 +259,10 @@ export interface PointRecord {
   readonly name: string
   readonly decimals: number
   readonly transferable: boolean
-  /** Σ customer balances + Σ merchant floats + Σ points locked in purses (`totalLocked`). */
+  /**
+   * Σ customer balances + Σ merchant floats + Σ points locked in purses (`totalLocked`) + Σ campaign
+   * budgets not yet paid out (`campaignBudgets`).
+   */
   readonly totalSupply: number
   /** Σ merchant liabilities. */
   readonly totalLiability: number
@@ -272,7 +275,8 @@ export interface PointRecord {
   // --- expiry (expiry-policy.ts, customer-balance.ts) ---
   /**
    * Σ points expired out of customers' balances: breakage, burned from totalSupply, the manager's.
-   * The books: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired.
+   * The books: Σ balances + totalLocked + Σ (float − liability) + campaignBudgets = cumRepaid −
+   * cumRedeemed − cumExpired + cumCampaignFunded − cumCampaignReturned.
    */
   readonly cumExpired: number
   /** The policy for future awards: they expire this many days after the award (0 = not by days). */
@@ -286,6 +290,21 @@ export interface PointRecord {
   readonly hasLots: boolean
   /** Σ over purses not yet closed of (locked − spent): points still outstanding, part of totalSupply. */
   readonly totalLocked: number
+  // --- refunds (refunds.ts) ---
+  /**
+   * How long after a payment (or an award) a merchant may refund it (or cancel it); 0 = refunds off,
+   * and then payments and awards keep no record for them.
+   */
+  readonly refundWindowMs: number
+  // --- campaigns (campaigns.ts) ---
+  /** Campaigns not yet closed (at most MAX_LIVE_CAMPAIGNS): when 0, awards skip the campaign lookup. */
+  readonly liveCampaigns: number
+  /** Σ budgets of the campaigns not yet paid out or returned: points held for bonuses, in totalSupply. */
+  readonly campaignBudgets: number
+  /** Σ the manager funded campaigns with (minted against fiat, like a repayment). */
+  readonly cumCampaignFunded: number
+  /** Σ what the manager's closed campaigns returned (burned; the fiat side is the manager's). */
+  readonly cumCampaignReturned: number
 }
 export const pointCodec = structCodec<PointRecord>([
   'manager',
@@ -304,6 +323,11 @@ export const pointCodec = structCodec<PointRecord>([
   'expiryAtMs',
   'hasLots',
   'totalLocked',
+  'refundWindowMs',
+  'liveCampaigns',
+  'campaignBudgets',
+  'cumCampaignFunded',
+  'cumCampaignReturned',
 ])
 
 export const MerchantStatus = {

@@ -45,6 +45,11 @@ describe('client/records.ts against state/', () => {
       expiryAtMs: 20,
       hasLots: true,
       totalLocked: 21,
+      refundWindowMs: 22,
+      liveCampaigns: 23,
+      campaignBudgets: 24,
+      cumCampaignFunded: 25,
+      cumCampaignReturned: 26,
     })
     expect(pointRecordOf(decoded(point))).toEqual({
       name: 'Shibuya',
@@ -55,6 +60,9 @@ describe('client/records.ts against state/', () => {
       merchantCount: 15,
       cumExpired: 18,
       totalLocked: 21,
+      campaignBudgets: 24,
+      cumCampaignFunded: 25,
+      cumCampaignReturned: 26,
     })
     const merchant = merchantCodec.encode({
       name: 'Bakery',
