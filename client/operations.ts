@@ -10,7 +10,7 @@ import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol
 import { MAX_TRAFFIC_EVENTS, MAX_VOUCHERS_PER_SETTLE, type TRAFFIC_KINDS } from '../protocol/tx-body.ts'
 import type { TxInput, TxRequest } from './build.ts'
 import { invalidInput } from './errors.ts'
-import { type AddressLike, toAccount } from './keys.ts'
+import { type AddressLike, toAccount, toHash } from './keys.ts'
 import { type VoucherJson, voucherFrom } from './purse.ts'
 
 const req = <K extends TxRequest['kind']>(kind: K, fields: TxInput<K>): TxRequest<K> => ({ kind, fields })
@@ -198,6 +198,25 @@ export const operations = {
     req('purse.evidence', { point: a.point, first: voucherFrom(a.first), second: voucherFrom(a.second) }),
   /** Anyone, once the purse's settlement window is over: what is left returns to its owner. */
   reclaimPurse: (a: { point: string; purse: AddressLike }) => req('purse.reclaim', a),
+  /**
+   * The manager sets how long after a payment or award its merchant may refund or cancel it (0 = never,
+   * the default: no refund records are kept). Applies to payments and awards from then on.
+   */
+  setRefundWindow: (a: { point: string; windowMs: number }) => req('point.setRefundWindow', a),
+  /**
+   * The merchant paid, or one of its terminals, gives `amount` of a payment (its tx hash) back to the
+   * payer, within the window; the refunds of one payment never sum above it.
+   */
+  refund: (a: { point: string; payment: Bytes | string; amount: number; memo?: string }) =>
+    req('merchant.refund', {
+      point: a.point,
+      payment: toHash(a.payment, 'payment'),
+      amount: a.amount,
+      memo: a.memo ?? '',
+    }),
+  /** The merchant that awarded, or its terminal, cancels an award made in error (its tx hash). */
+  cancelAward: (a: { point: string; award: Bytes | string; memo?: string }) =>
+    req('merchant.cancelAward', { point: a.point, award: toHash(a.award, 'award'), memo: a.memo ?? '' }),
 } as const
 
 /** Splits any number of vouchers into `purse.settle` requests of at most MAX_VOUCHERS_PER_SETTLE each. */

@@ -2,7 +2,7 @@
  * Every read the RPC offers, typed. `Queries` is the read half of ArcadeClient; it is a class of its
  * own so a regulator's or a dashboard's code can hold only the reads.
  */
-import { toHex } from '../protocol/bytes.ts'
+import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { sha256 } from '../protocol/crypto.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
@@ -13,6 +13,7 @@ import type {
   Account,
   Association,
   BlockJson,
+  CancellableAwardInfo,
   CustomerTraffic,
   DeviceInfo,
   EvidenceItem,
@@ -35,6 +36,7 @@ import type {
   ProposalJson,
   ProposalStatus,
   PurseInfo,
+  RefundablePaymentInfo,
   SettlementStatementJson,
   ShopDay,
   SponsorUsageJson,
@@ -251,6 +253,19 @@ export class Queries {
   }
 
   /** An offline purse by its key: locked, spent, status, counters, overdraft charged and shortfall. */
+  /** A payment its merchant may still refund (by its tx hash): amount, refunded, refundable now. */
+  async refundable(point: string, payment: Bytes | string): Promise<RefundablePaymentInfo> {
+    return this.http.request(
+      'GET',
+      `/points/${toPointId(point)}/payments/${toHex(toHash(payment, 'payment'))}`,
+    )
+  }
+
+  /** An award its merchant may still cancel (by its tx hash). */
+  async cancellableAward(point: string, award: Bytes | string): Promise<CancellableAwardInfo> {
+    return this.http.request('GET', `/points/${toPointId(point)}/awards/${toHex(toHash(award, 'award'))}`)
+  }
+
   async purse(purse: AddressLike): Promise<PurseInfo> {
     return this.http.request('GET', `/purses/${addr(purse, 'purse')}`)
   }

@@ -20,14 +20,18 @@ const JOURNAL_EVENTS = new Set([
   'purseLock',
   'pursePay',
   'purseReturn',
+  'refund',
+  'cancelAward',
 ])
 /** Rows between customers, purses and the manager's breakage: no merchant's books move. */
 const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn'])
 
 /** What a row moves into (+) or out of (−) customer balances (state/statement.ts `customerDelta`). */
 export function customerDelta(r: JournalRow): number {
-  if (r.event === 'award' || r.event === 'purseReturn') return r.amount
-  return r.event === 'pay' || r.event === 'expire' || r.event === 'purseLock' ? -r.amount : 0
+  if (r.event === 'award' || r.event === 'purseReturn' || r.event === 'refund') return r.amount
+  const out =
+    r.event === 'pay' || r.event === 'expire' || r.event === 'purseLock' || r.event === 'cancelAward'
+  return out ? -r.amount : 0
 }
 
 /** What a row moves into (+) or out of (−) offline purses (state/statement.ts `purseDelta`). */

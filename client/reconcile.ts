@@ -4,7 +4,8 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn; purses =
+ *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn + Σ refund −
+ *             Σ cancelAward; purses =
  *             Σ purseLock − Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability =
  *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire
  *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed − expired

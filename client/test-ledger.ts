@@ -61,6 +61,8 @@ const KINDS: Record<JournalRow['event'], string> = {
   purseLock: 'purse.open',
   pursePay: 'purse.settle',
   purseReturn: 'purse.reclaim',
+  refund: 'merchant.refund',
+  cancelAward: 'merchant.cancelAward',
 }
 const refused = () => Promise.reject(new Error('the fake ledger node answers no HTTP'))
 
@@ -253,6 +255,8 @@ export class FakeLedgerNode extends ArcadeClient {
       purseLock: ['customer', 'purse'],
       pursePay: ['purse', 'merchant'],
       purseReturn: ['purse', 'customer'],
+      refund: ['merchant', 'customer'],
+      cancelAward: ['customer', 'merchant'],
     } as const
     const [fromRole, toRole] = roles[event]
     this.#rows.push({

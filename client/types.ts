@@ -170,7 +170,8 @@ export interface JournalRow {
   readonly kind: string
   /**
    * expire: expired points leaving a customer (customer → manager, burned: breakage); purseLock,
-   * pursePay, purseReturn: points into an offline purse, out of it to a merchant, back to the owner.
+   * pursePay, purseReturn: points into an offline purse, out of it to a merchant, back to the owner;
+   * refund: merchant → customer (a payment given back); cancelAward: customer → merchant.
    */
   readonly event:
     | 'award'
@@ -182,6 +183,8 @@ export interface JournalRow {
     | 'purseLock'
     | 'pursePay'
     | 'purseReturn'
+    | 'refund'
+    | 'cancelAward'
   readonly point: string
   readonly from: string
   readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse'
@@ -276,6 +279,10 @@ export interface MerchantStatementAmounts {
   readonly repaymentsToFloat: number
   readonly repaymentsClearingLiability: number
   readonly redemptions: number
+  /** Σ refunded to customers in the period. */
+  readonly refunds: number
+  /** Σ of the awards cancelled in the period. */
+  readonly awardsCancelled: number
   readonly closingFloat: number
   readonly closingLiability: number
   /** The closing liability: yen the merchant owes the manager. */
@@ -429,6 +436,36 @@ export interface CustomerTraffic {
   readonly events: number
   readonly amount: number
   readonly points: number
+}
+
+/** A payment its merchant may still refund (GET /v1/points/:id/payments/:hash). */
+export interface RefundablePaymentInfo {
+  readonly point: string
+  /** The payment's tx hash (hex). */
+  readonly payment: string
+  readonly merchant: string
+  /** Who refunds go back to: the customer, or the paying device's owner. */
+  readonly payer: string
+  readonly amount: number
+  readonly refunded: number
+  /** What may still be refunded at the head block time (0 once the window is over). */
+  readonly refundable: number
+  readonly refundableUntilMs: number
+  readonly refundableUntil: string
+}
+
+/** An award its merchant may still cancel (GET /v1/points/:id/awards/:hash). */
+export interface CancellableAwardInfo {
+  readonly point: string
+  /** The award's tx hash (hex). */
+  readonly award: string
+  readonly merchant: string
+  readonly customer: string
+  readonly amount: number
+  readonly cancelled: boolean
+  readonly cancellable: boolean
+  readonly cancellableUntilMs: number
+  readonly cancellableUntil: string
 }
 
 /** An offline purse (GET /v1/purses/:address). */

@@ -283,6 +283,14 @@ export const TX_BODY_SCHEMAS = {
   'purse.evidence': struct({ point: pointId, first: voucher, second: voucher }),
   /** Anyone, once the settlement window is over: what is left in the purse returns to its owner. */
   'purse.reclaim': struct({ point: pointId, purse: address }),
+
+  // --- refunds (issue 15, state/refunds.ts) ---
+  /** The manager sets how long after a payment or award it may be refunded or cancelled (0 = never). */
+  'point.setRefundWindow': struct({ point: pointId, windowMs: uint }),
+  /** The merchant paid, or its terminal, gives `amount` of a payment (named by its tx hash) back. */
+  'merchant.refund': struct({ point: pointId, payment: hash, amount: uint, memo: label }),
+  /** The merchant that awarded, or its terminal, cancels an award made in error (named by its tx hash). */
+  'merchant.cancelAward': struct({ point: pointId, award: hash, memo: label }),
 } as const satisfies Record<string, Field>
 
 export type TxKind = keyof typeof TX_BODY_SCHEMAS

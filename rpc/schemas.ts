@@ -83,6 +83,7 @@ export const addressParams = object({ address: { type: 'string', minLength: 1, m
 export const pointParams = object({ id: pointId })
 export const pointMerchantParams = object({ id: pointId, address: { type: 'string', maxLength: 200 } })
 export const hashParams = object({ hash: { type: 'string', maxLength: 200 } })
+export const pointHashParams = object({ id: pointId, hash: { type: 'string', maxLength: 200 } })
 export const limitQuery = (max: number, fallback: number): Schema => ({
   type: 'integer',
   minimum: 1,
@@ -172,6 +173,10 @@ const pointFields = {
   cumRedeemed: amount,
   merchantCount: uint,
   grantCount: uint,
+  refundWindowMs: {
+    ...uint,
+    description: 'how long after a payment or award its merchant may refund or cancel it (0: never)',
+  },
   cumExpired: {
     ...amount,
     description: 'points expired out of customer balances (breakage, burned from totalSupply)',
@@ -398,4 +403,30 @@ export const association: Schema = object({
     description: 'where its validator node listens for peers, as published on chain',
   }),
   rpc: nullable({ ...text, description: 'its public RPC URL, as published on chain' }),
+})
+
+/** A payment its merchant may still refund (GET /v1/points/:id/payments/:hash). */
+export const refundablePaymentInfo: Schema = object({
+  point: pointId,
+  payment: { ...text, description: 'the tx hash of the merchant.pay or device.pay (hex)' },
+  merchant: account,
+  payer: { ...account, description: 'the customer (or device owner) refunds go back to' },
+  amount: { ...amount, description: 'the payment' },
+  refunded: { ...amount, description: 'Σ refunded so far' },
+  refundable: { ...amount, description: 'what may still be refunded now (0 once the window is over)' },
+  refundableUntilMs: { ...uint, description: 'refunds are taken while block time ≤ this' },
+  refundableUntil: { ...text, description: 'ISO 8601 UTC' },
+})
+
+/** An award its merchant may still cancel (GET /v1/points/:id/awards/:hash). */
+export const cancellableAwardInfo: Schema = object({
+  point: pointId,
+  award: { ...text, description: 'the tx hash of the merchant.award (hex)' },
+  merchant: account,
+  customer: account,
+  amount,
+  cancelled: bool,
+  cancellable: { ...bool, description: 'not cancelled and within its window at the head block time' },
+  cancellableUntilMs: { ...uint, description: 'cancellation is taken while block time ≤ this' },
+  cancellableUntil: { ...text, description: 'ISO 8601 UTC' },
 })

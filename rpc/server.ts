@@ -25,6 +25,7 @@ import { registerGovernanceRoutes } from './routes/governance.ts'
 import { registerJournalRoutes } from './routes/journal.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerPurseRoutes } from './routes/purses.ts'
+import { registerRefundRoutes } from './routes/refunds.ts'
 import { registerStakingRoutes } from './routes/staking.ts'
 import { registerStatementRoutes } from './routes/statements.ts'
 import { registerStreamRoutes } from './routes/stream.ts'
@@ -173,6 +174,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       registerGovernanceRoutes(v1, ctx)
       registerStreamRoutes(v1, ctx)
       registerPurseRoutes(v1, ctx)
+      registerRefundRoutes(v1, ctx)
     },
     { prefix: '/v1' },
   )

@@ -56,6 +56,8 @@ export const STATEMENT_AMOUNTS = [
   'repaymentsToFloat',
   'repaymentsClearingLiability',
   'redemptions',
+  'refunds',
+  'awardsCancelled',
   'closingFloat',
   'closingLiability',
   'owedToManager',

@@ -46,6 +46,7 @@ import { applyPendingParams } from './params.ts'
 import type { KvWrite } from './ports.ts'
 import { type LedgerEvent, type Receipt, ReceiptStatus } from './receipt.ts'
 import { type Meta, metaCodec, validatorSetCodec } from './records.ts'
+import { sweepRefundRecords } from './refunds.ts'
 import { ReplayBuilder } from './replay.ts'
 import { chargeSponsor } from './sponsorship.ts'
 import { jail, runElection } from './staking.ts'
@@ -157,6 +158,8 @@ export function applyBlock(
 
   // Expired points of accounts no tx touched leave their balances, a bounded walk (expiry-sweep.ts).
   sweepExpiries(ws, timeMs, blockEvents)
+  // Refund records whose window is over are pruned, a bounded walk too (refunds.ts).
+  sweepRefundRecords(ws, timeMs)
   expireProposals(ws, height, blockEvents)
   const current = ws.get(Keys.meta, metaCodec) as Meta
   const boundary = isEpochBoundary(height, clock)

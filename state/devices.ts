@@ -14,6 +14,7 @@ import { fail, StateErrorCode } from './errors.ts'
 import { Keys, keyId } from './keys.ts'
 import { payPoints } from './merchants.ts'
 import { bytesListCodec, deviceCodec } from './records.ts'
+import { recordPayment } from './refunds.ts'
 
 /** Rule: an owner binds at most `maxDevicesPerOwner` devices. */
 export function requireDeviceRoom(devices: readonly Bytes[], params: { maxDevicesPerOwner: number }): void {
@@ -71,7 +72,8 @@ export function devicePay(ctx: TxContext, body: TxBodyOf<'device.pay'>): void {
       fail(StateErrorCode.merchantNotAllowed, 'merchant is not on the device allow-list')
     }
   }
-  payPoints(ctx, body.point, d.owner, body.payee, body.amount, ctx.signer)
+  const paid = payPoints(ctx, body.point, d.owner, body.payee, body.amount, ctx.signer)
+  recordPayment(ctx, body.point, paid.merchant, d.owner, body.amount, paid.taken)
   ctx.ws.put(Keys.device(ctx.signerId), deviceCodec, { ...d, period, spent })
 }
 

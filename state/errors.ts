@@ -120,6 +120,21 @@ export const StateErrorCode = {
   voucherReplayed: 'STATE_VOUCHER_REPLAYED',
   /** purse.evidence whose two vouchers are not two different vouchers of one purse with one counter. */
   vouchersNotConflicting: 'STATE_VOUCHERS_NOT_CONFLICTING',
+  // --- refunds (state/refunds.ts) ---
+  /** point.setRefundWindow above MAX_REFUND_WINDOW_MS. */
+  badRefundWindow: 'STATE_BAD_REFUND_WINDOW',
+  /** merchant.refund of a tx that is no refundable payment of this point (or whose record was pruned). */
+  unknownPayment: 'STATE_UNKNOWN_PAYMENT',
+  /** merchant.cancelAward of a tx that is no cancellable award of this point (or whose record was pruned). */
+  unknownAward: 'STATE_UNKNOWN_AWARD',
+  /** A refund or cancellation by another merchant than the one paid (or that awarded). */
+  notPaymentMerchant: 'STATE_NOT_PAYMENT_MERCHANT',
+  /** A refund or cancellation after the window the point had when the payment (or award) was made. */
+  refundWindowOver: 'STATE_REFUND_WINDOW_OVER',
+  /** A refund that would take a payment's refunds above the payment. */
+  refundExceedsPayment: 'STATE_REFUND_EXCEEDS_PAYMENT',
+  /** merchant.cancelAward of an award already cancelled. */
+  awardCancelled: 'STATE_AWARD_CANCELLED',
   // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
   badHeight: 'STATE_BAD_HEIGHT',
   badBlockTime: 'STATE_BAD_BLOCK_TIME',

@@ -35,6 +35,7 @@ import {
   roleRevoke,
 } from './points.ts'
 import { purseEvidence, purseOpen, purseReclaim, purseSettle } from './purses.ts'
+import { merchantCancelAward, merchantRefund, pointSetRefundWindow } from './refunds.ts'
 import { sponsorGrant, sponsorRevoke } from './sponsorship.ts'
 import { stakingDelegate, stakingUndelegate, stakingUnjail } from './staking.ts'
 import { trafficAnchor, trafficRecord, trafficSetRules } from './traffic.ts'
@@ -88,6 +89,10 @@ export const EXECUTORS: Executors = {
   'purse.settle': purseSettle,
   'purse.evidence': purseEvidence,
   'purse.reclaim': purseReclaim,
+  // --- refunds (issue 15) ---
+  'point.setRefundWindow': pointSetRefundWindow,
+  'merchant.refund': merchantRefund,
+  'merchant.cancelAward': merchantCancelAward,
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {
@@ -115,4 +120,5 @@ export const KIND_AUTHORITY: Partial<Record<TxKind, 'admin' | 'issuer' | 'manage
   'sponsor.grant': 'manager',
   'sponsor.revoke': 'manager',
   'point.setExpiry': 'manager',
+  'point.setRefundWindow': 'manager',
 }

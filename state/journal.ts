@@ -16,6 +16,9 @@
  * paid; an overdraft charged to the owner is an ordinary `pay` row) and purseReturn (purse → customer,
  * purse.reclaim).
  *
+ * Refunds (refunds.ts) add two: refund (merchant → customer, given as an award is) and cancelAward
+ * (customer → merchant, taken back as a payment is).
+ *
  * Pure: the rows are a function of the tx, its receipt, the block time and each point's manager.
  * Encoded as a fixed-order msgpack tuple (JOURNAL_FIELDS), the value the node's store keeps.
  */
@@ -37,6 +40,8 @@ export const JOURNAL_EVENTS = [
   'purseLock',
   'pursePay',
   'purseReturn',
+  'refund',
+  'cancelAward',
 ] as const
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number]
 
@@ -62,7 +67,8 @@ export interface JournalRow {
    * repay: manager → merchant (the manager records the merchant's fiat payment, the points are
    * minted); redeem: merchant → manager (burned, the manager pays fiat); transfer: customer → customer;
    * expire: customer → manager (expired points, burned: breakage, the manager's);
-   * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer.
+   * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer;
+   * refund: merchant → customer; cancelAward: customer → merchant.
    */
   readonly from: Bytes
   readonly fromRole: JournalRole
@@ -265,6 +271,36 @@ function movementOf(
         merchant: null,
         floatDelta: 0,
         liabilityDelta: 0,
+      }
+    case 'refund':
+      return {
+        ...base,
+        event: 'refund',
+        point: event.point,
+        from: event.merchant,
+        fromRole: 'merchant',
+        to: event.customer,
+        toRole: 'customer',
+        amount: event.amount,
+        merchant: event.merchant,
+        terminal: bytesEqual(event.terminal, event.merchant) ? null : event.terminal,
+        floatDelta: neg(event.fromFloat),
+        liabilityDelta: event.onCredit,
+      }
+    case 'awardCancelled':
+      return {
+        ...base,
+        event: 'cancelAward',
+        point: event.point,
+        from: event.customer,
+        fromRole: 'customer',
+        to: event.merchant,
+        toRole: 'merchant',
+        amount: event.amount,
+        merchant: event.merchant,
+        terminal: bytesEqual(event.terminal, event.merchant) ? null : event.terminal,
+        floatDelta: event.toFloat,
+        liabilityDelta: neg(event.liabilityCleared),
       }
     case 'transfer':
       return {

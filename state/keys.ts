@@ -93,6 +93,16 @@ export const Keys = {
   purseCounter: (purse: string, counter: number) => `purc/${purse}/${counter}`,
   /** A voucher settled at an already used counter (a cloned key's), by its digest, against its replay. */
   purseVoucher: (purse: string, digest: string) => `purv/${purse}/${digest}`,
+  // --- refunds (refunds.ts) ---
+  /** A payment a merchant may still refund (merchant.pay, device.pay), under its tx hash. */
+  refundablePayment: (point: string, txHash: string) => `rfp/${point}/${txHash}`,
+  /** An award (merchant.award) its merchant may still cancel, under its tx hash. */
+  cancellableAward: (point: string, txHash: string) => `rfa/${point}/${txHash}`,
+  /** The queue of records whose window ends on JST day `day`, which the refund sweep prunes. */
+  refundQueueLength: (day: number) => `rfn/${day}`,
+  refundQueueEntry: (day: number, seq: number) => `rfq/${day}/${seq}`,
+  /** The refund sweep's cursor over those days (absent until the first record is ever made). */
+  refundSweep: 'rfs',
 } as const
 
 export const EVERYONE = '*'

@@ -4,7 +4,8 @@
  * - award: float first, then credit (minted against liability, never above the credit limit);
  * - pay: clears liability first (burned), the surplus adds to the float;
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
- * - redeem (merchant): burns float, the manager pays fiat off the ledger.
+ * - redeem (merchant): burns float, the manager pays fiat off the ledger;
+ * - refund and cancelled award (refunds.ts): an award's and a payment's movements, reversed.
  * Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired
  * (expired points leave customers' balances, customer-balance.ts; totalLocked is what offline purses
  * hold, purses.ts).
@@ -28,12 +29,13 @@ import {
   type TxContext,
   terminalOwner,
 } from './context.ts'
-import { creditCustomer, debitCustomer, expireDue } from './customer-balance.ts'
+import { creditCustomer, debitCustomer, expireDue, type Taken } from './customer-balance.ts'
 import { fail, StateErrorCode } from './errors.ts'
 import { awardExpiryOf } from './expiry-policy.ts'
 import { Keys, keyId } from './keys.ts'
 import { chargeMerchant, creditMerchant } from './merchant-books.ts'
 import { bytesCodec, type MerchantRecord, MerchantStatus } from './records.ts'
+import { recordAward, recordPayment } from './refunds.ts'
 
 export function merchantApply(ctx: TxContext, body: TxBodyOf<'merchant.apply'>): void {
   getPoint(ctx.ws, body.point)
@@ -241,7 +243,9 @@ export function awardPoints(
 
 export function merchantAward(ctx: TxContext, body: TxBodyOf<'merchant.award'>): void {
   getPoint(ctx.ws, body.point)
-  awardPoints(ctx, body.point, actingMerchant(ctx, body.point), body.customer, body.amount)
+  const merchant = actingMerchant(ctx, body.point)
+  awardPoints(ctx, body.point, merchant, body.customer, body.amount)
+  recordAward(ctx, body.point, merchant.address, body.customer, body.amount)
 }
 
 /** The active merchant a payment to `payee` (the merchant or one of its terminals) goes to. */
@@ -266,7 +270,7 @@ export function payPoints(
   payee: Bytes,
   amount: number,
   device: Bytes | null,
-): Bytes {
+): { merchant: Bytes; taken: Taken } {
   requirePositive(amount)
   getPoint(ctx.ws, point)
   const merchant = payeeMerchant(ctx, point, payee)
@@ -274,7 +278,7 @@ export function payPoints(
   if (isMerchantSide(ctx.ws, point, payerId))
     fail(StateErrorCode.roleConflict, 'payer is a merchant or terminal')
   // Oldest expiry first, the non-expiring part last (customer-balance.ts).
-  debitCustomer(ctx, point, payerId, amount)
+  const taken = debitCustomer(ctx, point, payerId, amount)
   const { liabilityCleared, toFloat } = creditMerchant(ctx, point, merchant, amount)
   ctx.events.push({
     type: 'pay',
@@ -286,11 +290,12 @@ export function payPoints(
     toFloat,
     device,
   })
-  return merchant.address
+  return { merchant: merchant.address, taken }
 }
 
 export function merchantPay(ctx: TxContext, body: TxBodyOf<'merchant.pay'>): void {
-  payPoints(ctx, body.point, ctx.signer, body.payee, body.amount, null)
+  const paid = payPoints(ctx, body.point, ctx.signer, body.payee, body.amount, null)
+  recordPayment(ctx, body.point, paid.merchant, ctx.signer, body.amount, paid.taken)
 }
 
 export function merchantRepay(ctx: TxContext, body: TxBodyOf<'merchant.repay'>): void {

@@ -21,8 +21,10 @@ import {
   associationCodec,
   bytesCodec,
   bytesListCodec,
+  type CancellableAwardRecord,
   type ChainParams,
   type CustomerTraffic,
+  cancellableAwardCodec,
   customerTrafficCodec,
   type DeviceRecord,
   deviceCodec,
@@ -44,7 +46,9 @@ import {
   proposalCodec,
   purseCodec,
   type RecordCodec,
+  type RefundablePaymentRecord,
   type Roles,
+  refundablePaymentCodec,
   rolesCodec,
   type ShopDay,
   type StakeRecord,
@@ -198,6 +202,10 @@ export interface LedgerQuery {
   purse(purse: Bytes): PurseRecord | null
   /** The digest of the first voucher settled at `counter` of a purse, or null. */
   purseCounter(purse: Bytes, counter: number): Bytes | null
+  /** A payment its merchant may still refund, by its tx hash (refunds.ts); null once pruned or never. */
+  refundablePayment(point: string, txHash: Bytes): RefundablePaymentRecord | null
+  /** An award its merchant may still cancel, by its tx hash; null once pruned or never. */
+  cancellableAward(point: string, txHash: Bytes): CancellableAwardRecord | null
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
 }
 
@@ -390,6 +398,10 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     jstDay: jstDayOf,
     purse: (purse) => read(Keys.purse(h(purse)), purseCodec) ?? null,
     purseCounter: (purse, counter) => read(Keys.purseCounter(h(purse), counter), bytesCodec) ?? null,
+    refundablePayment: (point, txHash) =>
+      read(Keys.refundablePayment(point, h(txHash)), refundablePaymentCodec) ?? null,
+    cancellableAward: (point, txHash) =>
+      read(Keys.cancellableAward(point, h(txHash)), cancellableAwardCodec) ?? null,
     prove(key) {
       return { key, value: map.get(key) ?? null, proof: map.prove(key) }
     },

@@ -88,6 +88,28 @@ export const EVENT_FIELDS = {
    * the expiries it left with; an `expire` event follows for what had expired in the purse meanwhile.
    */
   purseClosed: ['point', 'purse', 'owner', 'returned'],
+  // --- refunds (state/refunds.ts) ---
+  /** How long after a payment or award the point's merchants may refund or cancel it (0 = never). */
+  refundWindow: ['point', 'windowMs'],
+  /**
+   * `amount` of the payment `payment` (a tx hash) went back to the payer (`customer`), given as an
+   * award is: `fromFloat` left the merchant's float, `onCredit` was minted against its liability.
+   */
+  refund: ['point', 'merchant', 'terminal', 'customer', 'payment', 'amount', 'fromFloat', 'onCredit'],
+  /**
+   * The award `award` (a tx hash) was cancelled: `amount` left the customer back to the merchant, as a
+   * payment does (`liabilityCleared` burned against its liability, `toFloat` to its float).
+   */
+  awardCancelled: [
+    'point',
+    'merchant',
+    'terminal',
+    'customer',
+    'award',
+    'amount',
+    'liabilityCleared',
+    'toFloat',
+  ],
 } as const
 
 export type EventType = keyof typeof EVENT_FIELDS
@@ -126,6 +148,8 @@ type FieldType<K> = K extends
             | 'proposer'
             | 'purse'
             | 'payee'
+            | 'payment'
+            | 'award'
         ? Bytes
         : number
 

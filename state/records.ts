@@ -678,3 +678,55 @@ export const purseCodec = structCodec<PurseRecord>(
   // The owner key, 12 integers, two strings, and the lots (≤ MAX_LOTS, as a balance's: 2.4 KiB at most).
   (p) => HEADER + KEY + 12 * UINT + textBound(p.point) + textBound(p.status) + lotsBound(p.lots),
 )
+
+// --- refunds (state/refunds.ts) ---
+
+/**
+ * A payment (merchant.pay or device.pay) made while its point had a refund window, under its tx hash
+ * (`rfp/<point>/<hash>`), until the refund sweep prunes it after `refundableUntilMs`.
+ */
+export interface RefundablePaymentRecord {
+  readonly merchant: Bytes
+  /** Who paid: the customer, or a device's owner. Refunds go back to it. */
+  readonly payer: Bytes
+  readonly amount: number
+  /** Σ refunded so far (≤ amount). */
+  readonly refunded: number
+  /** Refunds are taken while the block time is ≤ this (the payment's time + the point's window then). */
+  readonly refundableUntilMs: number
+  /**
+   * What the payment took that expires, less what refunds gave back (latest expiry first after the
+   * non-expiring part): a refund returns points with the expiries they left with. At most MAX_LOTS.
+   */
+  readonly lots: Lots
+  readonly nonExpiring: number
+}
+export const refundablePaymentCodec = structCodec<RefundablePaymentRecord>(
+  ['merchant', 'payer', 'amount', 'refunded', 'refundableUntilMs', 'lots', 'nonExpiring'],
+  (r) => HEADER + 2 * KEY + 4 * UINT + lotsBound(r.lots),
+)
+
+/** An award (merchant.award) made while its point had a refund window, under its tx hash (`rfa/…`). */
+export interface CancellableAwardRecord {
+  readonly merchant: Bytes
+  readonly customer: Bytes
+  readonly amount: number
+  readonly cancellableUntilMs: number
+  readonly cancelled: boolean
+}
+export const cancellableAwardCodec = structCodec<CancellableAwardRecord>([
+  'merchant',
+  'customer',
+  'amount',
+  'cancellableUntilMs',
+  'cancelled',
+])
+
+/** One entry of a refund queue day: a record to prune once its window is over. */
+export interface RefundQueueEntry {
+  readonly point: string
+  /** 'payment' or 'award'. */
+  readonly record: string
+  readonly txHash: Bytes
+}
+export const refundQueueEntryCodec = structCodec<RefundQueueEntry>(['point', 'record', 'txHash'])

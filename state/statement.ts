@@ -53,6 +53,10 @@ export interface MerchantStatement {
   readonly repaymentsToFloat: number
   readonly repaymentsClearingLiability: number
   readonly redemptions: number
+  /** Σ refunded to customers (merchant.refund), given as awards are: float first, then credit. */
+  readonly refunds: number
+  /** Σ of the awards cancelled (merchant.cancelAward), taken back as payments are. */
+  readonly awardsCancelled: number
   readonly closingFloat: number
   readonly closingLiability: number
   readonly owedToManager: number
@@ -139,6 +143,8 @@ const zeroCounts = (): PeriodCounts => ({
   repaymentsToFloat: 0,
   repaymentsClearingLiability: 0,
   redemptions: 0,
+  refunds: 0,
+  awardsCancelled: 0,
 })
 
 export interface StatementFold {
@@ -239,6 +245,12 @@ export function createStatementFold(
       case 'redeem':
         c.redemptions += row.amount
         break
+      case 'refund':
+        c.refunds += row.amount
+        break
+      case 'cancelAward':
+        c.awardsCancelled += row.amount
+        break
     }
   }
 
@@ -254,7 +266,8 @@ export function createStatementFold(
       const closingFloat = openingFloat + t.inPeriod.float
       const closingLiability = openingLiability + t.inPeriod.liability
       const c = t.counts
-      const active = c.awardCount + c.paymentCount + c.repayments + c.redemptions > 0
+      const active =
+        c.awardCount + c.paymentCount + c.repayments + c.redemptions + c.refunds + c.awardsCancelled > 0
       const balances =
         openingFloat !== 0 || openingLiability !== 0 || closingFloat !== 0 || closingLiability !== 0
       if (!active && !balances) continue
@@ -340,10 +353,12 @@ export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number
   switch (row.event) {
     case 'award':
     case 'purseReturn':
+    case 'refund':
       return row.amount
     case 'pay':
     case 'expire':
     case 'purseLock':
+    case 'cancelAward':
       return -row.amount
     default:
       return 0

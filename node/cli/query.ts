@@ -172,6 +172,18 @@ const specs: QuerySpec[] = [
     run: (c, pos) => c.lots(at(pos, 0), at(pos, 1)),
   },
   {
+    name: 'refundable',
+    summary: 'A payment its merchant may still refund (by its tx hash), and how much',
+    args: ['ID', 'TXHASH'],
+    run: (c, pos) => c.refundable(at(pos, 0), at(pos, 1)),
+  },
+  {
+    name: 'cancellable',
+    summary: 'An award its merchant may still cancel (by its tx hash)',
+    args: ['ID', 'TXHASH'],
+    run: (c, pos) => c.cancellableAward(at(pos, 0), at(pos, 1)),
+  },
+  {
     name: 'merchants',
     summary: "A point's merchants",
     args: ['ID'],

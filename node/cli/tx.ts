@@ -103,6 +103,68 @@ const specs: TxSpec[] = [
     },
   },
   {
+    name: 'set-refund-window',
+    summary: 'Set how long after a payment or award its merchant may refund or cancel it (manager)',
+    usage: '--point ID --days N | --hours N | --never',
+    details:
+      'Applies to payments and awards from this tx on; each keeps the window it was made under. ' +
+      'At most 366 days. With no window (the default) payments keep no refund record.',
+    options: {
+      ...POINT,
+      days: opt('N', 'the window in days (1 to 366)'),
+      hours: opt('N', 'the window in hours (1 to 8784)'),
+      never: { type: 'boolean', description: 'no refunds or cancellations (the default)' },
+    },
+    build: async ({ args }) => {
+      const given = ['days', 'hours', 'never'].filter((k) => args.values[k] !== undefined)
+      if (given.length !== 1) throw new UsageError('give exactly one of --days, --hours or --never')
+      const windowMs =
+        args.values.days !== undefined
+          ? intOption(args, 'days', 1, 366) * 86_400_000
+          : args.values.hours !== undefined
+            ? intOption(args, 'hours', 1, 8_784) * 3_600_000
+            : 0
+      return operations.setRefundWindow({ point: point(args), windowMs })
+    },
+  },
+  {
+    name: 'refund',
+    summary: 'Give all or part of a payment back to its payer (merchant or terminal)',
+    usage: '--point ID --payment TXHASH --amount AMOUNT [--memo TEXT]',
+    details: 'See what may still be refunded with `arcade query refundable ID TXHASH`.',
+    options: {
+      ...POINT,
+      payment: opt('TXHASH', 'the hash of the merchant.pay or device.pay (hex)'),
+      amount: AMOUNT,
+      memo: opt('TEXT', 'up to 64 characters'),
+    },
+    build: async (ctx) => {
+      const p = point(ctx.args)
+      return operations.refund({
+        point: p,
+        payment: requiredString(ctx.args, 'payment'),
+        amount: await amount(ctx, 'amount', p),
+        memo: stringOption(ctx.args, 'memo') ?? '',
+      })
+    },
+  },
+  {
+    name: 'cancel-award',
+    summary: 'Cancel an award made in error, while the customer still holds it (merchant or terminal)',
+    usage: '--point ID --award TXHASH [--memo TEXT]',
+    options: {
+      ...POINT,
+      award: opt('TXHASH', 'the hash of the merchant.award (hex)'),
+      memo: opt('TEXT', 'up to 64 characters'),
+    },
+    build: async ({ args }) =>
+      operations.cancelAward({
+        point: point(args),
+        award: requiredString(args, 'award'),
+        memo: stringOption(args, 'memo') ?? '',
+      }),
+  },
+  {
     name: 'apply',
     summary: 'Apply to a point as a merchant (the manager then admits you)',
     usage: '--point ID --name SHOP-NAME',

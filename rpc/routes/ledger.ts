@@ -69,15 +69,16 @@ const withErrors = (ok: Record<string, unknown>) => ({ 200: ok, ...S.errorRespon
 const nextOffset = (page: { offset: number; limit: number }, got: number) =>
   got === page.limit ? page.offset + got : null
 
+/** The point's record, or RPC_POINT_NOT_FOUND. */
+export function requirePoint(query: LedgerQuery, id: string): PointRecord {
+  const point = query.point(id)
+  if (point === null) throw new RpcError(RpcErrorCode.pointNotFound, `no point ${id}`)
+  return point
+}
+
 export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContext): void {
   const { chain } = deps
   const q = () => currentQuery(deps.query)
-
-  function requirePoint(query: LedgerQuery, id: string): PointRecord {
-    const point = query.point(id)
-    if (point === null) throw new RpcError(RpcErrorCode.pointNotFound, `no point ${id}`)
-    return point
-  }
 
   async function knownPoints(): Promise<readonly string[]> {
     if (deps.pointIds === undefined) {

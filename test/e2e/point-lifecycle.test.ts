@@ -1,6 +1,7 @@
 /**
  * The point's life cycle end to end (issue 15), on a real network of node processes through the SDK:
- * points awarded under a fixed expiry date expire and become the manager's breakage; an owner locks
+ * points awarded under a fixed expiry date expire and become the manager's breakage; a shop refunds
+ * part of a payment (never more than it) and cancels an award made in error; an owner locks
  * points into an offline purse, a terminal accepts its vouchers offline against a certified proof
  * and settles them later, and a cloned purse key's double spend is caught, the purse frozen and the
  * owner charged. At the end a regulator reconciles the point's journal against its proven state on
@@ -111,6 +112,49 @@ describe("the point's life cycle on a real network", () => {
     expect(point.cumExpired).toBe(500)
     expect(point.expiry.lapsed).toBe(true)
     expect(await client.lots(POINT, customer.address)).toMatchObject({ balance: 100, nonExpiring: 100 })
+  })
+
+  it('refunds part of a payment, never above it, and cancels an award made in error', async () => {
+    await client.send(operations.setRefundWindow({ point: POINT, windowMs: 3_600_000 }), asManager())
+    const spendable = await balanceOf(customer)
+    const payment = await client.pay(
+      { point: POINT, payee: terminal.address, amount: 60, memo: 'basket' },
+      sponsored(customer),
+    )
+    const refund = await client.send(
+      operations.refund({ point: POINT, payment: payment.hash, amount: 25, memo: 'one item back' }),
+      sponsored(terminal),
+    )
+    expect(refund.committed?.receipt.events).toContainEqual(
+      expect.objectContaining({ type: 'refund', amount: 25, customer: customer.address }),
+    )
+    const tooMuch = await client.send(
+      operations.refund({ point: POINT, payment: payment.hash, amount: 36 }),
+      {
+        ...sponsored(terminal),
+        throwOnFailure: false,
+      },
+    )
+    expect(tooMuch.committed?.receipt).toMatchObject({
+      status: 'failed',
+      error: 'STATE_REFUND_EXCEEDS_PAYMENT',
+    })
+    expect(await client.refundable(POINT, payment.hash)).toMatchObject({
+      amount: 60,
+      refunded: 25,
+      refundable: 35,
+      payer: customer.address,
+    })
+    expect(await balanceOf(customer)).toBe(spendable - 60 + 25)
+
+    // An award in error goes back while the customer still holds it.
+    const award = await client.award(
+      { point: POINT, customer: customer.address, amount: 70, memo: 'wrong customer' },
+      sponsored(terminal),
+    )
+    await client.send(operations.cancelAward({ point: POINT, award: award.hash }), sponsored(shop))
+    expect(await client.cancellableAward(POINT, award.hash)).toMatchObject({ cancelled: true, amount: 70 })
+    expect(await balanceOf(customer)).toBe(spendable - 35)
   })
 
   it('pays offline with a purse, settles later, and catches a cloned key', async () => {
