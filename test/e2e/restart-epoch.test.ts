@@ -24,8 +24,11 @@ import { ManagerTxs } from '../helpers/txs.ts'
 
 const BASE_PORT = 27400
 const EPOCH_LENGTH = 6
-/** Blocks come this far apart when idle: a wide window to kill the victim while its head is H. */
-const EMPTY_BLOCK_INTERVAL_MS = 1_500
+/**
+ * Blocks come this far apart when idle: the window to kill the victim while its head is H, wide
+ * against the 10 ms poll of its head (and a missed boundary is retried at the next one).
+ */
+const EMPTY_BLOCK_INTERVAL_MS = 750
 const VICTIM = 'validator-3'
 /** Stopped after the restart, so that no quorum exists without the victim. */
 const SPARE = 'validator-4'

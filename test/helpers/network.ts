@@ -262,9 +262,13 @@ export interface BatchResult {
   status?: string
 }
 
+/** Heights fetched at once by `expectSameChain` (one request per node and height). */
+const SAME_CHAIN_BATCH = 16
+
 /**
  * Compares blocks 1..height across nodes: the same hash and state root everywhere. Returns the
- * blocks of the first node, so callers can look at views and proposers.
+ * blocks of the first node, so callers can look at views and proposers. Heights are fetched in
+ * batches; a fork is reported at the lowest height that differs.
  */
 export async function expectSameChain(
   net: TestNetwork,
@@ -272,18 +276,21 @@ export async function expectSameChain(
   height: number,
 ): Promise<BlockJson[]> {
   const blocks: BlockJson[] = []
-  for (let h = 1; h <= height; h++) {
-    const all = await Promise.all(names.map((n) => net.block(n, h)))
-    const first = all[0] as BlockJson
-    for (const [i, b] of all.entries()) {
-      if (b.hash !== first.hash || b.header.stateRoot !== first.header.stateRoot) {
-        throw new Error(
-          `fork at height ${h}: ${names[0]} has ${first.hash}/${first.header.stateRoot}, ` +
-            `${names[i]} has ${b.hash}/${b.header.stateRoot}`,
-        )
+  for (let from = 1; from <= height; from += SAME_CHAIN_BATCH) {
+    const heights = Array.from({ length: Math.min(SAME_CHAIN_BATCH, height - from + 1) }, (_, i) => from + i)
+    const batch = await Promise.all(heights.map((h) => Promise.all(names.map((n) => net.block(n, h)))))
+    for (const [k, all] of batch.entries()) {
+      const first = all[0] as BlockJson
+      for (const [i, b] of all.entries()) {
+        if (b.hash !== first.hash || b.header.stateRoot !== first.header.stateRoot) {
+          throw new Error(
+            `fork at height ${heights[k]}: ${names[0]} has ${first.hash}/${first.header.stateRoot}, ` +
+              `${names[i]} has ${b.hash}/${b.header.stateRoot}`,
+          )
+        }
       }
+      blocks.push(first)
     }
-    blocks.push(first)
   }
   return blocks
 }
