@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Both cores for the in-process files (vitest's default leaves one idle on 2 cores): the unit
+    // project went from about 166 s to 130 s. The e2e project still runs one file at a time.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
