@@ -6,6 +6,7 @@ import {
   associationUpdate,
   stakingRegister,
 } from './associations.ts'
+import { campaignClose, campaignCreate, campaignFund } from './campaigns.ts'
 import type { TxContext } from './context.ts'
 import { deviceBind, devicePay, deviceRevoke } from './devices.ts'
 import { pointSetExpiry } from './expiry-policy.ts'
@@ -88,6 +89,10 @@ export const EXECUTORS: Executors = {
   'purse.settle': purseSettle,
   'purse.evidence': purseEvidence,
   'purse.reclaim': purseReclaim,
+  // --- campaigns (issue 15): the manager's or a merchant's, so none is manager-only ---
+  'campaign.create': campaignCreate,
+  'campaign.fund': campaignFund,
+  'campaign.close': campaignClose,
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {

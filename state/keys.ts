@@ -93,6 +93,13 @@ export const Keys = {
   purseCounter: (purse: string, counter: number) => `purc/${purse}/${counter}`,
   /** A voucher settled at an already used counter (a cloned key's), by its digest, against its replay. */
   purseVoucher: (purse: string, digest: string) => `purv/${purse}/${digest}`,
+  // --- campaigns (campaigns.ts) ---
+  /** A campaign of a point, under its id (kept after it closes, so the id is never reused). */
+  campaign: (point: string, campaign: string) => `cp/${point}/${campaign}`,
+  /** The point's campaign index: how many were ever created, and the ids not closed (≤ MAX_LIVE_CAMPAIGNS). */
+  campaignIndex: (point: string) => `cpl/${point}`,
+  /** The n-th campaign created in a point (append-only listing index): its id. */
+  campaignSeq: (point: string, seq: number) => `cpi/${point}/${seq}`,
 } as const
 
 export const EVERYONE = '*'

@@ -5,13 +5,15 @@
  * - pay: clears liability first (burned), the surplus adds to the float;
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
  * - redeem (merchant): burns float, the manager pays fiat off the ledger.
- * Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired
- * (expired points leave customers' balances, customer-balance.ts; totalLocked is what offline purses
- * hold, purses.ts).
+ * Per point: Σ balances + totalLocked + Σ (float − liability) + campaignBudgets = cumRepaid −
+ * cumRedeemed − cumExpired + cumCampaignFunded − cumCampaignReturned (expired points leave customers'
+ * balances, customer-balance.ts; totalLocked is what offline purses hold, purses.ts; campaignBudgets
+ * what campaigns hold for bonuses, campaigns.ts).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
-import type { TxBodyOf } from '../protocol/tx-body.ts'
+import type { CampaignTrigger, TxBodyOf } from '../protocol/tx-body.ts'
 import { add, requirePositive, sub } from './amounts.ts'
+import { payCampaignBonuses } from './campaigns.ts'
 import {
   actingMerchant,
   balanceOf,
@@ -207,7 +209,8 @@ export function merchantRemoveTerminal(ctx: TxContext, body: TxBodyOf<'merchant.
 
 /**
  * Gives `amount` points to a customer on the merchant's account: float first, then credit. Shared by
- * merchant.award and traffic rewards.
+ * merchant.award (trigger `award`) and traffic rewards (the event's kind); the point's live campaigns
+ * then pay their bonuses on it (campaigns.ts).
  */
 export function awardPoints(
   ctx: TxContext,
@@ -215,6 +218,7 @@ export function awardPoints(
   merchant: { id: string; address: Bytes },
   customer: Bytes,
   amount: number,
+  trigger: CampaignTrigger,
 ): void {
   requirePositive(amount)
   const m = getMerchant(ctx.ws, point, merchant.id)
@@ -237,11 +241,12 @@ export function awardPoints(
     fromFloat,
     onCredit,
   })
+  payCampaignBonuses(ctx, point, merchant, customer, amount, trigger)
 }
 
 export function merchantAward(ctx: TxContext, body: TxBodyOf<'merchant.award'>): void {
   getPoint(ctx.ws, body.point)
-  awardPoints(ctx, body.point, actingMerchant(ctx, body.point), body.customer, body.amount)
+  awardPoints(ctx, body.point, actingMerchant(ctx, body.point), body.customer, body.amount, 'award')
 }
 
 /** The active merchant a payment to `payee` (the merchant or one of its terminals) goes to. */

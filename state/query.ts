@@ -21,8 +21,11 @@ import {
   associationCodec,
   bytesCodec,
   bytesListCodec,
+  type CampaignRecord,
   type ChainParams,
   type CustomerTraffic,
+  campaignCodec,
+  campaignIndexCodec,
   customerTrafficCodec,
   type DeviceRecord,
   deviceCodec,
@@ -52,6 +55,7 @@ import {
   stakeCodec,
   stringListCodec,
   type TrafficRules,
+  textCodec,
   trafficRulesCodec,
   uintCodec,
   validatorSetCodec,
@@ -76,6 +80,7 @@ export const recordKey = {
   association: (association: Bytes) => keyBytes(Keys.association(h(association))),
   validatorSet: () => keyBytes(Keys.validatorSet),
   purse: (purse: Bytes) => keyBytes(Keys.purse(h(purse))),
+  campaign: (point: string, campaign: string) => keyBytes(Keys.campaign(point, campaign)),
 } as const
 
 export interface Page {
@@ -105,6 +110,9 @@ export interface LotsInfo {
   /** The live lots, soonest expiry first: `amount` expires at `expiresAtMs` (a 00:00 JST). */
   readonly lots: readonly { readonly expiresAtMs: number; readonly amount: number }[]
 }
+
+/** A campaign with its id (issue 15, campaigns.ts). */
+export type CampaignInfo = CampaignRecord & { readonly id: string }
 
 export interface ValidatorInfo {
   readonly nodeKey: Bytes
@@ -198,6 +206,9 @@ export interface LedgerQuery {
   purse(purse: Bytes): PurseRecord | null
   /** The digest of the first voucher settled at `counter` of a purse, or null. */
   purseCounter(purse: Bytes, counter: number): Bytes | null
+  /** The point's campaigns in creation order, closed ones included. */
+  campaigns(point: string, page?: Page): CampaignInfo[]
+  campaign(point: string, campaign: string): CampaignInfo | null
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
 }
 
@@ -233,6 +244,10 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
   const merchant = (point: string, address: Bytes): MerchantInfo | null => {
     const m = read(Keys.merchant(point, h(address)), merchantCodec)
     return m === undefined ? null : { ...m, address }
+  }
+  const campaign = (point: string, id: string): CampaignInfo | null => {
+    const c = read(Keys.campaign(point, id), campaignCodec)
+    return c === undefined ? null : { ...c, id }
   }
   const validatorSet = () => read(Keys.validatorSet, validatorSetCodec) ?? []
   const associations = (): AssociationInfo[] => {
@@ -390,6 +405,13 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     jstDay: jstDayOf,
     purse: (purse) => read(Keys.purse(h(purse)), purseCodec) ?? null,
     purseCounter: (purse, counter) => read(Keys.purseCounter(h(purse), counter), bytesCodec) ?? null,
+    campaign,
+    campaigns(point, page) {
+      const count = read(Keys.campaignIndex(point), campaignIndexCodec)?.count ?? 0
+      return range(count, page).map(
+        (i) => campaign(point, read(Keys.campaignSeq(point, i), textCodec) as string) as CampaignInfo,
+      )
+    },
     prove(key) {
       return { key, value: map.get(key) ?? null, proof: map.prove(key) }
     },
