@@ -22,17 +22,44 @@ const JOURNAL_EVENTS = new Set([
   'purseReturn',
   'refund',
   'cancelAward',
+  'campaignFund',
+  'campaignBonus',
+  'campaignReturn',
 ])
-/** Rows between customers, purses and the manager's breakage: no merchant's books move. */
-const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn'])
+/** Rows between customers, purses, campaigns and the manager's breakage: no merchant's books move. */
+const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn', 'campaignBonus'])
+/** Rows between a campaign and its funder: a merchant's books move, the manager's funding mints or burns. */
+const CAMPAIGN_FUNDER_EVENTS = new Set(['campaignFund', 'campaignReturn'])
 
 /** What a row moves into (+) or out of (−) customer balances (state/statement.ts `customerDelta`). */
 export function customerDelta(r: JournalRow): number {
-  if (r.event === 'award' || r.event === 'purseReturn' || r.event === 'refund') return r.amount
-  const out =
-    r.event === 'pay' || r.event === 'expire' || r.event === 'purseLock' || r.event === 'cancelAward'
-  return out ? -r.amount : 0
+  switch (r.event) {
+    case 'award':
+    case 'purseReturn':
+    case 'refund':
+    case 'campaignBonus':
+      return r.amount
+    case 'pay':
+    case 'expire':
+    case 'purseLock':
+    case 'cancelAward':
+      return -r.amount
+    default:
+      return 0
+  }
 }
+
+/** What a row moves into (+) or out of (−) campaign budgets (state/statement.ts `campaignDelta`). */
+export function campaignDelta(r: JournalRow): number {
+  if (r.event === 'campaignFund') return r.amount
+  return r.event === 'campaignBonus' || r.event === 'campaignReturn' ? -r.amount : 0
+}
+
+/** The manager's campaign funding (minted) and returns (burned), by the row's roles. */
+const campaignFundedOf = (r: JournalRow) =>
+  r.event === 'campaignFund' && r.fromRole === 'manager' ? r.amount : 0
+const campaignReturnedOf = (r: JournalRow) =>
+  r.event === 'campaignReturn' && r.toRole === 'manager' ? r.amount : 0
 
 /** What a row moves into (+) or out of (−) offline purses (state/statement.ts `purseDelta`). */
 export function purseDelta(r: JournalRow): number {
@@ -69,6 +96,9 @@ export interface Fold {
     repaid: number
     redeemed: number
     expired: number
+    campaigns: number
+    campaignFunded: number
+    campaignReturned: number
   }
   /** Rows in (H, Hp]: what the point record moved after H. */
   readonly tail: {
@@ -78,6 +108,9 @@ export interface Fold {
     repaid: number
     redeemed: number
     expired: number
+    campaigns: number
+    campaignFunded: number
+    campaignReturned: number
   }
   /** Distinct merchants named by rows up to Hp that the listing lacks. */
   readonly unlisted: Set<string>
@@ -94,6 +127,9 @@ export function wellFormed(r: JournalRow): boolean {
   if (!JOURNAL_EVENTS.has(r.event) || !isCount(r.amount)) return false
   if (!isInt(r.floatDelta) || !isInt(r.liabilityDelta)) return false
   if (NO_MERCHANT_EVENTS.has(r.event)) return r.floatDelta === 0 && r.liabilityDelta === 0
+  // The manager's campaign funding and returns name no merchant and move no merchant's books.
+  if (CAMPAIGN_FUNDER_EVENTS.has(r.event) && r.merchant === null)
+    return r.floatDelta === 0 && r.liabilityDelta === 0
   return typeof r.merchant === 'string'
 }
 
@@ -123,6 +159,9 @@ export function foldRow(
   const repaid = r.event === 'repay' ? r.amount : 0
   const redeemed = r.event === 'redeem' ? r.amount : 0
   const expired = r.event === 'expire' ? r.amount : 0
+  const campaigns = campaignDelta(r)
+  const campaignFunded = campaignFundedOf(r)
+  const campaignReturned = campaignReturnedOf(r)
   if (r.height <= at.height) {
     const j = f.journal
     j.customers += customers
@@ -132,8 +171,14 @@ export function foldRow(
     j.repaid += repaid
     j.redeemed += redeemed
     j.expired += expired
+    j.campaigns += campaigns
+    j.campaignFunded += campaignFunded
+    j.campaignReturned += campaignReturned
   } else if (r.height <= at.provenHeight) {
-    f.tail.supply += customers + purses + r.floatDelta
+    f.tail.supply += customers + purses + campaigns + r.floatDelta
+    f.tail.campaigns += campaigns
+    f.tail.campaignFunded += campaignFunded
+    f.tail.campaignReturned += campaignReturned
     f.tail.liability += r.liabilityDelta
     f.tail.locked += purses
     f.tail.repaid += repaid
@@ -170,8 +215,29 @@ function compareRows(a: JournalRow, b: JournalRow): number {
 export function createFold(): Fold {
   return {
     rows: 0,
-    journal: { customers: 0, purses: 0, floats: 0, liabilities: 0, repaid: 0, redeemed: 0, expired: 0 },
-    tail: { supply: 0, liability: 0, locked: 0, repaid: 0, redeemed: 0, expired: 0 },
+    journal: {
+      customers: 0,
+      purses: 0,
+      floats: 0,
+      liabilities: 0,
+      repaid: 0,
+      redeemed: 0,
+      expired: 0,
+      campaigns: 0,
+      campaignFunded: 0,
+      campaignReturned: 0,
+    },
+    tail: {
+      supply: 0,
+      liability: 0,
+      locked: 0,
+      repaid: 0,
+      redeemed: 0,
+      expired: 0,
+      campaigns: 0,
+      campaignFunded: 0,
+      campaignReturned: 0,
+    },
     unlisted: new Set(),
     firstUnlisted: null,
     disorder: null,

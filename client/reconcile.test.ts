@@ -104,6 +104,9 @@ describe('reconcilePoint on an honest node', () => {
       repaid: 1000,
       redeemed: 100,
       expired: 40,
+      campaigns: 0,
+      campaignFunded: 0,
+      campaignReturned: 0,
     })
     const books = {
       totalSupply: 860,
@@ -112,6 +115,9 @@ describe('reconcilePoint on an honest node', () => {
       cumRepaid: 1000,
       cumRedeemed: 100,
       cumExpired: 40,
+      campaignBudgets: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     }
     expect(r.totals.state).toEqual(books)
     expect(r.totals.proven).toEqual({ ...books, merchantCount: 3 })
@@ -130,6 +136,9 @@ describe('reconcilePoint on an honest node', () => {
       repaid: 1000,
       redeemed: 0,
       expired: 0,
+      campaigns: 0,
+      campaignFunded: 0,
+      campaignReturned: 0,
     })
     expect(r.totals.state).toEqual({
       totalSupply: 1200,
@@ -138,6 +147,9 @@ describe('reconcilePoint on an honest node', () => {
       cumRepaid: 1000,
       cumRedeemed: 0,
       cumExpired: 0,
+      campaignBudgets: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
     expect(r.totals.proven?.totalSupply).toBe(860)
     const zero = await run({ atHeight: 0 })
@@ -149,6 +161,9 @@ describe('reconcilePoint on an honest node', () => {
       cumRepaid: 0,
       cumRedeemed: 0,
       cumExpired: 0,
+      campaignBudgets: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
   })
 
@@ -171,6 +186,9 @@ describe('reconcilePoint on an honest node', () => {
       cumRepaid: 1000,
       cumRedeemed: 100,
       cumExpired: 40,
+      campaignBudgets: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
     expect(r.totals.journal).toEqual({
       customers: 760,
@@ -180,6 +198,9 @@ describe('reconcilePoint on an honest node', () => {
       repaid: 1000,
       redeemed: 100,
       expired: 40,
+      campaigns: 0,
+      campaignFunded: 0,
+      campaignReturned: 0,
     })
   })
 
@@ -261,6 +282,86 @@ describe('reconcilePoint with offline purses', () => {
     const r = await run()
     expectFirst(r, C.locked)
     expect(r.firstDiscrepancy).toMatchObject({ expected: 0, actual: 70 })
+  })
+})
+
+describe('reconcilePoint with campaigns', () => {
+  let spring: string
+  let shop: string
+  beforeEach(() => {
+    spring = generateWallet().address
+    shop = generateWallet().address
+    node.bookCampaignFund(null, spring, 100) // the manager's: minted
+    node.bookCampaignFund(shopA, shop, 80) // A's float 50, then 30 on credit
+    node.commit() // 6
+    node.bookCampaignBonus(spring, alice, 30)
+    node.bookCampaignBonus(shop, carol, 20)
+    node.commit() // 7
+    node.bookCampaignReturn(spring, null, 70) // burned
+    node.bookCampaignReturn(shop, shopA, 60) // 30 clears A's liability, 30 to its float
+    node.commit() // 8
+  })
+
+  it('reconciles at every height: budgets in the books and the supply, the manager’s funding and returns', async () => {
+    const head = await run()
+    expect(head).toMatchObject({ ok: true, height: 8 })
+    expect(names(head)).toEqual(ALL)
+    expect(head.totals.journal).toMatchObject({
+      customers: 810,
+      floats: 80,
+      liabilities: 0,
+      campaigns: 0,
+      campaignFunded: 100,
+      campaignReturned: 70,
+    })
+    expect(head.totals.state).toMatchObject({
+      totalSupply: 890,
+      campaignBudgets: 0,
+      cumCampaignFunded: 100,
+      cumCampaignReturned: 70,
+    })
+    const paid = await run({ atHeight: 7 })
+    expect(paid).toMatchObject({ ok: true })
+    expect(paid.totals.journal).toMatchObject({ customers: 810, floats: 50, liabilities: 30, campaigns: 130 })
+    expect(paid.totals.state).toMatchObject({
+      totalSupply: 990,
+      campaignBudgets: 130,
+      cumCampaignReturned: 0,
+    })
+    expect((await run({ atHeight: 6 })).totals.state).toMatchObject({
+      totalSupply: 990,
+      campaignBudgets: 180,
+    })
+  })
+
+  it('a burned return left out: the books balance, but not with the certified supply', async () => {
+    editRow(
+      (r) => r.event === 'campaignReturn' && r.toRole === 'manager',
+      () => null,
+    )
+    const r = await run()
+    expectFirst(r, C.supply)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 890, actual: 960 })
+  })
+
+  it('a bonus passed off as a purse return: the supply holds, the campaign budgets do not', async () => {
+    editRow(
+      (r) => r.event === 'campaignBonus' && r.to === alice,
+      (r) => ({ ...r, event: 'purseReturn', fromRole: 'purse' }),
+    )
+    const r = await run()
+    expectFirst(r, C.campaigns)
+    expect(r.firstDiscrepancy).toMatchObject({ expected: 0, actual: 30 })
+  })
+
+  it("a merchant's campaign funding without its merchant is malformed", async () => {
+    editRow(
+      (r) => r.event === 'campaignFund' && r.fromRole === 'merchant',
+      (r) => ({ ...r, merchant: null }),
+    )
+    const r = await run()
+    expect(r.ok).toBe(false)
+    expect(r.checks.find((c) => c.name === C.journalRows)?.ok ?? false).toBe(false)
   })
 })
 

@@ -4,13 +4,18 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn + Σ refund −
- *             Σ cancelAward; purses =
- *             Σ purseLock − Σ pursePay − Σ purseReturn; a merchant's float = Σ floatDelta, liability =
- *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire
- *   books:    customers + purses + Σ float − Σ liability = repaid − redeemed − expired
- *   state:    totalSupply = customers + purses + Σ float, totalLocked = purses, totalLiability = Σ
- *             liability, cumRepaid, cumRedeemed, cumExpired
+ *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn + Σ campaignBonus +
+ *             Σ refund − Σ cancelAward;
+ *             purses = Σ purseLock − Σ pursePay − Σ purseReturn; campaigns = Σ campaignFund −
+ *             Σ campaignBonus − Σ campaignReturn; a merchant's float = Σ floatDelta, liability =
+ *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire;
+ *             campaignFunded = Σ campaignFund from the manager; campaignReturned = Σ campaignReturn
+ *             to the manager
+ *   books:    customers + purses + Σ float − Σ liability + campaigns = repaid − redeemed − expired +
+ *             campaignFunded − campaignReturned
+ *   state:    totalSupply = customers + purses + Σ float + campaigns, totalLocked = purses,
+ *             campaignBudgets = campaigns, totalLiability = Σ liability, cumRepaid, cumRedeemed,
+ *             cumExpired, cumCampaignFunded, cumCampaignReturned
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
  * height minus the journal rows after H. The proofs are fetched first and the journal read only up
@@ -54,16 +59,24 @@ export const RECONCILE_CHECKS = {
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
   /**
-   * The journal's own books at H: customers + purses + Σ float − Σ liability = repaid − redeemed −
-   * expired.
+   * The journal's own books at H: customers + purses + Σ float − Σ liability + campaigns = repaid −
+   * redeemed − expired + campaignFunded − campaignReturned.
    */
   journalIdentity: 'journal.identity',
-  /** The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired. */
+  /**
+   * The state's books at H: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired +
+   * cumCampaignFunded − cumCampaignReturned.
+   */
   stateIdentity: 'state.identity',
-  /** totalSupply(H) = customers + purses + Σ float from the journal. */
+  /** totalSupply(H) = customers + purses + Σ float + campaigns from the journal. */
   supply: 'totals.supply',
   /** totalLiability(H) = Σ liability from the journal. */
   liability: 'totals.liability',
+  /**
+   * campaignBudgets(H) = what the journal moved into campaigns, less what they paid out as bonuses
+   * and returned.
+   */
+  campaigns: 'totals.campaigns',
   /** totalLocked(H) = what the journal moved into offline purses, less what they paid out or returned. */
   locked: 'totals.locked',
   /** cumRepaid(H) = Σ repay amounts. */
@@ -72,6 +85,10 @@ export const RECONCILE_CHECKS = {
   redeemed: 'totals.redeemed',
   /** cumExpired(H) = Σ expire amounts (breakage). */
   expired: 'totals.expired',
+  /** cumCampaignFunded(H) = Σ the manager's campaignFund amounts (minted). */
+  campaignFunded: 'totals.campaignFunded',
+  /** cumCampaignReturned(H) = Σ campaignReturn amounts to the manager (burned). */
+  campaignReturned: 'totals.campaignReturned',
   /** Each merchant's float(H) equals the journal's. */
   merchantFloat: 'merchants.float',
   /** Each merchant's liability(H) equals the journal's. */
@@ -118,6 +135,10 @@ export interface JournalBooks {
   readonly repaid: number
   readonly redeemed: number
   readonly expired: number
+  /** Σ held in campaign budgets, not yet paid out or returned. */
+  readonly campaigns: number
+  readonly campaignFunded: number
+  readonly campaignReturned: number
 }
 
 /** A point record's totals. */
@@ -128,6 +149,9 @@ export interface StateBooks {
   readonly cumRepaid: number
   readonly cumRedeemed: number
   readonly cumExpired: number
+  readonly campaignBudgets: number
+  readonly cumCampaignFunded: number
+  readonly cumCampaignReturned: number
 }
 
 export interface ReconcileReport {
@@ -257,6 +281,9 @@ export async function reconcilePoint(
     cumRepaid: p.cumRepaid,
     cumRedeemed: p.cumRedeemed,
     cumExpired: p.cumExpired,
+    campaignBudgets: p.campaignBudgets,
+    cumCampaignFunded: p.cumCampaignFunded,
+    cumCampaignReturned: p.cumCampaignReturned,
     merchantCount: p.merchantCount,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
@@ -333,6 +360,9 @@ export async function reconcilePoint(
     cumRepaid: p.cumRepaid - f.tail.repaid,
     cumRedeemed: p.cumRedeemed - f.tail.redeemed,
     cumExpired: p.cumExpired - f.tail.expired,
+    campaignBudgets: p.campaignBudgets - f.tail.campaigns,
+    cumCampaignFunded: p.cumCampaignFunded - f.tail.campaignFunded,
+    cumCampaignReturned: p.cumCampaignReturned - f.tail.campaignReturned,
   }
   Object.assign(base, { rows: f.rows, totals: { journal: { ...j }, state, proven } })
 
@@ -385,21 +415,28 @@ export async function reconcilePoint(
     () =>
       compare(
         C.journalIdentity,
-        j.repaid - j.redeemed - j.expired,
-        j.customers + j.purses + j.floats - j.liabilities,
+        j.repaid - j.redeemed - j.expired + j.campaignFunded - j.campaignReturned,
+        j.customers + j.purses + j.floats - j.liabilities + j.campaigns,
       ),
     () =>
       compare(
         C.stateIdentity,
-        state.cumRepaid - state.cumRedeemed - state.cumExpired,
+        state.cumRepaid -
+          state.cumRedeemed -
+          state.cumExpired +
+          state.cumCampaignFunded -
+          state.cumCampaignReturned,
         state.totalSupply - state.totalLiability,
       ),
-    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats),
+    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats + j.campaigns),
     () => compare(C.liability, state.totalLiability, j.liabilities),
+    () => compare(C.campaigns, state.campaignBudgets, j.campaigns),
     () => compare(C.locked, state.totalLocked, j.purses),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),
     () => compare(C.expired, state.cumExpired, j.expired),
+    () => compare(C.campaignFunded, state.cumCampaignFunded, j.campaignFunded),
+    () => compare(C.campaignReturned, state.cumCampaignReturned, j.campaignReturned),
     () => perMerchant(C.merchantFloat, 'float'),
     () => perMerchant(C.merchantLiability, 'liability'),
     () => countMerchants(),

@@ -1,6 +1,6 @@
 /**
  * A fake node over a tiny ledger of one point, for reconciliation tests (unit and browser): it books
- * award, pay, repay, redeem, transfer, expire and the purse movements as state/ does (float first,
+ * award, pay, repay, redeem, transfer, expire, the purse and the campaign movements as state/ does (float first,
  * liability first), writes one journal row per movement, commits blocks whose headers carry the state root of a real state tree
  * (test-kit.ts StateTree) and a commit certificate of its validators, and answers the reads
  * `reconcilePoint` makes. Tests make it lie through the hooks. Not used by production code.
@@ -15,7 +15,7 @@ import type { QuorumCertificate } from '../protocol/vote.ts'
 import { ArcadeClient } from './client.ts'
 import { ArcadeClientError } from './errors.ts'
 import { addressOf, toAccount } from './keys.ts'
-import { customerDelta, purseDelta } from './reconcile-fold.ts'
+import { campaignDelta, customerDelta, purseDelta } from './reconcile-fold.ts'
 import { merchantRecordKey, pointRecordKey } from './records.ts'
 import { type Era, FakeChain, LIGHT_CHAIN_ID, StateTree } from './test-kit.ts'
 import type {
@@ -42,6 +42,9 @@ interface Books {
   merchantCount: number
   cumExpired: number
   totalLocked: number
+  campaignBudgets: number
+  cumCampaignFunded: number
+  cumCampaignReturned: number
 }
 interface MerchantBooks {
   readonly address: string
@@ -63,6 +66,9 @@ const KINDS: Record<JournalRow['event'], string> = {
   purseReturn: 'purse.reclaim',
   refund: 'merchant.refund',
   cancelAward: 'merchant.cancelAward',
+  campaignFund: 'campaign.create',
+  campaignBonus: 'merchant.award',
+  campaignReturn: 'campaign.close',
 }
 const refused = () => Promise.reject(new Error('the fake ledger node answers no HTTP'))
 
@@ -102,6 +108,9 @@ export class FakeLedgerNode extends ArcadeClient {
     merchantCount: 0,
     cumExpired: 0,
     totalLocked: 0,
+    campaignBudgets: 0,
+    cumCampaignFunded: 0,
+    cumCampaignReturned: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
@@ -180,6 +189,38 @@ export class FakeLedgerNode extends ArcadeClient {
     this.#move(null, 'expire', customer, addressOf(MANAGER), amount, 0, 0)
   }
 
+  /**
+   * A campaign's budget is funded (state/campaigns.ts): by the manager (minted, `merchant` null) or by
+   * a merchant (float first, then credit). `campaign` is the campaign's account.
+   */
+  bookCampaignFund(merchant: string | null, campaign: string, amount: number): void {
+    if (merchant === null) {
+      this.#books.cumCampaignFunded += amount
+      this.#move(null, 'campaignFund', addressOf(MANAGER), campaign, amount, 0, 0, 'manager')
+      return
+    }
+    const m = this.#merchant(merchant)
+    const fromFloat = Math.min(m.float, amount)
+    this.#move(m, 'campaignFund', merchant, campaign, amount, -fromFloat, amount - fromFloat, 'merchant')
+  }
+
+  /** A campaign pays a customer a bonus out of its budget. */
+  bookCampaignBonus(campaign: string, customer: string, amount: number): void {
+    this.#move(null, 'campaignBonus', campaign, customer, amount, 0, 0)
+  }
+
+  /** A closed campaign's rest: burned for the manager (`merchant` null), or back to a merchant (liability first). */
+  bookCampaignReturn(campaign: string, merchant: string | null, amount: number): void {
+    if (merchant === null) {
+      this.#books.cumCampaignReturned += amount
+      this.#move(null, 'campaignReturn', campaign, addressOf(MANAGER), amount, 0, 0, 'manager')
+      return
+    }
+    const m = this.#merchant(merchant)
+    const cleared = Math.min(m.liability, amount)
+    this.#move(m, 'campaignReturn', campaign, merchant, amount, amount - cleared, -cleared, 'merchant')
+  }
+
   /** Closes the block being built: its header commits the state root, its validators sign it. */
   commit(): number {
     const height = this.#blocks.length + 1
@@ -223,9 +264,12 @@ export class FakeLedgerNode extends ArcadeClient {
     amount: number,
     floatDelta: number,
     liabilityDelta: number,
+    /** The funder's role of a campaign funding or return: the manager or a merchant. */
+    funder: 'manager' | 'merchant' = 'merchant',
   ): void {
     const customers = customerDelta({ event, amount } as JournalRow)
     const purses = purseDelta({ event, amount } as JournalRow)
+    const campaigns = campaignDelta({ event, amount } as JournalRow)
     if (event === 'expire') {
       this.#books.totalSupply -= amount
       this.#books.cumExpired += amount
@@ -236,10 +280,11 @@ export class FakeLedgerNode extends ArcadeClient {
       m.liability += liabilityDelta
       this.#writeMerchant(m)
     }
-    if (m !== null || purses !== 0) {
-      this.#books.totalSupply += customers + purses + floatDelta
+    if (m !== null || purses !== 0 || campaigns !== 0) {
+      this.#books.totalSupply += customers + purses + campaigns + floatDelta
       this.#books.totalLiability += liabilityDelta
       this.#books.totalLocked += purses
+      this.#books.campaignBudgets += campaigns
       if (event === 'repay') this.#books.cumRepaid += amount
       if (event === 'redeem') this.#books.cumRedeemed += amount
       this.#writePoint()
@@ -257,6 +302,9 @@ export class FakeLedgerNode extends ArcadeClient {
       purseReturn: ['purse', 'customer'],
       refund: ['merchant', 'customer'],
       cancelAward: ['customer', 'merchant'],
+      campaignFund: [funder, 'campaign'],
+      campaignBonus: ['campaign', 'customer'],
+      campaignReturn: ['campaign', funder],
     } as const
     const [fromRole, toRole] = roles[event]
     this.#rows.push({
@@ -283,7 +331,7 @@ export class FakeLedgerNode extends ArcadeClient {
       floatDelta,
       liabilityDelta,
       sponsor: from,
-      fiatRef: event === 'repay' || event === 'redeem' ? 'bank #1' : null,
+      fiatRef: event === 'repay' || event === 'redeem' || event === 'campaignFund' ? 'bank #1' : null,
       memo: null,
     })
   }
@@ -313,10 +361,10 @@ export class FakeLedgerNode extends ArcadeClient {
         b.cumExpired > 0,
         b.totalLocked,
         0,
-        0,
-        0,
-        0,
-        0,
+        b.campaignBudgets > 0 ? 1 : 0,
+        b.campaignBudgets,
+        b.cumCampaignFunded,
+        b.cumCampaignReturned,
       ]),
     )
   }

@@ -172,6 +172,9 @@ export interface JournalRow {
    * expire: expired points leaving a customer (customer → manager, burned: breakage); purseLock,
    * pursePay, purseReturn: points into an offline purse, out of it to a merchant, back to the owner;
    * refund: merchant → customer (a payment given back); cancelAward: customer → merchant.
+   * campaignFund, campaignBonus, campaignReturn: points into a campaign's budget (from the manager,
+   * minted, or a merchant), out of it to a customer, and back at close (the campaign's account is
+   * `campaignAccount(point, id)`).
    */
   readonly event:
     | 'award'
@@ -185,11 +188,14 @@ export interface JournalRow {
     | 'purseReturn'
     | 'refund'
     | 'cancelAward'
+    | 'campaignFund'
+    | 'campaignBonus'
+    | 'campaignReturn'
   readonly point: string
   readonly from: string
-  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse'
+  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign'
   readonly to: string
-  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse'
+  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign'
   readonly amount: number
   readonly merchant: string | null
   readonly terminal: string | null
@@ -248,10 +254,18 @@ export interface BooksJson {
   readonly liabilities: number
   readonly cumRepaid: number
   readonly cumRedeemed: number
-  /** customers + purses + floats − liabilities = cumRepaid − cumRedeemed − cumExpired. */
+  /**
+   * customers + purses + floats − liabilities + campaigns = cumRepaid − cumRedeemed − cumExpired +
+   * cumCampaignFunded − cumCampaignReturned.
+   */
   readonly holds: boolean
   /** Points expired out of customers' balances up to then (breakage). */
   readonly cumExpired: number
+  /** Points held in campaign budgets. */
+  readonly campaigns: number
+  /** What the manager minted into campaigns, and what its closed campaigns burned, up to then. */
+  readonly cumCampaignFunded: number
+  readonly cumCampaignReturned: number
 }
 
 export interface StatementPeriodJson {
@@ -291,6 +305,9 @@ export interface MerchantStatementAmounts {
   readonly owedToMerchant: number
   /** owedToMerchant − owedToManager: positive, the manager pays the merchant. */
   readonly net: number
+  /** Points the merchant put into its own campaigns, and what they gave back, in the period. */
+  readonly campaignFunding: number
+  readonly campaignReturns: number
 }
 
 export interface SettlementStatementJson {
@@ -314,6 +331,11 @@ export interface SettlementStatementJson {
   /** Breakage in the period: expiries (one per account and tx, or block) and the points expired. */
   readonly expiryCount: number
   readonly expired: number
+  /** Campaigns in the period: funded into budgets, paid as bonuses (count and points), returned. */
+  readonly campaignFunded: number
+  readonly campaignBonusCount: number
+  readonly campaignBonuses: number
+  readonly campaignReturned: number
 }
 
 export interface SponsorUsageJson {
@@ -372,6 +394,13 @@ export interface PointInfo {
   readonly expiry: ExpiryPolicyJson
   /** Points locked in offline purses (part of totalSupply). */
   readonly totalLocked: number
+  /** Campaigns not yet closed. */
+  readonly liveCampaigns: number
+  /** Points held in campaign budgets (part of totalSupply). */
+  readonly campaignBudgets: number
+  /** What the manager minted into its campaigns, and what its closed campaigns burned. */
+  readonly cumCampaignFunded: number
+  readonly cumCampaignReturned: number
 }
 
 export interface ExpiryPolicyJson {

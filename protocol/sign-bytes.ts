@@ -22,6 +22,7 @@ export const Domain = {
   genesis: 'arcade/genesis/v1',
   purseVoucher: 'arcade/purse-voucher/v1',
   pursePossession: 'arcade/purse-possession/v1',
+  campaignAccount: 'arcade/campaign-account/v1',
 } as const
 export type Domain = (typeof Domain)[keyof typeof Domain]
 
@@ -77,6 +78,14 @@ export function purseVoucherSignBytes(
 /** The bytes a purse key signs to prove it holds its key when its owner opens the purse. */
 export function pursePossessionSignBytes(chainId: string, owner: Bytes, purse: Bytes): Bytes {
   return encode([Domain.pursePossession, chainId, owner, purse])
+}
+
+/**
+ * Hashed, not signed: the SHA-256 of these bytes is a campaign's account (protocol/campaign.ts), the
+ * 32-byte name its budget goes by in the journal (no key can sign for it).
+ */
+export function campaignAccountBytes(point: string, campaign: string): Bytes {
+  return encode([Domain.campaignAccount, point, campaign])
 }
 
 /** Hashed, not signed: the domain tag keeps a header hash from colliding with any other object's. */

@@ -117,6 +117,14 @@ export const MAX_TRAFFIC_EVENTS = 500
  */
 export const expiryPolicy = struct({ afterDays: uint, atMs: uint })
 
+/** What a campaign pays a bonus on: an award (merchant.award) or a rewarded traffic kind. */
+export const CAMPAIGN_TRIGGERS = ['award', ...TRAFFIC_KINDS] as const
+export type CampaignTrigger = (typeof CAMPAIGN_TRIGGERS)[number]
+/** A campaign's id: unique per point forever (lower-case letters, digits and dashes). */
+export const campaignId = string(1, 32, /^[a-z0-9][a-z0-9-]{0,31}$/)
+/** Most merchants a campaign may be limited to. */
+export const MAX_CAMPAIGN_MERCHANTS = 16
+
 /** Most vouchers a single purse.settle tx may carry (each costs the ledger one signature check). */
 export const MAX_VOUCHERS_PER_SETTLE = 64
 
@@ -291,6 +299,32 @@ export const TX_BODY_SCHEMAS = {
   'merchant.refund': struct({ point: pointId, payment: hash, amount: uint, memo: label }),
   /** The merchant that awarded, or its terminal, cancels an award made in error (named by its tx hash). */
   'merchant.cancelAward': struct({ point: pointId, award: hash, memo: label }),
+  // --- campaigns (issue 15) ---
+  /**
+   * The manager, or an active merchant for its own shop, runs a campaign (state/campaigns.ts): on each
+   * award or rewarded traffic event of a trigger, within [startMs, endMs), at the merchants listed
+   * (empty = all; a merchant's own campaign is its shop alone), the customer gets
+   * floor(amount × bonusPerMille / 1000) + flatBonus more, out of the budget, until it runs out.
+   */
+  'campaign.create': struct({
+    point: pointId,
+    campaign: campaignId,
+    triggers: list(oneOf(CAMPAIGN_TRIGGERS), CAMPAIGN_TRIGGERS.length),
+    /** Extra points per 1,000 points of the base award (1000 = double points). */
+    bonusPerMille: uint,
+    /** Extra points per qualifying award or rewarded event. */
+    flatBonus: uint,
+    startMs: uint,
+    endMs: uint,
+    merchants: list(address, MAX_CAMPAIGN_MERCHANTS),
+    budget: uint,
+    /** The manager's note of the fiat it set aside for the budget (a merchant's may be empty). */
+    fiatRef: label,
+  }),
+  /** The campaign's owner tops up an open campaign's budget, funded as at create. */
+  'campaign.fund': struct({ point: pointId, campaign: campaignId, amount: uint, fiatRef: label }),
+  /** The owner, or the manager (or anyone once it has ended), closes it: the rest goes back. */
+  'campaign.close': struct({ point: pointId, campaign: campaignId }),
 } as const satisfies Record<string, Field>
 
 export type TxKind = keyof typeof TX_BODY_SCHEMAS

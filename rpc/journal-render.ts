@@ -41,14 +41,17 @@ export const JOURNAL_CSV_DOC =
   'height, time (block time, ISO 8601 UTC), timeMs, txIndex (4294967295 for the block’s own rows, after its txs), ' +
   'row (the row among the tx’s movements), ' +
   'txHash (hex; zeros for a block row), kind (tx body kind, or block), event (award | pay | repay | redeem | ' +
-  'transfer | expire | purseLock | pursePay | purseReturn | refund | cancelAward), point, ' +
-  'from, fromRole, to, toRole (customer | merchant | manager | purse; award: merchant → customer, pay: customer → ' +
+  'transfer | expire | purseLock | pursePay | purseReturn | refund | cancelAward | campaignFund | campaignBonus | campaignReturn), ' +
+  'point, ' +
+  'from, fromRole, to, toRole (customer | merchant | manager | purse | campaign; award: merchant → customer, pay: customer → ' +
   'merchant, repay: manager → merchant, redeem: merchant → manager, transfer: customer → customer, ' +
   'expire: customer → manager, expired points burned as breakage, purseLock: customer → purse, ' +
   'pursePay: purse → merchant, purseReturn: purse → customer, refund: merchant → customer, ' +
-  'cancelAward: customer → merchant), amount, ' +
+  'cancelAward: customer → merchant, campaignFund: manager (minted) or merchant → campaign, ' +
+  'campaignBonus: campaign → customer, campaignReturn: campaign → manager (burned) or merchant; a campaign’s ' +
+  'address is the SHA-256 of its tagged point and id), amount, ' +
   'merchant, terminal, device, spender (addresses, empty when none), floatDelta and liabilityDelta (signed change of ' +
-  'the merchant’s float and liability), sponsor, fiatRef (repay/redeem), memo (award/pay)'
+  'the merchant’s float and liability), sponsor, fiatRef (repay/redeem/campaignFund), memo (award/pay)'
 
 const or = (b: Uint8Array | null) => (b === null ? null : address(b))
 

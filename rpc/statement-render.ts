@@ -8,7 +8,9 @@
  * Every line repeats the point and the period so that lines from several statements can be pasted
  * into one sheet; the last line is the totals, with `TOTAL` for a merchant (or grantee). Breakage
  * (points that expired in the period, issue 15) is the point's, no merchant's: the last two
- * settlement columns are empty on merchant lines and carry it on the TOTAL line.
+ * settlement columns are empty on merchant lines and carry it on the TOTAL line. Campaigns (issue 15)
+ * append four: what a merchant funded its campaigns with and got back (on its line; the TOTAL line
+ * sums them), and the period's bonuses (count and points, the point's: TOTAL line only).
  */
 
 import { utf8 } from '../protocol/bytes.ts'
@@ -65,8 +67,18 @@ export const STATEMENT_AMOUNTS = [
   'net',
 ] as const satisfies readonly (keyof MerchantStatement)[]
 
-const amounts = (line: Pick<MerchantStatement, (typeof STATEMENT_AMOUNTS)[number]>) =>
-  Object.fromEntries(STATEMENT_AMOUNTS.map((k) => [k, line[k]]))
+/** A merchant line's campaign columns, after the breakage columns (append only). */
+export const CAMPAIGN_AMOUNTS = [
+  'campaignFunding',
+  'campaignReturns',
+] as const satisfies readonly (keyof MerchantStatement)[]
+type LineAmounts = Pick<
+  MerchantStatement,
+  (typeof STATEMENT_AMOUNTS)[number] | (typeof CAMPAIGN_AMOUNTS)[number]
+>
+
+const amounts = (line: LineAmounts) =>
+  Object.fromEntries([...STATEMENT_AMOUNTS, ...CAMPAIGN_AMOUNTS].map((k) => [k, line[k]]))
 
 /** The statement as a JSON document (the object `renderSettlementJson` serialises). */
 export function settlementDocument(s: SettlementStatement): Record<string, unknown> {
@@ -86,6 +98,10 @@ export function settlementDocument(s: SettlementStatement): Record<string, unkno
     transferred: s.transferred,
     expiryCount: s.expiryCount,
     expired: s.expired,
+    campaignFunded: s.campaignFunded,
+    campaignBonusCount: s.campaignBonusCount,
+    campaignBonuses: s.campaignBonuses,
+    campaignReturned: s.campaignReturned,
     totals: amounts(s.totals),
     merchants: s.merchants.map((m) => ({ merchant: address(m.merchant), name: m.name, ...amounts(m) })),
   }
@@ -101,6 +117,9 @@ export const SETTLEMENT_CSV_COLUMNS = [
   ...STATEMENT_AMOUNTS,
   'expiryCount',
   'expired',
+  ...CAMPAIGN_AMOUNTS,
+  'campaignBonusCount',
+  'campaignBonuses',
 ] as const
 
 function finish(text: string, contentType: string, filename: string): RenderedStatement {
@@ -121,13 +140,28 @@ export function renderSettlement(s: SettlementStatement, format: 'json' | 'csv')
   const line = (
     who: string,
     name: string,
-    row: Pick<MerchantStatement, (typeof STATEMENT_AMOUNTS)[number]>,
+    row: LineAmounts,
     breakage: readonly string[],
+    bonuses: readonly string[],
   ) =>
-    `${[...head, who, csvText(name), ...STATEMENT_AMOUNTS.map((k) => String(row[k])), ...breakage].join(',')}\r\n`
+    `${[
+      ...head,
+      who,
+      csvText(name),
+      ...STATEMENT_AMOUNTS.map((k) => String(row[k])),
+      ...breakage,
+      ...CAMPAIGN_AMOUNTS.map((k) => String(row[k])),
+      ...bonuses,
+    ].join(',')}\r\n`
   let text = `${SETTLEMENT_CSV_COLUMNS.join(',')}\r\n`
-  for (const m of s.merchants) text += line(address(m.merchant), m.name, m, ['', ''])
-  text += line('TOTAL', '', s.totals, [String(s.expiryCount), String(s.expired)])
+  for (const m of s.merchants) text += line(address(m.merchant), m.name, m, ['', ''], ['', ''])
+  text += line(
+    'TOTAL',
+    '',
+    s.totals,
+    [String(s.expiryCount), String(s.expired)],
+    [String(s.campaignBonusCount), String(s.campaignBonuses)],
+  )
   return finish(text, 'text/csv; charset=utf-8', `${name}.csv`)
 }
 

@@ -11,13 +11,15 @@
  *     `sponsorSlots`);
  *   - a kind reserved to a role the signer lacks;
  *   - what is sure to fail on a bound: a terminal, device, delegation, point, observer or open
- *     proposal past its limit; an expiry policy that is malformed or whose date has passed;
+ *     proposal past its limit; an expiry policy that is malformed or whose date has passed; a
+ *     campaign past the point's live campaigns, or with terms the rules refuse or already over;
  *   - governance and unjail refusals that need no more than a read: a proposer or voter that is not a
  *     current validator's association, a bad deadline, a closed proposal, a jail not yet over.
  */
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBodyOf, TxKind } from '../protocol/tx-body.ts'
 import { getAssociation } from './associations.ts'
+import { requireCampaignRoom, requireCampaignTerms } from './campaigns.ts'
 import { getPoint, merchantOf, requireAdmin, requireManager, rolesOf, type TxContext } from './context.ts'
 import { requireDeviceRoom } from './devices.ts'
 import { fail, StateError, StateErrorCode } from './errors.ts'
@@ -95,6 +97,10 @@ const BOUND_CHECKS: { readonly [K in TxKind]?: BoundCheck<K> } = {
   },
   'point.setExpiry': (_ws, _signerId, body, _params, _height, meta) =>
     checkedPolicy(body, meta.timeMs, false),
+  'campaign.create': (ws, _signerId, body, _params, _height, meta) => {
+    requireCampaignRoom(getPoint(ws, body.point))
+    requireCampaignTerms(body, meta.timeMs)
+  },
   'merchant.addTerminal': (ws, signerId, body, params) => {
     const m = merchantOf(ws, body.point, signerId)
     if (m !== undefined) requireTerminalRoom(m, params)

@@ -16,6 +16,8 @@ import { createAuthMap } from './auth-map.ts'
 import { createLedgerQuery } from './query.ts'
 import {
   bytesListCodec,
+  campaignCodec,
+  campaignIndexCodec,
   deviceCodec,
   grantCodec,
   lotsCodec,
@@ -24,6 +26,7 @@ import {
   type RecordCodec,
   stakeCodec,
   stringListCodec,
+  textCodec,
   validatorSetCodec,
 } from './records.ts'
 import {
@@ -262,6 +265,31 @@ describe('the value limit', () => {
           lots: fc.array(fc.tuple(uint, uint), { maxLength: 130 }),
           nonExpiring: uint,
         }),
+      ],
+      [loose(textCodec), text],
+      [
+        loose(campaignCodec),
+        fc.record({
+          owner: key,
+          funder: fc.constantFrom('manager', 'merchant'),
+          triggers: fc.subarray(['award', 'visit', 'view', 'click', 'purchase']),
+          bonusPerMille: uint,
+          flatBonus: uint,
+          startMs: uint,
+          endMs: uint,
+          merchants: fc.array(key, { maxLength: 16 }),
+          funded: uint,
+          remaining: uint,
+          paid: uint,
+          returned: uint,
+          status: fc.constantFrom('open', 'closed'),
+          createdAtHeight: uint,
+          closedAtHeight: uint,
+        }),
+      ],
+      [
+        loose(campaignIndexCodec),
+        fc.record({ count: uint, live: fc.array(fc.string({ maxLength: 32 }), { maxLength: 8 }) }),
       ],
     ]
     for (const [codec, arb] of cases) {

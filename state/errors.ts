@@ -135,6 +135,24 @@ export const StateErrorCode = {
   refundExceedsPayment: 'STATE_REFUND_EXCEEDS_PAYMENT',
   /** merchant.cancelAward of an award already cancelled. */
   awardCancelled: 'STATE_AWARD_CANCELLED',
+  // --- campaigns (state/campaigns.ts) ---
+  unknownCampaign: 'STATE_UNKNOWN_CAMPAIGN',
+  /** campaign.create with an id the point has used already (an id is unique per point forever). */
+  campaignExists: 'STATE_CAMPAIGN_EXISTS',
+  /** campaign.fund or campaign.close of a campaign already closed. */
+  campaignClosed: 'STATE_CAMPAIGN_CLOSED',
+  /** campaign.fund of a campaign whose end has passed (it pays nothing more; close it). */
+  campaignEnded: 'STATE_CAMPAIGN_ENDED',
+  /** campaign.create when MAX_LIVE_CAMPAIGNS campaigns of the point are not closed. */
+  tooManyCampaigns: 'STATE_TOO_MANY_CAMPAIGNS',
+  /**
+   * Campaign terms the rules refuse (protocol/campaign.ts campaignTermsError): no trigger or one twice,
+   * no bonus, a window that is empty or already over, a merchant listed twice or not of the point, or a
+   * merchant's campaign for other shops than its own.
+   */
+  badCampaign: 'STATE_BAD_CAMPAIGN',
+  /** campaign.fund or campaign.close by an account that may not (not the owner, nor the manager). */
+  notCampaignOwner: 'STATE_NOT_CAMPAIGN_OWNER',
   // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
   badHeight: 'STATE_BAD_HEIGHT',
   badBlockTime: 'STATE_BAD_BLOCK_TIME',

@@ -6,6 +6,7 @@ import {
   associationUpdate,
   stakingRegister,
 } from './associations.ts'
+import { campaignClose, campaignCreate, campaignFund } from './campaigns.ts'
 import type { TxContext } from './context.ts'
 import { deviceBind, devicePay, deviceRevoke } from './devices.ts'
 import { pointSetExpiry } from './expiry-policy.ts'
@@ -93,6 +94,10 @@ export const EXECUTORS: Executors = {
   'point.setRefundWindow': pointSetRefundWindow,
   'merchant.refund': merchantRefund,
   'merchant.cancelAward': merchantCancelAward,
+  // --- campaigns (issue 15): the manager's or a merchant's, so none is manager-only ---
+  'campaign.create': campaignCreate,
+  'campaign.fund': campaignFund,
+  'campaign.close': campaignClose,
 }
 
 export function execute(ctx: TxContext, body: TxBody): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { campaignAccount } from '../protocol/campaign.ts'
 import { generateKeyPair, sha256, sign } from '../protocol/crypto.ts'
 import { PURSE_SETTLEMENT_GRACE_MS, signVoucher } from '../protocol/purse.ts'
 import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
@@ -19,7 +20,7 @@ import {
 } from './journal.ts'
 import { createLedgerQuery } from './query.ts'
 import type { Receipt } from './receipt.ts'
-import { customerDelta, purseDelta } from './statement.ts'
+import { campaignDelta, createStatementFold, customerDelta, purseDelta } from './statement.ts'
 import { account, ISSUER, POINT, setupMerchant, setupPoint, TEST_CHAIN_ID, TestChain } from './test-kit.ts'
 
 const MERCHANT = account(100)
@@ -333,6 +334,160 @@ describe('journal rows, one per movement, from the receipt events', () => {
     const repaid = sum((r) => (r.event === 'repay' ? r.amount : 0))
     const redeemed = sum((r) => (r.event === 'redeem' ? r.amount : 0))
     expect(customers + (m?.float ?? 0) - (m?.liability ?? 0)).toBe(repaid - redeemed)
+  })
+})
+
+describe('journal rows of campaigns', () => {
+  const campaign = (over: Partial<TxBody & { kind: 'campaign.create' }> = {}): TxBody => ({
+    kind: 'campaign.create',
+    point: POINT,
+    campaign: 'spring',
+    triggers: ['award'],
+    bonusPerMille: 500,
+    flatBonus: 0,
+    startMs: 0,
+    endMs: 2_000_000_000_000,
+    merchants: [],
+    budget: 100,
+    fiatRef: 'fy2026',
+    ...over,
+  })
+
+  it('fund (manager minted, merchant charged), bonus (no merchant books), return (burned, or liability first)', () => {
+    const chain = world()
+    const all: JournalRow[] = []
+    const run = (signer: Bytes, body: TxBody) => {
+      const out = rowsOf(chain, signer, body)
+      if (out.r.status !== 'ok') throw new Error(String(out.r.error))
+      all.push(...out.rows)
+      return out.rows
+    }
+    const spring = toHex(campaignAccount(POINT, 'spring'))
+    const own = toHex(campaignAccount(POINT, 'own'))
+    expect(run(ISSUER, campaign()).map(shape)).toEqual([
+      {
+        event: 'campaignFund',
+        kind: 'campaign.create',
+        from: toHex(ISSUER),
+        fromRole: 'manager',
+        to: spring,
+        toRole: 'campaign',
+        amount: 100,
+        merchant: null,
+        terminal: null,
+        device: null,
+        spender: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+        fiatRef: 'fy2026',
+        memo: null,
+      },
+    ])
+    run(ISSUER, { kind: 'merchant.repay', point: POINT, merchant: MERCHANT, amount: 20, fiatRef: 'r' })
+    expect(run(MERCHANT, campaign({ campaign: 'own', budget: 50, fiatRef: '' })).map(shape)).toMatchObject([
+      {
+        event: 'campaignFund',
+        fromRole: 'merchant',
+        to: own,
+        merchant: toHex(MERCHANT),
+        floatDelta: -20,
+        liabilityDelta: 30,
+        fiatRef: null,
+      },
+    ])
+    // The award's row, then one bonus per campaign in id order ('own' before 'spring').
+    const award = run(TERMINAL, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: ALICE,
+      amount: 40,
+      memo: 'm',
+    })
+    expect(award.map((r) => [r.event, r.amount, hx(r.from), r.toRole, hx(r.merchant), r.memo])).toEqual([
+      ['award', 40, toHex(MERCHANT), 'customer', toHex(MERCHANT), 'm'],
+      ['campaignBonus', 20, own, 'customer', null, 'm'],
+      ['campaignBonus', 20, spring, 'customer', null, 'm'],
+    ])
+    expect(
+      run(ISSUER, { kind: 'campaign.close', point: POINT, campaign: 'spring' }).map(shape),
+    ).toMatchObject([
+      {
+        event: 'campaignReturn',
+        from: spring,
+        fromRole: 'campaign',
+        to: toHex(ISSUER),
+        toRole: 'manager',
+        amount: 80,
+        merchant: null,
+      },
+    ])
+    // A's liability is 30 + 40 = 70: the 30 left in its campaign clears part of it.
+    expect(run(MERCHANT, { kind: 'campaign.close', point: POINT, campaign: 'own' }).map(shape)).toMatchObject(
+      [
+        {
+          event: 'campaignReturn',
+          toRole: 'merchant',
+          amount: 30,
+          merchant: toHex(MERCHANT),
+          floatDelta: 0,
+          liabilityDelta: -30,
+        },
+      ],
+    )
+    // The rows reproduce the merchant's books, the budgets (now 0) and the identity's campaign terms.
+    const q = createLedgerQuery(chain.state)
+    const m = q.merchant(POINT, MERCHANT)
+    const p = q.point(POINT)!
+    const sum = (f: (r: JournalRow) => number) => all.reduce((n, r) => n + f(r), 0)
+    expect(sum((r) => r.floatDelta)).toBe(m?.float)
+    expect(sum((r) => r.liabilityDelta)).toBe(m?.liability)
+    expect(sum(campaignDelta)).toBe(p.campaignBudgets)
+    expect(sum(customerDelta)).toBe(q.balance(POINT, ALICE))
+    expect(sum((r) => (r.event === 'campaignFund' && r.fromRole === 'manager' ? r.amount : 0))).toBe(
+      p.cumCampaignFunded,
+    )
+    expect(sum((r) => (r.event === 'campaignReturn' && r.toRole === 'manager' ? r.amount : 0))).toBe(
+      p.cumCampaignReturned,
+    )
+    // The statement's books hold with every term, at both ends, and count the campaign movements.
+    const fold = createStatementFold(
+      POINT,
+      { label: 'all', kind: 'month', timeZone: 'UTC', startMs: 0, endMs: 2 ** 52 },
+      { height: chain.height, point: p, merchants: q.merchants(POINT).map((x) => ({ ...x })) },
+    )
+    for (const r of all) fold.add(r)
+    const s = fold.finish({ fromHeight: 1, toHeight: chain.height, final: false })
+    expect(s.opening.holds).toBe(true)
+    expect(s.closing).toMatchObject({
+      holds: true,
+      campaigns: 0,
+      cumCampaignFunded: 100,
+      cumCampaignReturned: 80,
+    })
+    expect(s).toMatchObject({
+      campaignFunded: 150,
+      campaignBonusCount: 2,
+      campaignBonuses: 40,
+      campaignReturned: 110,
+    })
+    expect(s.totals).toMatchObject({ campaignFunding: 50, campaignReturns: 30 })
+  })
+
+  it('a budget spent by a bonus closes with no return row', () => {
+    const chain = world()
+    rowsOf(chain, ISSUER, campaign({ budget: 5 }))
+    const { rows, r } = rowsOf(chain, TERMINAL, {
+      kind: 'merchant.award',
+      point: POINT,
+      customer: ALICE,
+      amount: 40,
+      memo: '',
+    })
+    expect(r.events.map((e) => e.type)).toEqual(['award', 'campaignBonus', 'campaignClosed'])
+    expect(rows.map((x) => [x.event, x.amount])).toEqual([
+      ['award', 40],
+      ['campaignBonus', 5],
+    ])
   })
 })
 

@@ -18,12 +18,18 @@
  *
  * Refunds (refunds.ts) add two: refund (merchant → customer, given as an award is) and cancelAward
  * (customer → merchant, taken back as a payment is).
+ * Campaigns (campaigns.ts) add three more, with the campaign in the role `campaign` under its account
+ * (protocol/campaign.ts `campaignAccount(point, id)`, a name no key signs for): campaignFund (manager →
+ * campaign, minted against the manager's fiat; or merchant → campaign, charged float first, then
+ * credit), campaignBonus (campaign → customer, on an award or rewarded event; no merchant's books move)
+ * and campaignReturn (campaign → manager, burned; or campaign → merchant, liability first, then float).
  *
  * Pure: the rows are a function of the tx, its receipt, the block time and each point's manager.
  * Encoded as a fixed-order msgpack tuple (JOURNAL_FIELDS), the value the node's store keeps.
  */
 import type { Bytes } from '../protocol/bytes.ts'
 import { bytesEqual } from '../protocol/bytes.ts'
+import { campaignAccount } from '../protocol/campaign.ts'
 import { decodeRaw, encode, type WireValue } from '../protocol/codec.ts'
 import { invalidField } from '../protocol/errors.ts'
 import type { SignedTx } from '../protocol/tx.ts'
@@ -42,11 +48,14 @@ export const JOURNAL_EVENTS = [
   'purseReturn',
   'refund',
   'cancelAward',
+  'campaignFund',
+  'campaignBonus',
+  'campaignReturn',
 ] as const
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number]
 
 /** The role an account plays in a movement. */
-export const JOURNAL_ROLES = ['customer', 'merchant', 'manager', 'purse'] as const
+export const JOURNAL_ROLES = ['customer', 'merchant', 'manager', 'purse', 'campaign'] as const
 export type JournalRole = (typeof JOURNAL_ROLES)[number]
 
 export interface JournalRow {
@@ -69,6 +78,8 @@ export interface JournalRow {
    * expire: customer → manager (expired points, burned: breakage, the manager's);
    * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer;
    * refund: merchant → customer; cancelAward: customer → merchant.
+   * campaignFund: manager or merchant → campaign; campaignBonus: campaign → customer; campaignReturn:
+   * campaign → manager or merchant.
    */
   readonly from: Bytes
   readonly fromRole: JournalRole
@@ -76,7 +87,10 @@ export interface JournalRow {
   readonly toRole: JournalRole
   /** Positive, in the point's smallest unit. */
   readonly amount: number
-  /** The merchant whose books move; null for a customer transfer, an expiry, a purse lock or return. */
+  /**
+   * The merchant whose books move; null for a customer transfer, an expiry, a purse lock or return, a
+   * campaign bonus, and the manager's campaign funding and return.
+   */
   readonly merchant: Bytes | null
   /** The terminal that awarded, or was paid at; null when none (or the merchant's own key). */
   readonly terminal: Bytes | null
@@ -89,7 +103,7 @@ export interface JournalRow {
   readonly liabilityDelta: number
   /** The account whose fee quota paid for the tx. */
   readonly sponsor: Bytes
-  /** The fiat reference of a repay or redeem; null otherwise. */
+  /** The fiat reference of a repay, redeem or campaign funding; null otherwise. */
   readonly fiatRef: string | null
   /** The tx's memo (award, pay, device pay); null when the kind has none or it is empty. */
   readonly memo: string | null
@@ -302,6 +316,56 @@ function movementOf(
         floatDelta: event.toFloat,
         liabilityDelta: neg(event.liabilityCleared),
       }
+    case 'campaignFunded': {
+      // The manager's funding is minted (no float or credit moves); a merchant's is charged.
+      const byManager = event.fromFloat + event.onCredit === 0
+      return {
+        ...base,
+        event: 'campaignFund',
+        point: event.point,
+        from: event.owner,
+        fromRole: byManager ? 'manager' : 'merchant',
+        to: campaignAccount(event.point, event.campaign),
+        toRole: 'campaign',
+        amount: event.amount,
+        merchant: byManager ? null : event.owner,
+        floatDelta: neg(event.fromFloat),
+        liabilityDelta: event.onCredit,
+        fiatRef: event.fiatRef === '' ? null : event.fiatRef,
+      }
+    }
+    case 'campaignBonus':
+      return {
+        ...base,
+        event: 'campaignBonus',
+        point: event.point,
+        from: campaignAccount(event.point, event.campaign),
+        fromRole: 'campaign',
+        to: event.customer,
+        toRole: 'customer',
+        amount: event.amount,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      }
+    case 'campaignClosed': {
+      if (event.returned === 0) return null
+      // The manager's rest is burned; a merchant's is credited back to its books.
+      const toManager = event.liabilityCleared + event.toFloat === 0
+      return {
+        ...base,
+        event: 'campaignReturn',
+        point: event.point,
+        from: campaignAccount(event.point, event.campaign),
+        fromRole: 'campaign',
+        to: event.owner,
+        toRole: toManager ? 'manager' : 'merchant',
+        amount: event.returned,
+        merchant: toManager ? null : event.owner,
+        floatDelta: event.toFloat,
+        liabilityDelta: neg(event.liabilityCleared),
+      }
+    }
     case 'transfer':
       return {
         ...base,

@@ -103,6 +103,13 @@ export const Keys = {
   refundQueueEntry: (day: number, seq: number) => `rfq/${day}/${seq}`,
   /** The refund sweep's cursor over those days (absent until the first record is ever made). */
   refundSweep: 'rfs',
+  // --- campaigns (campaigns.ts) ---
+  /** A campaign of a point, under its id (kept after it closes, so the id is never reused). */
+  campaign: (point: string, campaign: string) => `cp/${point}/${campaign}`,
+  /** The point's campaign index: how many were ever created, and the ids not closed (≤ MAX_LIVE_CAMPAIGNS). */
+  campaignIndex: (point: string) => `cpl/${point}`,
+  /** The n-th campaign created in a point (append-only listing index): its id. */
+  campaignSeq: (point: string, seq: number) => `cpi/${point}/${seq}`,
 } as const
 
 export const EVERYONE = '*'

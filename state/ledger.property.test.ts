@@ -14,10 +14,15 @@
  * hostile txs (poison growth, overflow amounts, any body from any signer) never make a block with
  * valid block-level fields invalid, and determinism (a second state fed the same blocks agrees on
  * every root; reloading all writes gives the same root).
+ * With campaigns (issue 15) among them (the manager's and merchants', bonuses on awards and traffic,
+ * top-ups, closes, budgets running out): the identity gains their terms (+ campaignBudgets on the
+ * left, + cumCampaignFunded − cumCampaignReturned on the right), supply holds the budgets, and per
+ * campaign remaining ≥ 0, funded = paid + remaining + returned, the live count and budgets summed.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
+import { MAX_LIVE_CAMPAIGNS } from '../protocol/campaign.ts'
 import { generateKeyPair, type KeyPair, sha256, sign } from '../protocol/crypto.ts'
 import { signVoucher, type Voucher } from '../protocol/purse.ts'
 import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
@@ -75,7 +80,20 @@ const PURSE_KINDS = [
   'wait',
 ] as const
 
-const opOf = (types: readonly ((typeof OLD_KINDS)[number] | (typeof PURSE_KINDS)[number])[]) =>
+const CAMPAIGN_KINDS = ['campaignCreate', 'campaignCreate', 'campaignFund', 'campaignClose'] as const
+/** More ids than live slots (MAX_LIVE_CAMPAIGNS), so the bound and the unique-id rule are hit. */
+const CAMPAIGN_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']
+const TRIGGER_SETS = [
+  ['award'],
+  ['visit', 'purchase'],
+  ['award', 'view', 'click'],
+  ['award', 'visit', 'view', 'click', 'purchase'],
+  [],
+  ['award', 'award'],
+] as const
+
+type Kind = (typeof OLD_KINDS)[number] | (typeof PURSE_KINDS)[number] | (typeof CAMPAIGN_KINDS)[number]
+const opOf = (types: readonly Kind[]) =>
   fc.record({
     type: fc.constantFrom(...types),
     a: fc.nat(20),
@@ -83,7 +101,28 @@ const opOf = (types: readonly ((typeof OLD_KINDS)[number] | (typeof PURSE_KINDS)
     amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
   })
 /** Every kind, the old ones weighing most. */
-const op = opOf([...OLD_KINDS, ...PURSE_KINDS])
+const op = opOf([...OLD_KINDS, ...PURSE_KINDS, ...CAMPAIGN_KINDS])
+/** Campaign-heavy programs: campaigns created, funded and closed among the awards they pay on. */
+const campaignOp = opOf([
+  ...CAMPAIGN_KINDS,
+  'campaignCreate',
+  'campaignFund',
+  'award',
+  'award',
+  'earn',
+  'earn',
+  'earn',
+  'traffic',
+  'traffic',
+  'pay',
+  'spend',
+  'repay',
+  'redeem',
+  'suspend',
+  'reinstate',
+  'setExpiry',
+  'wait',
+])
 /** Purse-heavy programs: purses with many vouchers (honest, replayed, cloned), among a few old kinds. */
 const purseOp = opOf([
   ...PURSE_KINDS,
@@ -170,7 +209,39 @@ function bodyOf(
     o.type === 'purseOpen' || opened.length === 0 || o.amount % 11 === 0
       ? pick(PURSES, o.a + o.b)
       : pick(opened, o.a + o.b)
+  const campaign = pick(CAMPAIGN_IDS, o.a + o.b)
   switch (o.type) {
+    case 'campaignCreate': {
+      // The manager's (for all merchants, or one) or a merchant's own; now and then bad terms, a
+      // window already over (end at the block's time) or one that starts later.
+      const byManager = o.b % 3 === 0
+      return {
+        signer: byManager ? ISSUER : pick(MERCHANTS, o.b),
+        body: {
+          kind: 'campaign.create',
+          point: POINT,
+          campaign: pick(CAMPAIGN_IDS, o.a),
+          triggers: pick(TRIGGER_SETS, o.a + (o.amount % 3)),
+          bonusPerMille: o.amount % 3 === 0 ? 0 : (o.amount % 7) * 250,
+          flatBonus: o.b % 4,
+          startMs: timeMs + (o.a % 4 === 3 ? 2 * HOUR : -HOUR),
+          endMs: timeMs + (o.b % 5) * 6 * HOUR,
+          merchants: byManager && o.a % 3 === 0 ? [merchant] : !byManager && o.a % 5 === 0 ? [other] : [],
+          budget: o.amount % 13 === 0 ? 0 : 1 + (o.amount % 120),
+          fiatRef: 'cp',
+        },
+      }
+    }
+    case 'campaignFund':
+      return {
+        signer: o.a % 2 === 0 ? ISSUER : merchant,
+        body: { kind: 'campaign.fund', point: POINT, campaign, amount: o.amount % 90, fiatRef: '' },
+      }
+    case 'campaignClose':
+      return {
+        signer: o.a % 3 === 0 ? ISSUER : pick(ALL, o.b),
+        body: { kind: 'campaign.close', point: POINT, campaign },
+      }
     case 'purseOpen':
       return {
         signer: customer,
@@ -316,6 +387,8 @@ interface Shadow {
   fromPurse: Map<string, number>
   charged: Map<string, number>
   expired: number
+  /** Per campaign id: what is left in its budget, from the events alone. */
+  campaigns: Map<string, number>
 }
 const emptyShadow = (): Shadow => ({
   balances: new Map(),
@@ -325,6 +398,7 @@ const emptyShadow = (): Shadow => ({
   fromPurse: new Map(),
   charged: new Map(),
   expired: 0,
+  campaigns: new Map(),
 })
 const bump = (m: Map<string, number>, k: Bytes, d: number) => m.set(toHex(k), (m.get(toHex(k)) ?? 0) + d)
 
@@ -350,6 +424,23 @@ function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
       bump(s.balances, e.owner, e.returned)
     }
     if (e.type === 'pay' && charging !== null) bump(s.charged, charging, e.amount)
+    const budget = (id: string, d: number) => s.campaigns.set(id, (s.campaigns.get(id) ?? 0) + d)
+    if (e.type === 'campaignFunded') {
+      expect([0, e.amount]).toContain(e.fromFloat + e.onCredit)
+      budget(e.campaign, e.amount)
+      bump(s.float, e.owner, -e.fromFloat)
+      bump(s.liability, e.owner, e.onCredit)
+    } else if (e.type === 'campaignBonus') {
+      expect(e.amount).toBeGreaterThan(0)
+      budget(e.campaign, -e.amount)
+      bump(s.balances, e.customer, e.amount)
+    } else if (e.type === 'campaignClosed') {
+      expect([0, e.returned]).toContain(e.liabilityCleared + e.toFloat)
+      budget(e.campaign, -e.returned)
+      expect(s.campaigns.get(e.campaign)).toBe(0)
+      bump(s.liability, e.owner, -e.liabilityCleared)
+      bump(s.float, e.owner, e.toFloat)
+    }
     if (e.type === 'transfer') {
       bump(s.balances, e.from, -e.amount)
       bump(s.balances, e.to, e.amount)
@@ -447,12 +538,29 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
     locked += holds
   }
   expect(p.totalLocked).toBe(locked)
-  expect(p.totalSupply).toBe(balances + floats + p.totalLocked)
+  // Campaigns: each within its budget; the point's budgets and live count are their sums.
+  let budgets = 0
+  let live = 0
+  for (const c of q.campaigns(POINT)) {
+    expect(c.remaining).toBeGreaterThanOrEqual(0)
+    expect(c.paid + c.remaining + c.returned).toBe(c.funded)
+    expect(c.remaining).toBe(shadow.campaigns.get(c.id) ?? 0)
+    if (c.status === 'open') live++
+    else expect(c.remaining).toBe(0)
+    if (c.funder === 'merchant') expect(c.merchants).toHaveLength(1)
+    budgets += c.remaining
+  }
+  expect(live).toBeLessThanOrEqual(MAX_LIVE_CAMPAIGNS)
+  expect(p.liveCampaigns).toBe(live)
+  expect(p.campaignBudgets).toBe(budgets)
+  expect(p.totalSupply).toBe(balances + floats + p.totalLocked + p.campaignBudgets)
   expect(p.totalLiability).toBe(liabilities)
-  // The merchant identity: outstanding points (in hands, in purses) equal the net fiat settled, less
-  // what expired.
+  // The merchant identity: outstanding points (in hands, in purses, in campaign budgets) equal the
+  // net fiat settled, less what expired, plus what the manager put into campaigns and took back.
   expect(p.cumExpired).toBe(shadow.expired)
-  expect(balances + p.totalLocked + floats - liabilities).toBe(p.cumRepaid - p.cumRedeemed - p.cumExpired)
+  expect(balances + p.totalLocked + floats - liabilities + p.campaignBudgets).toBe(
+    p.cumRepaid - p.cumRedeemed - p.cumExpired + p.cumCampaignFunded - p.cumCampaignReturned,
+  )
 }
 
 /**
@@ -495,6 +603,9 @@ interface Seen {
   lazy: number
   swept: number
   purseLots: number
+  bonuses: number
+  exhausted: number
+  returned: number
 }
 
 /** One random program: every block applied to the chain and a twin, the invariants after each. */
@@ -549,6 +660,15 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
     applyEvents(shadow, result.blockEvents)
     for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
     for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
+    for (const r of result.receipts) {
+      for (const e of r.events) {
+        if (e.type === 'campaignBonus') seen.bonuses++
+        if (e.type === 'campaignClosed') {
+          if (e.returned === 0) seen.exhausted++
+          else seen.returned++
+        }
+      }
+    }
     checkInvariants(chain, shadow)
     const after = createLedgerQuery(chain.state)
     for (const k of PURSES) if ((after.purse(k.publicKey)?.lots.length ?? 0) > 0) seen.purseLots++
@@ -573,7 +693,7 @@ const programs = (ops: fc.Arbitrary<Op>) =>
 
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
     fc.assert(
       fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
@@ -584,12 +704,24 @@ describe('ledger properties', () => {
   })
 
   it('the same with offline purses in most txs: vouchers honest, replayed and cloned; purses of lots', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
     fc.assert(
       fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
     )
     // Purses did lock expiring points.
     expect(seen.purseLots).toBeGreaterThan(0)
+  })
+
+  it('the same with campaigns in most txs: bonuses on awards and traffic, top-ups, closes, budgets spent', () => {
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
+    fc.assert(
+      fc.property(programs(campaignOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
+      { numRuns: 40 },
+    )
+    // Campaigns did pay, run out and give back.
+    expect(seen.bonuses).toBeGreaterThan(0)
+    expect(seen.exhausted).toBeGreaterThan(0)
+    expect(seen.returned).toBeGreaterThan(0)
   })
 })

@@ -6,13 +6,15 @@
  * - repay (manager, fiat received): clears liability first, the surplus prefunds the float (minted);
  * - redeem (merchant): burns float, the manager pays fiat off the ledger;
  * - refund and cancelled award (refunds.ts): an award's and a payment's movements, reversed.
- * Per point: Σ balances + totalLocked + Σ (float − liability) = cumRepaid − cumRedeemed − cumExpired
- * (expired points leave customers' balances, customer-balance.ts; totalLocked is what offline purses
- * hold, purses.ts).
+ * Per point: Σ balances + totalLocked + Σ (float − liability) + campaignBudgets = cumRepaid −
+ * cumRedeemed − cumExpired + cumCampaignFunded − cumCampaignReturned (expired points leave customers'
+ * balances, customer-balance.ts; totalLocked is what offline purses hold, purses.ts; campaignBudgets
+ * what campaigns hold for bonuses, campaigns.ts).
  */
 import { type Bytes, compareBytes } from '../protocol/bytes.ts'
-import type { TxBodyOf } from '../protocol/tx-body.ts'
+import type { CampaignTrigger, TxBodyOf } from '../protocol/tx-body.ts'
 import { add, requirePositive, sub } from './amounts.ts'
+import { payCampaignBonuses } from './campaigns.ts'
 import {
   actingMerchant,
   balanceOf,
@@ -209,7 +211,8 @@ export function merchantRemoveTerminal(ctx: TxContext, body: TxBodyOf<'merchant.
 
 /**
  * Gives `amount` points to a customer on the merchant's account: float first, then credit. Shared by
- * merchant.award and traffic rewards.
+ * merchant.award (trigger `award`) and traffic rewards (the event's kind); the point's live campaigns
+ * then pay their bonuses on it (campaigns.ts).
  */
 export function awardPoints(
   ctx: TxContext,
@@ -217,6 +220,7 @@ export function awardPoints(
   merchant: { id: string; address: Bytes },
   customer: Bytes,
   amount: number,
+  trigger: CampaignTrigger,
 ): void {
   requirePositive(amount)
   const m = getMerchant(ctx.ws, point, merchant.id)
@@ -239,12 +243,13 @@ export function awardPoints(
     fromFloat,
     onCredit,
   })
+  payCampaignBonuses(ctx, point, merchant, customer, amount, trigger)
 }
 
 export function merchantAward(ctx: TxContext, body: TxBodyOf<'merchant.award'>): void {
   getPoint(ctx.ws, body.point)
   const merchant = actingMerchant(ctx, body.point)
-  awardPoints(ctx, body.point, merchant, body.customer, body.amount)
+  awardPoints(ctx, body.point, merchant, body.customer, body.amount, 'award')
   recordAward(ctx, body.point, merchant.address, body.customer, body.amount)
 }
 

@@ -21,9 +21,12 @@ import {
   associationCodec,
   bytesCodec,
   bytesListCodec,
+  type CampaignRecord,
   type CancellableAwardRecord,
   type ChainParams,
   type CustomerTraffic,
+  campaignCodec,
+  campaignIndexCodec,
   cancellableAwardCodec,
   customerTrafficCodec,
   type DeviceRecord,
@@ -56,6 +59,7 @@ import {
   stakeCodec,
   stringListCodec,
   type TrafficRules,
+  textCodec,
   trafficRulesCodec,
   uintCodec,
   validatorSetCodec,
@@ -80,6 +84,7 @@ export const recordKey = {
   association: (association: Bytes) => keyBytes(Keys.association(h(association))),
   validatorSet: () => keyBytes(Keys.validatorSet),
   purse: (purse: Bytes) => keyBytes(Keys.purse(h(purse))),
+  campaign: (point: string, campaign: string) => keyBytes(Keys.campaign(point, campaign)),
 } as const
 
 export interface Page {
@@ -109,6 +114,9 @@ export interface LotsInfo {
   /** The live lots, soonest expiry first: `amount` expires at `expiresAtMs` (a 00:00 JST). */
   readonly lots: readonly { readonly expiresAtMs: number; readonly amount: number }[]
 }
+
+/** A campaign with its id (issue 15, campaigns.ts). */
+export type CampaignInfo = CampaignRecord & { readonly id: string }
 
 export interface ValidatorInfo {
   readonly nodeKey: Bytes
@@ -206,6 +214,9 @@ export interface LedgerQuery {
   refundablePayment(point: string, txHash: Bytes): RefundablePaymentRecord | null
   /** An award its merchant may still cancel, by its tx hash; null once pruned or never. */
   cancellableAward(point: string, txHash: Bytes): CancellableAwardRecord | null
+  /** The point's campaigns in creation order, closed ones included. */
+  campaigns(point: string, page?: Page): CampaignInfo[]
+  campaign(point: string, campaign: string): CampaignInfo | null
   prove(key: Bytes): { readonly key: Bytes; readonly value: Bytes | null; readonly proof: StateProof }
 }
 
@@ -241,6 +252,10 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
   const merchant = (point: string, address: Bytes): MerchantInfo | null => {
     const m = read(Keys.merchant(point, h(address)), merchantCodec)
     return m === undefined ? null : { ...m, address }
+  }
+  const campaign = (point: string, id: string): CampaignInfo | null => {
+    const c = read(Keys.campaign(point, id), campaignCodec)
+    return c === undefined ? null : { ...c, id }
   }
   const validatorSet = () => read(Keys.validatorSet, validatorSetCodec) ?? []
   const associations = (): AssociationInfo[] => {
@@ -402,6 +417,13 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
       read(Keys.refundablePayment(point, h(txHash)), refundablePaymentCodec) ?? null,
     cancellableAward: (point, txHash) =>
       read(Keys.cancellableAward(point, h(txHash)), cancellableAwardCodec) ?? null,
+    campaign,
+    campaigns(point, page) {
+      const count = read(Keys.campaignIndex(point), campaignIndexCodec)?.count ?? 0
+      return range(count, page).map(
+        (i) => campaign(point, read(Keys.campaignSeq(point, i), textCodec) as string) as CampaignInfo,
+      )
+    },
     prove(key) {
       return { key, value: map.get(key) ?? null, proof: map.prove(key) }
     },

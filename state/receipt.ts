@@ -110,6 +110,23 @@ export const EVENT_FIELDS = {
     'liabilityCleared',
     'toFloat',
   ],
+  // --- campaigns (state/campaigns.ts) ---
+  /** A campaign was created with `budget`; its funding follows as a `campaignFunded` event. */
+  campaignCreated: ['point', 'campaign', 'owner', 'budget'],
+  /**
+   * `amount` went into the campaign's budget (point campaignBudgets + amount). From a merchant owner:
+   * `fromFloat` left its float and `onCredit` was minted against its liability (they sum to amount).
+   * From the manager both are 0: the amount was minted (point cumCampaignFunded + amount).
+   */
+  campaignFunded: ['point', 'campaign', 'owner', 'amount', 'fromFloat', 'onCredit', 'fiatRef'],
+  /** A bonus of `amount` left the campaign's budget for the customer, on an award by `merchant`. */
+  campaignBonus: ['point', 'campaign', 'merchant', 'customer', 'amount'],
+  /**
+   * The campaign closed; `returned` left the budget (campaignBudgets − returned): to a merchant owner
+   * (`liabilityCleared` burned against its liability, `toFloat` to its float, summing to returned), or
+   * burned for the manager (both 0; cumCampaignReturned + returned). 0 when its budget ran out.
+   */
+  campaignClosed: ['point', 'campaign', 'owner', 'returned', 'liabilityCleared', 'toFloat'],
 } as const
 
 export type EventType = keyof typeof EVENT_FIELDS
@@ -126,6 +143,7 @@ type FieldType<K> = K extends
   | 'action'
   | 'error'
   | 'reason'
+  | 'campaign'
   ? string
   : K extends 'active' | 'yes'
     ? boolean

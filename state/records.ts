@@ -85,6 +85,17 @@ export const bytesCodec: RecordCodec<Bytes> = {
   },
 }
 
+/** A short string (a campaign id). */
+export const textCodec: RecordCodec<string> = {
+  encode: (value) => encode(value),
+  sizeBound: textBound,
+  decode(bytes) {
+    const value = raw(bytes)
+    if (typeof value !== 'string') fail(StateErrorCode.corruptState, 'expected a string record')
+    return value
+  },
+}
+
 /** A list of 32-byte keys. */
 export const bytesListCodec: RecordCodec<readonly Bytes[]> = {
   encode: (value) => encode(value),
@@ -730,3 +741,87 @@ export interface RefundQueueEntry {
   readonly txHash: Bytes
 }
 export const refundQueueEntryCodec = structCodec<RefundQueueEntry>(['point', 'record', 'txHash'])
+// --- campaigns (state/campaigns.ts) ---
+
+export const CampaignStatus = {
+  /** Pays bonuses within its window while its budget lasts. */
+  open: 'open',
+  /** Its budget ran out, or its owner (or the manager) closed it and the rest went back. */
+  closed: 'closed',
+} as const
+export type CampaignStatus = (typeof CampaignStatus)[keyof typeof CampaignStatus]
+
+/** Who funds a campaign, and so where its rest goes back at close. */
+export const CampaignFunder = {
+  /** The point's manager: its budget is minted (cumCampaignFunded) and its rest burned (cumCampaignReturned). */
+  manager: 'manager',
+  /** A merchant for its own shop: charged like an award, its rest credited back like a payment. */
+  merchant: 'merchant',
+} as const
+export type CampaignFunder = (typeof CampaignFunder)[keyof typeof CampaignFunder]
+
+/** A campaign, under `cp/<point>/<id>`: kept after it closes. funded = paid + remaining + returned. */
+export interface CampaignRecord {
+  readonly owner: Bytes
+  readonly funder: CampaignFunder
+  /** In the canonical order of CAMPAIGN_TRIGGERS. */
+  readonly triggers: readonly string[]
+  readonly bonusPerMille: number
+  readonly flatBonus: number
+  /** It pays on awards at block times in [startMs, endMs). */
+  readonly startMs: number
+  readonly endMs: number
+  /** The merchants whose awards qualify, sorted; empty = every merchant of the point. */
+  readonly merchants: readonly Bytes[]
+  /** Σ the budget it was funded with (create and every fund). */
+  readonly funded: number
+  /** What is left to pay (part of the point's campaignBudgets while open; 0 once closed). */
+  readonly remaining: number
+  /** Σ bonuses paid to customers. */
+  readonly paid: number
+  /** What went back at close. */
+  readonly returned: number
+  readonly status: CampaignStatus
+  readonly createdAtHeight: number
+  /** The height it closed at (0: open). */
+  readonly closedAtHeight: number
+}
+export const campaignCodec = structCodec<CampaignRecord>(
+  [
+    'owner',
+    'funder',
+    'triggers',
+    'bonusPerMille',
+    'flatBonus',
+    'startMs',
+    'endMs',
+    'merchants',
+    'funded',
+    'remaining',
+    'paid',
+    'returned',
+    'status',
+    'createdAtHeight',
+    'closedAtHeight',
+  ],
+  // The owner key, two short strings, ≤ 5 triggers, 10 integers and ≤ 16 merchant keys.
+  (c) =>
+    HEADER +
+    KEY +
+    textBound(c.funder) +
+    textBound(c.status) +
+    textsBound(c.triggers) +
+    10 * UINT +
+    HEADER +
+    KEY * c.merchants.length,
+)
+
+/** A point's campaigns: how many were ever created (the next listing seq) and the ids not closed, sorted. */
+export interface CampaignIndex {
+  readonly count: number
+  readonly live: readonly string[]
+}
+export const campaignIndexCodec = structCodec<CampaignIndex>(
+  ['count', 'live'],
+  (i) => HEADER + UINT + textsBound(i.live),
+)

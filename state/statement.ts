@@ -16,6 +16,10 @@
  * - net = owedToMerchant − owedToManager (positive: the manager pays the merchant).
  * Breakage (issue 15): points that expired in the period (`expired`, from `expire` rows) left the
  * customers' balances and belong to the manager; they move no merchant's books.
+ * Campaigns (issue 15): points held in campaign budgets (`campaigns`) are a term of the books, the
+ * manager's funding and its burned returns (cumCampaignFunded, cumCampaignReturned) two more; a
+ * merchant's line shows what it put into its campaigns and got back (its float and liability move
+ * with them), and the period's bonuses are the point's.
  */
 import { type Bytes, bytesKey, compareBytes } from '../protocol/bytes.ts'
 import type { JournalRow } from './journal.ts'
@@ -57,6 +61,10 @@ export interface MerchantStatement {
   readonly refunds: number
   /** Σ of the awards cancelled (merchant.cancelAward), taken back as payments are. */
   readonly awardsCancelled: number
+  /** Points the merchant put into its own campaigns' budgets in the period (float, then credit). */
+  readonly campaignFunding: number
+  /** What its closed campaigns gave back in the period (liability first, then float). */
+  readonly campaignReturns: number
   readonly closingFloat: number
   readonly closingLiability: number
   readonly owedToManager: number
@@ -65,9 +73,10 @@ export interface MerchantStatement {
 }
 
 /**
- * The books of the point at one instant: Σ customers + purses + Σ (float − liability) = repaid −
- * redeemed − expired, where `purses` is what offline purses hold (locked, not yet paid out or
- * returned) and `expired` the breakage so far (cumExpired).
+ * The books of the point at one instant: Σ customers + purses + Σ (float − liability) + campaigns =
+ * repaid − redeemed − expired + campaignFunded − campaignReturned, where `purses` is what offline
+ * purses hold (locked, not yet paid out or returned), `expired` the breakage so far (cumExpired),
+ * `campaigns` what campaign budgets hold, and the last two the manager's campaign funding and returns.
  */
 export interface BooksAt {
   readonly customers: number
@@ -79,6 +88,10 @@ export interface BooksAt {
   readonly holds: boolean
   /** Σ points expired out of customers' balances up to this instant (breakage). */
   readonly cumExpired: number
+  /** Points held in campaign budgets (campaignBudgets). */
+  readonly campaigns: number
+  readonly cumCampaignFunded: number
+  readonly cumCampaignReturned: number
 }
 
 export interface SettlementStatement {
@@ -107,6 +120,11 @@ export interface SettlementStatement {
   /** Breakage in the period: how many expiries (one per account and tx or block) and their sum. */
   readonly expiryCount: number
   readonly expired: number
+  /** Campaigns in the period: points funded into budgets (by the manager and merchants), paid as bonuses, returned. */
+  readonly campaignFunded: number
+  readonly campaignBonusCount: number
+  readonly campaignBonuses: number
+  readonly campaignReturned: number
 }
 
 interface Flow {
@@ -145,6 +163,8 @@ const zeroCounts = (): PeriodCounts => ({
   redemptions: 0,
   refunds: 0,
   awardsCancelled: 0,
+  campaignFunding: 0,
+  campaignReturns: 0,
 })
 
 export interface StatementFold {
@@ -183,8 +203,31 @@ export function createStatementFold(
     snapshotFloats += m.float
   }
   // Point-wide: customers' balances and the cumulative fiat figures, since the start and in the period.
-  const since = { customers: 0, purses: 0, repaid: 0, redeemed: 0, expired: 0 }
-  const inPeriod = { customers: 0, purses: 0, transferCount: 0, transferred: 0, expiryCount: 0, expired: 0 }
+  const since = {
+    customers: 0,
+    purses: 0,
+    repaid: 0,
+    redeemed: 0,
+    expired: 0,
+    campaigns: 0,
+    campaignFunded: 0,
+    campaignReturned: 0,
+  }
+  const inPeriod = {
+    customers: 0,
+    purses: 0,
+    transferCount: 0,
+    transferred: 0,
+    expiryCount: 0,
+    expired: 0,
+    campaigns: 0,
+    campaignFunded: 0,
+    campaignReturned: 0,
+    campaignFunding: 0,
+    campaignBonusCount: 0,
+    campaignBonuses: 0,
+    campaignReturns: 0,
+  }
 
   function add(row: JournalRow): void {
     // Rows before the period are already in the opening (the snapshot holds them); rows after the
@@ -193,13 +236,29 @@ export function createStatementFold(
     const within = row.timeMs < period.endMs
     const customers = customerDelta(row)
     const purses = purseDelta(row)
+    const campaigns = campaignDelta(row)
+    // The manager's side of campaigns: minted into budgets, burned out of them.
+    const minted = row.event === 'campaignFund' && row.fromRole === 'manager' ? row.amount : 0
+    const burned = row.event === 'campaignReturn' && row.toRole === 'manager' ? row.amount : 0
     since.customers += customers
     since.purses += purses
+    since.campaigns += campaigns
+    since.campaignFunded += minted
+    since.campaignReturned += burned
     if (row.event === 'repay') since.repaid += row.amount
     if (row.event === 'redeem') since.redeemed += row.amount
     if (within) {
       inPeriod.customers += customers
       inPeriod.purses += purses
+      inPeriod.campaigns += campaigns
+      inPeriod.campaignFunded += minted
+      inPeriod.campaignReturned += burned
+      if (row.event === 'campaignFund') inPeriod.campaignFunding += row.amount
+      if (row.event === 'campaignReturn') inPeriod.campaignReturns += row.amount
+      if (row.event === 'campaignBonus') {
+        inPeriod.campaignBonusCount++
+        inPeriod.campaignBonuses += row.amount
+      }
     }
     if (row.event === 'expire') {
       since.expired += row.amount
@@ -251,6 +310,12 @@ export function createStatementFold(
       case 'cancelAward':
         c.awardsCancelled += row.amount
         break
+      case 'campaignFund':
+        c.campaignFunding += row.amount
+        break
+      case 'campaignReturn':
+        c.campaignReturns += row.amount
+        break
     }
   }
 
@@ -267,7 +332,15 @@ export function createStatementFold(
       const closingLiability = openingLiability + t.inPeriod.liability
       const c = t.counts
       const active =
-        c.awardCount + c.paymentCount + c.repayments + c.redemptions + c.refunds + c.awardsCancelled > 0
+        c.awardCount +
+          c.paymentCount +
+          c.repayments +
+          c.redemptions +
+          c.refunds +
+          c.awardsCancelled +
+          c.campaignFunding +
+          c.campaignReturns >
+        0
       const balances =
         openingFloat !== 0 || openingLiability !== 0 || closingFloat !== 0 || closingLiability !== 0
       if (!active && !balances) continue
@@ -286,24 +359,30 @@ export function createStatementFold(
     }
     const totals = sumLines(lines)
     const p = snapshot.point
-    const opening = books(
-      p.totalSupply - snapshotFloats - p.totalLocked - since.customers,
-      p.totalLocked - since.purses,
-      totals.openingFloat,
-      totals.openingLiability,
-      p.cumRepaid - since.repaid,
-      p.cumRedeemed - since.redeemed,
-      p.cumExpired - since.expired,
-    )
-    const closing = books(
-      opening.customers + inPeriod.customers,
-      opening.purses + inPeriod.purses,
-      totals.closingFloat,
-      totals.closingLiability,
-      opening.cumRepaid + totals.repayments,
-      opening.cumRedeemed + totals.redemptions,
-      opening.cumExpired + inPeriod.expired,
-    )
+    const opening = books({
+      customers: p.totalSupply - snapshotFloats - p.totalLocked - p.campaignBudgets - since.customers,
+      purses: p.totalLocked - since.purses,
+      floats: totals.openingFloat,
+      liabilities: totals.openingLiability,
+      cumRepaid: p.cumRepaid - since.repaid,
+      cumRedeemed: p.cumRedeemed - since.redeemed,
+      cumExpired: p.cumExpired - since.expired,
+      campaigns: p.campaignBudgets - since.campaigns,
+      cumCampaignFunded: p.cumCampaignFunded - since.campaignFunded,
+      cumCampaignReturned: p.cumCampaignReturned - since.campaignReturned,
+    })
+    const closing = books({
+      customers: opening.customers + inPeriod.customers,
+      purses: opening.purses + inPeriod.purses,
+      floats: totals.closingFloat,
+      liabilities: totals.closingLiability,
+      cumRepaid: opening.cumRepaid + totals.repayments,
+      cumRedeemed: opening.cumRedeemed + totals.redemptions,
+      cumExpired: opening.cumExpired + inPeriod.expired,
+      campaigns: opening.campaigns + inPeriod.campaigns,
+      cumCampaignFunded: opening.cumCampaignFunded + inPeriod.campaignFunded,
+      cumCampaignReturned: opening.cumCampaignReturned + inPeriod.campaignReturned,
+    })
     return {
       point: pointId,
       pointName: p.name,
@@ -321,30 +400,31 @@ export function createStatementFold(
       merchants: lines,
       expiryCount: inPeriod.expiryCount,
       expired: inPeriod.expired,
+      campaignFunded: inPeriod.campaignFunding,
+      campaignBonusCount: inPeriod.campaignBonusCount,
+      campaignBonuses: inPeriod.campaignBonuses,
+      campaignReturned: inPeriod.campaignReturns,
     }
   }
 
   return { add, finish }
 }
 
-function books(
-  customers: number,
-  purses: number,
-  floats: number,
-  liabilities: number,
-  cumRepaid: number,
-  cumRedeemed: number,
-  cumExpired: number,
-): BooksAt {
+function books(b: Omit<BooksAt, 'holds'>): BooksAt {
+  const left = b.customers + b.purses + b.floats - b.liabilities + b.campaigns
+  const right = b.cumRepaid - b.cumRedeemed - b.cumExpired + b.cumCampaignFunded - b.cumCampaignReturned
   return {
-    customers,
-    purses,
-    floats,
-    liabilities,
-    cumRepaid,
-    cumRedeemed,
-    holds: customers + purses + floats - liabilities === cumRepaid - cumRedeemed - cumExpired,
-    cumExpired,
+    customers: b.customers,
+    purses: b.purses,
+    floats: b.floats,
+    liabilities: b.liabilities,
+    cumRepaid: b.cumRepaid,
+    cumRedeemed: b.cumRedeemed,
+    holds: left === right,
+    cumExpired: b.cumExpired,
+    campaigns: b.campaigns,
+    cumCampaignFunded: b.cumCampaignFunded,
+    cumCampaignReturned: b.cumCampaignReturned,
   }
 }
 
@@ -354,6 +434,7 @@ export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number
     case 'award':
     case 'purseReturn':
     case 'refund':
+    case 'campaignBonus':
       return row.amount
     case 'pay':
     case 'expire':
@@ -369,6 +450,12 @@ export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number
 export function purseDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
   if (row.event === 'purseLock') return row.amount
   return row.event === 'pursePay' || row.event === 'purseReturn' ? -row.amount : 0
+}
+
+/** What a row moves into (+) or out of (−) campaign budgets. */
+export function campaignDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
+  if (row.event === 'campaignFund') return row.amount
+  return row.event === 'campaignBonus' || row.event === 'campaignReturn' ? -row.amount : 0
 }
 
 /** The column sums of the merchants' lines (every numeric field). */

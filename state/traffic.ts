@@ -72,7 +72,8 @@ export function trafficRecord(ctx: TxContext, body: TxBodyOf<'traffic.record'>):
       points = Math.min(earned, rules.dailyCapPerCustomer - today)
       if (points > 0) {
         ctx.ws.put(capKey, uintCodec, today + points)
-        awardPoints(ctx, point, merchant, event.account, points)
+        // Campaign bonuses ride on a rewarded event alone, beyond the cap (which bounds the base).
+        awardPoints(ctx, point, merchant, event.account, points, event.kind)
       } else {
         points = 0
       }

@@ -2,7 +2,9 @@
  * Points: supply, liability, cumulative repayments, redemptions and expiries, and whether the books
  * identity holds: totalSupply − totalLiability = cumRepaid − cumRedeemed − cumExpired (DESIGN §4, per
  * point; expired points are burned from the supply, issue 15). totalSupply counts the points locked in
- * offline purses (totalLocked): the left side is Σ balances + Σ locked + Σ (float − liability).
+ * offline purses (totalLocked) and in campaign budgets (campaignBudgets): the left side is Σ balances +
+ * Σ locked + Σ (float − liability) + campaignBudgets; the manager's campaign funding (minted) and the
+ * returns of its closed campaigns (burned) join the right side: + cumCampaignFunded − cumCampaignReturned.
  */
 import type { PointInfo } from '../../client/index.ts'
 import type { PageContext } from '../context.ts'
@@ -12,7 +14,12 @@ import type { Lang, Translate } from '../i18n.ts'
 import { href } from '../router.ts'
 
 export function booksHold(p: PointInfo): boolean {
-  return p.totalSupply - p.totalLiability === p.cumRepaid - p.cumRedeemed - p.cumExpired
+  return p.totalSupply - p.totalLiability === booksRight(p)
+}
+
+/** The right side of the books: net fiat settled, less breakage, plus the manager's net campaign funding. */
+function booksRight(p: PointInfo): number {
+  return p.cumRepaid - p.cumRedeemed - p.cumExpired + p.cumCampaignFunded - p.cumCampaignReturned
 }
 
 function booksBadge(p: PointInfo, t: Translate): HTMLElement {
@@ -23,7 +30,7 @@ function booksLine(p: PointInfo, t: Translate, lang: Lang): string {
   const f = (n: number) => formatAmount(n, p.decimals, lang)
   return t('booksExplain', {
     left: f(p.totalSupply - p.totalLiability),
-    right: f(p.cumRepaid - p.cumRedeemed - p.cumExpired),
+    right: f(booksRight(p)),
   })
 }
 
@@ -108,6 +115,9 @@ export async function renderPoint(ctx: PageContext, id: string): Promise<void> {
         [t('cumRepaid'), amount(p.cumRepaid)],
         [t('cumRedeemed'), amount(p.cumRedeemed)],
         [t('cumExpired'), amount(p.cumExpired)],
+        [t('campaignBudgets'), amount(p.campaignBudgets)],
+        [t('cumCampaignFunded'), amount(p.cumCampaignFunded)],
+        [t('cumCampaignReturned'), amount(p.cumCampaignReturned)],
         [t('booksIdentity'), [h('span', { id: 'books' }, booksBadge(p, t)), ' ', booksLine(p, t, lang)]],
         [t('merchantCount'), link(href.merchants(p.id), formatInt(p.merchantCount, lang))],
       ]),

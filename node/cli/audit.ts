@@ -75,8 +75,9 @@ const reconcile: CliCommand = {
   summary: "Recompute a point's books from the journal and check them against the validators' proofs",
   usage: USAGE,
   details:
-    'Sums the journal (customers = awards − payments − expiries; each merchant’s float and liability;\n' +
-    'repayments, redemptions, expiries) and checks it against the point and merchant records, proven through the trust root\n' +
+    'Sums the journal (customers = awards − payments − expiries + campaign bonuses; purses; campaign\n' +
+    'budgets; each merchant’s float and liability; repayments, redemptions, expiries, the manager’s\n' +
+    'campaign funding and returns) and checks it against the point and merchant records, proven through the trust root\n' +
     '(--genesis FILE or --checkpoint HEIGHT:HASH, or --trust-cache FILE saved by an earlier run; the\n' +
     "node's own validator set is never trusted). The checks, in order, stopping at the first that fails:\n" +
     `${wrap(Object.values(RECONCILE_CHECKS).join(', '))}.\n` +

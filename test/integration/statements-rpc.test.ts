@@ -178,6 +178,9 @@ describe('GET /v1/points/:id/statement', () => {
       cumRedeemed: 0,
       holds: true,
       cumExpired: 0,
+      campaigns: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
     expect(s.closing).toEqual({
       customers: 70,
@@ -188,6 +191,9 @@ describe('GET /v1/points/:id/statement', () => {
       cumRedeemed: 20,
       holds: true,
       cumExpired: 0,
+      campaigns: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
     expect(s).toMatchObject({ expiryCount: 0, expired: 0 })
   })
@@ -217,8 +223,12 @@ describe('GET /v1/points/:id/statement', () => {
     const csv = (await get(`/v1/points/${POINT}/statement?period=2027-01&format=csv`)).body
       .trimEnd()
       .split('\r\n')
-    expect(csv[0]?.endsWith(',net,expiryCount,expired')).toBe(true)
-    expect(csv.at(-1)?.endsWith(',2,20')).toBe(true)
+    expect(
+      csv[0]?.endsWith(
+        ',net,expiryCount,expired,campaignFunding,campaignReturns,campaignBonusCount,campaignBonuses',
+      ),
+    ).toBe(true)
+    expect(csv.at(-1)?.endsWith(',2,20,0,0,0,0')).toBe(true)
     expect(csv.slice(1, -1).every((l) => l.endsWith(',,'))).toBe(true)
     // The journal: ALICE's expiry in her tx's rows, BOB's in the block's own rows (no tx).
     const rows = (await get(`/v1/journal?point=${POINT}&fromTime=${jan1}`)).json().items
@@ -325,6 +335,9 @@ describe('statements with offline purses', () => {
       cumRedeemed: 0,
       holds: true,
       cumExpired: 0,
+      campaigns: 0,
+      cumCampaignFunded: 0,
+      cumCampaignReturned: 0,
     })
     expect(nov.closing).toMatchObject({ customers: 80, purses: 70, liabilities: 150, holds: true })
     expect(nov.totals).toMatchObject({ paymentCount: 1, paymentsReceived: 50, paymentsClearingLiability: 50 })

@@ -8,11 +8,16 @@ import { genesisBytes, genesisHash } from '../../genesis/hash.ts'
 import { encodeAddress, NODE_KEY_PREFIX } from '../../protocol/address.ts'
 import { type BlockHeader, blockHash, headerToTuple, txLeaf, txRootOf } from '../../protocol/block.ts'
 import { type Bytes, toHex, utf8 } from '../../protocol/bytes.ts'
+import { campaignAccount } from '../../protocol/campaign.ts'
 import { encode } from '../../protocol/codec.ts'
 import { type KeyPair, publicKeyFromSecret, sha256 } from '../../protocol/crypto.ts'
 import { merkleRoot } from '../../protocol/merkle.ts'
 import { encodeVoucher, signVoucher, voucherDigest, voucherSignBytes } from '../../protocol/purse.ts'
-import { devicePossessionSignBytes, pursePossessionSignBytes } from '../../protocol/sign-bytes.ts'
+import {
+  campaignAccountBytes,
+  devicePossessionSignBytes,
+  pursePossessionSignBytes,
+} from '../../protocol/sign-bytes.ts'
 import { encodeTx, signTx } from '../../protocol/tx.ts'
 import type { TxBody } from '../../protocol/tx-body.ts'
 import { createValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
@@ -153,6 +158,33 @@ const purseTxCases: [string, KeyPair, TxBody][] = [
   ['purse.reclaim', alice, { kind: 'purse.reclaim', point: 'SHOTEN', purse: purse.publicKey }],
 ]
 
+/** The campaign kinds (issue 15), pinned apart from txCases too. */
+const campaignTxCases: [string, KeyPair, TxBody][] = [
+  [
+    'campaign.create',
+    manager,
+    {
+      kind: 'campaign.create',
+      point: 'SHOTEN',
+      campaign: 'spring-2025',
+      triggers: ['award', 'purchase'],
+      bonusPerMille: 1000,
+      flatBonus: 5,
+      startMs: 1_743_465_600_000,
+      endMs: 1_746_057_600_000,
+      merchants: [shop.publicKey],
+      budget: 500_000,
+      fiatRef: 'budget FY2025',
+    },
+  ],
+  [
+    'campaign.fund',
+    shop,
+    { kind: 'campaign.fund', point: 'SHOTEN', campaign: 'spring-2025', amount: 20_000, fiatRef: '' },
+  ],
+  ['campaign.close', manager, { kind: 'campaign.close', point: 'SHOTEN', campaign: 'spring-2025' }],
+]
+
 export const GENESIS_FIXTURE = {
   chainId: CHAIN_ID,
   genesisTime: '2025-04-01T00:00:00.000Z',
@@ -201,7 +233,7 @@ export type GoldenVectors = Record<string, Record<string, string>>
 export function computeGoldenVectors(): GoldenVectors {
   const out: GoldenVectors = {}
   const encodedTxs: Bytes[] = []
-  for (const [name, key, body] of [...txCases, ...purseTxCases]) {
+  for (const [name, key, body] of [...txCases, ...purseTxCases, ...campaignTxCases]) {
     const tx = signTx(
       {
         chainId: CHAIN_ID,
@@ -275,6 +307,10 @@ export function computeGoldenVectors(): GoldenVectors {
     digest: toHex(voucherDigest(CHAIN_ID, purseVoucher)),
     signature: toHex(purseVoucher.signature),
     encoded: toHex(encodeVoucher(purseVoucher)),
+  }
+  out['campaign-account'] = {
+    bytes: toHex(campaignAccountBytes('SHOTEN', 'spring-2025')),
+    account: toHex(campaignAccount('SHOTEN', 'spring-2025')),
   }
   const genesis = validateGenesis(GENESIS_FIXTURE)
   out.genesis = { bytes: toHex(genesisBytes(genesis)), hash: toHex(genesisHash(genesis)) }
