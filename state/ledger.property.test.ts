@@ -69,6 +69,8 @@ const OLD_KINDS = [
   'earn',
   'spend',
 ] as const
+/** Refunds: the window set now and then, refunds and cancellations of recent payments and awards. */
+const REFUND_KINDS = ['refundWindow', 'refundWindow', 'refund', 'refund', 'refund', 'cancelAward'] as const
 const PURSE_KINDS = [
   'purseOpen',
   'purseOpen',
@@ -92,7 +94,11 @@ const TRIGGER_SETS = [
   ['award', 'award'],
 ] as const
 
-type Kind = (typeof OLD_KINDS)[number] | (typeof PURSE_KINDS)[number] | (typeof CAMPAIGN_KINDS)[number]
+type Kind =
+  | (typeof OLD_KINDS)[number]
+  | (typeof PURSE_KINDS)[number]
+  | (typeof CAMPAIGN_KINDS)[number]
+  | (typeof REFUND_KINDS)[number]
 const opOf = (types: readonly Kind[]) =>
   fc.record({
     type: fc.constantFrom(...types),
@@ -101,7 +107,7 @@ const opOf = (types: readonly Kind[]) =>
     amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
   })
 /** Every kind, the old ones weighing most. */
-const op = opOf([...OLD_KINDS, ...PURSE_KINDS, ...CAMPAIGN_KINDS])
+const op = opOf([...OLD_KINDS, ...PURSE_KINDS, ...CAMPAIGN_KINDS, ...REFUND_KINDS])
 /** Campaign-heavy programs: campaigns created, funded and closed among the awards they pay on. */
 const campaignOp = opOf([
   ...CAMPAIGN_KINDS,
@@ -201,6 +207,7 @@ function bodyOf(
   opened: readonly KeyPair[],
   signed: Signed,
   balanceOf: (account: Bytes) => number,
+  recent: Recent = { payments: [], awards: [] },
 ): { signer: Bytes; body: TxBody } {
   const customer = pick(CUSTOMERS, o.a)
   const other = pick(CUSTOMERS, o.b)
@@ -211,6 +218,37 @@ function bodyOf(
       : pick(opened, o.a + o.b)
   const campaign = pick(CAMPAIGN_IDS, o.a + o.b)
   switch (o.type) {
+    case 'refundWindow':
+      return {
+        signer: ISSUER,
+        body: { kind: 'point.setRefundWindow', point: POINT, windowMs: o.amount % 5 === 0 ? 0 : HOUR },
+      }
+    case 'refund': {
+      // A recent payment (or a random hash), by its merchant or another, within or above what is left.
+      const paid = recent.payments.length > 0 && o.a % 5 !== 0 ? pick(recent.payments, o.b) : null
+      return {
+        signer: paid === null || o.a % 7 === 0 ? merchant : paid.merchant,
+        body: {
+          kind: 'merchant.refund',
+          point: POINT,
+          payment: paid?.hash ?? new Uint8Array(32),
+          amount: o.amount % 50,
+          memo: '',
+        },
+      }
+    }
+    case 'cancelAward': {
+      const awarded = recent.awards.length > 0 ? pick(recent.awards, o.b) : null
+      return {
+        signer: awarded?.merchant ?? merchant,
+        body: {
+          kind: 'merchant.cancelAward',
+          point: POINT,
+          award: awarded?.hash ?? new Uint8Array(32),
+          memo: '',
+        },
+      }
+    }
     case 'campaignCreate': {
       // The manager's (for all merchants, or one) or a merchant's own; now and then bad terms, a
       // window already over (end at the block's time) or one that starts later.
@@ -454,6 +492,16 @@ function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
       bump(s.balances, e.payer, -e.amount)
       bump(s.liability, e.merchant, -e.liabilityCleared)
       bump(s.float, e.merchant, e.toFloat)
+    } else if (e.type === 'refund') {
+      expect(e.fromFloat + e.onCredit).toBe(e.amount)
+      bump(s.balances, e.customer, e.amount)
+      bump(s.float, e.merchant, -e.fromFloat)
+      bump(s.liability, e.merchant, e.onCredit)
+    } else if (e.type === 'awardCancelled') {
+      expect(e.liabilityCleared + e.toFloat).toBe(e.amount)
+      bump(s.balances, e.customer, -e.amount)
+      bump(s.liability, e.merchant, -e.liabilityCleared)
+      bump(s.float, e.merchant, e.toFloat)
     } else if (e.type === 'repay') {
       bump(s.liability, e.merchant, -e.liabilityCleared)
       bump(s.float, e.merchant, e.toFloat)
@@ -598,6 +646,12 @@ function world(afterDays: number): { chain: TestChain; events: LedgerEvent[] } {
   return { chain, events: awards.receipts.flatMap((r) => r.events) }
 }
 
+/** Hashes of payments and awards included so far (what refunds and cancellations name). */
+interface Recent {
+  readonly payments: { hash: Bytes; merchant: Bytes }[]
+  readonly awards: { hash: Bytes; merchant: Bytes }[]
+}
+
 /** What the runs exercised, checked once all runs are done. */
 interface Seen {
   lazy: number
@@ -606,6 +660,7 @@ interface Seen {
   bonuses: number
   exhausted: number
   returned: number
+  refunds: number
 }
 
 /** One random program: every block applied to the chain and a twin, the invariants after each. */
@@ -619,6 +674,7 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
   const included: SignedTx[] = []
   const signed: Signed = new Map()
   let seq = 0
+  const recent: Recent = { payments: [], awards: [] }
   for (const [ops, stepMs] of blocks) {
     const txs: SignedTx[] = []
     const replays = new Set<SignedTx>()
@@ -632,7 +688,7 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
         txs.push(old)
         continue
       }
-      const { signer, body } = bodyOf(o, seq++, timeMs, opened, signed, (a) => q.balance(POINT, a))
+      const { signer, body } = bodyOf(o, seq++, timeMs, opened, signed, (a) => q.balance(POINT, a), recent)
       txs.push(chain.tx(signer, body))
     }
     if (replays.size > 0) {
@@ -652,6 +708,12 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
       included.push(tx)
       if (r.status === 'ok') {
         applyEvents(shadow, r.events)
+        for (const e of r.events) {
+          if (e.type === 'pay' && tx.body.kind === 'merchant.pay')
+            recent.payments.push({ hash: tx.hash, merchant: e.merchant })
+          if (e.type === 'award' && tx.body.kind === 'merchant.award')
+            recent.awards.push({ hash: tx.hash, merchant: e.merchant })
+        }
       } else {
         expect(r.events).toEqual([])
       }
@@ -671,6 +733,14 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
     }
     checkInvariants(chain, shadow)
     const after = createLedgerQuery(chain.state)
+    // Refund bound: a payment's refunds never pass it, and what it holds for refunds is the rest.
+    for (const { hash } of recent.payments) {
+      const r = after.refundablePayment(POINT, hash)
+      if (r === null) continue
+      expect(r.refunded).toBeLessThanOrEqual(r.amount)
+      expect(r.nonExpiring + r.lots.reduce((t, [, x]) => t + x, 0)).toBe(r.amount - r.refunded)
+      if (r.refunded > 0) seen.refunds++
+    }
     for (const k of PURSES) if ((after.purse(k.publicKey)?.lots.length ?? 0) > 0) seen.purseLots++
   }
   // Writes are replayed in order, later ones winning, as StateKv does.
@@ -693,7 +763,7 @@ const programs = (ops: fc.Arbitrary<Op>) =>
 
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
     fc.assert(
       fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
@@ -701,10 +771,11 @@ describe('ledger properties', () => {
     // The runs did exercise expiry, both lazily in txs and by the sweep.
     expect(seen.lazy).toBeGreaterThan(0)
     expect(seen.swept).toBeGreaterThan(0)
+    expect(seen.refunds, 'some refunds were taken').toBeGreaterThan(0)
   })
 
   it('the same with offline purses in most txs: vouchers honest, replayed and cloned; purses of lots', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
     fc.assert(
       fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
@@ -714,7 +785,7 @@ describe('ledger properties', () => {
   })
 
   it('the same with campaigns in most txs: bonuses on awards and traffic, top-ups, closes, budgets spent', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0 }
+    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
     fc.assert(
       fc.property(programs(campaignOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
