@@ -2,7 +2,8 @@
  * State-machine throughput: applyBlock on 10,000-tx blocks of mixed point payments, awards and
  * traffic records, in memory, signatures excluded (applyBlock trusts its caller to have verified
  * them). Txs are pre-built. Run: node_modules/.bin/node bench/state.ts [blocks] [txsPerBlock] [expiryDays]
- * (expiryDays > 0: the point's awards expire that many days after each, so they are held in lots).
+ * [refundHours] (expiryDays > 0: the point's awards expire that many days after each, so they are held
+ * in lots; refundHours > 0: the point has a refund window, so every payment and award keeps a record).
  */
 import type { Bytes } from '../protocol/bytes.ts'
 import { sha256 } from '../protocol/crypto.ts'
@@ -22,6 +23,7 @@ import {
 const blocks = Number(process.argv[2] ?? 6)
 const txsPerBlock = Number(process.argv[3] ?? 10_000)
 const expiryDays = Number(process.argv[4] ?? 0)
+const refundHours = Number(process.argv[5] ?? 0)
 const MERCHANTS = 200
 const CUSTOMERS = 20_000
 
@@ -29,6 +31,8 @@ const chain = new TestChain(testGenesis({}, { maxTxValidityBlocks: 1_000 }))
 setupPoint(chain)
 if (expiryDays > 0)
   chain.run(ISSUER, { kind: 'point.setExpiry', point: POINT, afterDays: expiryDays, atMs: 0 })
+if (refundHours > 0)
+  chain.run(ISSUER, { kind: 'point.setRefundWindow', point: POINT, windowMs: refundHours * 3_600_000 })
 const merchants: Bytes[] = []
 const terminals: Bytes[] = []
 for (let i = 0; i < MERCHANTS; i++) {
@@ -165,5 +169,5 @@ const mean = (xs: number[]) => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max
 const avg = mean(times)
 const avgCpu = mean(cpuTimes)
 console.log(
-  `mixed 50% pay / 30% award / 20% traffic(2 events)${expiryDays > 0 ? `, ${expiryDays}-day expiry` : ''}, blocks 2..${blocks}: ${Math.round((txsPerBlock / avg) * 1000)} tx/s wall (${avg.toFixed(1)} ms per ${txsPerBlock}-tx block), ${Math.round((txsPerBlock / avgCpu) * 1000)} tx/s per cpu-second; failed txs: ${failed}; state entries: ${state.map.size}`,
+  `mixed 50% pay / 30% award / 20% traffic(2 events)${expiryDays > 0 ? `, ${expiryDays}-day expiry` : ''}${refundHours > 0 ? `, ${refundHours} h refund window` : ''}, blocks 2..${blocks}: ${Math.round((txsPerBlock / avg) * 1000)} tx/s wall (${avg.toFixed(1)} ms per ${txsPerBlock}-tx block), ${Math.round((txsPerBlock / avgCpu) * 1000)} tx/s per cpu-second; failed txs: ${failed}; state entries: ${state.map.size}`,
 )
