@@ -69,6 +69,8 @@ export const RpcErrorCode = {
   deviceNotFound: 'RPC_DEVICE_NOT_FOUND',
   /** No offline purse under this key. */
   purseNotFound: 'RPC_PURSE_NOT_FOUND',
+  /** No campaign with this id in the point. */
+  campaignNotFound: 'RPC_CAMPAIGN_NOT_FOUND',
   /** No governance proposal with this id (ids count up from 0). */
   proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
@@ -119,6 +121,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.merchantNotFound]: 404,
   [RpcErrorCode.deviceNotFound]: 404,
   [RpcErrorCode.purseNotFound]: 404,
+  [RpcErrorCode.campaignNotFound]: 404,
   [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,
