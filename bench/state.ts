@@ -2,8 +2,12 @@
  * State-machine throughput: applyBlock on 10,000-tx blocks of mixed point payments, awards and
  * traffic records, in memory, signatures excluded (applyBlock trusts its caller to have verified
  * them). Txs are pre-built. Run: node_modules/.bin/node bench/state.ts [blocks] [txsPerBlock] [expiryDays]
- * [refundHours] (expiryDays > 0: the point's awards expire that many days after each, so they are held
- * in lots; refundHours > 0: the point has a refund window, so every payment and award keeps a record).
+ * [refundHours] [--award] [--campaign]
+ * (expiryDays > 0: the point's awards expire that many days after each, so they are held in lots;
+ * refundHours > 0: the point has a refund window, so every payment and award keeps a record;
+ * --award: every tx is a merchant.award instead of the mix; --campaign: a manager campaign, double
+ * points on every award (bonusPerMille 1000) with a budget that never runs out, runs before the
+ * measured blocks, so each award also pays a bonus).
  */
 import type { Bytes } from '../protocol/bytes.ts'
 import { sha256 } from '../protocol/crypto.ts'
@@ -20,10 +24,14 @@ import {
   testGenesis,
 } from '../state/test-kit.ts'
 
-const blocks = Number(process.argv[2] ?? 6)
-const txsPerBlock = Number(process.argv[3] ?? 10_000)
-const expiryDays = Number(process.argv[4] ?? 0)
-const refundHours = Number(process.argv[5] ?? 0)
+const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith('--')))
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const blocks = Number(positional[0] ?? 6)
+const txsPerBlock = Number(positional[1] ?? 10_000)
+const expiryDays = Number(positional[2] ?? 0)
+const awardsOnly = flags.has('--award')
+const withCampaign = flags.has('--campaign')
+const refundHours = Number(positional[3] ?? 0)
 const MERCHANTS = 200
 const CUSTOMERS = 20_000
 
@@ -76,6 +84,23 @@ for (let i = 0; i < CUSTOMERS; i += 5_000) {
   )
 }
 void setupMerchant
+if (withCampaign) {
+  const t = chain.state.meta.timeMs
+  const r = chain.run(ISSUER, {
+    kind: 'campaign.create',
+    point: POINT,
+    campaign: 'bench',
+    triggers: ['award', 'visit', 'purchase'],
+    bonusPerMille: 1_000,
+    flatBonus: 0,
+    startMs: t,
+    endMs: t + 365 * 86_400_000,
+    merchants: [],
+    budget: 1_000_000_000_000,
+    fiatRef: 'bench',
+  })
+  if (r.status !== 'ok') throw new Error(`campaign setup failed: ${r.error}`)
+}
 
 let eventSeq = 0
 function buildBlock(height: number): SignedTx[] {
@@ -84,7 +109,7 @@ function buildBlock(height: number): SignedTx[] {
     const r = (i * 7919 + height * 104_729) % 1_000_003
     const customer = customers[r % CUSTOMERS] as Bytes
     const terminal = terminals[r % MERCHANTS] as Bytes
-    const mix = i % 10
+    const mix = awardsOnly ? 5 : i % 10
     const validUntil = height + 100
     if (mix < 5) {
       txs.push(
@@ -168,6 +193,7 @@ for (const [b, txs] of prepared.entries()) {
 const mean = (xs: number[]) => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, xs.length - 1)
 const avg = mean(times)
 const avgCpu = mean(cpuTimes)
+const workload = awardsOnly ? '100% award' : 'mixed 50% pay / 30% award / 20% traffic(2 events)'
 console.log(
-  `mixed 50% pay / 30% award / 20% traffic(2 events)${expiryDays > 0 ? `, ${expiryDays}-day expiry` : ''}${refundHours > 0 ? `, ${refundHours} h refund window` : ''}, blocks 2..${blocks}: ${Math.round((txsPerBlock / avg) * 1000)} tx/s wall (${avg.toFixed(1)} ms per ${txsPerBlock}-tx block), ${Math.round((txsPerBlock / avgCpu) * 1000)} tx/s per cpu-second; failed txs: ${failed}; state entries: ${state.map.size}`,
+  `${workload}${expiryDays > 0 ? `, ${expiryDays}-day expiry` : ''}${refundHours > 0 ? `, ${refundHours} h refund window` : ''}${withCampaign ? ', a live campaign (double points)' : ''}, blocks 2..${blocks}: ${Math.round((txsPerBlock / avg) * 1000)} tx/s wall (${avg.toFixed(1)} ms per ${txsPerBlock}-tx block), ${Math.round((txsPerBlock / avgCpu) * 1000)} tx/s per cpu-second; failed txs: ${failed}; state entries: ${state.map.size}`,
 )

@@ -38,7 +38,8 @@ function sample(field: Field, name: string): unknown {
     case 'string':
       if (field.check !== undefined) return name === 'rpc' ? 'https://rpc.example.org' : '127.0.0.1:26656'
       if (field.pattern === undefined) return 'x'.repeat(Math.max(1, field.min))
-      return name === 'campaign' ? 'spring-sale' : 'SHOP'
+      // A point id, or a campaign id (lower case).
+      return field.pattern.test('SHOP') ? 'SHOP' : 'spring-2026'
     case 'bool':
       return true
     case 'enum':

@@ -367,6 +367,15 @@ export class ArcadeClient extends Queries {
   reclaimPurse(a: Parameters<typeof operations.reclaimPurse>[0], o: SendOptions) {
     return this.send(operations.reclaimPurse(a), o)
   }
+  createCampaign(a: Parameters<typeof operations.createCampaign>[0], o: SendOptions) {
+    return this.send(operations.createCampaign(a), o)
+  }
+  fundCampaign(a: Parameters<typeof operations.fundCampaign>[0], o: SendOptions) {
+    return this.send(operations.fundCampaign(a), o)
+  }
+  closeCampaign(a: Parameters<typeof operations.closeCampaign>[0], o: SendOptions) {
+    return this.send(operations.closeCampaign(a), o)
+  }
 
   // --- verification and events ---
 

@@ -10,6 +10,7 @@ export {
   NODE_KEY_PREFIX,
 } from '../protocol/address.ts'
 export { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
+export { campaignAccount, MAX_LIVE_CAMPAIGNS } from '../protocol/campaign.ts'
 export type { KeyPair } from '../protocol/crypto.ts'
 export {
   decodeVoucher,
@@ -24,6 +25,7 @@ export {
 export { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 export { decodeAndVerifyTx, decodeTx, encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
 export {
+  CAMPAIGN_TRIGGERS,
   GOVERNABLE_PARAMS,
   GOVERNED_KINDS,
   type GovernedKind,

@@ -84,6 +84,19 @@ export function toPointId(value: string, field = 'point'): string {
   return value
 }
 
+const CAMPAIGN_RE = /^[a-z0-9][a-z0-9-]{0,31}$/
+
+/** A campaign id: 1 to 32 lower-case letters, digits and dashes, not starting with a dash. */
+export function toCampaignId(value: string, field = 'campaign'): string {
+  if (typeof value !== 'string' || !CAMPAIGN_RE.test(value)) {
+    throw invalidInput(
+      field,
+      'must be 1 to 32 lower-case letters, digits and dashes, not starting with a dash',
+    )
+  }
+  return value
+}
+
 /**
  * An amount in the smallest unit. Text may be an integer (`1500`), or with `decimals` given a decimal
  * (`15.00` with 2 decimals is 1500); more fractional digits than `decimals`, signs, exponents and

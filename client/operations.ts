@@ -7,10 +7,15 @@ import type { Bytes } from '../protocol/bytes.ts'
 import { type KeyPair, sha256, sign } from '../protocol/crypto.ts'
 import type { Voucher } from '../protocol/purse.ts'
 import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
-import { MAX_TRAFFIC_EVENTS, MAX_VOUCHERS_PER_SETTLE, type TRAFFIC_KINDS } from '../protocol/tx-body.ts'
+import {
+  type CampaignTrigger,
+  MAX_TRAFFIC_EVENTS,
+  MAX_VOUCHERS_PER_SETTLE,
+  type TRAFFIC_KINDS,
+} from '../protocol/tx-body.ts'
 import type { TxInput, TxRequest } from './build.ts'
 import { invalidInput } from './errors.ts'
-import { type AddressLike, toAccount, toHash } from './keys.ts'
+import { type AddressLike, toAccount, toCampaignId, toHash } from './keys.ts'
 import { type VoucherJson, voucherFrom } from './purse.ts'
 
 const req = <K extends TxRequest['kind']>(kind: K, fields: TxInput<K>): TxRequest<K> => ({ kind, fields })
@@ -217,6 +222,48 @@ export const operations = {
   /** The merchant that awarded, or its terminal, cancels an award made in error (its tx hash). */
   cancelAward: (a: { point: string; award: Bytes | string; memo?: string }) =>
     req('merchant.cancelAward', { point: a.point, award: toHash(a.award, 'award'), memo: a.memo ?? '' }),
+  /**
+   * The manager, or an active merchant for its own shop, runs a campaign (state/campaigns.ts): on each
+   * award or rewarded traffic event of `triggers` by the `merchants` (default every merchant; a
+   * merchant's own campaign is its shop alone) at block times in [startMs, endMs), the customer gets
+   * floor(amount × bonusPerMille / 1000) + flatBonus more, out of `budget`, until it runs out. The
+   * manager's budget is minted against the fiat it set aside (`fiatRef`); a merchant's is charged to its
+   * float, then its credit. Refusals: STATE_BAD_CAMPAIGN, STATE_CAMPAIGN_EXISTS,
+   * STATE_TOO_MANY_CAMPAIGNS, STATE_CREDIT_LIMIT_EXCEEDED.
+   */
+  createCampaign: (a: {
+    point: string
+    campaign: string
+    triggers: readonly CampaignTrigger[]
+    bonusPerMille?: number
+    flatBonus?: number
+    startMs: number
+    endMs: number
+    merchants?: readonly AddressLike[]
+    budget: number
+    fiatRef?: string
+  }) =>
+    req('campaign.create', {
+      point: a.point,
+      campaign: toCampaignId(a.campaign),
+      triggers: a.triggers,
+      bonusPerMille: a.bonusPerMille ?? 0,
+      flatBonus: a.flatBonus ?? 0,
+      startMs: a.startMs,
+      endMs: a.endMs,
+      merchants: a.merchants ?? [],
+      budget: a.budget,
+      fiatRef: a.fiatRef ?? '',
+    }),
+  /** The campaign's owner tops up its budget, funded as at create (STATE_CAMPAIGN_ENDED once it has ended). */
+  fundCampaign: (a: { point: string; campaign: string; amount: number; fiatRef?: string }) =>
+    req('campaign.fund', { ...a, campaign: toCampaignId(a.campaign), fiatRef: a.fiatRef ?? '' }),
+  /**
+   * The owner or the manager closes a campaign (anyone, once it has ended): the rest goes back (the
+   * manager's burned, a merchant's to its liability, then its float).
+   */
+  closeCampaign: (a: { point: string; campaign: string }) =>
+    req('campaign.close', { ...a, campaign: toCampaignId(a.campaign) }),
 } as const
 
 /** Splits any number of vouchers into `purse.settle` requests of at most MAX_VOUCHERS_PER_SETTLE each. */

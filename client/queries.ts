@@ -7,12 +7,13 @@ import { sha256 } from '../protocol/crypto.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
 import { errorFromBody, type Http, streamText } from './http.ts'
-import { type AddressLike, addressOf, toAccount, toHash, toPointId } from './keys.ts'
+import { type AddressLike, addressOf, toAccount, toCampaignId, toHash, toPointId } from './keys.ts'
 import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
 import type {
   Account,
   Association,
   BlockJson,
+  CampaignInfo,
   CancellableAwardInfo,
   CustomerTraffic,
   DeviceInfo,
@@ -82,6 +83,7 @@ export const proofRef = {
   /** With `balance` at the same height, what proves an effective balance (the lots expired by then). */
   lots: (point: string, account: AddressLike) => `lots:${toPointId(point)}:${addr(account, 'account')}`,
   purse: (purse: AddressLike) => `purse:${addr(purse, 'purse')}`,
+  campaign: (point: string, campaign: string) => `campaign:${toPointId(point)}:${toCampaignId(campaign)}`,
 } as const
 
 export class Queries {
@@ -250,6 +252,19 @@ export class Queries {
 
   async grants(point: string, page: { offset?: number; limit?: number } = {}): Promise<OffsetPage<Grant>> {
     return this.http.request('GET', `/points/${toPointId(point)}/grants`, { query: page })
+  }
+
+  /** A point's campaigns, in order of creation, closed ones included. */
+  async campaigns(
+    point: string,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<OffsetPage<CampaignInfo>> {
+    return this.http.request('GET', `/points/${toPointId(point)}/campaigns`, { query: page })
+  }
+
+  /** One campaign: its terms, window, merchants and budget (funded, remaining, paid, returned). */
+  async campaign(point: string, campaign: string): Promise<CampaignInfo> {
+    return this.http.request('GET', `/points/${toPointId(point)}/campaigns/${toCampaignId(campaign)}`)
   }
 
   /** An offline purse by its key: locked, spent, status, counters, overdraft charged and shortfall. */

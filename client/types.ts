@@ -498,6 +498,37 @@ export interface CancellableAwardInfo {
 }
 
 /** An offline purse (GET /v1/purses/:address). */
+/** A campaign (GET /v1/points/:id/campaigns/:campaign; state/campaigns.ts). */
+export interface CampaignInfo {
+  readonly point: string
+  readonly campaign: string
+  /** The account its budget goes by in the journal (`campaignAccount(point, id)`); no key signs for it. */
+  readonly account: string
+  readonly owner: string
+  /** manager: the budget was minted and the rest is burned; merchant: charged to and returned to the shop's books. */
+  readonly funder: 'manager' | 'merchant'
+  readonly triggers: readonly CampaignTrigger[]
+  /** Extra points per 1,000 points of the base award (1000 = double points). */
+  readonly bonusPerMille: number
+  readonly flatBonus: number
+  /** It pays at block times in [startMs, endMs). */
+  readonly startMs: number
+  readonly endMs: number
+  /** Whose awards qualify; empty = every merchant of the point. */
+  readonly merchants: readonly string[]
+  readonly funded: number
+  readonly remaining: number
+  readonly paid: number
+  readonly returned: number
+  readonly status: 'open' | 'closed'
+  /** Open, and the head block time is within its window. */
+  readonly active: boolean
+  readonly createdAtHeight: number
+  readonly closedAtHeight: number
+}
+
+export type CampaignTrigger = 'award' | 'visit' | 'view' | 'click' | 'purchase'
+
 export interface PurseInfo {
   readonly purse: string
   readonly owner: string

@@ -71,6 +71,8 @@ export const RpcErrorCode = {
   purseNotFound: 'RPC_PURSE_NOT_FOUND',
   /** No refundable payment or cancellable award of this point under this tx hash (or it was pruned). */
   refundRecordNotFound: 'RPC_REFUND_RECORD_NOT_FOUND',
+  /** No campaign with this id in the point. */
+  campaignNotFound: 'RPC_CAMPAIGN_NOT_FOUND',
   /** No governance proposal with this id (ids count up from 0). */
   proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
@@ -122,6 +124,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.deviceNotFound]: 404,
   [RpcErrorCode.purseNotFound]: 404,
   [RpcErrorCode.refundRecordNotFound]: 404,
+  [RpcErrorCode.campaignNotFound]: 404,
   [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,

@@ -41,6 +41,8 @@ it('the OpenAPI document at /docs/json lists every route with its responses, and
       '/v1/points/{id}/grants',
       '/v1/devices/{address}',
       '/v1/purses/{address}',
+      '/v1/points/{id}/campaigns',
+      '/v1/points/{id}/campaigns/{campaign}',
       '/v1/stakes/{address}',
       '/v1/validators',
       '/v1/associations',

@@ -166,7 +166,8 @@ const pointFields = {
   transferable: bool,
   totalSupply: {
     ...amount,
-    description: 'customer balances plus merchant floats plus points locked in offline purses',
+    description:
+      'customer balances plus merchant floats plus points locked in offline purses plus campaign budgets',
   },
   totalLiability: { ...amount, description: 'merchant liabilities (awarded on credit)' },
   cumRepaid: amount,
@@ -196,6 +197,16 @@ const pointFields = {
     },
   }),
   totalLocked: { ...amount, description: 'points locked in offline purses, not yet paid out or returned' },
+  liveCampaigns: { ...uint, description: 'campaigns not yet closed (at most 8)' },
+  campaignBudgets: {
+    ...amount,
+    description: 'points held in campaign budgets, not yet paid out or returned',
+  },
+  cumCampaignFunded: {
+    ...amount,
+    description: 'points the manager minted into its campaigns (against fiat)',
+  },
+  cumCampaignReturned: { ...amount, description: "what the manager's closed campaigns returned (burned)" },
 }
 export const pointInfo: Schema = object(pointFields)
 export const pointDetail: Schema = object({
@@ -267,6 +278,40 @@ export const deviceInfo: Schema = object({
 })
 
 /** An offline purse (GET /v1/purses/:address). */
+/** A campaign (GET /v1/points/:id/campaigns/:campaign; state/campaigns.ts). */
+export const campaignInfo: Schema = object({
+  point: pointId,
+  campaign: { type: 'string', maxLength: 32 },
+  account: { ...account, description: 'the account its budget goes by in the journal (no key signs for it)' },
+  owner: account,
+  funder: {
+    type: 'string',
+    enum: ['manager', 'merchant'],
+    description:
+      "manager: its budget is minted and its rest burned; merchant: charged to and returned to the merchant's books",
+  },
+  triggers: arrayOf({ type: 'string', enum: ['award', 'visit', 'view', 'click', 'purchase'] }),
+  bonusPerMille: {
+    ...uint,
+    description: 'extra points per 1,000 points of the base award (1000 = double points)',
+  },
+  flatBonus: { ...uint, description: 'extra points per qualifying award or rewarded event' },
+  startMs: { ...uint, description: 'pays at block times from this (inclusive)' },
+  endMs: { ...uint, description: 'to this (exclusive); past it, it pays nothing until it is closed' },
+  merchants: {
+    ...arrayOf(account),
+    description: 'whose awards qualify; empty = every merchant of the point',
+  },
+  funded: { ...amount, description: 'Σ the budget it was funded with' },
+  remaining: { ...amount, description: 'left to pay' },
+  paid: { ...amount, description: 'Σ bonuses paid' },
+  returned: { ...amount, description: 'what went back at close' },
+  status: { type: 'string', enum: ['open', 'closed'] },
+  active: { ...bool, description: 'open, and the head block time is within its window: it pays now' },
+  createdAtHeight: uint,
+  closedAtHeight: { ...uint, description: '0 while open' },
+})
+
 export const purseInfo: Schema = object({
   purse: account,
   owner: account,

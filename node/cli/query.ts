@@ -184,6 +184,19 @@ const specs: QuerySpec[] = [
     run: (c, pos) => c.cancellableAward(at(pos, 0), at(pos, 1)),
   },
   {
+    name: 'campaigns',
+    summary:
+      "A point's campaigns (or one, by its id): terms, window, budget funded, remaining, paid, returned",
+    args: ['ID', 'CAMPAIGN'],
+    optionalArgs: 1,
+    options: page,
+    details:
+      'active: open and within its window now; an ended campaign still open holds its rest (and a live\n' +
+      'slot) until someone closes it (arcade tx campaign-close).',
+    run: (c, pos, args) =>
+      pos[1] === undefined ? c.campaigns(at(pos, 0), pageOf(args)) : c.campaign(at(pos, 0), at(pos, 1)),
+  },
+  {
     name: 'merchants',
     summary: "A point's merchants",
     args: ['ID'],

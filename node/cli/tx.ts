@@ -26,6 +26,7 @@ import {
   stringOption,
   UsageError,
 } from './command.ts'
+import { campaignSpecs } from './tx-campaign.ts'
 import { purseSpecs } from './tx-purse.ts'
 import { type TxSpec, txCommand } from './tx-spec.ts'
 import { stakingSpecs } from './tx-staking.ts'
@@ -415,6 +416,7 @@ const specs: TxSpec[] = [
   },
   ...stakingSpecs,
   ...purseSpecs,
+  ...campaignSpecs,
   {
     name: 'send',
     summary: 'Any tx kind from JSON fields (e.g. merchant.suspend, traffic.setRules, staking.undelegate)',
