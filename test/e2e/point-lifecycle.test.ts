@@ -1,10 +1,10 @@
 /**
  * The point's life cycle end to end (issue 15), on a real network of node processes through the SDK:
  * points awarded under a fixed expiry date expire and become the manager's breakage; a shop refunds
- * part of a payment (never more than it) and cancels an award made in error; an owner locks
- * points into an offline purse, a terminal accepts its vouchers offline against a certified proof
- * and settles them later, and a cloned purse key's double spend is caught, the purse frozen and the
- * owner charged. At the end a regulator reconciles the point's journal against its proven state on
+ * part of a payment (never more than it) and cancels an award made in error; a manager's campaign
+ * pays flat bonuses until its budget runs out and then closes; an owner locks points into an
+ * offline purse, a terminal accepts its vouchers offline against a certified proof and settles them
+ * later, and a cloned purse key's double spend is caught, the purse frozen and the owner charged. At the end a regulator reconciles the point's journal against its proven state on
  * the observer: every movement above is in the books, and the books identity holds.
  */
 import { readFile } from 'node:fs/promises'
@@ -155,6 +155,49 @@ describe("the point's life cycle on a real network", () => {
     await client.send(operations.cancelAward({ point: POINT, award: award.hash }), sponsored(shop))
     expect(await client.cancellableAward(POINT, award.hash)).toMatchObject({ cancelled: true, amount: 70 })
     expect(await balanceOf(customer)).toBe(spendable - 35)
+  })
+
+  it('runs a campaign to its budget: the last bonus is what is left, then it closes', async () => {
+    const startMs = await chainTimeMs()
+    await client.createCampaign(
+      {
+        point: POINT,
+        campaign: 'opening',
+        triggers: ['award'],
+        flatBonus: 10,
+        startMs,
+        endMs: startMs + 3_600_000,
+        merchants: [shop.address],
+        budget: 25,
+        fiatRef: 'opening week budget',
+      },
+      asManager(),
+    )
+    const bonuses: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const { committed } = await client.award(
+        { point: POINT, customer: customer.address, amount: 20, memo: `opening ${i}` },
+        sponsored(terminal),
+      )
+      const events = committed?.receipt.events ?? []
+      for (const e of events) if (e.type === 'campaignBonus') bonuses.push(Number(e.amount))
+      if (i === 2) expect(events).toContainEqual(expect.objectContaining({ type: 'campaignClosed' }))
+    }
+    expect(bonuses).toEqual([10, 10, 5])
+    expect(await client.campaign(POINT, 'opening')).toMatchObject({
+      funded: 25,
+      paid: 25,
+      remaining: 0,
+      status: 'closed',
+      active: false,
+    })
+    // Once closed it pays nothing more, and the point's campaign books are empty again.
+    const { committed } = await client.award(
+      { point: POINT, customer: customer.address, amount: 20, memo: 'after' },
+      sponsored(terminal),
+    )
+    expect(committed?.receipt.events.some((e) => e.type === 'campaignBonus')).toBe(false)
+    expect(await client.point(POINT)).toMatchObject({ liveCampaigns: 0, campaignBudgets: 0 })
   })
 
   it('pays offline with a purse, settles later, and catches a cloned key', async () => {
