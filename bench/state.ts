@@ -61,11 +61,8 @@ for (let i = 0; i < MERCHANTS; i += 20) {
 chain.run(ISSUER, {
   kind: 'traffic.setRules',
   point: POINT,
-  visit: 1,
-  view: 1,
-  click: 2,
-  purchase: 5,
-  purchasePerMille: 10,
+  confirmed: { visit: 1, view: 1, click: 2, purchase: 5, purchasePerMille: 10 },
+  unconfirmed: { visit: 1, view: 1, click: 2, purchase: 5, purchasePerMille: 10 },
   dailyCapPerCustomer: 1_000,
 })
 const customers = Array.from({ length: CUSTOMERS }, (_, i) => account(100_000 + i))
@@ -138,16 +135,16 @@ function buildBlock(height: number): SignedTx[] {
               {
                 eventId: `ev-${eventSeq++}`,
                 kind: 'visit',
-                customerHash: sha256(customer),
-                account: customer,
+                pseudonym: sha256(customer),
                 amount: 0,
+                attestation: null,
               },
               {
                 eventId: `ev-${eventSeq++}`,
                 kind: 'purchase',
-                customerHash: sha256(customer),
-                account: customer,
+                pseudonym: sha256(customer),
                 amount: 1_200,
+                attestation: null,
               },
             ],
           },

@@ -9,7 +9,7 @@ import { TX_BODY_SCHEMAS, TX_KINDS, type TxKind } from '../protocol/tx-body.ts'
 import { createTx, normalizeField, randomNonce, txBody } from './build.ts'
 import { ArcadeClientError, ClientErrorCode } from './errors.ts'
 import { formatAmount, generateWallet, parseAmount, walletFromSecret } from './keys.ts'
-import { hashCustomer, operations, trafficBatches } from './operations.ts'
+import { operations, trafficBatches } from './operations.ts'
 
 const CHAIN = 'arcade-test'
 
@@ -59,8 +59,8 @@ function sample(field: Field, name: string): unknown {
 }
 
 describe('tx builders', () => {
-  it('has 49 kinds, and every kind builds, signs and decodes back to the same body', () => {
-    expect(TX_KINDS).toHaveLength(49)
+  it('has 50 kinds, and every kind builds, signs and decodes back to the same body', () => {
+    expect(TX_KINDS).toHaveLength(50)
     for (const kind of TX_KINDS) {
       const fields = sample(TX_BODY_SCHEMAS[kind] as Field, '') as never
       const tx = createTx(kind, fields, { chainId: CHAIN, signer, validUntil: 50, nonce: 9 })
@@ -163,13 +163,26 @@ describe('tx builders', () => {
     const field = TX_BODY_SCHEMAS['traffic.record'] as Field
     const v = normalizeField(
       field,
-      { point: 'SHOP', events: [{ eventId: 'e', kind: 'visit', customerHash: 'aa'.repeat(32), amount: 0 }] },
+      {
+        point: 'SHOP',
+        events: [
+          { eventId: 'e', kind: 'visit', amount: 0 },
+          {
+            eventId: 'f',
+            kind: 'visit',
+            pseudonym: other.address,
+            amount: 0,
+            attestation: { notBeforeMs: 1, notAfterMs: 2, signature: 'aa'.repeat(64) },
+          },
+        ],
+      },
       '',
     ) as {
-      events: { account: unknown; customerHash: Uint8Array }[]
+      events: { pseudonym: unknown; attestation: { signature: Uint8Array } | null }[]
     }
-    expect(v.events[0]?.account).toBeNull()
-    expect(v.events[0]?.customerHash).toHaveLength(32)
+    expect(v.events[0]).toMatchObject({ pseudonym: null, attestation: null })
+    expect(v.events[1]?.pseudonym).toEqual(other.publicKey)
+    expect(v.events[1]?.attestation?.signature).toHaveLength(64)
   })
 })
 
@@ -188,21 +201,15 @@ describe('named operations', () => {
     operations.redeem({ point: 'SHOP', amount: 10 }),
     operations.recordTraffic({
       point: 'SHOP',
-      events: [
-        {
-          eventId: 'e1',
-          kind: 'purchase',
-          customerHash: hashCustomer('alice', 'salt'),
-          account: other.address,
-          amount: 900,
-        },
-      ],
+      events: [{ eventId: 'e1', kind: 'purchase', pseudonym: other.address, amount: 900 }],
     }),
     operations.bindDevice({ point: 'SHOP', device, maxPerTx: 5, maxPerPeriod: 50, periodMs: 3600_000 }, ctx),
     operations.devicePay({ owner: other.address, point: 'SHOP', payee: signer.address, amount: 2 }),
     operations.grantQuota({ point: 'SHOP', grantee: null, txsPerPeriod: 100, periodMs: 86_400_000 }),
     operations.delegate({ association: other.address, amount: 1 }),
     operations.transfer({ point: 'SHOP', to: other.address, amount: 1 }),
+    operations.setTrafficRules({ point: 'SHOP', confirmed: { visit: 5 }, dailyCapPerCustomer: 50 }),
+    operations.claimTraffic({ point: 'SHOP', account: other.address, amount: 5 }),
   ]
 
   it('each builds a tx that signs and decodes', () => {
@@ -238,7 +245,6 @@ describe('named operations', () => {
     const events = Array.from({ length: 1001 }, (_, i) => ({
       eventId: `e${i}`,
       kind: 'visit' as const,
-      customerHash: hashCustomer(`c${i}`, 's'),
     }))
     expect(trafficBatches('SHOP', events).map((b) => b.fields.events?.length)).toEqual([500, 500, 1])
   })

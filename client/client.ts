@@ -340,6 +340,13 @@ export class ArcadeClient extends Queries {
   recordTraffic(a: Parameters<typeof operations.recordTraffic>[0], o: SendOptions) {
     return this.send(operations.recordTraffic(a), o)
   }
+  setTrafficRules(a: Parameters<typeof operations.setTrafficRules>[0], o: SendOptions) {
+    return this.send(operations.setTrafficRules(a), o)
+  }
+  /** Signed by the pseudonym's wallet (`o.signer`): its unclaimed traffic points into `a.account`. */
+  claimTraffic(a: Parameters<typeof operations.claimTraffic>[0], o: SendOptions) {
+    return this.send(operations.claimTraffic(a), o)
+  }
   async bindDevice(a: Parameters<typeof operations.bindDevice>[0], o: SendOptions) {
     return this.send(operations.bindDevice(a, await this.context(o.signer)), o)
   }

@@ -26,6 +26,8 @@ export const ClientErrorCode = {
   trustRootMissing: 'CLIENT_TRUST_ROOT_MISSING',
   /** A terminal's offline check refused a purse voucher; `details.reason` says which step (client/purse.ts). */
   voucherRejected: 'CLIENT_VOUCHER_REJECTED',
+  /** A till's check refused a customer's traffic attestation; `details.reason` says why (client/traffic.ts). */
+  attestationRejected: 'CLIENT_ATTESTATION_REJECTED',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 

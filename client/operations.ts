@@ -4,7 +4,7 @@
  * signs offline. Amounts are integers in the point's smallest unit (see `parseAmount`).
  */
 import type { Bytes } from '../protocol/bytes.ts'
-import { type KeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { type KeyPair, sign } from '../protocol/crypto.ts'
 import type { Voucher } from '../protocol/purse.ts'
 import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import {
@@ -31,21 +31,36 @@ export type TrafficKind = (typeof TRAFFIC_KINDS)[number]
 export interface TrafficEventInput {
   readonly eventId: string
   readonly kind: TrafficKind
-  /** A salted hash of the customer (see `hashCustomer`): never the raw identity. */
-  readonly customerHash: Bytes | string
-  /** The customer's account to credit earned points to; omitted records the event only. */
-  readonly account?: AddressLike | null
+  /**
+   * The customer's pseudonym in the point, the address its wallet shows (client/traffic.ts
+   * `pseudonymWallet`); earned points accrue to it. Omitted records the event only.
+   */
+  readonly pseudonym?: AddressLike | null
   /** Purchase amount (0 for other kinds). */
   readonly amount?: number
+  /** The customer's confirmation (`attestTraffic`); omitted: the shop's word alone. */
+  readonly attestation?: {
+    readonly notBeforeMs: number
+    readonly notAfterMs: number
+    readonly signature: Bytes | string
+  } | null
 }
 
-/**
- * A salted customer hash: SHA-256 of the salt, a zero byte and the identity (UTF-8). The shop keeps
- * the salt; the ledger only ever sees the hash.
- */
-export function hashCustomer(identity: string, salt: string): Bytes {
-  return sha256(new TextEncoder().encode(`${salt}\u0000${identity}`))
+/** What each traffic kind earns (flat points, and per mille of a purchase's amount); omitted = 0. */
+export interface TrafficRatesInput {
+  readonly visit?: number
+  readonly view?: number
+  readonly click?: number
+  readonly purchase?: number
+  readonly purchasePerMille?: number
 }
+const ratesOf = (r: TrafficRatesInput = {}) => ({
+  visit: r.visit ?? 0,
+  view: r.view ?? 0,
+  click: r.click ?? 0,
+  purchase: r.purchase ?? 0,
+  purchasePerMille: r.purchasePerMille ?? 0,
+})
 
 /** The device's signature proving it holds its key, for `device.bind` by `owner`. */
 export function devicePossessionProof(chainId: string, owner: AddressLike, device: KeyPair): Bytes {
@@ -121,11 +136,32 @@ export const operations = {
       events: a.events.map((e) => ({
         eventId: e.eventId,
         kind: e.kind,
-        customerHash: e.customerHash,
-        account: e.account ?? null,
+        pseudonym: e.pseudonym ?? null,
         amount: e.amount ?? 0,
+        attestation: e.attestation ?? null,
       })),
     }),
+  /**
+   * The manager sets what traffic earns, confirmed by the customer and not, and the daily cap per
+   * customer across the point's shops (0 = no traffic rewards).
+   */
+  setTrafficRules: (a: {
+    point: string
+    confirmed?: TrafficRatesInput
+    unconfirmed?: TrafficRatesInput
+    dailyCapPerCustomer: number
+  }) =>
+    req('traffic.setRules', {
+      point: a.point,
+      confirmed: ratesOf(a.confirmed),
+      unconfirmed: ratesOf(a.unconfirmed),
+      dailyCapPerCustomer: a.dailyCapPerCustomer,
+    }),
+  /**
+   * Signed by the pseudonym's wallet (`pseudonymWallet`): moves `amount` of its unclaimed traffic
+   * points into `account`, linking the two on the ledger (and nothing else).
+   */
+  claimTraffic: (a: { point: string; account: AddressLike; amount: number }) => req('traffic.claim', a),
   /**
    * The owner binds a device key with spending limits. Give the device's key pair (the proof of
    * possession is made here) or, when the device signs elsewhere, its public key and proof.

@@ -15,7 +15,6 @@ import type {
   BlockJson,
   CampaignInfo,
   CancellableAwardInfo,
-  CustomerTraffic,
   DeviceInfo,
   EvidenceItem,
   Grant,
@@ -36,10 +35,12 @@ import type {
   Proposal,
   ProposalJson,
   ProposalStatus,
+  PseudonymTraffic,
   PurseInfo,
   RefundablePaymentInfo,
   SettlementStatementJson,
   ShopDay,
+  ShopDayOfMerchant,
   SponsorUsageJson,
   Stake,
   StatementDocument,
@@ -245,9 +246,21 @@ export class Queries {
     return (await this.http.request<{ items: ShopDay[] }>('GET', path, { query: days })).items
   }
 
-  async customerTraffic(point: string, customerHash: string | Uint8Array): Promise<CustomerTraffic> {
-    const hash = toHex(toHash(customerHash, 'customerHash'))
-    return this.http.request('GET', `/points/${toPointId(point)}/customers/${hash}/traffic`)
+  /** The point's traffic figures for one JST day: per shop, by kind, confirmed and unconfirmed. */
+  async trafficDay(
+    point: string,
+    day: number,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<OffsetPage<ShopDayOfMerchant>> {
+    return this.http.request('GET', `/points/${toPointId(point)}/traffic/days/${day}`, { query: page })
+  }
+
+  /** A pseudonym's traffic in a point: its events, points earned and points not yet claimed. */
+  async pseudonymTraffic(point: string, pseudonym: AddressLike): Promise<PseudonymTraffic> {
+    return this.http.request(
+      'GET',
+      `/points/${toPointId(point)}/pseudonyms/${addr(pseudonym, 'pseudonym')}/traffic`,
+    )
   }
 
   async grants(point: string, page: { offset?: number; limit?: number } = {}): Promise<OffsetPage<Grant>> {

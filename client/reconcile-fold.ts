@@ -25,19 +25,30 @@ const JOURNAL_EVENTS = new Set([
   'campaignFund',
   'campaignBonus',
   'campaignReturn',
+  'trafficEarn',
+  'trafficClaim',
 ])
 /** Rows between customers, purses, campaigns and the manager's breakage: no merchant's books move. */
-const NO_MERCHANT_EVENTS = new Set(['transfer', 'expire', 'purseLock', 'purseReturn', 'campaignBonus'])
+const NO_MERCHANT_EVENTS = new Set([
+  'transfer',
+  'expire',
+  'purseLock',
+  'purseReturn',
+  'campaignBonus',
+  'trafficClaim',
+])
 /** Rows between a campaign and its funder: a merchant's books move, the manager's funding mints or burns. */
 const CAMPAIGN_FUNDER_EVENTS = new Set(['campaignFund', 'campaignReturn'])
 
 /** What a row moves into (+) or out of (−) customer balances (state/statement.ts `customerDelta`). */
 export function customerDelta(r: JournalRow): number {
   switch (r.event) {
+    case 'campaignBonus':
+      return r.toRole === 'customer' ? r.amount : 0
     case 'award':
     case 'purseReturn':
     case 'refund':
-    case 'campaignBonus':
+    case 'trafficClaim':
       return r.amount
     case 'pay':
     case 'expire':
@@ -53,6 +64,16 @@ export function customerDelta(r: JournalRow): number {
 export function campaignDelta(r: JournalRow): number {
   if (r.event === 'campaignFund') return r.amount
   return r.event === 'campaignBonus' || r.event === 'campaignReturn' ? -r.amount : 0
+}
+
+/**
+ * What a row moves into (+) or out of (−) points pseudonyms earned and have not claimed
+ * (state/statement.ts `unclaimedDelta`).
+ */
+export function unclaimedDelta(r: JournalRow): number {
+  if (r.event === 'trafficEarn') return r.amount
+  if (r.event === 'trafficClaim') return -r.amount
+  return r.event === 'campaignBonus' && r.toRole === 'pseudonym' ? r.amount : 0
 }
 
 /** The manager's campaign funding (minted) and returns (burned), by the row's roles. */
@@ -99,6 +120,7 @@ export interface Fold {
     campaigns: number
     campaignFunded: number
     campaignReturned: number
+    unclaimed: number
   }
   /** Rows in (H, Hp]: what the point record moved after H. */
   readonly tail: {
@@ -111,6 +133,7 @@ export interface Fold {
     campaigns: number
     campaignFunded: number
     campaignReturned: number
+    unclaimed: number
   }
   /** Distinct merchants named by rows up to Hp that the listing lacks. */
   readonly unlisted: Set<string>
@@ -162,6 +185,7 @@ export function foldRow(
   const campaigns = campaignDelta(r)
   const campaignFunded = campaignFundedOf(r)
   const campaignReturned = campaignReturnedOf(r)
+  const unclaimed = unclaimedDelta(r)
   if (r.height <= at.height) {
     const j = f.journal
     j.customers += customers
@@ -174,8 +198,10 @@ export function foldRow(
     j.campaigns += campaigns
     j.campaignFunded += campaignFunded
     j.campaignReturned += campaignReturned
+    j.unclaimed += unclaimed
   } else if (r.height <= at.provenHeight) {
-    f.tail.supply += customers + purses + campaigns + r.floatDelta
+    f.tail.supply += customers + purses + campaigns + unclaimed + r.floatDelta
+    f.tail.unclaimed += unclaimed
     f.tail.campaigns += campaigns
     f.tail.campaignFunded += campaignFunded
     f.tail.campaignReturned += campaignReturned
@@ -226,6 +252,7 @@ export function createFold(): Fold {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     },
     tail: {
       supply: 0,
@@ -237,6 +264,7 @@ export function createFold(): Fold {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     },
     unlisted: new Set(),
     firstUnlisted: null,

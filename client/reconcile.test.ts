@@ -107,6 +107,7 @@ describe('reconcilePoint on an honest node', () => {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     })
     const books = {
       totalSupply: 860,
@@ -118,6 +119,7 @@ describe('reconcilePoint on an honest node', () => {
       campaignBudgets: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     }
     expect(r.totals.state).toEqual(books)
     expect(r.totals.proven).toEqual({ ...books, merchantCount: 3 })
@@ -139,6 +141,7 @@ describe('reconcilePoint on an honest node', () => {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     })
     expect(r.totals.state).toEqual({
       totalSupply: 1200,
@@ -150,6 +153,7 @@ describe('reconcilePoint on an honest node', () => {
       campaignBudgets: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     })
     expect(r.totals.proven?.totalSupply).toBe(860)
     const zero = await run({ atHeight: 0 })
@@ -164,6 +168,7 @@ describe('reconcilePoint on an honest node', () => {
       campaignBudgets: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     })
   })
 
@@ -189,6 +194,7 @@ describe('reconcilePoint on an honest node', () => {
       campaignBudgets: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     })
     expect(r.totals.journal).toEqual({
       customers: 760,
@@ -201,6 +207,7 @@ describe('reconcilePoint on an honest node', () => {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     })
   })
 
@@ -327,6 +334,7 @@ describe('reconcilePoint with campaigns', () => {
       totalSupply: 990,
       campaignBudgets: 130,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     })
     expect((await run({ atHeight: 6 })).totals.state).toMatchObject({
       totalSupply: 990,

@@ -4,17 +4,18 @@
  * from height 0 is complete), the state is read from proofs verified against commit certificates
  * through a trust root (never the answering node's own validator set), and the two must agree:
  *
- *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn + Σ campaignBonus +
- *             Σ refund − Σ cancelAward;
+ *   journal:  customers = Σ award − Σ pay − Σ expire − Σ purseLock + Σ purseReturn + Σ campaignBonus
+ *             (to customers) + Σ refund − Σ cancelAward + Σ trafficClaim;
+ *             unclaimed = Σ trafficEarn + Σ campaignBonus (to pseudonyms) − Σ trafficClaim;
  *             purses = Σ purseLock − Σ pursePay − Σ purseReturn; campaigns = Σ campaignFund −
  *             Σ campaignBonus − Σ campaignReturn; a merchant's float = Σ floatDelta, liability =
  *             Σ liabilityDelta; repaid = Σ repay; redeemed = Σ redeem; expired = Σ expire;
  *             campaignFunded = Σ campaignFund from the manager; campaignReturned = Σ campaignReturn
  *             to the manager
- *   books:    customers + purses + Σ float − Σ liability + campaigns = repaid − redeemed − expired +
- *             campaignFunded − campaignReturned
- *   state:    totalSupply = customers + purses + Σ float + campaigns, totalLocked = purses,
- *             campaignBudgets = campaigns, totalLiability = Σ liability, cumRepaid, cumRedeemed,
+ *   books:    customers + purses + Σ float − Σ liability + campaigns + unclaimed = repaid − redeemed −
+ *             expired + campaignFunded − campaignReturned
+ *   state:    totalSupply = customers + purses + Σ float + campaigns + unclaimed, totalLocked = purses,
+ *             campaignBudgets = campaigns, trafficUnclaimed = unclaimed, totalLiability = Σ liability, cumRepaid, cumRedeemed,
  *             cumExpired, cumCampaignFunded, cumCampaignReturned
  *
  * State is provable only at the node's head, so the books at height H are the proven state at its
@@ -59,8 +60,8 @@ export const RECONCILE_CHECKS = {
   /** Every listed merchant's record proof verifies, and is the record of that merchant. */
   merchantProofs: 'proof.merchants',
   /**
-   * The journal's own books at H: customers + purses + Σ float − Σ liability + campaigns = repaid −
-   * redeemed − expired + campaignFunded − campaignReturned.
+   * The journal's own books at H: customers + purses + Σ float − Σ liability + campaigns + unclaimed =
+   * repaid − redeemed − expired + campaignFunded − campaignReturned.
    */
   journalIdentity: 'journal.identity',
   /**
@@ -68,7 +69,7 @@ export const RECONCILE_CHECKS = {
    * cumCampaignFunded − cumCampaignReturned.
    */
   stateIdentity: 'state.identity',
-  /** totalSupply(H) = customers + purses + Σ float + campaigns from the journal. */
+  /** totalSupply(H) = customers + purses + Σ float + campaigns + unclaimed from the journal. */
   supply: 'totals.supply',
   /** totalLiability(H) = Σ liability from the journal. */
   liability: 'totals.liability',
@@ -77,6 +78,11 @@ export const RECONCILE_CHECKS = {
    * and returned.
    */
   campaigns: 'totals.campaigns',
+  /**
+   * trafficUnclaimed(H) = what traffic earned pseudonyms (with campaign bonuses on it), less what
+   * they claimed.
+   */
+  unclaimed: 'totals.unclaimed',
   /** totalLocked(H) = what the journal moved into offline purses, less what they paid out or returned. */
   locked: 'totals.locked',
   /** cumRepaid(H) = Σ repay amounts. */
@@ -139,6 +145,8 @@ export interface JournalBooks {
   readonly campaigns: number
   readonly campaignFunded: number
   readonly campaignReturned: number
+  /** Σ earned by pseudonyms' traffic and not yet claimed. */
+  readonly unclaimed: number
 }
 
 /** A point record's totals. */
@@ -152,6 +160,7 @@ export interface StateBooks {
   readonly campaignBudgets: number
   readonly cumCampaignFunded: number
   readonly cumCampaignReturned: number
+  readonly trafficUnclaimed: number
 }
 
 export interface ReconcileReport {
@@ -284,6 +293,7 @@ export async function reconcilePoint(
     campaignBudgets: p.campaignBudgets,
     cumCampaignFunded: p.cumCampaignFunded,
     cumCampaignReturned: p.cumCampaignReturned,
+    trafficUnclaimed: p.trafficUnclaimed,
     merchantCount: p.merchantCount,
   }
   Object.assign(base, { height, provenHeight, totals: { journal: null, state: null, proven } })
@@ -363,6 +373,7 @@ export async function reconcilePoint(
     campaignBudgets: p.campaignBudgets - f.tail.campaigns,
     cumCampaignFunded: p.cumCampaignFunded - f.tail.campaignFunded,
     cumCampaignReturned: p.cumCampaignReturned - f.tail.campaignReturned,
+    trafficUnclaimed: p.trafficUnclaimed - f.tail.unclaimed,
   }
   Object.assign(base, { rows: f.rows, totals: { journal: { ...j }, state, proven } })
 
@@ -416,7 +427,7 @@ export async function reconcilePoint(
       compare(
         C.journalIdentity,
         j.repaid - j.redeemed - j.expired + j.campaignFunded - j.campaignReturned,
-        j.customers + j.purses + j.floats - j.liabilities + j.campaigns,
+        j.customers + j.purses + j.floats - j.liabilities + j.campaigns + j.unclaimed,
       ),
     () =>
       compare(
@@ -428,9 +439,10 @@ export async function reconcilePoint(
           state.cumCampaignReturned,
         state.totalSupply - state.totalLiability,
       ),
-    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats + j.campaigns),
+    () => compare(C.supply, state.totalSupply, j.customers + j.purses + j.floats + j.campaigns + j.unclaimed),
     () => compare(C.liability, state.totalLiability, j.liabilities),
     () => compare(C.campaigns, state.campaignBudgets, j.campaigns),
+    () => compare(C.unclaimed, state.trafficUnclaimed, j.unclaimed),
     () => compare(C.locked, state.totalLocked, j.purses),
     () => compare(C.repaid, state.cumRepaid, j.repaid),
     () => compare(C.redeemed, state.cumRedeemed, j.redeemed),

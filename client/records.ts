@@ -38,6 +38,8 @@ export interface ProvenPoint {
   /** Σ the manager funded campaigns with, and what its closed campaigns returned. */
   readonly cumCampaignFunded: number
   readonly cumCampaignReturned: number
+  /** Σ points traffic earned for pseudonyms and not yet claimed (part of totalSupply). */
+  readonly trafficUnclaimed: number
 }
 
 /** A merchant record's books (state/records.ts MerchantRecord). */
@@ -47,7 +49,7 @@ export interface ProvenMerchant {
   readonly liability: number
 }
 
-const POINT_TUPLE_LENGTH = 21
+const POINT_TUPLE_LENGTH = 22
 /** Where the point tuple holds cumExpired, totalLocked and the campaigns' books (state/records.ts pointCodec). */
 const POINT_CUM_EXPIRED = 11
 const POINT_TOTAL_LOCKED = 15
@@ -59,14 +61,14 @@ const isAmount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as n
  * A decoded point tuple `[manager, name, decimals, transferable, totalSupply, totalLiability,
  * cumRepaid, cumRedeemed, merchantCount, grantCount, directGrants, cumExpired, expiryDays,
  * expiryAtMs, hasLots, totalLocked, refundWindowMs, liveCampaigns, campaignBudgets, cumCampaignFunded,
- * cumCampaignReturned]`; null when it is not one.
+ * cumCampaignReturned, trafficUnclaimed]`; null when it is not one.
  */
 export function pointRecordOf(decoded: unknown): ProvenPoint | null {
   if (!Array.isArray(decoded) || decoded.length !== POINT_TUPLE_LENGTH) return null
   const [, name, , , totalSupply, totalLiability, cumRepaid, cumRedeemed, merchantCount] = decoded
   const cumExpired: unknown = decoded[POINT_CUM_EXPIRED]
   const totalLocked: unknown = decoded[POINT_TOTAL_LOCKED]
-  const [campaignBudgets, cumCampaignFunded, cumCampaignReturned] = decoded.slice(
+  const [campaignBudgets, cumCampaignFunded, cumCampaignReturned, trafficUnclaimed] = decoded.slice(
     POINT_CAMPAIGN_BUDGETS,
   ) as unknown[]
   if (typeof name !== 'string') return null
@@ -81,6 +83,7 @@ export function pointRecordOf(decoded: unknown): ProvenPoint | null {
     campaignBudgets,
     cumCampaignFunded,
     cumCampaignReturned,
+    trafficUnclaimed,
   ]
   if (!amounts.every(isAmount)) return null
   return {
@@ -95,6 +98,7 @@ export function pointRecordOf(decoded: unknown): ProvenPoint | null {
     campaignBudgets: campaignBudgets as number,
     cumCampaignFunded: cumCampaignFunded as number,
     cumCampaignReturned: cumCampaignReturned as number,
+    trafficUnclaimed: trafficUnclaimed as number,
   }
 }
 

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { encodeAddress } from '../protocol/address.ts'
 import { parseSse } from './stream.ts'
 import { parseTrafficFile } from './traffic-file.ts'
 
@@ -31,24 +32,44 @@ describe('parseSse', () => {
 })
 
 describe('parseTrafficFile', () => {
-  it('reads JSON and CSV, hashing raw identities with the salt and checking every field', () => {
-    const json = parseTrafficFile(
-      JSON.stringify([{ eventId: 'a', kind: 'view', customerHash: '11'.repeat(32) }]),
+  const pseudonym = encodeAddress(new Uint8Array(32).fill(9))
+  const signature = '22'.repeat(64)
+  it('reads JSON and CSV, pseudonyms and attestations, checking every field', () => {
+    const json = parseTrafficFile(JSON.stringify([{ eventId: 'a', kind: 'view', pseudonym }]))
+    expect(json[0]).toMatchObject({ eventId: 'a', kind: 'view', amount: 0, attestation: null })
+    expect(json[0]?.pseudonym).toEqual(new Uint8Array(32).fill(9))
+    const nested = parseTrafficFile(
+      JSON.stringify([
+        {
+          eventId: 'b',
+          kind: 'visit',
+          pseudonym,
+          attestation: { notBeforeMs: 1, notAfterMs: 2, signature },
+        },
+      ]),
     )
-    expect(json[0]).toMatchObject({ eventId: 'a', kind: 'view', account: null, amount: 0 })
-    const csv = parseTrafficFile('eventId,kind,customer,amount\n"x,1",purchase,bob,900\n', { salt: 's' })
+    expect(nested[0]?.attestation).toMatchObject({ notBeforeMs: 1, notAfterMs: 2 })
+    const csv = parseTrafficFile(
+      `eventId,kind,pseudonym,amount,notBeforeMs,notAfterMs,signature\n"x,1",purchase,${pseudonym},900,5,6,${signature}\ny,visit,,0,,,\n`,
+    )
     expect(csv[0]).toMatchObject({ eventId: 'x,1', kind: 'purchase', amount: 900 })
-    const again = parseTrafficFile('eventId,kind,customer\ny,visit,bob\n', { salt: 's' })
-    expect(again[0]?.customerHash).toEqual(csv[0]?.customerHash)
-    const other = parseTrafficFile('eventId,kind,customer\ny,visit,bob\n', { salt: 't' })
-    expect(other[0]?.customerHash).not.toEqual(csv[0]?.customerHash)
+    expect(csv[0]?.attestation).toMatchObject({ notBeforeMs: 5, notAfterMs: 6 })
+    expect(csv[1]).toMatchObject({ eventId: 'y', pseudonym: null, attestation: null })
     const bad: [string, string][] = [
-      [`eventId,kind,customerHash\na,walk,${'11'.repeat(32)}`, 'events[0].kind'],
-      ['eventId,kind,customer\na,visit,bob', 'events[0].customer'],
-      ['[{"eventId":"a","kind":"visit","customerHash":"11","amount":1}]', 'events[0].customerHash'],
+      [`eventId,kind,pseudonym\na,walk,${pseudonym}`, 'events[0].kind'],
+      ['eventId,kind,pseudonym\na,visit,bob', 'events[0].pseudonym'],
+      [`[{"eventId":"a","kind":"visit","pseudonym":"${pseudonym}","amount":-1}]`, 'events[0].amount'],
       [
-        `[{"eventId":"a","kind":"visit","customerHash":"${'11'.repeat(32)}","amount":-1}]`,
-        'events[0].amount',
+        `[{"eventId":"a","kind":"visit","pseudonym":"${pseudonym}","signature":"${signature}"}]`,
+        'events[0].attestation',
+      ],
+      [
+        `[{"eventId":"a","kind":"visit","pseudonym":"${pseudonym}","notBeforeMs":1,"notAfterMs":2,"signature":"11"}]`,
+        'events[0].attestation.signature',
+      ],
+      [
+        `[{"eventId":"a","kind":"visit","notBeforeMs":1,"notAfterMs":2,"signature":"${signature}"}]`,
+        'events[0].pseudonym',
       ],
       ['kind\nvisit', 'file'],
       ['[]', 'file'],

@@ -15,7 +15,7 @@ import type { QuorumCertificate } from '../protocol/vote.ts'
 import { ArcadeClient } from './client.ts'
 import { ArcadeClientError } from './errors.ts'
 import { addressOf, toAccount } from './keys.ts'
-import { campaignDelta, customerDelta, purseDelta } from './reconcile-fold.ts'
+import { campaignDelta, customerDelta, purseDelta, unclaimedDelta } from './reconcile-fold.ts'
 import { merchantRecordKey, pointRecordKey } from './records.ts'
 import { type Era, FakeChain, LIGHT_CHAIN_ID, StateTree } from './test-kit.ts'
 import type {
@@ -45,6 +45,7 @@ interface Books {
   campaignBudgets: number
   cumCampaignFunded: number
   cumCampaignReturned: number
+  trafficUnclaimed: number
 }
 interface MerchantBooks {
   readonly address: string
@@ -69,6 +70,8 @@ const KINDS: Record<JournalRow['event'], string> = {
   campaignFund: 'campaign.create',
   campaignBonus: 'merchant.award',
   campaignReturn: 'campaign.close',
+  trafficEarn: 'traffic.record',
+  trafficClaim: 'traffic.claim',
 }
 const refused = () => Promise.reject(new Error('the fake ledger node answers no HTTP'))
 
@@ -111,6 +114,7 @@ export class FakeLedgerNode extends ArcadeClient {
     campaignBudgets: 0,
     cumCampaignFunded: 0,
     cumCampaignReturned: 0,
+    trafficUnclaimed: 0,
   }
   readonly #tree = new StateTree()
   #pending = 0
@@ -267,29 +271,6 @@ export class FakeLedgerNode extends ArcadeClient {
     /** The funder's role of a campaign funding or return: the manager or a merchant. */
     funder: 'manager' | 'merchant' = 'merchant',
   ): void {
-    const customers = customerDelta({ event, amount } as JournalRow)
-    const purses = purseDelta({ event, amount } as JournalRow)
-    const campaigns = campaignDelta({ event, amount } as JournalRow)
-    if (event === 'expire') {
-      this.#books.totalSupply -= amount
-      this.#books.cumExpired += amount
-      this.#writePoint()
-    }
-    if (m !== null) {
-      m.float += floatDelta
-      m.liability += liabilityDelta
-      this.#writeMerchant(m)
-    }
-    if (m !== null || purses !== 0 || campaigns !== 0) {
-      this.#books.totalSupply += customers + purses + campaigns + floatDelta
-      this.#books.totalLiability += liabilityDelta
-      this.#books.totalLocked += purses
-      this.#books.campaignBudgets += campaigns
-      if (event === 'repay') this.#books.cumRepaid += amount
-      if (event === 'redeem') this.#books.cumRedeemed += amount
-      this.#writePoint()
-    }
-    const height = this.#blocks.length + 1
     const roles = {
       award: ['merchant', 'customer'],
       pay: ['customer', 'merchant'],
@@ -305,8 +286,36 @@ export class FakeLedgerNode extends ArcadeClient {
       campaignFund: [funder, 'campaign'],
       campaignBonus: ['campaign', 'customer'],
       campaignReturn: ['campaign', funder],
+      trafficEarn: ['merchant', 'pseudonym'],
+      trafficClaim: ['pseudonym', 'customer'],
     } as const
     const [fromRole, toRole] = roles[event]
+    const delta = { event, amount, toRole } as JournalRow
+    const customers = customerDelta(delta)
+    const purses = purseDelta(delta)
+    const campaigns = campaignDelta(delta)
+    const unclaimed = unclaimedDelta(delta)
+    if (event === 'expire') {
+      this.#books.totalSupply -= amount
+      this.#books.cumExpired += amount
+      this.#writePoint()
+    }
+    if (m !== null) {
+      m.float += floatDelta
+      m.liability += liabilityDelta
+      this.#writeMerchant(m)
+    }
+    if (m !== null || purses !== 0 || campaigns !== 0 || unclaimed !== 0) {
+      this.#books.totalSupply += customers + purses + campaigns + unclaimed + floatDelta
+      this.#books.trafficUnclaimed += unclaimed
+      this.#books.totalLiability += liabilityDelta
+      this.#books.totalLocked += purses
+      this.#books.campaignBudgets += campaigns
+      if (event === 'repay') this.#books.cumRepaid += amount
+      if (event === 'redeem') this.#books.cumRedeemed += amount
+      this.#writePoint()
+    }
+    const height = this.#blocks.length + 1
     this.#rows.push({
       height,
       time: new Date(1_767_225_600_000 + height * 1000).toISOString(),
@@ -365,6 +374,7 @@ export class FakeLedgerNode extends ArcadeClient {
         b.campaignBudgets,
         b.cumCampaignFunded,
         b.cumCampaignReturned,
+        b.trafficUnclaimed,
       ]),
     )
   }

@@ -1,13 +1,16 @@
 /**
  * Traffic events from a shop's export: a JSON array (or `{ "events": [...] }`) or a CSV file with a
- * header row. Columns/fields: eventId, kind (visit, view, click, purchase), customerHash (64 hex) or
- * customer (a raw identity, hashed here with the shop's salt and never sent), account (optional
- * arc1… to credit), amount (optional integer, for purchases).
+ * header row. Columns/fields: eventId, kind (visit, view, click, purchase), pseudonym (optional: the
+ * customer's pseudonym in the point, `arc1…`, as its wallet showed it; without one the event earns
+ * nothing), amount (optional integer, for purchases), and a confirmed event's attestation as
+ * notBeforeMs, notAfterMs and signature (128 hex), all three or none (in JSON also nested as
+ * `attestation: {notBeforeMs, notAfterMs, signature}`, what `attestTraffic` returns).
  */
+import { fromHex } from '../protocol/bytes.ts'
 import { TRAFFIC_KINDS } from '../protocol/tx-body.ts'
 import { invalidInput } from './errors.ts'
-import { toAccount, toHash } from './keys.ts'
-import { hashCustomer, type TrafficEventInput } from './operations.ts'
+import { toAccount } from './keys.ts'
+import type { TrafficEventInput } from './operations.ts'
 
 const MAX_EVENT_ID = 64
 
@@ -60,8 +63,32 @@ function rowsOf(text: string): Record<string, unknown>[] {
   })
 }
 
+const uintOf = (value: unknown, field: string): number => {
+  const text = value === undefined || value === null ? '0' : String(value)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw invalidInput(field, 'must be a non-negative integer')
+  return Number(text)
+}
+
+function attestationOf(row: Record<string, unknown>, at: string): TrafficEventInput['attestation'] {
+  const nested = row.attestation
+  const a = (typeof nested === 'object' && nested !== null ? nested : row) as Record<string, unknown>
+  const given = [a.notBeforeMs, a.notAfterMs, a.signature].filter((v) => v !== undefined && v !== null)
+  if (given.length === 0) return null
+  if (given.length !== 3)
+    throw invalidInput(`${at}.attestation`, 'needs notBeforeMs, notAfterMs and signature together')
+  const signature = String(a.signature)
+  if (!/^[0-9a-fA-F]{128}$/.test(signature))
+    throw invalidInput(`${at}.attestation.signature`, 'must be 128 hex digits')
+  return {
+    notBeforeMs: uintOf(a.notBeforeMs, `${at}.attestation.notBeforeMs`),
+    notAfterMs: uintOf(a.notAfterMs, `${at}.attestation.notAfterMs`),
+    signature: fromHex(signature),
+  }
+}
+
 /** Parses and checks every event; an error names the event (`events[3].kind`). */
-export function parseTrafficFile(text: string, opts: { salt?: string } = {}): TrafficEventInput[] {
+export function parseTrafficFile(text: string): TrafficEventInput[] {
   const rows = rowsOf(text)
   if (rows.length === 0) throw invalidInput('file', 'holds no events')
   return rows.map((row, i) => {
@@ -73,27 +100,19 @@ export function parseTrafficFile(text: string, opts: { salt?: string } = {}): Tr
     const kind = row.kind
     if (!TRAFFIC_KINDS.includes(kind as never))
       throw invalidInput(`${at}.kind`, `must be one of ${TRAFFIC_KINDS.join(', ')}`)
-    let customerHash: Uint8Array
-    if (row.customerHash !== undefined) customerHash = toHash(String(row.customerHash), `${at}.customerHash`)
-    else if (row.customer !== undefined) {
-      if (opts.salt === undefined || opts.salt === '')
-        throw invalidInput(`${at}.customer`, 'raw identities need a salt to be hashed')
-      customerHash = hashCustomer(String(row.customer), opts.salt)
-    } else throw invalidInput(at, 'needs customerHash or customer')
-    const account =
-      row.account === undefined || row.account === null
+    const pseudonym =
+      row.pseudonym === undefined || row.pseudonym === null
         ? null
-        : toAccount(String(row.account), `${at}.account`)
-    const amountText = row.amount === undefined ? '0' : String(row.amount)
-    if (!/^\d+$/.test(amountText) || !Number.isSafeInteger(Number(amountText))) {
-      throw invalidInput(`${at}.amount`, 'must be a non-negative integer')
-    }
+        : toAccount(String(row.pseudonym), `${at}.pseudonym`)
+    const attestation = attestationOf(row, at)
+    if (attestation !== null && pseudonym === null)
+      throw invalidInput(`${at}.pseudonym`, 'a confirmed event names its pseudonym')
     return {
       eventId,
       kind: kind as TrafficEventInput['kind'],
-      customerHash,
-      account,
-      amount: Number(amountText),
+      pseudonym,
+      amount: uintOf(row.amount, `${at}.amount`),
+      attestation,
     }
   })
 }

@@ -191,11 +191,13 @@ export interface JournalRow {
     | 'campaignFund'
     | 'campaignBonus'
     | 'campaignReturn'
+    | 'trafficEarn'
+    | 'trafficClaim'
   readonly point: string
   readonly from: string
-  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign'
+  readonly fromRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign' | 'pseudonym'
   readonly to: string
-  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign'
+  readonly toRole: 'customer' | 'merchant' | 'manager' | 'purse' | 'campaign' | 'pseudonym'
   readonly amount: number
   readonly merchant: string | null
   readonly terminal: string | null
@@ -255,8 +257,8 @@ export interface BooksJson {
   readonly cumRepaid: number
   readonly cumRedeemed: number
   /**
-   * customers + purses + floats − liabilities + campaigns = cumRepaid − cumRedeemed − cumExpired +
-   * cumCampaignFunded − cumCampaignReturned.
+   * customers + purses + floats − liabilities + campaigns + unclaimed = cumRepaid − cumRedeemed −
+   * cumExpired + cumCampaignFunded − cumCampaignReturned.
    */
   readonly holds: boolean
   /** Points expired out of customers' balances up to then (breakage). */
@@ -266,6 +268,8 @@ export interface BooksJson {
   /** What the manager minted into campaigns, and what its closed campaigns burned, up to then. */
   readonly cumCampaignFunded: number
   readonly cumCampaignReturned: number
+  /** Points traffic earned for pseudonyms, not yet claimed. */
+  readonly unclaimed: number
 }
 
 export interface StatementPeriodJson {
@@ -308,6 +312,8 @@ export interface MerchantStatementAmounts {
   /** Points the merchant put into its own campaigns, and what they gave back, in the period. */
   readonly campaignFunding: number
   readonly campaignReturns: number
+  /** Points its recorded traffic earned customers' pseudonyms (charged as awards are). */
+  readonly trafficEarned: number
 }
 
 export interface SettlementStatementJson {
@@ -336,6 +342,9 @@ export interface SettlementStatementJson {
   readonly campaignBonusCount: number
   readonly campaignBonuses: number
   readonly campaignReturned: number
+  /** Traffic claims in the period: how many, and the points claimed from pseudonyms into accounts. */
+  readonly trafficClaimCount: number
+  readonly trafficClaimed: number
 }
 
 export interface SponsorUsageJson {
@@ -367,12 +376,21 @@ export interface OffsetPage<T> extends Page<T> {
   readonly nextOffset: number | null
 }
 
-export interface TrafficRules {
+/** What each traffic kind earns: flat points per event, plus per mille of a purchase's amount. */
+export interface TrafficRates {
   readonly visit: number
   readonly view: number
   readonly click: number
   readonly purchase: number
   readonly purchasePerMille: number
+}
+
+export interface TrafficRules {
+  /** Earned by events their customers confirmed. */
+  readonly confirmed: TrafficRates
+  /** Earned on the shop's word alone. */
+  readonly unconfirmed: TrafficRates
+  /** Most points one customer's pseudonym earns per JST day, across every shop of the point. */
   readonly dailyCapPerCustomer: number
 }
 
@@ -401,6 +419,8 @@ export interface PointInfo {
   /** What the manager minted into its campaigns, and what its closed campaigns burned. */
   readonly cumCampaignFunded: number
   readonly cumCampaignReturned: number
+  /** Points traffic earned for pseudonyms, not yet claimed (part of totalSupply). */
+  readonly trafficUnclaimed: number
 }
 
 export interface ExpiryPolicyJson {
@@ -450,21 +470,48 @@ export interface MerchantInfo {
   readonly anchorCount: number
 }
 
-export interface ShopDay {
-  readonly day: number
+/** Events of each traffic kind. */
+export interface TrafficCounts {
   readonly visit: number
   readonly view: number
   readonly click: number
   readonly purchase: number
+}
+
+/** A shop's traffic on one JST day. */
+export interface ShopDay {
+  readonly day: number
+  /** Events their customers confirmed, by kind. */
+  readonly confirmed: TrafficCounts
+  /** Events on the shop's word alone, by kind. */
+  readonly unconfirmed: TrafficCounts
+  /** Σ purchase amounts. */
   readonly amount: number
+  /** Points the day's traffic earned (campaign bonuses apart). */
   readonly points: number
+  /** Events ignored because their id was already recorded. */
   readonly duplicates: number
 }
 
-export interface CustomerTraffic {
+/** One shop's line in the point's traffic figures for a day (GET /v1/points/:id/traffic/days/:day). */
+export interface ShopDayOfMerchant extends Omit<ShopDay, 'day'> {
+  readonly merchant: string
+  readonly name: string
+}
+
+/** A customer's traffic in a point, by its pseudonym. */
+export interface PseudonymTraffic {
+  readonly point: string
+  readonly pseudonym: string
   readonly events: number
+  /** Of the events, those the customer confirmed. */
+  readonly confirmed: number
+  /** Σ purchase amounts. */
   readonly amount: number
+  /** Points earned, campaign bonuses included. */
   readonly points: number
+  /** Earned and not yet claimed into an account. */
+  readonly unclaimed: number
 }
 
 /** A payment its merchant may still refund (GET /v1/points/:id/payments/:hash). */

@@ -22,6 +22,8 @@ const ACCOUNT_FIELDS = [
   // Offline purses: the purse key, and the terminal a voucher paid.
   'purse',
   'payee',
+  // A customer's traffic pseudonym: its wallet finds its earned points and claims by it.
+  'pseudonym',
 ] as const
 
 export function accountsOf(tx: SignedTx, receipt: Receipt): Bytes[] {

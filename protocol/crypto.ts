@@ -6,6 +6,7 @@
  * - `@noble/ed25519` + `@noble/hashes` everywhere else, and for deriving public keys.
  */
 import * as ed from '@noble/ed25519'
+import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 as nobleSha256, sha512 } from '@noble/hashes/sha2.js'
 import type { Bytes } from './bytes.ts'
 
@@ -174,4 +175,9 @@ function sha256Chunks(parts: readonly Bytes[]): Bytes {
   const h = nobleSha256.create()
   for (const p of parts) h.update(p)
   return h.digest()
+}
+
+/** HMAC-SHA256 (RFC 2104): keyed derivation, e.g. a wallet's per-point pseudonym seed. Portable only. */
+export function hmacSha256(key: Bytes, message: Bytes): Bytes {
+  return hmac(nobleSha256, key, message)
 }

@@ -23,6 +23,8 @@ export const Domain = {
   purseVoucher: 'arcade/purse-voucher/v1',
   pursePossession: 'arcade/purse-possession/v1',
   campaignAccount: 'arcade/campaign-account/v1',
+  trafficAttestation: 'arcade/traffic-attestation/v1',
+  trafficPseudonym: 'arcade/traffic-pseudonym/v1',
 } as const
 export type Domain = (typeof Domain)[keyof typeof Domain]
 
@@ -78,6 +80,43 @@ export function purseVoucherSignBytes(
 /** The bytes a purse key signs to prove it holds its key when its owner opens the purse. */
 export function pursePossessionSignBytes(chainId: string, owner: Bytes, purse: Bytes): Bytes {
   return encode([Domain.pursePossession, chainId, owner, purse])
+}
+
+/**
+ * The bytes a customer's pseudonym key signs to confirm one traffic event at one shop
+ * (protocol/traffic-attestation.ts): the shop is the merchant, whichever of its keys records it.
+ */
+export function trafficAttestationSignBytes(
+  chainId: string,
+  point: string,
+  merchant: Bytes,
+  pseudonym: Bytes,
+  eventId: string,
+  kind: string,
+  amount: number,
+  notBeforeMs: number,
+  notAfterMs: number,
+): Bytes {
+  return encode([
+    Domain.trafficAttestation,
+    chainId,
+    point,
+    merchant,
+    pseudonym,
+    eventId,
+    kind,
+    amount,
+    notBeforeMs,
+    notAfterMs,
+  ])
+}
+
+/**
+ * Never signed or sent: the message a wallet's secret key MACs (HMAC-SHA256) into the seed of its
+ * pseudonym key for one point of one chain (client/pseudonym.ts).
+ */
+export function trafficPseudonymSeedBytes(chainId: string, point: string): Bytes {
+  return encode([Domain.trafficPseudonym, chainId, point])
 }
 
 /**

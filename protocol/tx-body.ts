@@ -107,6 +107,22 @@ export const GOVERNED_KINDS = Object.keys(GOVERNED_SCHEMAS) as GovernedKind[]
 export const governedAction = union(GOVERNED_SCHEMAS)
 export const TRAFFIC_KINDS = ['visit', 'view', 'click', 'purchase'] as const
 
+/** What each traffic kind earns: flat points per kind, plus per mille of a purchase's amount. */
+export const trafficRates = struct({
+  visit: uint,
+  view: uint,
+  click: uint,
+  purchase: uint,
+  purchasePerMille: uint,
+})
+
+/**
+ * A customer's confirmation of one traffic event (protocol/traffic-attestation.ts): its pseudonym key
+ * signs the event, the shop and a window of time [notBeforeMs, notAfterMs] the event's block must
+ * fall in (at most MAX_ATTESTATION_WINDOW_MS long).
+ */
+export const trafficAttestation = struct({ notBeforeMs: uint, notAfterMs: uint, signature })
+
 /** Most events a single traffic.record tx may carry. */
 export const MAX_TRAFFIC_EVENTS = 500
 
@@ -184,15 +200,15 @@ export const TX_BODY_SCHEMAS = {
   'merchant.redeem': struct({ point: pointId, amount: uint, fiatRef: label }),
 
   // --- traffic ---
+  /**
+   * What each traffic kind earns, confirmed by the customer (its pseudonym key signed the event) and
+   * not (the shop's word alone), and the most points one customer earns from traffic per day across
+   * every shop of the point (0 = no traffic rewards).
+   */
   'traffic.setRules': struct({
     point: pointId,
-    visit: uint,
-    view: uint,
-    click: uint,
-    purchase: uint,
-    /** Points per 1,000 of a purchase's amount, on top of the flat `purchase` points. */
-    purchasePerMille: uint,
-    /** Most points one customer can earn from traffic per day (0 = no traffic rewards). */
+    confirmed: trafficRates,
+    unconfirmed: trafficRates,
     dailyCapPerCustomer: uint,
   }),
   'traffic.record': struct({
@@ -201,15 +217,23 @@ export const TX_BODY_SCHEMAS = {
       struct({
         eventId: string(1, 64),
         kind: oneOf(TRAFFIC_KINDS),
-        /** A salted hash of the customer's identity: never the raw identity. */
-        customerHash: hash,
-        /** The customer's account, to credit earned points to; null records the event only. */
-        account: optional(address),
+        /**
+         * The customer's pseudonym in this point (a key its wallet derives: client/pseudonym.ts), to
+         * which earned points accrue until it claims them; null records the event only.
+         */
+        pseudonym: optional(address),
         amount: uint,
+        /** The customer's confirmation: its pseudonym key signed this event at this shop. */
+        attestation: optional(trafficAttestation),
       }),
       MAX_TRAFFIC_EVENTS,
     ),
   }),
+  /**
+   * Signed by a pseudonym key: moves `amount` of the points its traffic earned into `account`, the
+   * one link between the pseudonym and an account that the ledger ever sees (the customer's choice).
+   */
+  'traffic.claim': struct({ point: pointId, account: address, amount: uint }),
   /** Merkle root of an off-ledger batch of events, instead of every event on the ledger. */
   'traffic.anchor': struct({
     point: pointId,

@@ -98,6 +98,8 @@ const ACCOUNT_FIELDS = new Set([
   'proposer',
   // An offline purse's key (its vouchers' signer).
   'purse',
+  // A customer's per-point traffic pseudonym (a key its wallet derives).
+  'pseudonym',
 ])
 /** Fields whose 32-byte values are node keys (rendered `arcnode1…`). */
 const NODE_KEY_FIELDS = new Set(['nodeKey', 'validator'])

@@ -134,7 +134,7 @@ describe('points, merchants, traffic, grants, devices', () => {
     })
   })
 
-  it('returns traffic aggregates within a bounded day range, and customer totals', async () => {
+  it('returns traffic aggregates within a bounded day range, pseudonym totals and the figures of a day', async () => {
     h = harness()
     const ok = await get(`/v1/points/${POINT}/merchants/${addr(MERCHANT)}/traffic?fromDay=100&toDay=107`)
     expect(ok).toMatchObject({ status: 200, body: { items: [] } })
@@ -142,9 +142,17 @@ describe('points, merchants, traffic, grants, devices', () => {
       (await get(`/v1/points/${POINT}/merchants/${addr(MERCHANT)}/traffic?fromDay=1&toDay=1000`)).status,
     ).toBe(400)
     expect((await get(`/v1/points/${POINT}/merchants/${addr(MERCHANT)}/traffic`)).status).toBe(400)
-    const customer = await get(`/v1/points/${POINT}/customers/${'ab'.repeat(32)}/traffic`)
-    expect(customer).toMatchObject({ status: 200, body: { events: 0, amount: 0, points: 0 } })
-    expect((await get(`/v1/points/${POINT}/customers/abc/traffic`)).body.code).toBe('RPC_BAD_ENCODING')
+    const pseudonym = await get(`/v1/points/${POINT}/pseudonyms/${CUST}/traffic`)
+    expect(pseudonym).toMatchObject({
+      status: 200,
+      body: { point: POINT, pseudonym: CUST, events: 0, confirmed: 0, amount: 0, points: 0, unclaimed: 0 },
+    })
+    expect((await get(`/v1/points/${POINT}/pseudonyms/abc/traffic`)).status).toBe(400)
+    expect((await get(`/v1/points/NOPE/pseudonyms/${CUST}/traffic`)).body.code).toBe('RPC_POINT_NOT_FOUND')
+    expect(await get(`/v1/points/${POINT}/traffic/days/100`)).toMatchObject({
+      status: 200,
+      body: { items: [], nextOffset: null },
+    })
   })
 
   it('lists grants of a point', async () => {

@@ -158,6 +158,15 @@ export const grant: Schema = object({
   revoked: bool,
 })
 
+const trafficRates: Schema = object({
+  visit: uint,
+  view: uint,
+  click: uint,
+  purchase: uint,
+  purchasePerMille: uint,
+})
+const kindCounts: Schema = object({ visit: uint, view: uint, click: uint, purchase: uint })
+
 const pointFields = {
   id: pointId,
   manager: account,
@@ -207,18 +216,19 @@ const pointFields = {
     description: 'points the manager minted into its campaigns (against fiat)',
   },
   cumCampaignReturned: { ...amount, description: "what the manager's closed campaigns returned (burned)" },
+  trafficUnclaimed: {
+    ...amount,
+    description: 'points traffic earned for pseudonyms that they have not claimed into an account yet',
+  },
 }
 export const pointInfo: Schema = object(pointFields)
 export const pointDetail: Schema = object({
   ...pointFields,
   trafficRules: nullable(
     object({
-      visit: uint,
-      view: uint,
-      click: uint,
-      purchase: uint,
-      purchasePerMille: uint,
-      dailyCapPerCustomer: uint,
+      confirmed: trafficRates,
+      unconfirmed: trafficRates,
+      dailyCapPerCustomer: { ...uint, description: 'most points one pseudonym earns per JST day, all shops' },
     }),
   ),
 })
@@ -254,15 +264,36 @@ export const merchantInfo: Schema = object({
   anchorCount: uint,
 })
 
+/** A shop's traffic on one JST day: events by kind, confirmed by their customers and not. */
 export const shopDay: Schema = object({
   day: uint,
-  visit: uint,
-  view: uint,
-  click: uint,
-  purchase: uint,
+  confirmed: kindCounts,
+  unconfirmed: kindCounts,
+  amount,
+  points: { ...amount, description: "points the day's traffic earned (campaign bonuses apart)" },
+  duplicates: uint,
+})
+
+/** One shop's figures in a point-wide traffic listing for one day. */
+export const shopDayOfMerchant: Schema = object({
+  merchant: account,
+  name: { type: 'string' },
+  confirmed: kindCounts,
+  unconfirmed: kindCounts,
   amount,
   points: amount,
   duplicates: uint,
+})
+
+/** A pseudonym's traffic in a point (GET /v1/points/:id/pseudonyms/:address/traffic). */
+export const pseudonymTraffic: Schema = object({
+  point: pointId,
+  pseudonym: account,
+  events: uint,
+  confirmed: { ...uint, description: 'of the events, those its customer confirmed' },
+  amount,
+  points: { ...amount, description: 'points earned, campaign bonuses included' },
+  unclaimed: { ...amount, description: 'earned and not yet claimed into an account' },
 })
 
 export const deviceInfo: Schema = object({

@@ -174,11 +174,8 @@ const rows: Row[] = [
     body: {
       kind: 'traffic.setRules',
       point: P,
-      visit: 1,
-      view: 1,
-      click: 1,
-      purchase: 1,
-      purchasePerMille: 10,
+      confirmed: { visit: 1, view: 1, click: 1, purchase: 1, purchasePerMille: 10 },
+      unconfirmed: { visit: 0, view: 0, click: 0, purchase: 1, purchasePerMille: 5 },
       dailyCapPerCustomer: 100,
     },
     allowed: ['manager'],

@@ -81,10 +81,10 @@ function checkBooks(chain: TestChain): void {
     net += m.float - m.liability
     floats += m.float
   }
-  expect(balances + p.totalLocked + net + p.campaignBudgets).toBe(
+  expect(balances + p.totalLocked + net + p.campaignBudgets + p.trafficUnclaimed).toBe(
     p.cumRepaid - p.cumRedeemed - p.cumExpired + p.cumCampaignFunded - p.cumCampaignReturned,
   )
-  expect(p.totalSupply).toBe(balances + floats + p.totalLocked + p.campaignBudgets)
+  expect(p.totalSupply).toBe(balances + floats + p.totalLocked + p.campaignBudgets + p.trafficUnclaimed)
   let remaining = 0
   let live = 0
   for (const c of q.campaigns(POINT)) {
@@ -341,11 +341,8 @@ describe('bonuses', () => {
       chain.run(ISSUER, {
         kind: 'traffic.setRules',
         point: POINT,
-        visit: 5,
-        view: 1,
-        click: 1,
-        purchase: 0,
-        purchasePerMille: 0,
+        confirmed: { visit: 5, view: 1, click: 1, purchase: 0, purchasePerMille: 0 },
+        unconfirmed: { visit: 5, view: 1, click: 1, purchase: 0, purchasePerMille: 0 },
         dailyCapPerCustomer: 8,
       }),
     )
@@ -359,19 +356,20 @@ describe('bonuses', () => {
       chain.run(TERMINAL, {
         kind: 'traffic.record',
         point: POINT,
-        events: [{ eventId, kind, customerHash: new Uint8Array(32).fill(7), account: CUSTOMER, amount: 0 }],
+        events: [{ eventId, kind, pseudonym: CUSTOMER, amount: 0, attestation: null }],
       })
     // 5 base (within the cap of 8), bonus 5 + 1.
     expect(bonusesOf(ok(visit('a')))).toEqual([6])
     // 3 base (the cap's rest), bonus 3 + 1: the bonus is not capped.
     const second = ok(visit('b'))
-    expect(eventsOf(second, 'award')[0]?.amount).toBe(3)
+    expect(eventsOf(second, 'trafficEarned')[0]?.amount).toBe(3)
     expect(bonusesOf(second)).toEqual([4])
     // The cap is reached: no base points, so no bonus.
     expect(bonusesOf(ok(visit('c')))).toEqual([])
     // A view is not a listed trigger (and the cap is reached anyway).
     expect(bonusesOf(ok(visit('d', 'view')))).toEqual([])
-    expect(createLedgerQuery(chain.state).balance(POINT, CUSTOMER)).toBe(8 + 10)
+    // Traffic accrues to the customer's pseudonym (here CUSTOMER's key stands for it), unclaimed.
+    expect(createLedgerQuery(chain.state).pseudonymTraffic(POINT, CUSTOMER).unclaimed).toBe(8 + 10)
     checkBooks(chain)
   })
 

@@ -11,7 +11,8 @@
  *   float first, then credit within its limit); at close the rest is credited back like a payment
  *   (`creditMerchant`: liability first, then float);
  * - a bonus moves points from the budget to the customer (campaignBudgets − bonus, totalSupply
- *   unchanged), with the point's expiry policy like the award it rides on.
+ *   unchanged), with the point's expiry policy like the award it rides on; a traffic event's bonus
+ *   accrues to the customer's pseudonym, unclaimed (pseudonyms.ts), like the points it rides on.
  * Per point: Σ balances + totalLocked + Σ (float − liability) + campaignBudgets = cumRepaid −
  * cumRedeemed − cumExpired + cumCampaignFunded − cumCampaignReturned. Per campaign: funded = paid +
  * remaining + returned, remaining ≥ 0.
@@ -38,6 +39,7 @@ import { fail, StateErrorCode } from './errors.ts'
 import { awardExpiryOf } from './expiry-policy.ts'
 import { Keys, keyId } from './keys.ts'
 import { chargeMerchant, creditMerchant } from './merchant-books.ts'
+import { accrueToPseudonym } from './pseudonyms.ts'
 import {
   CampaignFunder,
   type CampaignIndex,
@@ -283,6 +285,8 @@ export function payCampaignBonuses(
   customer: Bytes,
   amount: number,
   trigger: CampaignTrigger,
+  /** Who `customer` is: an account (an award) or a pseudonym (traffic, whose bonus accrues unclaimed). */
+  to: 'account' | 'pseudonym' = 'account',
 ): void {
   if (getPoint(ctx.ws, point).liveCampaigns === 0) return
   const customerId = keyId(customer)
@@ -293,8 +297,10 @@ export function payCampaignBonuses(
     if (c.merchants.length > 0 && !c.merchants.some((m) => keyId(m) === merchant.id)) continue
     const bonus = Math.min(c.remaining, add(perMille(amount, c.bonusPerMille), c.flatBonus))
     if (bonus <= 0) continue
-    // The bonus is a lot under the point's policy now, like the award it rides on.
-    creditCustomer(ctx, point, customerId, bonus, awardExpiryOf(getPoint(ctx.ws, point), ctx.timeMs))
+    // The bonus is a lot under the point's policy now, like the award it rides on; a pseudonym's
+    // accrues with its traffic points until claimed.
+    if (to === 'pseudonym') accrueToPseudonym(ctx, point, customer, bonus)
+    else creditCustomer(ctx, point, customerId, bonus, awardExpiryOf(getPoint(ctx.ws, point), ctx.timeMs))
     const paid: CampaignRecord = { ...c, remaining: c.remaining - bonus, paid: add(c.paid, bonus) }
     ctx.ws.put(Keys.campaign(point, id), campaignCodec, paid)
     // Read after creditCustomer (lazy expiry may have written the point record).
@@ -307,6 +313,7 @@ export function payCampaignBonuses(
       merchant: merchant.address,
       customer,
       amount: bonus,
+      toPseudonym: to === 'pseudonym',
     })
     // Rule (exhausted): the campaign closes in the tx that spent its last point.
     if (paid.remaining === 0) closeCampaign(ctx, point, id, paid)

@@ -153,6 +153,15 @@ export const StateErrorCode = {
   badCampaign: 'STATE_BAD_CAMPAIGN',
   /** campaign.fund or campaign.close by an account that may not (not the owner, nor the manager). */
   notCampaignOwner: 'STATE_NOT_CAMPAIGN_OWNER',
+  // --- confirmed traffic and pseudonyms (traffic.ts, pseudonyms.ts) ---
+  /**
+   * A traffic event's attestation that does not hold: no pseudonym named, a window longer than a day
+   * or not holding the block's time, or a signature its pseudonym's key did not make for this event
+   * at this shop. The whole batch fails: a shop cannot pass off its word as the customer's.
+   */
+  badAttestation: 'STATE_BAD_ATTESTATION',
+  /** traffic.claim of more than the signing pseudonym has earned and not claimed. */
+  claimExceedsUnclaimed: 'STATE_CLAIM_EXCEEDS_UNCLAIMED',
   // --- blocks and genesis (thrown, not receipts: the block or genesis is invalid) ---
   badHeight: 'STATE_BAD_HEIGHT',
   badBlockTime: 'STATE_BAD_BLOCK_TIME',

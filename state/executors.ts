@@ -35,6 +35,7 @@ import {
   roleGrant,
   roleRevoke,
 } from './points.ts'
+import { trafficClaim } from './pseudonyms.ts'
 import { purseEvidence, purseOpen, purseReclaim, purseSettle } from './purses.ts'
 import { merchantCancelAward, merchantRefund, pointSetRefundWindow } from './refunds.ts'
 import { sponsorGrant, sponsorRevoke } from './sponsorship.ts'
@@ -65,6 +66,7 @@ export const EXECUTORS: Executors = {
   'traffic.setRules': trafficSetRules,
   'traffic.record': trafficRecord,
   'traffic.anchor': trafficAnchor,
+  'traffic.claim': trafficClaim,
   'device.bind': deviceBind,
   'device.pay': devicePay,
   'device.revoke': deviceRevoke,

@@ -237,31 +237,30 @@ describe('lots: awards make them, debits take the oldest first, the remainder la
     expect(createLedgerQuery(chain.state).balance(POINT, BOB)).toBe(5)
   })
 
-  it('traffic rewards make lots too', () => {
+  it('traffic rewards make lots too, when their pseudonym claims them', () => {
     const { chain, lots } = world(30)
+    const rates = { visit: 3, view: 0, click: 0, purchase: 0, purchasePerMille: 0 }
     ok(
       chain.run(ISSUER, {
         kind: 'traffic.setRules',
         point: POINT,
-        visit: 3,
-        view: 0,
-        click: 0,
-        purchase: 0,
-        purchasePerMille: 0,
+        confirmed: rates,
+        unconfirmed: rates,
         dailyCapPerCustomer: 100,
       }),
     )
+    const pseudonym = account(4_242)
+    ok(
+      chain.run(TERMINAL, {
+        kind: 'traffic.record',
+        point: POINT,
+        events: [{ eventId: 'v1', kind: 'visit', pseudonym, amount: 0, attestation: null }],
+      }),
+    )
+    expect(lots()).toBeUndefined()
     const t = chain.state.meta.timeMs + 1_000
     const r = chain.block(
-      [
-        chain.tx(TERMINAL, {
-          kind: 'traffic.record',
-          point: POINT,
-          events: [
-            { eventId: 'v1', kind: 'visit', customerHash: new Uint8Array(32), account: ALICE, amount: 0 },
-          ],
-        }),
-      ],
+      [chain.tx(pseudonym, { kind: 'traffic.claim', point: POINT, account: ALICE, amount: 3 })],
       { timeMs: t },
     )
     ok(r.receipts[0]!)

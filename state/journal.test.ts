@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { campaignAccount } from '../protocol/campaign.ts'
-import { generateKeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { generateKeyPair, sign } from '../protocol/crypto.ts'
 import { PURSE_SETTLEMENT_GRACE_MS, signVoucher } from '../protocol/purse.ts'
 import { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
 import type { SignedTx } from '../protocol/tx.ts'
@@ -271,32 +271,37 @@ describe('journal rows, one per movement, from the receipt events', () => {
     ])
   })
 
-  it('traffic rewards: one award row per rewarded customer, numbered in event order', () => {
+  it('traffic rewards: one trafficEarn row per rewarded event, numbered in event order; a claim is one row', () => {
     const chain = world()
+    const rates = { visit: 1, view: 2, click: 3, purchase: 5, purchasePerMille: 0 }
     chain.run(ISSUER, {
       kind: 'traffic.setRules',
       point: POINT,
-      visit: 1,
-      view: 2,
-      click: 3,
-      purchase: 5,
-      purchasePerMille: 0,
+      confirmed: rates,
+      unconfirmed: rates,
       dailyCapPerCustomer: 50,
     })
-    const h = (s: string) => sha256(new TextEncoder().encode(s))
+    const [P1, P2] = [account(501), account(502)]
     const { rows } = rowsOf(chain, TERMINAL, {
       kind: 'traffic.record',
       point: POINT,
       events: [
-        { eventId: 'e1', kind: 'visit', customerHash: h('a'), account: ALICE, amount: 0 },
-        { eventId: 'e2', kind: 'view', customerHash: h('b'), account: null, amount: 0 },
-        { eventId: 'e3', kind: 'click', customerHash: h('c'), account: BOB, amount: 0 },
+        { eventId: 'e1', kind: 'visit', pseudonym: P1, amount: 0, attestation: null },
+        { eventId: 'e2', kind: 'view', pseudonym: null, amount: 0, attestation: null },
+        { eventId: 'e3', kind: 'click', pseudonym: P2, amount: 0, attestation: null },
       ],
     })
-    expect(rows.map((r) => [r.row, r.event, r.kind, toHex(r.to), r.amount, r.liabilityDelta])).toEqual([
-      [0, 'award', 'traffic.record', toHex(ALICE), 1, 1],
-      [1, 'award', 'traffic.record', toHex(BOB), 3, 3],
+    expect(
+      rows.map((r) => [r.row, r.event, r.kind, toHex(r.to), r.toRole, r.amount, r.liabilityDelta]),
+    ).toEqual([
+      [0, 'trafficEarn', 'traffic.record', toHex(P1), 'pseudonym', 1, 1],
+      [1, 'trafficEarn', 'traffic.record', toHex(P2), 'pseudonym', 3, 3],
     ])
+    const claim = rowsOf(chain, P2, { kind: 'traffic.claim', point: POINT, account: BOB, amount: 3 })
+    expect(
+      claim.rows.map((r) => [r.event, r.fromRole, toHex(r.from), r.toRole, toHex(r.to), r.amount]),
+    ).toEqual([['trafficClaim', 'pseudonym', toHex(P2), 'customer', toHex(BOB), 3]])
+    expect(claim.rows[0]).toMatchObject({ merchant: null, floatDelta: 0, liabilityDelta: 0 })
   })
 
   it('a failed tx has no rows; a tx that moves nothing has none', () => {

@@ -23,6 +23,10 @@
  * campaign, minted against the manager's fiat; or merchant → campaign, charged float first, then
  * credit), campaignBonus (campaign → customer, on an award or rewarded event; no merchant's books move)
  * and campaignReturn (campaign → manager, burned; or campaign → merchant, liability first, then float).
+ * Traffic (traffic.ts, pseudonyms.ts) adds two, with the customer's pseudonym in the role `pseudonym`:
+ * trafficEarn (merchant → pseudonym, charged as an award is; the points wait unclaimed) and
+ * trafficClaim (pseudonym → customer, the pseudonym's key moving them into an account). A campaign's
+ * bonus on a traffic event goes campaign → pseudonym.
  *
  * Pure: the rows are a function of the tx, its receipt, the block time and each point's manager.
  * Encoded as a fixed-order msgpack tuple (JOURNAL_FIELDS), the value the node's store keeps.
@@ -51,11 +55,13 @@ export const JOURNAL_EVENTS = [
   'campaignFund',
   'campaignBonus',
   'campaignReturn',
+  'trafficEarn',
+  'trafficClaim',
 ] as const
 export type JournalEvent = (typeof JOURNAL_EVENTS)[number]
 
 /** The role an account plays in a movement. */
-export const JOURNAL_ROLES = ['customer', 'merchant', 'manager', 'purse', 'campaign'] as const
+export const JOURNAL_ROLES = ['customer', 'merchant', 'manager', 'purse', 'campaign', 'pseudonym'] as const
 export type JournalRole = (typeof JOURNAL_ROLES)[number]
 
 export interface JournalRow {
@@ -78,8 +84,9 @@ export interface JournalRow {
    * expire: customer → manager (expired points, burned: breakage, the manager's);
    * purseLock: customer → purse; pursePay: purse → merchant; purseReturn: purse → customer;
    * refund: merchant → customer; cancelAward: customer → merchant.
-   * campaignFund: manager or merchant → campaign; campaignBonus: campaign → customer; campaignReturn:
-   * campaign → manager or merchant.
+   * campaignFund: manager or merchant → campaign; campaignBonus: campaign → customer (or pseudonym);
+   * campaignReturn: campaign → manager or merchant; trafficEarn: merchant → pseudonym; trafficClaim:
+   * pseudonym → customer.
    */
   readonly from: Bytes
   readonly fromRole: JournalRole
@@ -342,6 +349,35 @@ function movementOf(
         from: campaignAccount(event.point, event.campaign),
         fromRole: 'campaign',
         to: event.customer,
+        toRole: event.toPseudonym ? 'pseudonym' : 'customer',
+        amount: event.amount,
+        merchant: null,
+        floatDelta: 0,
+        liabilityDelta: 0,
+      }
+    case 'trafficEarned':
+      return {
+        ...base,
+        event: 'trafficEarn',
+        point: event.point,
+        from: event.merchant,
+        fromRole: 'merchant',
+        to: event.pseudonym,
+        toRole: 'pseudonym',
+        amount: event.amount,
+        merchant: event.merchant,
+        terminal: bytesEqual(event.terminal, event.merchant) ? null : event.terminal,
+        floatDelta: neg(event.fromFloat),
+        liabilityDelta: event.onCredit,
+      }
+    case 'trafficClaimed':
+      return {
+        ...base,
+        event: 'trafficClaim',
+        point: event.point,
+        from: event.pseudonym,
+        fromRole: 'pseudonym',
+        to: event.account,
         toRole: 'customer',
         amount: event.amount,
         merchant: null,

@@ -59,9 +59,11 @@ export const Keys = {
   trafficRules: (point: string) => `tr/${point}`,
   trafficEvent: (point: string, merchant: string, eventId: string) =>
     `te/${point}/${merchant}/${textId(eventId)}`,
-  trafficCap: (point: string, day: number, customerHash: string) => `tcap/${point}/${day}/${customerHash}`,
+  /** Points one pseudonym earned from traffic on one JST day, across every shop of the point. */
+  trafficCap: (point: string, day: number, pseudonym: string) => `tcap/${point}/${day}/${pseudonym}`,
   trafficShopDay: (point: string, merchant: string, day: number) => `tsd/${point}/${merchant}/${day}`,
-  trafficCustomer: (point: string, customerHash: string) => `tcu/${point}/${customerHash}`,
+  /** One pseudonym's traffic and unclaimed points (records.ts PseudonymTraffic). */
+  trafficPseudonym: (point: string, pseudonym: string) => `tps/${point}/${pseudonym}`,
   anchor: (point: string, root: string) => `anc/${point}/${root}`,
   anchorIndex: (point: string, merchant: string, seq: number) => `anci/${point}/${merchant}/${seq}`,
   device: (device: string) => `dev/${device}`,

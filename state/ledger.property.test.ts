@@ -18,14 +18,19 @@
  * top-ups, closes, budgets running out): the identity gains their terms (+ campaignBudgets on the
  * left, + cumCampaignFunded − cumCampaignReturned on the right), supply holds the budgets, and per
  * campaign remaining ≥ 0, funded = paid + remaining + returned, the live count and budgets summed.
+ * With traffic by pseudonyms (issue 16: confirmed, unconfirmed and forged attestations, claims into
+ * accounts, some refused): the identity and supply gain trafficUnclaimed, each pseudonym's unclaimed
+ * points equal its events' (earned + bonuses − claimed) and are never negative, their sum is the
+ * point's, and no pseudonym earns more base points in a JST day than the daily cap, across shops.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Bytes, toHex } from '../protocol/bytes.ts'
 import { MAX_LIVE_CAMPAIGNS } from '../protocol/campaign.ts'
-import { generateKeyPair, type KeyPair, sha256, sign } from '../protocol/crypto.ts'
+import { generateKeyPair, type KeyPair, sign } from '../protocol/crypto.ts'
 import { signVoucher, type Voucher } from '../protocol/purse.ts'
 import { pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
+import { signAttestation } from '../protocol/traffic-attestation.ts'
 import type { SignedTx } from '../protocol/tx.ts'
 import type { TxBody } from '../protocol/tx-body.ts'
 import { jstDayOf } from './amounts.ts'
@@ -44,6 +49,10 @@ const CUSTOMERS = [account(200), account(201), account(202), account(203), accou
 const ALL = [...MERCHANTS, ...TERMINALS, ...CUSTOMERS, ISSUER]
 /** Purse keys (each opens at most one purse per chain; the vouchers are really signed). */
 const PURSES: KeyPair[] = Array.from({ length: 4 }, generateKeyPair)
+/** Customers' traffic pseudonyms (keys their wallets derive: attestations and claims are really signed). */
+const PSEUDONYMS: KeyPair[] = Array.from({ length: 3 }, generateKeyPair)
+/** The rules' daily cap per pseudonym (world()). */
+const TRAFFIC_CAP = 40
 const HOUR = 3_600_000
 /** A block with a `wait` op jumps this far: past any purse's settlement window. */
 const WAIT_MS = 8 * 24 * HOUR
@@ -83,6 +92,8 @@ const PURSE_KINDS = [
 ] as const
 
 const CAMPAIGN_KINDS = ['campaignCreate', 'campaignCreate', 'campaignFund', 'campaignClose'] as const
+/** Traffic by pseudonyms: batches (confirmed, unconfirmed, forged) and claims into accounts. */
+const TRAFFIC_KINDS = ['traffic', 'traffic', 'traffic', 'claim', 'claim'] as const
 /** More ids than live slots (MAX_LIVE_CAMPAIGNS), so the bound and the unique-id rule are hit. */
 const CAMPAIGN_IDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']
 const TRIGGER_SETS = [
@@ -99,6 +110,7 @@ type Kind =
   | (typeof PURSE_KINDS)[number]
   | (typeof CAMPAIGN_KINDS)[number]
   | (typeof REFUND_KINDS)[number]
+  | (typeof TRAFFIC_KINDS)[number]
 const opOf = (types: readonly Kind[]) =>
   fc.record({
     type: fc.constantFrom(...types),
@@ -107,7 +119,21 @@ const opOf = (types: readonly Kind[]) =>
     amount: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 400 })),
   })
 /** Every kind, the old ones weighing most. */
-const op = opOf([...OLD_KINDS, ...PURSE_KINDS, ...CAMPAIGN_KINDS, ...REFUND_KINDS])
+const op = opOf([...OLD_KINDS, ...PURSE_KINDS, ...CAMPAIGN_KINDS, ...REFUND_KINDS, 'claim'])
+/** Traffic-heavy programs: batches and claims among campaigns (bonuses on traffic), awards and payments. */
+const trafficOp = opOf([
+  ...TRAFFIC_KINDS,
+  ...TRAFFIC_KINDS,
+  'campaignCreate',
+  'campaignClose',
+  'award',
+  'spend',
+  'repay',
+  'suspend',
+  'reinstate',
+  'setExpiry',
+  'wait',
+])
 /** Campaign-heavy programs: campaigns created, funded and closed among the awards they pay on. */
 const campaignOp = opOf([
   ...CAMPAIGN_KINDS,
@@ -396,23 +422,49 @@ function bodyOf(
       }
     case 'reinstate':
       return { signer: ISSUER, body: { kind: 'merchant.reinstate', point: POINT, merchant } }
-    default:
+    case 'claim': {
+      // A pseudonym claims into an account (sometimes a merchant-side one: refused), up to what it
+      // has or beyond (refused).
+      const pseudonym = pick(PSEUDONYMS, o.a + o.b)
       return {
-        signer: pick(TERMINALS, o.b),
-        body: {
-          kind: 'traffic.record',
-          point: POINT,
-          events: [
-            {
-              eventId: `e${eventSeq % 7}`,
-              kind: pick(['visit', 'view', 'click', 'purchase'] as const, o.a),
-              customerHash: sha256(customer),
-              account: o.a % 4 === 0 ? null : pick(ALL, o.a),
-              amount: o.amount * 10,
-            },
-          ],
-        },
+        signer: pseudonym.publicKey,
+        body: { kind: 'traffic.claim', point: POINT, account: pick(ALL, o.a), amount: o.amount % 50 },
       }
+    }
+    default: {
+      // One or two events by terminal i of merchant i: unconfirmed, confirmed by the pseudonym (for
+      // this shop, in a window holding the block's time), or forged (another key, or another shop).
+      const shop = o.b % TERMINALS.length
+      const events = Array.from({ length: 1 + (o.amount % 2) }, (_, j) => {
+        const pseudonym = o.a % 5 === 0 ? null : pick(PSEUDONYMS, o.a + j)
+        const kind = pick(['visit', 'view', 'click', 'purchase'] as const, o.a + j)
+        const eventId = `e${(eventSeq + j) % 7}`
+        const amount = o.amount * 10
+        const mode = (o.b + j) % 5
+        if (pseudonym === null || mode < 2) {
+          return { eventId, kind, pseudonym: pseudonym?.publicKey ?? null, amount, attestation: null }
+        }
+        const forged = mode === 4
+        const attestation = signAttestation(
+          TEST_CHAIN_ID,
+          {
+            point: POINT,
+            merchant: pick(MERCHANTS, forged && o.a % 2 === 0 ? shop + 1 : shop),
+            pseudonym: pseudonym.publicKey,
+            eventId,
+            kind,
+            amount,
+          },
+          { notBeforeMs: timeMs - HOUR, notAfterMs: timeMs + HOUR },
+          (forged && o.a % 2 === 1 ? pick(PSEUDONYMS, o.a + j + 1) : pseudonym).secretKey,
+        )
+        return { eventId, kind, pseudonym: pseudonym.publicKey, amount, attestation }
+      })
+      return {
+        signer: pick(TERMINALS, shop),
+        body: { kind: 'traffic.record', point: POINT, events },
+      }
+    }
   }
 }
 
@@ -427,6 +479,10 @@ interface Shadow {
   expired: number
   /** Per campaign id: what is left in its budget, from the events alone. */
   campaigns: Map<string, number>
+  /** Per pseudonym: points earned (bonuses included) and not yet claimed. */
+  unclaimed: Map<string, number>
+  /** Per JST day and pseudonym: base points traffic earned (what the daily cap bounds). */
+  earnedOnDay: Map<string, number>
 }
 const emptyShadow = (): Shadow => ({
   balances: new Map(),
@@ -437,10 +493,12 @@ const emptyShadow = (): Shadow => ({
   charged: new Map(),
   expired: 0,
   campaigns: new Map(),
+  unclaimed: new Map(),
+  earnedOnDay: new Map(),
 })
 const bump = (m: Map<string, number>, k: Bytes, d: number) => m.set(toHex(k), (m.get(toHex(k)) ?? 0) + d)
 
-function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
+function applyEvents(s: Shadow, events: readonly LedgerEvent[], timeMs = 0): void {
   /** The purse whose voucher came last: a `pay` right after it is its owner's overdraft charge. */
   let voucherOf: Bytes | null = null
   for (const e of events) {
@@ -471,13 +529,25 @@ function applyEvents(s: Shadow, events: readonly LedgerEvent[]): void {
     } else if (e.type === 'campaignBonus') {
       expect(e.amount).toBeGreaterThan(0)
       budget(e.campaign, -e.amount)
-      bump(s.balances, e.customer, e.amount)
+      bump(e.toPseudonym ? s.unclaimed : s.balances, e.customer, e.amount)
     } else if (e.type === 'campaignClosed') {
       expect([0, e.returned]).toContain(e.liabilityCleared + e.toFloat)
       budget(e.campaign, -e.returned)
       expect(s.campaigns.get(e.campaign)).toBe(0)
       bump(s.liability, e.owner, -e.liabilityCleared)
       bump(s.float, e.owner, e.toFloat)
+    }
+    if (e.type === 'trafficEarned') {
+      expect(e.fromFloat + e.onCredit).toBe(e.amount)
+      expect(e.amount).toBeGreaterThan(0)
+      bump(s.unclaimed, e.pseudonym, e.amount)
+      bump(s.float, e.merchant, -e.fromFloat)
+      bump(s.liability, e.merchant, e.onCredit)
+      const day = `${jstDayOf(timeMs)}:${toHex(e.pseudonym)}`
+      s.earnedOnDay.set(day, (s.earnedOnDay.get(day) ?? 0) + e.amount)
+    } else if (e.type === 'trafficClaimed') {
+      bump(s.unclaimed, e.pseudonym, -e.amount)
+      bump(s.balances, e.account, e.amount)
     }
     if (e.type === 'transfer') {
       bump(s.balances, e.from, -e.amount)
@@ -601,12 +671,23 @@ function checkInvariants(chain: TestChain, shadow: Shadow): void {
   expect(live).toBeLessThanOrEqual(MAX_LIVE_CAMPAIGNS)
   expect(p.liveCampaigns).toBe(live)
   expect(p.campaignBudgets).toBe(budgets)
-  expect(p.totalSupply).toBe(balances + floats + p.totalLocked + p.campaignBudgets)
+  // Traffic: each pseudonym's unclaimed points as its events say, never negative; the cap per day.
+  let unclaimed = 0
+  for (const key of PSEUDONYMS) {
+    const t = q.pseudonymTraffic(POINT, key.publicKey)
+    expect(t.unclaimed).toBeGreaterThanOrEqual(0)
+    expect(t.unclaimed).toBe(shadow.unclaimed.get(toHex(key.publicKey)) ?? 0)
+    expect(t.confirmed).toBeLessThanOrEqual(t.events)
+    unclaimed += t.unclaimed
+  }
+  expect(p.trafficUnclaimed).toBe(unclaimed)
+  for (const earned of shadow.earnedOnDay.values()) expect(earned).toBeLessThanOrEqual(TRAFFIC_CAP)
+  expect(p.totalSupply).toBe(balances + floats + p.totalLocked + p.campaignBudgets + p.trafficUnclaimed)
   expect(p.totalLiability).toBe(liabilities)
   // The merchant identity: outstanding points (in hands, in purses, in campaign budgets) equal the
   // net fiat settled, less what expired, plus what the manager put into campaigns and took back.
   expect(p.cumExpired).toBe(shadow.expired)
-  expect(balances + p.totalLocked + floats - liabilities + p.campaignBudgets).toBe(
+  expect(balances + p.totalLocked + floats - liabilities + p.campaignBudgets + p.trafficUnclaimed).toBe(
     p.cumRepaid - p.cumRedeemed - p.cumExpired + p.cumCampaignFunded - p.cumCampaignReturned,
   )
 }
@@ -625,12 +706,9 @@ function world(afterDays: number): { chain: TestChain; events: LedgerEvent[] } {
   chain.run(ISSUER, {
     kind: 'traffic.setRules',
     point: POINT,
-    visit: 1,
-    view: 2,
-    click: 3,
-    purchase: 4,
-    purchasePerMille: 50,
-    dailyCapPerCustomer: 40,
+    confirmed: { visit: 5, view: 2, click: 3, purchase: 4, purchasePerMille: 50 },
+    unconfirmed: { visit: 0, view: 1, click: 1, purchase: 2, purchasePerMille: 20 },
+    dailyCapPerCustomer: TRAFFIC_CAP,
   })
   const awards = chain.block(
     CUSTOMERS.map((customer) =>
@@ -661,6 +739,8 @@ interface Seen {
   exhausted: number
   returned: number
   refunds: number
+  confirmed: number
+  claims: number
 }
 
 /** One random program: every block applied to the chain and a twin, the invariants after each. */
@@ -707,7 +787,7 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
       const tx = fresh[i] as SignedTx
       included.push(tx)
       if (r.status === 'ok') {
-        applyEvents(shadow, r.events)
+        applyEvents(shadow, r.events, timeMs)
         for (const e of r.events) {
           if (e.type === 'pay' && tx.body.kind === 'merchant.pay')
             recent.payments.push({ hash: tx.hash, merchant: e.merchant })
@@ -719,12 +799,14 @@ function program(blocks: readonly (readonly [readonly Op[], number])[], afterDay
       }
     })
     // The sweep's expiries are the block's own events.
-    applyEvents(shadow, result.blockEvents)
+    applyEvents(shadow, result.blockEvents, timeMs)
     for (const r of result.receipts) for (const e of r.events) if (e.type === 'expire') seen.lazy++
     for (const e of result.blockEvents) if (e.type === 'expire') seen.swept++
     for (const r of result.receipts) {
       for (const e of r.events) {
         if (e.type === 'campaignBonus') seen.bonuses++
+        if (e.type === 'traffic' && e.confirmed > 0) seen.confirmed++
+        if (e.type === 'trafficClaimed') seen.claims++
         if (e.type === 'campaignClosed') {
           if (e.returned === 0) seen.exhausted++
           else seen.returned++
@@ -761,9 +843,21 @@ const programs = (ops: fc.Arbitrary<Op>) =>
     fc.constantFrom(0, 1, 2),
   )
 
+const noneSeen = (): Seen => ({
+  lazy: 0,
+  swept: 0,
+  purseLots: 0,
+  bonuses: 0,
+  exhausted: 0,
+  returned: 0,
+  refunds: 0,
+  confirmed: 0,
+  claims: 0,
+})
+
 describe('ledger properties', () => {
   it('invariants hold after every block of random txs; replay rejected; deterministic', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
+    const seen = noneSeen()
     fc.assert(
       fc.property(programs(op), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 60 },
@@ -774,7 +868,7 @@ describe('ledger properties', () => {
   })
 
   it('the same with offline purses in most txs: vouchers honest, replayed and cloned; purses of lots', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
+    const seen = noneSeen()
     fc.assert(
       fc.property(programs(purseOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
@@ -784,7 +878,7 @@ describe('ledger properties', () => {
   })
 
   it('the same with campaigns in most txs: bonuses on awards and traffic, top-ups, closes, budgets spent', () => {
-    const seen: Seen = { lazy: 0, swept: 0, purseLots: 0, bonuses: 0, exhausted: 0, returned: 0, refunds: 0 }
+    const seen = noneSeen()
     fc.assert(
       fc.property(programs(campaignOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
       { numRuns: 40 },
@@ -793,5 +887,16 @@ describe('ledger properties', () => {
     expect(seen.bonuses).toBeGreaterThan(0)
     expect(seen.exhausted).toBeGreaterThan(0)
     expect(seen.returned).toBeGreaterThan(0)
+  })
+
+  it('the same with traffic by pseudonyms in most txs: confirmed, unconfirmed and forged; claims', () => {
+    const seen = noneSeen()
+    fc.assert(
+      fc.property(programs(trafficOp), ([blocks, afterDays]) => program(blocks, afterDays, seen)),
+      { numRuns: 40 },
+    )
+    // Confirmed events did count, and pseudonyms did claim.
+    expect(seen.confirmed).toBeGreaterThan(0)
+    expect(seen.claims).toBeGreaterThan(0)
   })
 })

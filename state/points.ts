@@ -87,6 +87,7 @@ export function pointCreate(ctx: TxContext, body: TxBodyOf<'point.create'>): voi
     campaignBudgets: 0,
     cumCampaignFunded: 0,
     cumCampaignReturned: 0,
+    trafficUnclaimed: 0,
   })
   ctx.ws.put(Keys.points, stringListCodec, [...points, body.point])
   ctx.events.push({ type: 'pointCreated', point: body.point, manager: ctx.signer })

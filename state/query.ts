@@ -24,11 +24,9 @@ import {
   type CampaignRecord,
   type CancellableAwardRecord,
   type ChainParams,
-  type CustomerTraffic,
   campaignCodec,
   campaignIndexCodec,
   cancellableAwardCodec,
-  customerTrafficCodec,
   type DeviceRecord,
   deviceCodec,
   EMPTY_SHOP_DAY,
@@ -38,15 +36,18 @@ import {
   lotsCodec,
   type MerchantRecord,
   merchantCodec,
+  NO_PSEUDONYM_TRAFFIC,
   type ObserverRecord,
   observerCodec,
   type PointRecord,
   type ProposalRecord,
   type ProposalStatus,
+  type PseudonymTraffic,
   type PurseRecord,
   paramsCodec,
   pointCodec,
   proposalCodec,
+  pseudonymTrafficCodec,
   purseCodec,
   type RecordCodec,
   type RefundablePaymentRecord,
@@ -85,6 +86,8 @@ export const recordKey = {
   validatorSet: () => keyBytes(Keys.validatorSet),
   purse: (purse: Bytes) => keyBytes(Keys.purse(h(purse))),
   campaign: (point: string, campaign: string) => keyBytes(Keys.campaign(point, campaign)),
+  /** A pseudonym's traffic record: what a wallet proves its unclaimed points by. */
+  pseudonymTraffic: (point: string, pseudonym: Bytes) => keyBytes(Keys.trafficPseudonym(point, h(pseudonym))),
 } as const
 
 export interface Page {
@@ -175,7 +178,8 @@ export interface LedgerQuery {
   trafficRules(point: string): TrafficRules | null
   /** Aggregates of one shop on one day (JST day number, see `jstDay`). */
   shopDay(point: string, merchant: Bytes, day: number): ShopDay
-  customerTraffic(point: string, customerHash: Bytes): CustomerTraffic
+  /** One pseudonym's traffic in a point: its events, points earned and points not yet claimed. */
+  pseudonymTraffic(point: string, pseudonym: Bytes): PseudonymTraffic
   anchor(point: string, root: Bytes): AnchorRecord | null
   anchors(point: string, merchant: Bytes, page?: Page): Array<AnchorRecord & { root: Bytes }>
   /** True when `root` is anchored in the point and `proof` shows `leaf` is in its batch. */
@@ -340,8 +344,8 @@ export function createLedgerQuery(state: LedgerState): LedgerQuery {
     },
     trafficRules: (point) => read(Keys.trafficRules(point), trafficRulesCodec) ?? null,
     shopDay: (point, m, day) => read(Keys.trafficShopDay(point, h(m), day), shopDayCodec) ?? EMPTY_SHOP_DAY,
-    customerTraffic: (point, c) =>
-      read(Keys.trafficCustomer(point, h(c)), customerTrafficCodec) ?? { events: 0, amount: 0, points: 0 },
+    pseudonymTraffic: (point, p) =>
+      read(Keys.trafficPseudonym(point, h(p)), pseudonymTrafficCodec) ?? NO_PSEUDONYM_TRAFFIC,
     anchor: (point, root) => read(Keys.anchor(point, h(root)), anchorCodec) ?? null,
     anchors(point, m, page) {
       const record = read(Keys.merchant(point, h(m)), merchantCodec)

@@ -23,7 +23,16 @@ export const EVENT_FIELDS = {
   merchantStatus: ['point', 'merchant', 'status', 'creditLimit'],
   terminal: ['point', 'merchant', 'terminal', 'active'],
   trafficRules: ['point'],
-  traffic: ['point', 'merchant', 'recorded', 'duplicates', 'points'],
+  /** A traffic.record batch: events `recorded` (of them `confirmed` by their customers) and `points` earned. */
+  traffic: ['point', 'merchant', 'recorded', 'confirmed', 'duplicates', 'points'],
+  /**
+   * A rewarded traffic event's points accrued to the customer's pseudonym, unclaimed (point
+   * trafficUnclaimed + amount), charged as an award is: `fromFloat` left the merchant's float,
+   * `onCredit` was minted against its liability.
+   */
+  trafficEarned: ['point', 'merchant', 'terminal', 'pseudonym', 'amount', 'fromFloat', 'onCredit'],
+  /** The pseudonym's key moved `amount` of its unclaimed points into `account` (trafficUnclaimed − amount). */
+  trafficClaimed: ['point', 'pseudonym', 'account', 'amount'],
   anchor: ['point', 'merchant', 'root', 'count'],
   device: ['device', 'owner', 'point', 'active'],
   grant: ['point', 'grantee', 'active'],
@@ -119,8 +128,11 @@ export const EVENT_FIELDS = {
    * From the manager both are 0: the amount was minted (point cumCampaignFunded + amount).
    */
   campaignFunded: ['point', 'campaign', 'owner', 'amount', 'fromFloat', 'onCredit', 'fiatRef'],
-  /** A bonus of `amount` left the campaign's budget for the customer, on an award by `merchant`. */
-  campaignBonus: ['point', 'campaign', 'merchant', 'customer', 'amount'],
+  /**
+   * A bonus of `amount` left the campaign's budget for the customer, on an award or a rewarded traffic
+   * event by `merchant`; `toPseudonym`: `customer` is a pseudonym, and the bonus accrued unclaimed.
+   */
+  campaignBonus: ['point', 'campaign', 'merchant', 'customer', 'amount', 'toPseudonym'],
   /**
    * The campaign closed; `returned` left the budget (campaignBudgets − returned): to a merchant owner
    * (`liabilityCleared` burned against its liability, `toFloat` to its float, summing to returned), or
@@ -145,7 +157,7 @@ type FieldType<K> = K extends
   | 'reason'
   | 'campaign'
   ? string
-  : K extends 'active' | 'yes'
+  : K extends 'active' | 'yes' | 'toPseudonym'
     ? boolean
     : K extends 'spender' | 'device' | 'grantee'
       ? Bytes | null
@@ -168,6 +180,7 @@ type FieldType<K> = K extends
             | 'payee'
             | 'payment'
             | 'award'
+            | 'pseudonym'
         ? Bytes
         : number
 

@@ -40,6 +40,8 @@ const textsBound = (texts: readonly string[]) => {
   return bound
 }
 
+const isUint = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+
 function raw(bytes: Bytes): unknown {
   return decodeRaw(bytes, MAX_STATE_VALUE_BYTES, 'state record')
 }
@@ -316,6 +318,12 @@ export interface PointRecord {
   readonly cumCampaignFunded: number
   /** Σ what the manager's closed campaigns returned (burned; the fiat side is the manager's). */
   readonly cumCampaignReturned: number
+  // --- traffic (traffic.ts, pseudonyms.ts) ---
+  /**
+   * Σ points traffic earned for pseudonyms that they have not claimed into an account yet: funded
+   * (charged to the shop, or paid from a campaign's budget) and part of totalSupply.
+   */
+  readonly trafficUnclaimed: number
 }
 export const pointCodec = structCodec<PointRecord>([
   'manager',
@@ -339,6 +347,7 @@ export const pointCodec = structCodec<PointRecord>([
   'campaignBudgets',
   'cumCampaignFunded',
   'cumCampaignReturned',
+  'trafficUnclaimed',
 ])
 
 export const MerchantStatus = {
@@ -400,60 +409,127 @@ export const expirySweepCodec = structCodec<ExpirySweep>(['day', 'seq'])
 
 // --- traffic ---
 
-export interface TrafficRules {
+/** What each traffic kind earns (tx-body.ts `trafficRates`). */
+export interface TrafficRates {
   readonly visit: number
   readonly view: number
   readonly click: number
   readonly purchase: number
   readonly purchasePerMille: number
+}
+const RATE_FIELDS = ['visit', 'view', 'click', 'purchase', 'purchasePerMille'] as const
+export interface TrafficRules {
+  /** Earned by an event its customer confirmed (its pseudonym key signed it). */
+  readonly confirmed: TrafficRates
+  /** Earned on the shop's word alone. */
+  readonly unconfirmed: TrafficRates
+  /** Most points one pseudonym earns from traffic per JST day, across every shop of the point. */
   readonly dailyCapPerCustomer: number
 }
-export const trafficRulesCodec = structCodec<TrafficRules>([
-  'visit',
-  'view',
-  'click',
-  'purchase',
-  'purchasePerMille',
-  'dailyCapPerCustomer',
-])
+function ratesOf(tuple: unknown): TrafficRates {
+  if (!Array.isArray(tuple) || tuple.length !== RATE_FIELDS.length || !tuple.every(isUint))
+    fail(StateErrorCode.corruptState, 'traffic rates have the wrong shape')
+  return Object.fromEntries(RATE_FIELDS.map((f, i) => [f, tuple[i]])) as unknown as TrafficRates
+}
+export const trafficRulesCodec: RecordCodec<TrafficRules> = {
+  encode: (r) =>
+    encode([
+      RATE_FIELDS.map((f) => r.confirmed[f]),
+      RATE_FIELDS.map((f) => r.unconfirmed[f]),
+      r.dailyCapPerCustomer,
+    ]),
+  decode(bytes) {
+    const tuple = raw(bytes)
+    if (!Array.isArray(tuple) || tuple.length !== 3 || !isUint(tuple[2]))
+      fail(StateErrorCode.corruptState, 'traffic rules have the wrong shape')
+    return { confirmed: ratesOf(tuple[0]), unconfirmed: ratesOf(tuple[1]), dailyCapPerCustomer: tuple[2] }
+  },
+}
 
-export interface ShopDay {
+/** Events of each kind. */
+export interface KindCounts {
   readonly visit: number
   readonly view: number
   readonly click: number
   readonly purchase: number
+}
+const KIND_FIELDS = ['visit', 'view', 'click', 'purchase'] as const
+export const NO_KIND_COUNTS: KindCounts = { visit: 0, view: 0, click: 0, purchase: 0 }
+
+/** A shop's traffic figures for one JST day. */
+export interface ShopDay {
+  /** Events their customers confirmed, by kind. */
+  readonly confirmed: KindCounts
+  /** Events on the shop's word alone, by kind. */
+  readonly unconfirmed: KindCounts
   /** Σ purchase amounts. */
   readonly amount: number
-  /** Points awarded for this day's traffic. */
+  /** Points this day's traffic earned (the base, within the daily caps; campaign bonuses apart). */
   readonly points: number
   /** Events ignored because their id was already recorded. */
   readonly duplicates: number
 }
-export const shopDayCodec = structCodec<ShopDay>([
-  'visit',
-  'view',
-  'click',
-  'purchase',
-  'amount',
-  'points',
-  'duplicates',
-])
+function countsOf(tuple: unknown): KindCounts {
+  if (!Array.isArray(tuple) || tuple.length !== KIND_FIELDS.length || !tuple.every(isUint))
+    fail(StateErrorCode.corruptState, 'traffic counts have the wrong shape')
+  return Object.fromEntries(KIND_FIELDS.map((f, i) => [f, tuple[i]])) as unknown as KindCounts
+}
+export const shopDayCodec: RecordCodec<ShopDay> = {
+  encode: (d) =>
+    encode([
+      KIND_FIELDS.map((f) => d.confirmed[f]),
+      KIND_FIELDS.map((f) => d.unconfirmed[f]),
+      d.amount,
+      d.points,
+      d.duplicates,
+    ]),
+  decode(bytes) {
+    const t = raw(bytes)
+    if (!Array.isArray(t) || t.length !== 5 || !t.slice(2).every(isUint))
+      fail(StateErrorCode.corruptState, 'a shop day has the wrong shape')
+    return {
+      confirmed: countsOf(t[0]),
+      unconfirmed: countsOf(t[1]),
+      amount: t[2],
+      points: t[3],
+      duplicates: t[4],
+    }
+  },
+}
 export const EMPTY_SHOP_DAY: ShopDay = {
-  visit: 0,
-  view: 0,
-  click: 0,
-  purchase: 0,
+  confirmed: NO_KIND_COUNTS,
+  unconfirmed: NO_KIND_COUNTS,
   amount: 0,
   points: 0,
   duplicates: 0,
 }
 
-export interface CustomerTraffic {
+/** One pseudonym's traffic in a point (pseudonyms.ts): what it did, earned and has not claimed. */
+export interface PseudonymTraffic {
   readonly events: number
+  /** Of `events`, those the customer confirmed. */
+  readonly confirmed: number
+  /** Σ purchase amounts. */
   readonly amount: number
+  /** Σ points earned, campaign bonuses included. */
   readonly points: number
+  /** Earned and not yet claimed into an account. */
+  readonly unclaimed: number
 }
-export const customerTrafficCodec = structCodec<CustomerTraffic>(['events', 'amount', 'points'])
+export const pseudonymTrafficCodec = structCodec<PseudonymTraffic>([
+  'events',
+  'confirmed',
+  'amount',
+  'points',
+  'unclaimed',
+])
+export const NO_PSEUDONYM_TRAFFIC: PseudonymTraffic = {
+  events: 0,
+  confirmed: 0,
+  amount: 0,
+  points: 0,
+  unclaimed: 0,
+}
 
 export interface AnchorRecord {
   readonly merchant: Bytes

@@ -20,6 +20,9 @@
  * manager's funding and its burned returns (cumCampaignFunded, cumCampaignReturned) two more; a
  * merchant's line shows what it put into its campaigns and got back (its float and liability move
  * with them), and the period's bonuses are the point's.
+ * Traffic (issue 16): points traffic earned for pseudonyms and not yet claimed (`unclaimed`) are a
+ * term of the books too; a merchant's line shows what its traffic earned customers (charged to its
+ * float, then credit, as awards are), and the period's claims are the point's.
  */
 import { type Bytes, bytesKey, compareBytes } from '../protocol/bytes.ts'
 import type { JournalRow } from './journal.ts'
@@ -65,6 +68,8 @@ export interface MerchantStatement {
   readonly campaignFunding: number
   /** What its closed campaigns gave back in the period (liability first, then float). */
   readonly campaignReturns: number
+  /** Points its recorded traffic earned customers' pseudonyms (charged as awards are). */
+  readonly trafficEarned: number
   readonly closingFloat: number
   readonly closingLiability: number
   readonly owedToManager: number
@@ -73,10 +78,12 @@ export interface MerchantStatement {
 }
 
 /**
- * The books of the point at one instant: Σ customers + purses + Σ (float − liability) + campaigns =
+ * The books of the point at one instant: Σ customers + purses + Σ (float − liability) + campaigns +
+ * unclaimed =
  * repaid − redeemed − expired + campaignFunded − campaignReturned, where `purses` is what offline
  * purses hold (locked, not yet paid out or returned), `expired` the breakage so far (cumExpired),
- * `campaigns` what campaign budgets hold, and the last two the manager's campaign funding and returns.
+ * `campaigns` what campaign budgets hold, `unclaimed` what pseudonyms earned and have not claimed,
+ * and the last two the manager's campaign funding and returns.
  */
 export interface BooksAt {
   readonly customers: number
@@ -92,6 +99,8 @@ export interface BooksAt {
   readonly campaigns: number
   readonly cumCampaignFunded: number
   readonly cumCampaignReturned: number
+  /** Points traffic earned for pseudonyms, not yet claimed (trafficUnclaimed). */
+  readonly unclaimed: number
 }
 
 export interface SettlementStatement {
@@ -125,6 +134,9 @@ export interface SettlementStatement {
   readonly campaignBonusCount: number
   readonly campaignBonuses: number
   readonly campaignReturned: number
+  /** Traffic in the period: points claimed from pseudonyms into accounts (what was earned is per merchant). */
+  readonly trafficClaimCount: number
+  readonly trafficClaimed: number
 }
 
 interface Flow {
@@ -165,6 +177,7 @@ const zeroCounts = (): PeriodCounts => ({
   awardsCancelled: 0,
   campaignFunding: 0,
   campaignReturns: 0,
+  trafficEarned: 0,
 })
 
 export interface StatementFold {
@@ -212,6 +225,7 @@ export function createStatementFold(
     campaigns: 0,
     campaignFunded: 0,
     campaignReturned: 0,
+    unclaimed: 0,
   }
   const inPeriod = {
     customers: 0,
@@ -227,6 +241,9 @@ export function createStatementFold(
     campaignBonusCount: 0,
     campaignBonuses: 0,
     campaignReturns: 0,
+    unclaimed: 0,
+    trafficClaimCount: 0,
+    trafficClaimed: 0,
   }
 
   function add(row: JournalRow): void {
@@ -237,6 +254,7 @@ export function createStatementFold(
     const customers = customerDelta(row)
     const purses = purseDelta(row)
     const campaigns = campaignDelta(row)
+    const unclaimed = unclaimedDelta(row)
     // The manager's side of campaigns: minted into budgets, burned out of them.
     const minted = row.event === 'campaignFund' && row.fromRole === 'manager' ? row.amount : 0
     const burned = row.event === 'campaignReturn' && row.toRole === 'manager' ? row.amount : 0
@@ -245,6 +263,7 @@ export function createStatementFold(
     since.campaigns += campaigns
     since.campaignFunded += minted
     since.campaignReturned += burned
+    since.unclaimed += unclaimed
     if (row.event === 'repay') since.repaid += row.amount
     if (row.event === 'redeem') since.redeemed += row.amount
     if (within) {
@@ -253,6 +272,11 @@ export function createStatementFold(
       inPeriod.campaigns += campaigns
       inPeriod.campaignFunded += minted
       inPeriod.campaignReturned += burned
+      inPeriod.unclaimed += unclaimed
+      if (row.event === 'trafficClaim') {
+        inPeriod.trafficClaimCount++
+        inPeriod.trafficClaimed += row.amount
+      }
       if (row.event === 'campaignFund') inPeriod.campaignFunding += row.amount
       if (row.event === 'campaignReturn') inPeriod.campaignReturns += row.amount
       if (row.event === 'campaignBonus') {
@@ -316,6 +340,9 @@ export function createStatementFold(
       case 'campaignReturn':
         c.campaignReturns += row.amount
         break
+      case 'trafficEarn':
+        c.trafficEarned += row.amount
+        break
     }
   }
 
@@ -339,7 +366,8 @@ export function createStatementFold(
           c.refunds +
           c.awardsCancelled +
           c.campaignFunding +
-          c.campaignReturns >
+          c.campaignReturns +
+          c.trafficEarned >
         0
       const balances =
         openingFloat !== 0 || openingLiability !== 0 || closingFloat !== 0 || closingLiability !== 0
@@ -360,7 +388,13 @@ export function createStatementFold(
     const totals = sumLines(lines)
     const p = snapshot.point
     const opening = books({
-      customers: p.totalSupply - snapshotFloats - p.totalLocked - p.campaignBudgets - since.customers,
+      customers:
+        p.totalSupply -
+        snapshotFloats -
+        p.totalLocked -
+        p.campaignBudgets -
+        p.trafficUnclaimed -
+        since.customers,
       purses: p.totalLocked - since.purses,
       floats: totals.openingFloat,
       liabilities: totals.openingLiability,
@@ -370,6 +404,7 @@ export function createStatementFold(
       campaigns: p.campaignBudgets - since.campaigns,
       cumCampaignFunded: p.cumCampaignFunded - since.campaignFunded,
       cumCampaignReturned: p.cumCampaignReturned - since.campaignReturned,
+      unclaimed: p.trafficUnclaimed - since.unclaimed,
     })
     const closing = books({
       customers: opening.customers + inPeriod.customers,
@@ -382,6 +417,7 @@ export function createStatementFold(
       campaigns: opening.campaigns + inPeriod.campaigns,
       cumCampaignFunded: opening.cumCampaignFunded + inPeriod.campaignFunded,
       cumCampaignReturned: opening.cumCampaignReturned + inPeriod.campaignReturned,
+      unclaimed: opening.unclaimed + inPeriod.unclaimed,
     })
     return {
       point: pointId,
@@ -404,6 +440,8 @@ export function createStatementFold(
       campaignBonusCount: inPeriod.campaignBonusCount,
       campaignBonuses: inPeriod.campaignBonuses,
       campaignReturned: inPeriod.campaignReturns,
+      trafficClaimCount: inPeriod.trafficClaimCount,
+      trafficClaimed: inPeriod.trafficClaimed,
     }
   }
 
@@ -411,7 +449,7 @@ export function createStatementFold(
 }
 
 function books(b: Omit<BooksAt, 'holds'>): BooksAt {
-  const left = b.customers + b.purses + b.floats - b.liabilities + b.campaigns
+  const left = b.customers + b.purses + b.floats - b.liabilities + b.campaigns + b.unclaimed
   const right = b.cumRepaid - b.cumRedeemed - b.cumExpired + b.cumCampaignFunded - b.cumCampaignReturned
   return {
     customers: b.customers,
@@ -425,16 +463,19 @@ function books(b: Omit<BooksAt, 'holds'>): BooksAt {
     campaigns: b.campaigns,
     cumCampaignFunded: b.cumCampaignFunded,
     cumCampaignReturned: b.cumCampaignReturned,
+    unclaimed: b.unclaimed,
   }
 }
 
 /** What a row moves into (+) or out of (−) customer balances. */
-export function customerDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
+export function customerDelta(row: Pick<JournalRow, 'event' | 'amount' | 'toRole'>): number {
   switch (row.event) {
+    case 'campaignBonus':
+      return row.toRole === 'customer' ? row.amount : 0
     case 'award':
     case 'purseReturn':
     case 'refund':
-    case 'campaignBonus':
+    case 'trafficClaim':
       return row.amount
     case 'pay':
     case 'expire':
@@ -456,6 +497,13 @@ export function purseDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
 export function campaignDelta(row: Pick<JournalRow, 'event' | 'amount'>): number {
   if (row.event === 'campaignFund') return row.amount
   return row.event === 'campaignBonus' || row.event === 'campaignReturn' ? -row.amount : 0
+}
+
+/** What a row moves into (+) or out of (−) the points pseudonyms have earned and not claimed. */
+export function unclaimedDelta(row: Pick<JournalRow, 'event' | 'amount' | 'toRole'>): number {
+  if (row.event === 'trafficEarn') return row.amount
+  if (row.event === 'trafficClaim') return -row.amount
+  return row.event === 'campaignBonus' && row.toRole === 'pseudonym' ? row.amount : 0
 }
 
 /** The column sums of the merchants' lines (every numeric field). */

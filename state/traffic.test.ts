@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { sha256 } from '../protocol/crypto.ts'
 import { merkleProof, merkleRoot } from '../protocol/merkle.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { jstDayOf } from './amounts.ts'
@@ -10,23 +9,18 @@ import { account, GENESIS_TIME_MS, ISSUER, POINT, setupMerchant, setupPoint, Tes
 const MERCHANT = account(100)
 const TERMINAL = account(101)
 const ALICE = account(200)
-const aliceHash = sha256(new TextEncoder().encode('salt:alice'))
-const bobHash = sha256(new TextEncoder().encode('salt:bob'))
+/** Alice's and Bob's pseudonyms in the point (keys their wallets derive; here just addresses). */
+const alicePseudonym = account(300)
+const bobPseudonym = account(301)
 
 type Event = TxBodyOf<'traffic.record'>['events'][number]
 const ev = (
   eventId: string,
   kind: Event['kind'],
   amount = 0,
-  customerHash = aliceHash,
-  credit = true,
-): Event => ({
-  eventId,
-  kind,
-  customerHash,
-  account: credit ? ALICE : null,
-  amount,
-})
+  pseudonym: Uint8Array | null = alicePseudonym,
+): Event => ({ eventId, kind, pseudonym, amount, attestation: null })
+const rates = { visit: 1, view: 2, click: 3, purchase: 5, purchasePerMille: 10 }
 
 function shop(cap = 50) {
   const chain = new TestChain()
@@ -35,11 +29,8 @@ function shop(cap = 50) {
   chain.run(ISSUER, {
     kind: 'traffic.setRules',
     point: POINT,
-    visit: 1,
-    view: 2,
-    click: 3,
-    purchase: 5,
-    purchasePerMille: 10,
+    confirmed: rates,
+    unconfirmed: rates,
     dailyCapPerCustomer: cap,
   })
   const record = (events: Event[]) => chain.run(TERMINAL, { kind: 'traffic.record', point: POINT, events })
@@ -47,54 +38,66 @@ function shop(cap = 50) {
 }
 
 describe('traffic', () => {
-  it('turns events into points charged like an award, counting each event id once', () => {
+  it('turns events into points charged like an award, accrued to the pseudonym, each event id once', () => {
     const { chain, record, q } = shop()
     const r = record([ev('e1', 'visit'), ev('e2', 'purchase', 1_000), ev('e1', 'visit')])
     expect(r.error).toBeNull()
     // visit 1 + purchase (5 + 1000·10/1000 = 15) = 16; e1 repeated is a duplicate.
-    expect(r.events.at(-1)).toMatchObject({ type: 'traffic', recorded: 2, duplicates: 1, points: 16 })
-    expect(q().balance(POINT, ALICE)).toBe(16)
+    expect(r.events.at(-1)).toMatchObject({
+      type: 'traffic',
+      recorded: 2,
+      confirmed: 0,
+      duplicates: 1,
+      points: 16,
+    })
+    expect(r.events.filter((e) => e.type === 'trafficEarned').map((e) => e.amount)).toEqual([1, 15])
     expect(q().merchant(POINT, MERCHANT)).toMatchObject({ liability: 16 })
+    expect(q().point(POINT)).toMatchObject({ trafficUnclaimed: 16 })
     const day = jstDayOf(chain.state.meta.timeMs)
     expect(q().shopDay(POINT, MERCHANT, day)).toEqual({
-      visit: 1,
-      view: 0,
-      click: 0,
-      purchase: 1,
+      confirmed: { visit: 0, view: 0, click: 0, purchase: 0 },
+      unconfirmed: { visit: 1, view: 0, click: 0, purchase: 1 },
       amount: 1_000,
       points: 16,
       duplicates: 1,
     })
-    expect(q().customerTraffic(POINT, aliceHash)).toEqual({ events: 2, amount: 1_000, points: 16 })
+    expect(q().pseudonymTraffic(POINT, alicePseudonym)).toEqual({
+      events: 2,
+      confirmed: 0,
+      amount: 1_000,
+      points: 16,
+      unclaimed: 16,
+    })
     // Retrying the same batch earns nothing.
     expect(record([ev('e1', 'visit'), ev('e2', 'purchase', 1_000)]).events.at(-1)).toMatchObject({
       recorded: 0,
       points: 0,
     })
-    expect(q().balance(POINT, ALICE)).toBe(16)
+    expect(q().pseudonymTraffic(POINT, alicePseudonym).unclaimed).toBe(16)
   })
 
   it('caps points per customer per JST day, at the boundary exactly', () => {
     const { chain, record, q } = shop(10)
     record([ev('a', 'click'), ev('b', 'click'), ev('c', 'click')]) // 3 + 3 + 3 = 9
     record([ev('d', 'view')]) // 2, capped to 1
-    expect(q().balance(POINT, ALICE)).toBe(10)
+    const unclaimed = () => q().pseudonymTraffic(POINT, alicePseudonym).unclaimed
+    expect(unclaimed()).toBe(10)
     record([ev('e', 'visit')])
-    expect(q().balance(POINT, ALICE)).toBe(10)
-    // Another customer hash has its own cap; an event without an account earns nothing.
-    record([ev('f', 'visit', 0, bobHash), ev('g', 'visit', 0, bobHash, false)])
-    expect(q().balance(POINT, ALICE)).toBe(11)
-    expect(q().customerTraffic(POINT, bobHash)).toMatchObject({ events: 2, points: 1 })
+    expect(unclaimed()).toBe(10)
+    // Another pseudonym has its own cap; an event without a pseudonym earns nothing.
+    record([ev('f', 'visit', 0, bobPseudonym), ev('g', 'visit', 0, null)])
+    expect(q().pseudonymTraffic(POINT, bobPseudonym)).toMatchObject({ events: 1, points: 1 })
+    expect(q().point(POINT)).toMatchObject({ trafficUnclaimed: 11 })
     // The JST day turns at 15:00 UTC. Genesis is 00:00 UTC; move to 14:59:59.999 UTC, then 15:00.
     const dayStartUtc = GENESIS_TIME_MS + 15 * 3_600_000
     chain.block([chain.tx(TERMINAL, { kind: 'traffic.record', point: POINT, events: [ev('h', 'visit')] })], {
       timeMs: dayStartUtc - 1,
     })
-    expect(q().balance(POINT, ALICE)).toBe(11)
+    expect(unclaimed()).toBe(10)
     chain.block([chain.tx(TERMINAL, { kind: 'traffic.record', point: POINT, events: [ev('i', 'visit')] })], {
       timeMs: dayStartUtc,
     })
-    expect(q().balance(POINT, ALICE)).toBe(12)
+    expect(unclaimed()).toBe(11)
   })
 
   it('a batch exceeding the credit limit fails as a whole', () => {
@@ -102,7 +105,7 @@ describe('traffic', () => {
     chain.run(ISSUER, { kind: 'merchant.setLimit', point: POINT, merchant: MERCHANT, creditLimit: 20 })
     const r = record([ev('x', 'purchase', 1_000), ev('y', 'purchase', 1_000)]) // 15 + 15 > 20
     expect(r.error).toBe(StateErrorCode.creditLimitExceeded)
-    expect(q().balance(POINT, ALICE)).toBe(0)
+    expect(q().pseudonymTraffic(POINT, alicePseudonym).unclaimed).toBe(0)
     expect(record([ev('x', 'purchase', 1_000)]).error).toBeNull()
   })
 
@@ -149,12 +152,11 @@ describe('traffic', () => {
     })
   })
 
-  it('the raw customer identity never reaches the state', () => {
+  it('traffic names no customer account: the state holds the pseudonym only', () => {
     const { chain, record } = shop()
     record([ev('k', 'visit')])
-    const dump = chain.writes.map(([k, v]) =>
-      Buffer.concat([Buffer.from(k), Buffer.from(v ?? [])]).toString('latin1'),
-    )
-    expect(dump.some((s) => s.includes('salt:alice'))).toBe(false)
+    const dump = chain.writes.map(([k, v]) => Buffer.concat([Buffer.from(k), Buffer.from(v ?? [])]))
+    expect(dump.some((b) => b.includes(Buffer.from(ALICE)))).toBe(false)
+    expect(dump.some((b) => b.includes(Buffer.from(alicePseudonym)))).toBe(true)
   })
 })

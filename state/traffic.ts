@@ -1,13 +1,28 @@
 /**
  * Traffic: shops record customer events (visit, view, click, purchase) in batches; the point's rules
- * turn them into points for the customer, charged to the shop exactly like an award (float first,
- * then credit). Each event id counts once per shop; a repeated id is counted as a duplicate and earns
- * nothing, so a retried batch is harmless. Customers appear only as salted hashes. The day of the
- * daily cap and of the per-shop aggregates is the block's day in JST (UTC+9).
- * Large shops anchor a Merkle root of an off-ledger batch instead (traffic.anchor).
+ * turn them into points, charged to the shop exactly like an award (float first, then credit).
+ *
+ * Customers appear only as pseudonyms: a key the customer's wallet derives for the point
+ * (client/pseudonym.ts), the same at every shop of the point and reversible by no one. Earned points
+ * accrue to the pseudonym, unclaimed, until its key claims them into an account (pseudonyms.ts).
+ *
+ * An event is confirmed when it carries its customer's attestation: the pseudonym's key signed the
+ * event at this shop within a window holding the block's time (protocol/traffic-attestation.ts). The
+ * point's rules say what each kind earns confirmed and unconfirmed (the shop's word alone). A bad
+ * attestation fails the whole batch (STATE_BAD_ATTESTATION): a shop cannot pass off its own word as
+ * the customer's.
+ *
+ * Each event id counts once per shop; a repeated id is counted as a duplicate and earns nothing, so a
+ * retried batch is harmless (and an attestation, which signs its event id, counts once). The daily cap
+ * holds per pseudonym per point, across shops. The day of the cap and of the per-shop figures is the
+ * block's day in JST (UTC+9). Large shops anchor a Merkle root of an off-ledger batch instead
+ * (traffic.anchor).
  */
+import type { Bytes } from '../protocol/bytes.ts'
+import { attestationWindowError, verifyAttestationSignature } from '../protocol/traffic-attestation.ts'
 import type { TxBodyOf } from '../protocol/tx-body.ts'
 import { add, jstDayOf, perMille } from './amounts.ts'
+import { payCampaignBonuses } from './campaigns.ts'
 import {
   actingMerchant,
   getMerchant,
@@ -20,25 +35,63 @@ import {
 } from './context.ts'
 import { fail, StateErrorCode } from './errors.ts'
 import { Keys } from './keys.ts'
-import { awardPoints } from './merchants.ts'
+import { chargeMerchant } from './merchant-books.ts'
+import { accrueToPseudonym, pseudonymTrafficOf, putPseudonymTraffic } from './pseudonyms.ts'
 import {
   anchorCodec,
   bytesCodec,
-  type CustomerTraffic,
-  customerTrafficCodec,
   EMPTY_SHOP_DAY,
+  type KindCounts,
   type ShopDay,
   shopDayCodec,
+  type TrafficRules,
   trafficRulesCodec,
   uintCodec,
 } from './records.ts'
 
 export function trafficSetRules(ctx: TxContext, body: TxBodyOf<'traffic.setRules'>): void {
   requireManager(ctx, body.point)
-  const { kind: _kind, point, ...rules } = body
-  ctx.ws.put(Keys.trafficRules(point), trafficRulesCodec, rules)
-  ctx.events.push({ type: 'trafficRules', point })
+  const rules: TrafficRules = {
+    confirmed: body.confirmed,
+    unconfirmed: body.unconfirmed,
+    dailyCapPerCustomer: body.dailyCapPerCustomer,
+  }
+  ctx.ws.put(Keys.trafficRules(body.point), trafficRulesCodec, rules)
+  ctx.events.push({ type: 'trafficRules', point: body.point })
 }
+
+type TrafficEvent = TxBodyOf<'traffic.record'>['events'][number]
+
+/** Rule (confirmed): the event's attestation holds, or the batch fails. */
+function requireAttestation(
+  ctx: TxContext,
+  point: string,
+  merchant: Bytes,
+  e: TrafficEvent,
+  at: string,
+): void {
+  const a = e.attestation
+  if (a === null) return
+  if (e.pseudonym === null)
+    fail(StateErrorCode.badAttestation, `${at}: an attested event names its pseudonym`)
+  const windowError = attestationWindowError(a, ctx.timeMs)
+  if (windowError !== null) fail(StateErrorCode.badAttestation, `${at}: attestation ${windowError}`)
+  const attested = {
+    point,
+    merchant,
+    pseudonym: e.pseudonym,
+    eventId: e.eventId,
+    kind: e.kind,
+    amount: e.amount,
+  }
+  if (!verifyAttestationSignature(ctx.chainId, attested, a))
+    fail(StateErrorCode.badAttestation, `${at}: the pseudonym's key did not sign this event at this shop`)
+}
+
+const bump = (counts: KindCounts, kind: keyof KindCounts): KindCounts => ({
+  ...counts,
+  [kind]: counts[kind] + 1,
+})
 
 export function trafficRecord(ctx: TxContext, body: TxBodyOf<'traffic.record'>): void {
   const point = body.point
@@ -50,53 +103,58 @@ export function trafficRecord(ctx: TxContext, body: TxBodyOf<'traffic.record'>):
   const dayKey = Keys.trafficShopDay(point, merchant.id, day)
   let shopDay: ShopDay = ctx.ws.get(dayKey, shopDayCodec) ?? EMPTY_SHOP_DAY
   let recorded = 0
+  let confirmedCount = 0
   let duplicates = 0
   let totalPoints = 0
-  for (const event of body.events) {
+  body.events.forEach((event, i) => {
     const eventKey = Keys.trafficEvent(point, merchant.id, event.eventId)
     if (ctx.ws.get(eventKey, uintCodec) !== undefined) {
       duplicates++
-      continue
+      return
     }
+    requireAttestation(ctx, point, merchant.address, event, `events[${i}]`)
     ctx.ws.put(eventKey, uintCodec, ctx.height)
     recorded++
+    const confirmed = event.attestation !== null
+    if (confirmed) confirmedCount++
     const amount = event.kind === 'purchase' ? event.amount : 0
     let points = 0
-    if (rules !== undefined && event.account !== null && rules.dailyCapPerCustomer > 0) {
+    const pseudonym = event.pseudonym
+    if (rules !== undefined && pseudonym !== null && rules.dailyCapPerCustomer > 0) {
+      const rates = confirmed ? rules.confirmed : rules.unconfirmed
       const earned = add(
-        rules[event.kind],
-        event.kind === 'purchase' ? perMille(amount, rules.purchasePerMille) : 0,
+        rates[event.kind],
+        event.kind === 'purchase' ? perMille(amount, rates.purchasePerMille) : 0,
       )
-      const capKey = Keys.trafficCap(point, day, hex(event.customerHash))
+      // Rule (cap): per pseudonym per point per JST day, whichever shops recorded the events.
+      const capKey = Keys.trafficCap(point, day, hex(pseudonym))
       const today = ctx.ws.get(capKey, uintCodec) ?? 0
-      points = Math.min(earned, rules.dailyCapPerCustomer - today)
+      points = Math.max(0, Math.min(earned, rules.dailyCapPerCustomer - today))
       if (points > 0) {
         ctx.ws.put(capKey, uintCodec, today + points)
+        earnTraffic(ctx, point, merchant, pseudonym, points)
         // Campaign bonuses ride on a rewarded event alone, beyond the cap (which bounds the base).
-        awardPoints(ctx, point, merchant, event.account, points, event.kind)
-      } else {
-        points = 0
+        payCampaignBonuses(ctx, point, merchant, pseudonym, points, event.kind, 'pseudonym')
       }
     }
     totalPoints = add(totalPoints, points)
     shopDay = {
       ...shopDay,
-      [event.kind]: shopDay[event.kind] + 1,
+      confirmed: confirmed ? bump(shopDay.confirmed, event.kind) : shopDay.confirmed,
+      unconfirmed: confirmed ? shopDay.unconfirmed : bump(shopDay.unconfirmed, event.kind),
       amount: add(shopDay.amount, amount),
       points: add(shopDay.points, points),
     }
-    const customerKey = Keys.trafficCustomer(point, hex(event.customerHash))
-    const c: CustomerTraffic = ctx.ws.get(customerKey, customerTrafficCodec) ?? {
-      events: 0,
-      amount: 0,
-      points: 0,
+    if (pseudonym !== null) {
+      const t = pseudonymTrafficOf(ctx.ws, point, pseudonym)
+      putPseudonymTraffic(ctx.ws, point, pseudonym, {
+        ...t,
+        events: t.events + 1,
+        confirmed: t.confirmed + (confirmed ? 1 : 0),
+        amount: add(t.amount, amount),
+      })
     }
-    ctx.ws.put(customerKey, customerTrafficCodec, {
-      events: c.events + 1,
-      amount: add(c.amount, amount),
-      points: add(c.points, points),
-    })
-  }
+  })
   shopDay = { ...shopDay, duplicates: shopDay.duplicates + duplicates }
   ctx.ws.put(dayKey, shopDayCodec, shopDay)
   ctx.events.push({
@@ -104,8 +162,32 @@ export function trafficRecord(ctx: TxContext, body: TxBodyOf<'traffic.record'>):
     point,
     merchant: merchant.address,
     recorded,
+    confirmed: confirmedCount,
     duplicates,
     points: totalPoints,
+  })
+}
+
+/** The shop is charged for `points` as for an award; they accrue to the pseudonym, unclaimed. */
+function earnTraffic(
+  ctx: TxContext,
+  point: string,
+  merchant: { id: string; address: Bytes },
+  pseudonym: Bytes,
+  points: number,
+): void {
+  const record = getMerchant(ctx.ws, point, merchant.id)
+  const { fromFloat, onCredit } = chargeMerchant(ctx, point, { id: merchant.id, record }, points)
+  accrueToPseudonym(ctx, point, pseudonym, points)
+  ctx.events.push({
+    type: 'trafficEarned',
+    point,
+    merchant: merchant.address,
+    terminal: ctx.signer,
+    pseudonym,
+    amount: points,
+    fromFloat,
+    onCredit,
   })
 }
 

@@ -96,9 +96,10 @@ function bodyOf(kind: MixKind, i: number, a: Actors, spec: LoadSpec): { body: Tx
       const events = Array.from({ length: spec.trafficEvents }, (_, e) => ({
         eventId: `c${spec.client}-${i}-${e}`,
         kind: 'visit' as const,
-        customerHash: sha256(utf8(`customer-${(n + e) % 1000}`)),
-        account: null,
+        // A customer's pseudonym in the point (any 32 bytes here), on the shop's word alone.
+        pseudonym: sha256(utf8(`customer-${(n + e) % 1000}`)),
         amount: 0,
+        attestation: null,
       }))
       return { signer: terminal, body: { kind: 'traffic.record', point: spec.point, events } }
     }

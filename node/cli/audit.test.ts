@@ -140,13 +140,13 @@ describe('arcade audit reconcile', () => {
     expect(r.stdout).not.toContain('✘')
     // customers 1000 − 300; the shop's float 300 − 100; repaid 1000, redeemed 100.
     expect(r.stdout).toContain(
-      '  journal  customers 700  purses 0  floats 200  liabilities 0  repaid 1000  redeemed 100  expired 0  campaigns 0  campaignFunded 0  campaignReturned 0\n',
+      '  journal  customers 700  purses 0  floats 200  liabilities 0  repaid 1000  redeemed 100  expired 0  campaigns 0  campaignFunded 0  campaignReturned 0  unclaimed 0\n',
     )
     expect(r.stdout).toContain(
       '  state    totalSupply 900  totalLiability 0  totalLocked 0  cumRepaid 1000  cumRedeemed 100  cumExpired 0' +
-        '  campaignBudgets 0  cumCampaignFunded 0  cumCampaignReturned 0\n',
+        '  campaignBudgets 0  cumCampaignFunded 0  cumCampaignReturned 0  trafficUnclaimed 0\n',
     )
-    expect(r.stdout).toMatch(/ok: all 20 checks pass\n$/)
+    expect(r.stdout).toMatch(/ok: all 21 checks pass\n$/)
   }, 30_000)
 
   it('--at a past height and --json: the report of the books at that height', async () => {
@@ -172,6 +172,7 @@ describe('arcade audit reconcile', () => {
       campaigns: 0,
       campaignFunded: 0,
       campaignReturned: 0,
+      unclaimed: 0,
     })
     expect(report.totals.state).toEqual({
       totalSupply: 1000,
@@ -183,6 +184,7 @@ describe('arcade audit reconcile', () => {
       campaignBudgets: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      trafficUnclaimed: 0,
     })
   }, 30_000)
 

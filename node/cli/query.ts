@@ -231,10 +231,27 @@ const specs: QuerySpec[] = [
     },
   },
   {
-    name: 'customer',
-    summary: "A customer's traffic totals in a point, by salted customer hash",
-    args: ['ID', 'HASH'],
-    run: (c, pos) => c.customerTraffic(at(pos, 0), at(pos, 1)),
+    name: 'pseudonym',
+    summary: "A customer's traffic in a point by its pseudonym: events, points earned, unclaimed",
+    args: ['ID', 'PSEUDONYM'],
+    run: (c, pos) => c.pseudonymTraffic(at(pos, 0), at(pos, 1)),
+  },
+  {
+    name: 'traffic-day',
+    summary: "The point's traffic on one JST day, per shop and kind, confirmed and not (default today)",
+    args: ['ID'],
+    options: {
+      day: { type: 'string', value: 'DAY', description: 'JST day number (days since 1970-01-01 JST)' },
+      offset: { type: 'string', value: 'N', description: 'skip this many merchants' },
+      limit: { type: 'string', value: 'N', description: 'at most this many merchants (default 100)' },
+    },
+    run: (c, pos, args, io) => {
+      const today = Math.floor((io.nowMs() + JST_OFFSET_MS) / DAY_MS)
+      return c.trafficDay(at(pos, 0), intOption(args, 'day', 0, MAX, today), {
+        offset: intOption(args, 'offset', 0, MAX, 0),
+        limit: intOption(args, 'limit', 1, 1000, 100),
+      })
+    },
   },
   {
     name: 'devices',

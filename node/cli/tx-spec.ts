@@ -42,6 +42,8 @@ export interface TxSpec {
   /** Positional arguments allowed: [min, max]. Default none. */
   readonly positionals?: readonly [number, number]
   build(ctx: TxContext): Promise<TxRequest | TxRequest[]>
+  /** Who signs, when not the key file's wallet itself (a key derived from it, e.g. a pseudonym). */
+  signer?(ctx: TxContext): Promise<Wallet>
 }
 
 async function runSpec(spec: TxSpec, args: CliArgs, io: CliIo): Promise<number> {
@@ -50,10 +52,12 @@ async function runSpec(spec: TxSpec, args: CliArgs, io: CliIo): Promise<number> 
   const wallet = await loadWallet(args, io)
   const sponsor = stringOption(args, 'sponsor')
   if (sponsor !== undefined) toAccount(sponsor, '--sponsor')
-  const built = await spec.build({ client, wallet, args, io })
+  const ctx = { client, wallet, args, io }
+  const built = await spec.build(ctx)
   const requests = Array.isArray(built) ? built : [built]
   const wait = flag(args, 'wait')
-  const signing = { signer: wallet, ...(sponsor === undefined ? {} : { sponsor }) }
+  const signer = spec.signer === undefined ? wallet : await spec.signer(ctx)
+  const signing = { signer, ...(sponsor === undefined ? {} : { sponsor }) }
   if (requests.length === 1) {
     const sent = await client.send(requests[0] as TxRequest, { ...signing, wait, throwOnFailure: false })
     const out = sent.committed ?? { hash: sent.hash, status: sent.result.status ?? 'pending' }

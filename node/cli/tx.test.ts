@@ -107,17 +107,45 @@ describe('arcade tx', () => {
     expect(full.stderr).toMatch(/^error MEMPOOL_FULL: /)
   })
 
-  it('traffic splits a CSV of 501 events into a batch of two txs, hashing raw identities with the salt', async () => {
+  it('traffic splits a CSV of 501 events into a batch of two txs, with pseudonyms; typos are refused', async () => {
     await serve()
-    const rows = Array.from({ length: 501 }, (_, i) => `e${i},visit,customer-${i % 7},`)
-    await writeFile(join(dir, 'traffic.csv'), `eventId,kind,customer,account\n${rows.join('\n')}\n`)
-    const r = await signed('traffic', '--point', POINT, '--file', 'traffic.csv', '--salt', 'pepper')
+    const pseudonym = encodeAddress(new Uint8Array(32).fill(3))
+    const rows = Array.from({ length: 501 }, (_, i) => `e${i},visit,${i % 2 === 0 ? pseudonym : ''},`)
+    await writeFile(join(dir, 'traffic.csv'), `eventId,kind,pseudonym,amount\n${rows.join('\n')}\n`)
+    const r = await signed('traffic', '--point', POINT, '--file', 'traffic.csv')
     expect(r).toMatchObject({ code: 0, stderr: '' })
     const txs = received()
     expect(txs.map((t) => (t.body as unknown as { events: unknown[] }).events.length)).toEqual([500, 1])
-    expect((await signed('traffic', '--point', POINT, '--file', 'traffic.csv')).stderr).toMatch(
-      /CLIENT_INVALID_INPUT: events\[0\]\.customer/,
+    await writeFile(join(dir, 'bad.csv'), 'eventId,kind,pseudonym\ne1,visit,arc1nope\n')
+    expect((await signed('traffic', '--point', POINT, '--file', 'bad.csv')).stderr).toMatch(
+      /CLIENT_INVALID_INPUT: events\[0\]\.pseudonym/,
     )
+  })
+
+  it('traffic-rules takes KIND=N lists for confirmed and unconfirmed events and a daily cap', async () => {
+    await serve()
+    const r = await signed(
+      'traffic-rules',
+      '--point',
+      POINT,
+      '--confirmed',
+      'visit=5,purchasePerMille=10',
+      '--unconfirmed',
+      'purchase=1',
+      '--daily-cap',
+      '50',
+    )
+    expect(r).toMatchObject({ code: 0, stderr: '' })
+    expect(received().at(-1)?.body).toMatchObject({
+      kind: 'traffic.setRules',
+      confirmed: { visit: 5, view: 0, click: 0, purchase: 0, purchasePerMille: 10 },
+      unconfirmed: { visit: 0, view: 0, click: 0, purchase: 1, purchasePerMille: 0 },
+      dailyCapPerCustomer: 50,
+    })
+    const bad = await signed('traffic-rules', '--point', POINT, '--confirmed', 'walk=5', '--daily-cap', '5')
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/--confirmed: "walk=5" is not KIND=POINTS/)
+    expect((await signed('traffic-rules', '--point', POINT)).stderr).toMatch(/--daily-cap is required/)
   })
 
   it('bind-device carries the device key’s proof; grant to everyone takes a duration', async () => {

@@ -10,11 +10,9 @@ import {
   operations,
   parseDurationMs,
   parseExpiryDateMs,
-  parseTrafficFile,
   TX_KINDS,
   type TxRequest,
   toAccount,
-  trafficBatches,
   txBody,
 } from '../../client/index.ts'
 import {
@@ -30,6 +28,7 @@ import { campaignSpecs } from './tx-campaign.ts'
 import { purseSpecs } from './tx-purse.ts'
 import { type TxSpec, txCommand } from './tx-spec.ts'
 import { stakingSpecs } from './tx-staking.ts'
+import { trafficSpecs } from './tx-traffic.ts'
 import {
   AMOUNT,
   accountArg as account,
@@ -284,30 +283,6 @@ const specs: TxSpec[] = [
     },
   },
   {
-    name: 'traffic',
-    summary: 'Record customer traffic from a JSON or CSV file (batches of 500 events per tx)',
-    usage: '--point ID --file FILE [--salt SALT]',
-    details:
-      'CSV header: eventId,kind,customerHash,account,amount (or customer instead of customerHash, hashed\n' +
-      'locally with --salt). JSON: an array of objects with the same fields.',
-    options: {
-      ...POINT,
-      file: opt('FILE', 'events file (.json or .csv)'),
-      salt: opt('SALT', 'salt for raw customer identities'),
-    },
-    build: async ({ args, io }) => {
-      const file = resolve(io.cwd, requiredString(args, 'file'))
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch {
-        throw invalidInput('--file', `cannot read ${file}`)
-      }
-      const salt = stringOption(args, 'salt') ?? io.env.ARCADE_TRAFFIC_SALT
-      return trafficBatches(point(args), parseTrafficFile(text, salt === undefined ? {} : { salt }))
-    },
-  },
-  {
     name: 'bind-device',
     summary: 'Bind a device key to your account with spending limits (owner)',
     usage:
@@ -416,6 +391,7 @@ const specs: TxSpec[] = [
   },
   ...stakingSpecs,
   ...purseSpecs,
+  ...trafficSpecs,
   ...campaignSpecs,
   {
     name: 'send',

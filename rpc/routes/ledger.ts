@@ -5,10 +5,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Bytes } from '../../protocol/bytes.ts'
 import type { LedgerQuery, MerchantInfo } from '../../state/query.ts'
-import type { DeviceRecord, GrantRecord, PointRecord } from '../../state/records.ts'
+import type { DeviceRecord, GrantRecord, PointRecord, ShopDay } from '../../state/records.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
 import { renderJournalRow } from '../journal-render.ts'
-import { address, hex, parseAddress, parseHash } from '../json.ts'
+import { address, hex, parseAddress } from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import type { HistoryCursor, LedgerSource } from '../ports.ts'
 import * as S from '../schemas.ts'
@@ -44,6 +44,13 @@ const renderMerchant = (m: MerchantInfo) => ({
   address: address(m.address),
   terminals: m.terminals.map(address),
 })
+
+/** A day a shop recorded anything on (kept apart from days it did not). */
+const hasTraffic = (d: ShopDay): boolean =>
+  d.duplicates +
+    Object.values(d.confirmed).reduce((a, b) => a + b, 0) +
+    Object.values(d.unconfirmed).reduce((a, b) => a + b, 0) >
+  0
 
 const CURSOR_RE = /^(\d{1,16}):(\d{1,10})$/
 const POINT_RE = /^[A-Z][A-Z0-9]{1,11}$/
@@ -339,23 +346,58 @@ export function registerLedgerRoutes(app: FastifyInstance, { deps }: RouteContex
       const items = []
       for (let day = toDay; day >= fromDay; day--) {
         const d = query.shopDay(id, merchant, day)
-        if (d.visit + d.view + d.click + d.purchase + d.duplicates > 0) items.push({ day, ...d })
+        if (hasTraffic(d)) items.push({ day, ...d })
       }
       return { items }
     },
   )
 
-  app.get<{ Params: { id: string; hash: string } }>(
-    '/points/:id/customers/:hash/traffic',
+  app.get<{ Params: { id: string; day: number }; Querystring: { offset: number; limit: number } }>(
+    '/points/:id/traffic/days/:day',
     {
       schema: {
-        summary: "A customer's traffic totals in a point, by salted customer hash (hex)",
+        summary:
+          "The association's traffic figures for one JST day: per shop (in the merchant listing's " +
+          'order, paged over merchants), events by kind, confirmed and unconfirmed; shops with none are left out',
         tags: ['traffic'],
-        params: S.object({ id: S.pointId, hash: { type: 'string', maxLength: 100 } }),
-        response: withErrors(S.object({ events: S.uint, amount: S.amount, points: S.amount })),
+        params: S.object({ id: S.pointId, day: S.uint }),
+        querystring: offsetPage,
+        response: withErrors(list(S.shopDayOfMerchant)),
       },
     },
-    async (request) => q().customerTraffic(request.params.id, parseHash(request.params.hash, 'hash')),
+    async (request) => {
+      const query = q()
+      const { id, day } = request.params
+      requirePoint(query, id)
+      const merchants = query.merchants(id, request.query)
+      const items = []
+      for (const m of merchants) {
+        const d = query.shopDay(id, m.address, day)
+        if (hasTraffic(d)) items.push({ merchant: address(m.address), name: m.name, ...d })
+      }
+      return { items, nextOffset: nextOffset(request.query, merchants.length) }
+    },
+  )
+
+  app.get<{ Params: { id: string; address: string } }>(
+    '/points/:id/pseudonyms/:address/traffic',
+    {
+      schema: {
+        summary:
+          "A customer's traffic in a point by its pseudonym: events, points earned and not yet claimed " +
+          '(a wallet proves it with /v1/proofs/pseudonym:POINT:ADDR)',
+        tags: ['traffic'],
+        params: S.pointMerchantParams,
+        response: withErrors(S.pseudonymTraffic),
+      },
+    },
+    async (request) => {
+      const query = q()
+      const { id } = request.params
+      requirePoint(query, id)
+      const pseudonym = parseAddress(request.params.address)
+      return { point: id, pseudonym: address(pseudonym), ...query.pseudonymTraffic(id, pseudonym) }
+    },
   )
 
   app.get<{ Params: { id: string }; Querystring: { offset: number; limit: number } }>(

@@ -18,7 +18,8 @@ const POINT_RE = /^[A-Z][A-Z0-9]{1,11}$/
 const CAMPAIGN_RE = /^[a-z0-9][a-z0-9-]{0,31}$/
 const REF_HELP =
   'a hex key, or point:ID, balance:ID:ADDR, allowance:ID:OWNER:SPENDER, merchant:ID:ADDR, device:ADDR, ' +
-  'stake:ADDR, association:ADDR, purse:ADDR, validators, lots:ID:ADDR, campaign:ID:CAMPAIGN'
+  'stake:ADDR, association:ADDR, purse:ADDR, validators, lots:ID:ADDR, campaign:ID:CAMPAIGN, ' +
+  'pseudonym:ID:ADDR'
 
 /** `/proofs/:ref`: a state key in hex, or a named record whose key state/ derives. */
 export function parseProofRef(ref: string): Bytes {
@@ -51,6 +52,8 @@ export function parseProofRef(ref: string): Bytes {
       return recordKey.validatorSet()
     case 'lots/2':
       return recordKey.lots(point(a), acct(b))
+    case 'pseudonym/2':
+      return recordKey.pseudonymTraffic(point(a), acct(b))
     case 'campaign/2':
       if (b === undefined || !CAMPAIGN_RE.test(b))
         throw new RpcError(RpcErrorCode.badRequest, `ref: ${REF_HELP}`)

@@ -12,9 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ArcadeClient,
   ArcadeClientError,
+  attestTraffic,
+  checkAttestation,
   generateWallet,
-  hashCustomer,
   proofRef,
+  pseudonymWallet,
+  trafficChallenge,
   type Wallet,
   walletFromKeys,
 } from '../../client/index.ts'
@@ -100,36 +103,23 @@ describe('a point program through the SDK', () => {
     await expect(beyond).rejects.toBeInstanceOf(ArcadeClientError)
     await expect(beyond).rejects.toMatchObject({ details: { error: 'STATE_DEVICE_LIMIT_EXCEEDED' } })
 
-    // Traffic: 5 points per visit for the customer, charged to the shop like an award (float first).
-    await client.send(
-      {
-        kind: 'traffic.setRules',
-        fields: {
-          point: POINT,
-          visit: 5,
-          view: 0,
-          click: 0,
-          purchase: 0,
-          purchasePerMille: 0,
-          dailyCapPerCustomer: 50,
-        },
-      },
+    // Traffic: 5 points per visit the customer confirms, charged to the shop like an award (float
+    // first), accrued to the customer's pseudonym and claimed into its account.
+    await client.setTrafficRules(
+      { point: POINT, confirmed: { visit: 5 }, dailyCapPerCustomer: 50 },
       asManager,
     )
-    await client.recordTraffic(
-      {
-        point: POINT,
-        events: [
-          {
-            eventId: 'visit-1',
-            kind: 'visit',
-            customerHash: hashCustomer('customer-card-0001', 'shop-salt'),
-            account: customer.address,
-          },
-        ],
-      },
-      sponsored(terminal),
-    )
+    const { chainId } = await client.status()
+    const challenge = trafficChallenge({ chainId, point: POINT, merchant: shop.address, kind: 'visit' })
+    const confirmed = attestTraffic(customer, challenge)
+    checkAttestation(challenge, confirmed)
+    await client.recordTraffic({ point: POINT, events: [confirmed] }, sponsored(terminal))
+    const pseudonym = pseudonymWallet(customer, chainId, POINT)
+    expect(await client.pseudonymTraffic(POINT, pseudonym.address)).toMatchObject({
+      confirmed: 1,
+      unclaimed: 5,
+    })
+    await client.claimTraffic({ point: POINT, account: customer.address, amount: 5 }, sponsored(pseudonym))
 
     const account = await client.account(customer.address, { points: [POINT] })
     expect(account.balances.find((b) => b.point === POINT)?.amount).toBe(605)

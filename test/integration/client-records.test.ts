@@ -50,6 +50,7 @@ describe('client/records.ts against state/', () => {
       campaignBudgets: 24,
       cumCampaignFunded: 25,
       cumCampaignReturned: 26,
+      trafficUnclaimed: 27,
     })
     expect(pointRecordOf(decoded(point))).toEqual({
       name: 'Shibuya',
@@ -63,6 +64,7 @@ describe('client/records.ts against state/', () => {
       campaignBudgets: 24,
       cumCampaignFunded: 25,
       cumCampaignReturned: 26,
+      trafficUnclaimed: 27,
     })
     const merchant = merchantCodec.encode({
       name: 'Bakery',

@@ -181,6 +181,7 @@ describe('GET /v1/points/:id/statement', () => {
       campaigns: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      unclaimed: 0,
     })
     expect(s.closing).toEqual({
       customers: 70,
@@ -194,6 +195,7 @@ describe('GET /v1/points/:id/statement', () => {
       campaigns: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      unclaimed: 0,
     })
     expect(s).toMatchObject({ expiryCount: 0, expired: 0 })
   })
@@ -338,6 +340,7 @@ describe('statements with offline purses', () => {
       campaigns: 0,
       cumCampaignFunded: 0,
       cumCampaignReturned: 0,
+      unclaimed: 0,
     })
     expect(nov.closing).toMatchObject({ customers: 80, purses: 70, liabilities: 150, holds: true })
     expect(nov.totals).toMatchObject({ paymentCount: 1, paymentsReceived: 50, paymentsClearingLiability: 50 })

@@ -17,7 +17,9 @@ import {
   campaignAccountBytes,
   devicePossessionSignBytes,
   pursePossessionSignBytes,
+  trafficPseudonymSeedBytes,
 } from '../../protocol/sign-bytes.ts'
+import { attestationSignBytes, signAttestation } from '../../protocol/traffic-attestation.ts'
 import { encodeTx, signTx } from '../../protocol/tx.ts'
 import type { TxBody } from '../../protocol/tx-body.ts'
 import { createValidatorSet, validatorSetHash } from '../../protocol/validator-set.ts'
@@ -36,6 +38,18 @@ const shop = vectorKey('shop')
 const manager = vectorKey('manager')
 const device = vectorKey('device')
 const purse = vectorKey('purse')
+const pseudonym = vectorKey('pseudonym')
+/** Alice's confirmation of a visit at the shop (what traffic.record carries and the ledger checks). */
+const visitAttested = {
+  point: 'SHOTEN',
+  merchant: shop.publicKey,
+  pseudonym: pseudonym.publicKey,
+  eventId: 'ev-1',
+  kind: 'visit',
+  amount: 0,
+} as const
+const visitWindow = { notBeforeMs: 1_767_225_600_000, notAfterMs: 1_767_229_200_000 }
+const visitAttestation = signAttestation(CHAIN_ID, visitAttested, visitWindow, pseudonym.secretKey)
 const nodes = [1, 2, 3, 4].map((i) => vectorKey(`node-${i}`))
 const h = (label: string): Bytes => sha256(utf8(label))
 
@@ -55,13 +69,18 @@ const txCases: [string, KeyPair, TxBody][] = [
         {
           eventId: 'ev-1',
           kind: 'visit',
-          customerHash: h('customer-1'),
-          account: alice.publicKey,
+          pseudonym: pseudonym.publicKey,
           amount: 0,
+          attestation: visitAttestation,
         },
-        { eventId: 'ev-2', kind: 'purchase', customerHash: h('customer-2'), account: null, amount: 1280 },
+        { eventId: 'ev-2', kind: 'purchase', pseudonym: null, amount: 1280, attestation: null },
       ],
     },
+  ],
+  [
+    'traffic.claim',
+    pseudonym,
+    { kind: 'traffic.claim', point: 'SHOTEN', account: alice.publicKey, amount: 5 },
   ],
   [
     'device.bind',
@@ -308,6 +327,11 @@ export function computeGoldenVectors(): GoldenVectors {
     signature: toHex(purseVoucher.signature),
     encoded: toHex(encodeVoucher(purseVoucher)),
   }
+  out['traffic-attestation'] = {
+    signBytes: toHex(attestationSignBytes(CHAIN_ID, visitAttested, visitWindow)),
+    signature: toHex(visitAttestation.signature),
+  }
+  out['traffic-pseudonym-seed'] = { bytes: toHex(trafficPseudonymSeedBytes('arcade-devnet', 'SHOTEN')) }
   out['campaign-account'] = {
     bytes: toHex(campaignAccountBytes('SHOTEN', 'spring-2025')),
     account: toHex(campaignAccount('SHOTEN', 'spring-2025')),
