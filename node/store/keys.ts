@@ -64,7 +64,7 @@ export const MetaKey = {
   genesisHash: 'genesis-hash',
 } as const
 
-export const FORMAT_VERSION = 6
+export const FORMAT_VERSION = 7
 
 const TWO_32 = 2 ** 32
 const MAX_U32 = 0xffffffff
