@@ -26,6 +26,11 @@ export const ClientErrorCode = {
   trustRootMissing: 'CLIENT_TRUST_ROOT_MISSING',
   /** A terminal's offline check refused a purse voucher; `details.reason` says which step (client/purse.ts). */
   voucherRejected: 'CLIENT_VOUCHER_REJECTED',
+  /**
+   * An anchored traffic event did not verify; `details.reason` says which check failed
+   * (client/anchors.ts `AnchorRejection`).
+   */
+  anchorRejected: 'CLIENT_ANCHOR_REJECTED',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 
