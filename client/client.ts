@@ -9,6 +9,12 @@ import type { KeyPair } from '../protocol/crypto.ts'
 import { encodeTx, type SignedTx } from '../protocol/tx.ts'
 import type { TxKind } from '../protocol/tx-body.ts'
 import type { ValidatorSet } from '../protocol/validator-set.ts'
+import {
+  type TrafficProof,
+  type TrafficProofFile,
+  type VerifyAnchorOptions,
+  verifyAnchoredEvent,
+} from './anchors.ts'
 import { createTx, type TxInput, type TxRequest } from './build.ts'
 import { ArcadeClientError, ClientErrorCode, invalidInput } from './errors.ts'
 import { DEFAULT_VOTING_BLOCKS, type GovernedInput, governance } from './governance.ts'
@@ -383,6 +389,9 @@ export class ArcadeClient extends Queries {
   closeCampaign(a: Parameters<typeof operations.closeCampaign>[0], o: SendOptions) {
     return this.send(operations.closeCampaign(a), o)
   }
+  anchorTraffic(a: Parameters<typeof operations.anchorTraffic>[0], o: SendOptions) {
+    return this.send(operations.anchorTraffic(a), o)
+  }
 
   // --- verification and events ---
 
@@ -411,6 +420,15 @@ export class ArcadeClient extends Queries {
       validators,
       certificate: certificate === null ? null : parseCertificate(certificate),
     })
+  }
+
+  /**
+   * A regulator's check of an anchored traffic event (a proof file from the shop) against this node,
+   * trusting only `trust` (or the client's own): see client/anchors.ts. Returns the anchor (height,
+   * tx hash, count, period); throws CLIENT_ANCHOR_REJECTED naming the failed check.
+   */
+  verifyAnchoredEvent(proof: TrafficProofFile | TrafficProof, opts: VerifyAnchorOptions = {}) {
+    return verifyAnchoredEvent(this, proof, opts)
   }
 
   /**

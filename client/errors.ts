@@ -28,6 +28,11 @@ export const ClientErrorCode = {
   voucherRejected: 'CLIENT_VOUCHER_REJECTED',
   /** A till's check refused a customer's traffic attestation; `details.reason` says why (client/traffic.ts). */
   attestationRejected: 'CLIENT_ATTESTATION_REJECTED',
+  /**
+   * An anchored traffic event did not verify; `details.reason` says which check failed
+   * (client/anchors.ts `AnchorRejection`).
+   */
+  anchorRejected: 'CLIENT_ANCHOR_REJECTED',
 } as const
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode]
 

@@ -12,6 +12,7 @@ export {
 export { type Bytes, fromHex, toHex } from '../protocol/bytes.ts'
 export { campaignAccount, MAX_LIVE_CAMPAIGNS } from '../protocol/campaign.ts'
 export type { KeyPair } from '../protocol/crypto.ts'
+export { type MerkleProof, merkleProof, merkleRoot, verifyMerkleProof } from '../protocol/merkle.ts'
 export {
   decodeVoucher,
   encodeVoucher,
@@ -23,6 +24,15 @@ export {
   voucherDigest,
 } from '../protocol/purse.ts'
 export { devicePossessionSignBytes, pursePossessionSignBytes } from '../protocol/sign-bytes.ts'
+export {
+  MAX_EVENT_ID_CHARS,
+  TRAFFIC_LEAF_TAG,
+  type TrafficEvent,
+  type TrafficKind,
+  trafficBatchRoot,
+  trafficEventError,
+  trafficLeaf,
+} from '../protocol/traffic-leaf.ts'
 export { decodeAndVerifyTx, decodeTx, encodeTx, type SignedTx, signTx } from '../protocol/tx.ts'
 export {
   CAMPAIGN_TRIGGERS,
@@ -40,6 +50,8 @@ export {
   type TxBodyOf,
   type TxKind,
 } from '../protocol/tx-body.ts'
+export * from './anchor-file.ts'
+export * from './anchors.ts'
 export * from './build.ts'
 export * from './client.ts'
 export * from './errors.ts'
@@ -54,5 +66,6 @@ export * from './queries.ts'
 export * from './reconcile.ts'
 export * from './stream.ts'
 export * from './traffic.ts'
+export * from './traffic-batch.ts'
 export * from './traffic-file.ts'
 export type * from './types.ts'

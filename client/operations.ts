@@ -300,6 +300,26 @@ export const operations = {
    */
   closeCampaign: (a: { point: string; campaign: string }) =>
     req('campaign.close', { ...a, campaign: toCampaignId(a.campaign) }),
+  /**
+   * A shop, or its terminal, anchors the Merkle root of a batch of off-ledger traffic instead of
+   * recording every event (a TrafficBatch from client/anchors.ts `buildTrafficBatch` has every field).
+   * Refusals: STATE_ANCHOR_EXISTS (the root is anchored in the point already), STATE_INVALID_PARAM
+   * (count 0, or a period that starts after it ends), STATE_MERCHANT_NOT_ACTIVE.
+   */
+  anchorTraffic: (a: {
+    point: string
+    root: Bytes | string
+    count: number
+    periodStartMs: number
+    periodEndMs: number
+  }) =>
+    req('traffic.anchor', {
+      point: a.point,
+      root: toHash(a.root, 'root'),
+      count: a.count,
+      periodStartMs: a.periodStartMs,
+      periodEndMs: a.periodEndMs,
+    }),
 } as const
 
 /** Splits any number of vouchers into `purse.settle` requests of at most MAX_VOUCHERS_PER_SETTLE each. */

@@ -11,6 +11,7 @@ import { type AddressLike, addressOf, toAccount, toCampaignId, toHash, toPointId
 import { parseBlock, parseProposal, parseValidatorSet } from './parse.ts'
 import type {
   Account,
+  AnchorInfo,
   Association,
   BlockJson,
   CampaignInfo,
@@ -85,6 +86,9 @@ export const proofRef = {
   lots: (point: string, account: AddressLike) => `lots:${toPointId(point)}:${addr(account, 'account')}`,
   purse: (purse: AddressLike) => `purse:${addr(purse, 'purse')}`,
   campaign: (point: string, campaign: string) => `campaign:${toPointId(point)}:${toCampaignId(campaign)}`,
+  /** A shop's anchored traffic batch, by its root (client/anchors.ts checks events against it). */
+  anchor: (point: string, root: Bytes | string) =>
+    `anchor:${toPointId(point)}:${toHex(toHash(root, 'root'))}`,
 } as const
 
 export class Queries {
@@ -278,6 +282,24 @@ export class Queries {
   /** One campaign: its terms, window, merchants and budget (funded, remaining, paid, returned). */
   async campaign(point: string, campaign: string): Promise<CampaignInfo> {
     return this.http.request('GET', `/points/${toPointId(point)}/campaigns/${toCampaignId(campaign)}`)
+  }
+
+  /**
+   * A shop's anchored traffic batches, newest first (or `order: 'oldest'`); pass `nextOffset` as
+   * `offset` for the next page.
+   */
+  async anchors(
+    point: string,
+    merchant: AddressLike,
+    page: { order?: 'newest' | 'oldest'; offset?: number; limit?: number } = {},
+  ): Promise<OffsetPage<AnchorInfo>> {
+    const path = `/points/${toPointId(point)}/merchants/${addr(merchant, 'merchant')}/anchors`
+    return this.http.request('GET', path, { query: page })
+  }
+
+  /** One anchored traffic batch by its root: the shop, event count, period, height and tx. */
+  async anchor(point: string, root: Bytes | string): Promise<AnchorInfo> {
+    return this.http.request('GET', `/points/${toPointId(point)}/anchors/${toHex(toHash(root, 'root'))}`)
   }
 
   /** An offline purse by its key: locked, spent, status, counters, overdraft charged and shortfall. */

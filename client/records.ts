@@ -1,6 +1,6 @@
 /**
  * The state records an audit or a terminal reads out of proofs (GET /v1/proofs/:ref): a point, a
- * merchant and an offline purse.
+ * merchant, an offline purse and a traffic anchor.
  * state/ owns their layout (the keys in state/keys.ts, the fixed-order tuples in state/records.ts);
  * the browser-safe SDK may not import state/, so the parts it needs are restated here and pinned to
  * state/'s codecs by test/integration/client-records.test.ts.
@@ -175,4 +175,28 @@ export function purseRecordOf(decoded: unknown): ProvenPurse | null {
   const isLot = (l: unknown) => Array.isArray(l) && l.length === 2 && isAmount(l[0]) && isAmount(l[1])
   if (!Array.isArray(lots) || !lots.every(isLot)) return null
   return out as unknown as ProvenPurse
+}
+
+/** `anc/<point>/<the root's 32 bytes>` (state/keys.ts `Keys.anchor`). */
+export const anchorRecordKey = (point: string, root: Bytes): Bytes => concatBytes(utf8(`anc/${point}/`), root)
+
+/** An anchored traffic batch (state/records.ts AnchorRecord). */
+export interface ProvenAnchor {
+  readonly merchant: Bytes
+  readonly count: number
+  readonly periodStartMs: number
+  readonly periodEndMs: number
+  /** The block that anchored it, and the traffic.anchor tx. */
+  readonly height: number
+  readonly txHash: Bytes
+}
+
+/** A decoded anchor tuple `[merchant, count, periodStartMs, periodEndMs, height, txHash]`; null when it is not one. */
+export function anchorRecordOf(decoded: unknown): ProvenAnchor | null {
+  if (!Array.isArray(decoded) || decoded.length !== 6) return null
+  const [merchant, count, periodStartMs, periodEndMs, height, txHash] = decoded
+  const isKey = (v: unknown): v is Bytes => v instanceof Uint8Array && v.length === 32
+  if (!isKey(merchant) || !isKey(txHash)) return null
+  if (![count, periodStartMs, periodEndMs, height].every(isAmount)) return null
+  return { merchant, count, periodStartMs, periodEndMs, height, txHash }
 }

@@ -794,3 +794,20 @@ export type StreamEvent =
       }
     }
   | { readonly type: 'receipt'; readonly id: string; readonly data: ReceiptJson }
+
+/** An anchored batch of off-ledger traffic (GET /v1/points/:id/anchors/:root; client/anchors.ts). */
+export interface AnchorInfo {
+  readonly point: string
+  /** The batch's Merkle root (hex). */
+  readonly root: string
+  /** The shop whose batch it is (a terminal anchors for its merchant). */
+  readonly merchant: string
+  /** Events in the batch: the size of every inclusion proof against the root. */
+  readonly count: number
+  /** The event times it covers, as the shop declared them (ms, both inclusive). */
+  readonly periodStartMs: number
+  readonly periodEndMs: number
+  /** The block that anchored it, and the traffic.anchor tx (hex). */
+  readonly height: number
+  readonly txHash: string
+}

@@ -73,6 +73,8 @@ export const RpcErrorCode = {
   refundRecordNotFound: 'RPC_REFUND_RECORD_NOT_FOUND',
   /** No campaign with this id in the point. */
   campaignNotFound: 'RPC_CAMPAIGN_NOT_FOUND',
+  /** No traffic batch anchored under this root in the point. */
+  anchorNotFound: 'RPC_ANCHOR_NOT_FOUND',
   /** No governance proposal with this id (ids count up from 0). */
   proposalNotFound: 'RPC_PROPOSAL_NOT_FOUND',
   /** No state record under this key (an absence proof is still served by /proofs). */
@@ -125,6 +127,7 @@ const EXACT: Readonly<Record<string, number>> = {
   [RpcErrorCode.purseNotFound]: 404,
   [RpcErrorCode.refundRecordNotFound]: 404,
   [RpcErrorCode.campaignNotFound]: 404,
+  [RpcErrorCode.anchorNotFound]: 404,
   [RpcErrorCode.proposalNotFound]: 404,
   [RpcErrorCode.recordNotFound]: 404,
   [RpcErrorCode.notSupported]: 501,

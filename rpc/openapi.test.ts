@@ -43,6 +43,8 @@ it('the OpenAPI document at /docs/json lists every route with its responses, and
       '/v1/purses/{address}',
       '/v1/points/{id}/campaigns',
       '/v1/points/{id}/campaigns/{campaign}',
+      '/v1/points/{id}/merchants/{address}/anchors',
+      '/v1/points/{id}/anchors/{root}',
       '/v1/stakes/{address}',
       '/v1/validators',
       '/v1/associations',

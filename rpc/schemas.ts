@@ -506,3 +506,18 @@ export const cancellableAwardInfo: Schema = object({
   cancellableUntilMs: { ...uint, description: 'cancellation is taken while block time ≤ this' },
   cancellableUntil: { ...text, description: 'ISO 8601 UTC' },
 })
+
+/** An anchored batch of off-ledger traffic (GET /v1/points/:id/anchors/:root; protocol/traffic-leaf.ts). */
+export const anchorInfo: Schema = object({
+  point: pointId,
+  root: {
+    ...hexBytes,
+    description: "the batch's Merkle root over its events' leaves (protocol/traffic-leaf.ts)",
+  },
+  merchant: { ...account, description: 'the shop whose batch it is (a terminal anchors for its merchant)' },
+  count: { ...uint, description: 'events in the batch: the size of every inclusion proof against the root' },
+  periodStartMs: { ...uint, description: 'the earliest event time the shop declared (ms)' },
+  periodEndMs: { ...uint, description: 'the latest event time the shop declared (ms, inclusive)' },
+  height: { ...uint, description: 'the block that anchored it' },
+  txHash: { ...hexBytes, description: 'the traffic.anchor tx (GET /v1/txs/:hash)' },
+})

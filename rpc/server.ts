@@ -19,6 +19,7 @@ import { checkJsonShape } from './json-body.ts'
 import { registerRequestMetrics } from './metrics.ts'
 import { type RouteContext, type RpcOptions, resolveRpcOptions, type StreamHub } from './options.ts'
 import type { RpcDeps } from './ports.ts'
+import { registerAnchorRoutes } from './routes/anchors.ts'
 import { registerCampaignRoutes } from './routes/campaigns.ts'
 import { registerChainRoutes, registerMetricsRoute } from './routes/chain.ts'
 import { registerExplorerRoutes } from './routes/explorer.ts'
@@ -177,6 +178,7 @@ export function createRpcServer(options: RpcOptions, deps: RpcDeps): RpcServer {
       registerPurseRoutes(v1, ctx)
       registerRefundRoutes(v1, ctx)
       registerCampaignRoutes(v1, ctx)
+      registerAnchorRoutes(v1, ctx)
     },
     { prefix: '/v1' },
   )

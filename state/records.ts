@@ -531,12 +531,15 @@ export const NO_PSEUDONYM_TRAFFIC: PseudonymTraffic = {
   unclaimed: 0,
 }
 
+/** A shop's anchored batch of off-ledger traffic (traffic.ts `trafficAnchor`; protocol/traffic-leaf.ts). */
 export interface AnchorRecord {
   readonly merchant: Bytes
   readonly count: number
   readonly periodStartMs: number
   readonly periodEndMs: number
   readonly height: number
+  /** The traffic.anchor tx that anchored it: what a regulator fetches the tx and its signer by. */
+  readonly txHash: Bytes
 }
 export const anchorCodec = structCodec<AnchorRecord>([
   'merchant',
@@ -544,6 +547,7 @@ export const anchorCodec = structCodec<AnchorRecord>([
   'periodStartMs',
   'periodEndMs',
   'height',
+  'txHash',
 ])
 
 // --- devices and sponsorship ---

@@ -209,6 +209,7 @@ export function trafficAnchor(ctx: TxContext, body: TxBodyOf<'traffic.anchor'>):
     periodStartMs: body.periodStartMs,
     periodEndMs: body.periodEndMs,
     height: ctx.height,
+    txHash: ctx.txHash,
   })
   ctx.ws.put(Keys.anchorIndex(body.point, merchant.id, m.anchorCount), bytesCodec, body.root)
   putMerchant(ctx.ws, body.point, merchant.id, { ...m, anchorCount: m.anchorCount + 1 })

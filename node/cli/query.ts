@@ -197,6 +197,36 @@ const specs: QuerySpec[] = [
       pos[1] === undefined ? c.campaigns(at(pos, 0), pageOf(args)) : c.campaign(at(pos, 0), at(pos, 1)),
   },
   {
+    name: 'anchors',
+    summary: "A shop's anchored traffic batches, newest first (or one, by --root)",
+    options: {
+      point: { type: 'string', value: 'ID', description: 'the point (required)' },
+      merchant: { type: 'string', value: 'ADDRESS', description: 'the shop (required without --root)' },
+      root: { type: 'string', value: 'HEX', description: 'only the batch anchored under this root' },
+      order: { type: 'string', value: 'ORDER', description: 'newest (default) or oldest first' },
+      offset: page.offset,
+      limit: { type: 'string', value: 'N', description: 'at most N items (default 100, at most 100)' },
+    },
+    details:
+      'Each batch: its root, event count, period (earliest to latest event time, ms), the height and\n' +
+      'the traffic.anchor tx. `arcade traffic verify` checks an event of one against the chain.',
+    run: (c, _pos, args) => {
+      const point = stringOption(args, 'point')
+      if (point === undefined) throw new UsageError('--point is required')
+      const root = stringOption(args, 'root')
+      if (root !== undefined) return c.anchor(point, root)
+      const merchant = stringOption(args, 'merchant')
+      if (merchant === undefined) throw new UsageError('give --merchant (or --root)')
+      const order = stringOption(args, 'order') ?? 'newest'
+      if (order !== 'newest' && order !== 'oldest') throw new UsageError('--order must be newest or oldest')
+      return c.anchors(point, merchant, {
+        order,
+        offset: intOption(args, 'offset', 0, MAX, 0),
+        limit: intOption(args, 'limit', 1, 100, 100),
+      })
+    },
+  },
+  {
     name: 'merchants',
     summary: "A point's merchants",
     args: ['ID'],
@@ -327,7 +357,7 @@ const specs: QuerySpec[] = [
     args: ['REF'],
     details:
       'REF: point:ID, balance:ID:ADDRESS, allowance:ID:OWNER:SPENDER, merchant:ID:ADDRESS, device:ADDRESS,\n' +
-      'stake:ADDRESS, association:ADDRESS, validators, lots:ID:ADDRESS, or a state key in hex.\n' +
+      'stake:ADDRESS, association:ADDRESS, validators, lots:ID:ADDRESS, anchor:ID:ROOT, or a state key in hex.\n' +
       '--verify checks the proof, the block header and its commit certificate against the validator set of\n' +
       'that height, following every set change from the trust root (--genesis FILE or --checkpoint\n' +
       "HEIGHT:HASH, or --trust-cache FILE saved by an earlier run). The node's own set is never trusted.",

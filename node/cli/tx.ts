@@ -24,6 +24,7 @@ import {
   stringOption,
   UsageError,
 } from './command.ts'
+import { anchorSpecs } from './tx-anchor.ts'
 import { campaignSpecs } from './tx-campaign.ts'
 import { purseSpecs } from './tx-purse.ts'
 import { type TxSpec, txCommand } from './tx-spec.ts'
@@ -393,6 +394,7 @@ const specs: TxSpec[] = [
   ...purseSpecs,
   ...trafficSpecs,
   ...campaignSpecs,
+  ...anchorSpecs,
   {
     name: 'send',
     summary: 'Any tx kind from JSON fields (e.g. merchant.suspend, traffic.setRules, staking.undelegate)',

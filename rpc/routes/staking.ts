@@ -9,7 +9,16 @@ import { validatorSetHash } from '../../protocol/validator-set.ts'
 import { recordKey, type ValidatorInfo } from '../../state/query.ts'
 import { firstHeightOfEpoch } from '../../state/staking-election.ts'
 import { RpcError, RpcErrorCode } from '../errors.ts'
-import { address, hex, nodeKey, parseAddress, parseHex, renderCertificate, renderEvidence } from '../json.ts'
+import {
+  address,
+  hex,
+  nodeKey,
+  parseAddress,
+  parseHash,
+  parseHex,
+  renderCertificate,
+  renderEvidence,
+} from '../json.ts'
 import type { RouteContext } from '../options.ts'
 import * as S from '../schemas.ts'
 import { currentQuery } from './ledger.ts'
@@ -19,7 +28,7 @@ const CAMPAIGN_RE = /^[a-z0-9][a-z0-9-]{0,31}$/
 const REF_HELP =
   'a hex key, or point:ID, balance:ID:ADDR, allowance:ID:OWNER:SPENDER, merchant:ID:ADDR, device:ADDR, ' +
   'stake:ADDR, association:ADDR, purse:ADDR, validators, lots:ID:ADDR, campaign:ID:CAMPAIGN, ' +
-  'pseudonym:ID:ADDR'
+  'pseudonym:ID:ADDR, anchor:ID:ROOTHEX'
 
 /** `/proofs/:ref`: a state key in hex, or a named record whose key state/ derives. */
 export function parseProofRef(ref: string): Bytes {
@@ -58,6 +67,8 @@ export function parseProofRef(ref: string): Bytes {
       if (b === undefined || !CAMPAIGN_RE.test(b))
         throw new RpcError(RpcErrorCode.badRequest, `ref: ${REF_HELP}`)
       return recordKey.campaign(point(a), b)
+    case 'anchor/2':
+      return recordKey.anchor(point(a), parseHash(b ?? '', 'ref root'))
   }
   if (args.length === 0) return parseHex(ref, 'ref')
   throw new RpcError(RpcErrorCode.badRequest, `ref: ${REF_HELP}`)

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  anchorRecordKey,
+  anchorRecordOf,
   merchantRecordKey,
   merchantRecordOf,
   pointRecordKey,
@@ -14,7 +16,7 @@ import {
 import { toHex } from '../../protocol/bytes.ts'
 import { decodeRaw } from '../../protocol/codec.ts'
 import { recordKey } from '../../state/query.ts'
-import { merchantCodec, pointCodec, purseCodec } from '../../state/records.ts'
+import { anchorCodec, merchantCodec, pointCodec, purseCodec } from '../../state/records.ts'
 import { account } from '../../state/test-kit.ts'
 
 const decoded = (bytes: Uint8Array) => decodeRaw(bytes, 1 << 16, 'record')
@@ -25,6 +27,7 @@ describe('client/records.ts against state/', () => {
     const m = account(42)
     expect(toHex(merchantRecordKey('SHIBU', m))).toBe(toHex(recordKey.merchant('SHIBU', m)))
     expect(toHex(purseRecordKey(m))).toBe(toHex(recordKey.purse(m)))
+    expect(toHex(anchorRecordKey('SHIBU', account(43)))).toBe(toHex(recordKey.anchor('SHIBU', account(43))))
   })
 
   it("reads the books of state/'s point and merchant records, field by field", () => {
@@ -110,5 +113,25 @@ describe('client/records.ts against state/', () => {
     expect(purseRecordOf(decoded(purseCodec.encode({ ...record, status: 'lost' as never })))).toBeNull()
     expect(purseRecordOf([record.owner, 'SHIBU', 1])).toBeNull()
     expect(purseRecordOf(decoded(purseCodec.encode({ ...record, lots: [[1, -1]] as never })))).toBeNull()
+  })
+
+  it("reads state/'s anchor record, field by field", () => {
+    const record = {
+      merchant: account(4),
+      count: 51,
+      periodStartMs: 52,
+      periodEndMs: 53,
+      height: 54,
+      txHash: account(5),
+    }
+    const got = anchorRecordOf(decoded(anchorCodec.encode(record)))
+    expect(got && { ...got, merchant: toHex(got.merchant), txHash: toHex(got.txHash) }).toEqual({
+      ...record,
+      merchant: toHex(record.merchant),
+      txHash: toHex(record.txHash),
+    })
+    expect(anchorRecordOf([account(4), 1, 2, 3, 4])).toBeNull()
+    expect(anchorRecordOf([account(4), -1, 2, 3, 4, account(5)])).toBeNull()
+    expect(anchorRecordOf([new Uint8Array(31), 1, 2, 3, 4, account(5)])).toBeNull()
   })
 })
