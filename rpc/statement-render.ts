@@ -72,13 +72,15 @@ export const CAMPAIGN_AMOUNTS = [
   'campaignFunding',
   'campaignReturns',
 ] as const satisfies readonly (keyof MerchantStatement)[]
+/** A merchant line's traffic column, after the campaign bonus columns (append only). */
+export const TRAFFIC_AMOUNTS = ['trafficEarned'] as const satisfies readonly (keyof MerchantStatement)[]
 type LineAmounts = Pick<
   MerchantStatement,
-  (typeof STATEMENT_AMOUNTS)[number] | (typeof CAMPAIGN_AMOUNTS)[number]
+  (typeof STATEMENT_AMOUNTS)[number] | (typeof CAMPAIGN_AMOUNTS)[number] | (typeof TRAFFIC_AMOUNTS)[number]
 >
 
 const amounts = (line: LineAmounts) =>
-  Object.fromEntries([...STATEMENT_AMOUNTS, ...CAMPAIGN_AMOUNTS].map((k) => [k, line[k]]))
+  Object.fromEntries([...STATEMENT_AMOUNTS, ...CAMPAIGN_AMOUNTS, ...TRAFFIC_AMOUNTS].map((k) => [k, line[k]]))
 
 /** The statement as a JSON document (the object `renderSettlementJson` serialises). */
 export function settlementDocument(s: SettlementStatement): Record<string, unknown> {
@@ -102,6 +104,8 @@ export function settlementDocument(s: SettlementStatement): Record<string, unkno
     campaignBonusCount: s.campaignBonusCount,
     campaignBonuses: s.campaignBonuses,
     campaignReturned: s.campaignReturned,
+    trafficClaimCount: s.trafficClaimCount,
+    trafficClaimed: s.trafficClaimed,
     totals: amounts(s.totals),
     merchants: s.merchants.map((m) => ({ merchant: address(m.merchant), name: m.name, ...amounts(m) })),
   }
@@ -120,6 +124,9 @@ export const SETTLEMENT_CSV_COLUMNS = [
   ...CAMPAIGN_AMOUNTS,
   'campaignBonusCount',
   'campaignBonuses',
+  ...TRAFFIC_AMOUNTS,
+  'trafficClaimCount',
+  'trafficClaimed',
 ] as const
 
 function finish(text: string, contentType: string, filename: string): RenderedStatement {
@@ -143,6 +150,7 @@ export function renderSettlement(s: SettlementStatement, format: 'json' | 'csv')
     row: LineAmounts,
     breakage: readonly string[],
     bonuses: readonly string[],
+    claims: readonly string[],
   ) =>
     `${[
       ...head,
@@ -152,15 +160,18 @@ export function renderSettlement(s: SettlementStatement, format: 'json' | 'csv')
       ...breakage,
       ...CAMPAIGN_AMOUNTS.map((k) => String(row[k])),
       ...bonuses,
+      ...TRAFFIC_AMOUNTS.map((k) => String(row[k])),
+      ...claims,
     ].join(',')}\r\n`
   let text = `${SETTLEMENT_CSV_COLUMNS.join(',')}\r\n`
-  for (const m of s.merchants) text += line(address(m.merchant), m.name, m, ['', ''], ['', ''])
+  for (const m of s.merchants) text += line(address(m.merchant), m.name, m, ['', ''], ['', ''], ['', ''])
   text += line(
     'TOTAL',
     '',
     s.totals,
     [String(s.expiryCount), String(s.expired)],
     [String(s.campaignBonusCount), String(s.campaignBonuses)],
+    [String(s.trafficClaimCount), String(s.trafficClaimed)],
   )
   return finish(text, 'text/csv; charset=utf-8', `${name}.csv`)
 }

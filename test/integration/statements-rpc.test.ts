@@ -227,11 +227,12 @@ describe('GET /v1/points/:id/statement', () => {
       .split('\r\n')
     expect(
       csv[0]?.endsWith(
-        ',net,expiryCount,expired,campaignFunding,campaignReturns,campaignBonusCount,campaignBonuses',
+        ',net,expiryCount,expired,campaignFunding,campaignReturns,campaignBonusCount,campaignBonuses' +
+          ',trafficEarned,trafficClaimCount,trafficClaimed',
       ),
     ).toBe(true)
-    expect(csv.at(-1)?.endsWith(',2,20,0,0,0,0')).toBe(true)
-    expect(csv.slice(1, -1).every((l) => l.endsWith(',,'))).toBe(true)
+    expect(csv.at(-1)?.endsWith(',2,20,0,0,0,0,0,0,0')).toBe(true)
+    expect(csv.slice(1, -1).every((l) => l.endsWith(',,,0,,'))).toBe(true)
     // The journal: ALICE's expiry in her tx's rows, BOB's in the block's own rows (no tx).
     const rows = (await get(`/v1/journal?point=${POINT}&fromTime=${jan1}`)).json().items
     expect(
