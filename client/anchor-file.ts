@@ -6,7 +6,9 @@
  * view, click, purchase), pseudonym (`arc1…`, or empty), amount (purchases; default 0), timeMs (ms
  * since the epoch). Events stay in file order: that order is the order of the leaves.
  */
+
 import { bytesEqual } from '../protocol/bytes.ts'
+import { splitCsvLine } from './csv.ts'
 import { invalidInput } from './errors.ts'
 import { type AddressLike, toAccount, toPointId } from './keys.ts'
 import {
@@ -15,29 +17,6 @@ import {
   type TrafficBatch,
   trafficBatchFrom,
 } from './traffic-batch.ts'
-
-/** One CSV line into its cells: `"` quotes a cell, `""` inside quotes is one `"`. */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else cell += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      out.push(cell)
-      cell = ''
-    } else cell += c
-  }
-  out.push(cell)
-  return out
-}
 
 const CSV_REQUIRED = ['eventId', 'kind', 'timeMs']
 const CSV_COLUMNS = new Set(['point', 'merchant', 'eventId', 'kind', 'pseudonym', 'amount', 'timeMs'])

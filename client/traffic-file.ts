@@ -8,33 +8,15 @@
  */
 import { fromHex } from '../protocol/bytes.ts'
 import { TRAFFIC_KINDS } from '../protocol/tx-body.ts'
+import { splitCsvLine } from './csv.ts'
 import { invalidInput } from './errors.ts'
 import { toAccount } from './keys.ts'
 import type { TrafficEventInput } from './operations.ts'
 
 const MAX_EVENT_ID = 64
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as string
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else cell += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      out.push(cell.trim())
-      cell = ''
-    } else cell += c
-  }
-  out.push(cell.trim())
-  return out
-}
+/** A CSV line's cells, trimmed (a shop's export may pad them). */
+const cellsOf = (line: string): string[] => splitCsvLine(line).map((c) => c.trim())
 
 function rowsOf(text: string): Record<string, unknown>[] {
   const trimmed = text.trim()
@@ -51,12 +33,12 @@ function rowsOf(text: string): Record<string, unknown>[] {
     return list as Record<string, unknown>[]
   }
   const lines = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'))
-  const header = splitCsvLine(lines[0] ?? '')
+  const header = cellsOf(lines[0] ?? '')
   if (!header.includes('eventId') || !header.includes('kind')) {
     throw invalidInput('file', 'CSV needs a header row with at least eventId and kind')
   }
   return lines.slice(1).map((line, i) => {
-    const cells = splitCsvLine(line)
+    const cells = cellsOf(line)
     if (cells.length !== header.length)
       throw invalidInput(`line ${i + 2}`, `has ${cells.length} cells, not ${header.length}`)
     return Object.fromEntries(header.map((h, j) => [h, cells[j] === '' ? undefined : cells[j]]))
