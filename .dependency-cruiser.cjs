@@ -42,9 +42,10 @@ module.exports = {
     },
     {
       name: 'explorer-imports-client-and-protocol-only',
-      comment: 'explorer/ is browser code: the SDK and protocol/ only (no node:, no packages, no rpc/)',
+      comment:
+        'explorer/ is browser code: the SDK and protocol/ only (no node:, no packages, no rpc/); its unit tests run in Node under vitest and are not bundled',
       severity: 'error',
-      from: { path: '^explorer/' },
+      from: { path: '^explorer/', pathNot: '\\.test\\.ts$' },
       to: { pathNot: '^(explorer|client|protocol)/' },
     },
     {

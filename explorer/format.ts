@@ -27,3 +27,12 @@ export function formatTime(ms: number, lang: Lang): string {
 }
 
 export const shortHex = (hex: string): string => (hex.length > 16 ? `${hex.slice(0, 16)}…` : hex)
+
+const DAY_MS = 86_400_000
+const JST_OFFSET_MS = 9 * 3_600_000
+
+/** The JST day number of an instant, as the ledger counts traffic days: floor((timeMs + 9 h) / 1 day). */
+export const jstDay = (timeMs: number): number => Math.floor((timeMs + JST_OFFSET_MS) / DAY_MS)
+
+/** A JST day number as its date in Japan, YYYY-MM-DD. */
+export const formatDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10)

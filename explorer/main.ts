@@ -13,6 +13,7 @@ import { renderHome } from './pages/home.ts'
 import { renderMerchant, renderMerchants } from './pages/merchants.ts'
 import { renderPoint, renderPoints } from './pages/points.ts'
 import { renderStatements } from './pages/statements.ts'
+import { renderTraffic } from './pages/traffic.ts'
 import { renderTrust } from './pages/trust.ts'
 import { renderTx } from './pages/tx.ts'
 import { renderValidators } from './pages/validators.ts'
@@ -47,6 +48,8 @@ function page(ctx: PageContext, route: Route): Promise<void> {
       return renderMerchants(ctx, route.point)
     case 'merchant':
       return renderMerchant(ctx, route.point, route.address)
+    case 'traffic':
+      return renderTraffic(ctx, route.point, route.day)
     case 'validators':
       return renderValidators(ctx)
     case 'statements':

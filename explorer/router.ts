@@ -12,6 +12,8 @@ export type Route =
   | { readonly page: 'point'; readonly id: string }
   | { readonly page: 'merchants'; readonly point: string }
   | { readonly page: 'merchant'; readonly point: string; readonly address: string }
+  /** The point's traffic figures for one JST day number; without `day`, today's (from the chain head). */
+  | { readonly page: 'traffic'; readonly point: string; readonly day?: number }
   | { readonly page: 'validators' }
   | { readonly page: 'statements'; readonly point?: string }
   | { readonly page: 'reconcile'; readonly point?: string }
@@ -22,6 +24,8 @@ const HEIGHT = /^[1-9]\d{0,15}$/
 const HASH = /^(?:0x)?[0-9a-fA-F]{64}$/
 const ADDRESS = /^arc1[02-9ac-hj-np-z]{6,}$/
 const POINT = /^[A-Z][A-Z0-9]{1,11}$/
+/** A JST day number (days since 1970-01-01 JST); six digits keep it within what Date can show. */
+const DAY = /^(?:0|[1-9]\d{0,5})$/
 
 export const href = {
   home: () => '#/',
@@ -32,6 +36,8 @@ export const href = {
   point: (id: string) => `#/point/${id}`,
   merchants: (point: string) => `#/point/${point}/merchants`,
   merchant: (point: string, address: string) => `#/point/${point}/merchant/${address}`,
+  traffic: (point: string, day?: number) =>
+    day === undefined ? `#/point/${point}/traffic` : `#/point/${point}/traffic/${day}`,
   validators: () => '#/validators',
   statements: (point?: string) => (point === undefined ? '#/statements' : `#/statements/${point}`),
   reconcile: (point?: string) => (point === undefined ? '#/reconcile' : `#/reconcile/${point}`),
@@ -62,9 +68,12 @@ export function parseRoute(hash: string): Route {
       return { page: 'point', id: b as string }
     case 'point/3':
       if (c === 'merchants') return { page: 'merchants', point: b as string }
+      if (c === 'traffic') return { page: 'traffic', point: b as string }
       break
     case 'point/4':
       if (c === 'merchant') return { page: 'merchant', point: b as string, address: d as string }
+      if (c === 'traffic' && DAY.test(d as string))
+        return { page: 'traffic', point: b as string, day: Number(d) }
       break
     case 'validators/1':
       return { page: 'validators' }

@@ -1,9 +1,13 @@
-/** The merchants of a point (float, liability, credit limit, terminals), and one merchant in full. */
+/**
+ * The merchants of a point (float, liability, credit limit, terminals), and one merchant in full with
+ * its traffic of the last seven JST days.
+ */
 import type { MerchantInfo } from '../../client/index.ts'
 import { decimalsOf, type PageContext } from '../context.ts'
 import { badge, empty, errorBox, facts, fill, h, link, mono, section, table } from '../dom.ts'
-import { formatAmount, formatInt } from '../format.ts'
+import { formatAmount, formatDay, formatInt } from '../format.ts'
 import { href } from '../router.ts'
+import { todayJst, trafficCells, trafficHeaders } from './traffic.ts'
 
 const PAGE = 50
 
@@ -77,6 +81,7 @@ export async function renderMerchant(ctx: PageContext, point: string, address: s
   }
   const decimals = await decimalsOf(ctx, point).catch(() => 0)
   const amount = (n: number) => formatAmount(n, decimals, lang)
+  const traffic = h('div', {}, t('loading'))
   fill(
     ctx.root,
     h('h1', {}, `${t('merchant')}: ${m.name}`),
@@ -102,5 +107,28 @@ export async function renderMerchant(ctx: PageContext, point: string, address: s
             m.terminals.map((x) => [mono(x, t, { href: href.account(x), full: true })]),
           ),
     ),
+    section(t('trafficWeek'), traffic),
   )
+  try {
+    const toDay = await todayJst(ctx)
+    const days = await client.shopTraffic(point, m.address, { fromDay: Math.max(0, toDay - 6), toDay })
+    fill(
+      traffic,
+      days.length === 0
+        ? empty(t('noTrafficWeek'))
+        : [
+            h('p', { class: 'muted' }, t('trafficLegend')),
+            table(
+              [t('day'), ...trafficHeaders(t)],
+              days.map((d) => [
+                link(href.traffic(point, d.day), formatDay(d.day)),
+                ...trafficCells(d, decimals, t, lang),
+              ]),
+              'traffic',
+            ),
+          ],
+    )
+  } catch (err) {
+    fill(traffic, errorBox(err, t))
+  }
 }

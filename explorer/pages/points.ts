@@ -98,6 +98,8 @@ export async function renderPoint(ctx: PageContext, id: string): Promise<void> {
       { class: 'pager' },
       link(href.merchants(p.id), t('merchants')),
       ' · ',
+      link(href.traffic(p.id), t('traffic')),
+      ' · ',
       link(href.statements(p.id), t('statements')),
       ' · ',
       link(href.reconcile(p.id), t('reconcile')),

@@ -154,6 +154,12 @@ describe.skipIf(!available)('the explorer in Chromium', () => {
     await page.locator('table.merchants').waitFor()
     expect(await page.locator('table.merchants').textContent()).toContain('Suzuki Books')
     await shot('merchants')
+    // No traffic recorded yet: the day's figures and the shop's last seven days say so.
+    await page.goto(`${base}/explorer#/point/${POINT}/traffic`)
+    await expect.poll(() => page.locator('.page').textContent()).toContain('No traffic on this day.')
+    await shot('traffic')
+    await page.goto(`${base}/explorer#/point/${POINT}/merchant/${shop.address}`)
+    await expect.poll(() => page.locator('.page').textContent()).toContain('No traffic in the last 7 days.')
     await page.goto(`${base}/explorer#/validators`)
     await page.locator('table.validators').waitFor()
     await shot('validators')
